@@ -1,0 +1,42 @@
+using System;
+
+namespace Patchouly
+{
+    /// <summary>
+    /// Marks a <c>static partial class</c> whose <see cref="StencilAttribute"/> methods form one stencil library.
+    /// The build compiles every stencil into native code for every assignment of its values to locations;
+    /// the source generator adds a typed emit API and the compiled tables to the class.
+    /// </summary>
+    [AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+    public sealed class StencilLibraryAttribute : Attribute
+    {
+        /// <summary>The default number of register locations (9, as in the reference design).</summary>
+        public const int DefaultRegisters = 9;
+
+        /// <summary>The largest supported number of register locations on x86-64 (<c>preserve_none</c> has 12 argument registers; one carries the frame).</summary>
+        public const int MaxRegisters = 11;
+
+        /// <summary>
+        /// How many machine registers values may live in (1 to <see cref="MaxRegisters"/>). Every stencil gets a
+        /// variant for every assignment of its inputs and outputs to these registers or to a stack slot, so the
+        /// number of variants grows as (Registers + 1)^(inputs + outputs).
+        /// </summary>
+        public int Registers { get; set; } = DefaultRegisters;
+
+        /// <summary>The optimisation level clang compiles this library with.</summary>
+        public StencilOptimization Optimization { get; set; } = StencilOptimization.Default;
+    }
+
+    /// <summary>The optimisation level of a stencil library's native code.</summary>
+    public enum StencilOptimization
+    {
+        /// <summary>Use the project's <c>PatchoulyOptimization</c> property (O3 unless set).</summary>
+        Default = 0,
+        /// <summary><c>clang -O3</c>: fastest code.</summary>
+        O3 = 3,
+        /// <summary><c>clang -O2</c>.</summary>
+        O2 = 2,
+        /// <summary><c>clang -Os</c>: smaller stencils (CPython's choice for its JIT).</summary>
+        Os = 10,
+    }
+}

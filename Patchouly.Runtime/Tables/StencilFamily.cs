@@ -1,0 +1,87 @@
+using System;
+
+namespace Patchouly.Runtime.Tables;
+
+/// <summary>What kind of code a stencil family is.</summary>
+public enum StencilFamilyKind : byte
+{
+    /// <summary>An ordinary stencil: continues with the next stencil or jumps to one of its targets.</summary>
+    Normal = 0,
+    /// <summary>Returns from the JIT-compiled function to its caller.</summary>
+    Return = 1,
+    /// <summary>The built-in entry shim (C calling convention) that calls into the stencil chain.</summary>
+    Entry = 2,
+    /// <summary>The built-in move of one value between locations.</summary>
+    Move = 3,
+    /// <summary>The built-in unconditional jump to a target.</summary>
+    Jump = 4,
+}
+
+/// <summary>
+/// All compiled variants of one stencil. Variant <c>i</c> of a family with I inputs and O outputs is the base-L
+/// number of its location codes (inputs first, most significant first), where L = registers + 1 and code
+/// <c>registers</c> means "a stack slot"; wide variants (64-bit holes) follow at index L^(I+O).
+/// </summary>
+public sealed class StencilFamily
+{
+    /// <summary>Creates a family descriptor (called by generated tables).</summary>
+    public StencilFamily(string name, StencilFamilyKind kind, int inputs, int outputs, byte[] holeBits, int targets, bool hasWide, int firstVariant, string signature)
+    {
+        Name = name;
+        Kind = kind;
+        Inputs = inputs;
+        Outputs = outputs;
+        HoleBits = holeBits;
+        Targets = targets;
+        HasWide = hasWide;
+        FirstVariant = firstVariant;
+        Signature = signature;
+    }
+
+    /// <summary>The stencil's name (the C# method name, or <c>__entry</c>/<c>__move</c>/<c>__jump</c>).</summary>
+    public string Name { get; }
+
+    /// <summary>The family's kind.</summary>
+    public StencilFamilyKind Kind { get; }
+
+    /// <summary>Number of input values.</summary>
+    public int Inputs { get; }
+
+    /// <summary>Number of output values.</summary>
+    public int Outputs { get; }
+
+    /// <summary>Number of holes.</summary>
+    public int Holes => HoleBits.Length;
+
+    /// <summary>The width in bits of each hole's type (1 for bool, 8..64 for integers, 64 for pointers).</summary>
+    public ReadOnlyMemory<byte> HoleWidths => HoleBits;
+
+    internal byte[] HoleBits { get; }
+
+    /// <summary>Number of explicit <see cref="Patchouly.Target"/> parameters.</summary>
+    public int Targets { get; }
+
+    /// <summary>True when the family has wide (64-bit hole) variants.</summary>
+    public bool HasWide { get; }
+
+    /// <summary>Index of the family's first variant in <see cref="StencilLibrary.Variants"/>.</summary>
+    public int FirstVariant { get; }
+
+    /// <summary>The stencil's C# signature, for messages and disassembly.</summary>
+    public string Signature { get; }
+
+    /// <summary>The library this family belongs to (set when the library is constructed).</summary>
+    public StencilLibrary Library { get; internal set; } = null!;
+
+    /// <summary>Index of this family in <see cref="StencilLibrary.Families"/>.</summary>
+    public int Index { get; internal set; }
+
+    /// <summary>The number of narrow variant slots: L^(inputs + outputs).</summary>
+    public int NarrowSlots { get; internal set; }
+
+    /// <summary>The number of variant slots including wide ones.</summary>
+    public int VariantSlots => HasWide ? 2 * NarrowSlots : NarrowSlots;
+
+    /// <inheritdoc />
+    public override string ToString() => Signature.Length > 0 ? Signature : Name;
+}

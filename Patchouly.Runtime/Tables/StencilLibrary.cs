@@ -1,0 +1,118 @@
+using System;
+using System.Collections.Generic;
+
+namespace Patchouly.Runtime.Tables;
+
+/// <summary>
+/// A compiled stencil library: the machine code of every variant of every stencil, their relocations, and the family
+/// descriptors. Instances are created by the tables the Patchouly build generates; they are immutable and thread-safe.
+/// </summary>
+public sealed class StencilLibrary
+{
+    private readonly Dictionary<string, StencilFamily> _byName = new(StringComparer.Ordinal);
+
+    /// <summary>Creates a library from generated tables.</summary>
+    /// <param name="name">The library's C# type name.</param>
+    /// <param name="registers">The number of register locations.</param>
+    /// <param name="modelHash">Hash of the translated C; ties generated emit code to these tables.</param>
+    /// <param name="target">The target triple the code was compiled for.</param>
+    /// <param name="code">All variants' machine code.</param>
+    /// <param name="relocations">All variants' packed relocations, in variant order.</param>
+    /// <param name="variants">Packed <see cref="StencilVariant"/> records.</param>
+    /// <param name="families">The families, whose variant ranges tile <paramref name="variants"/>.</param>
+    public StencilLibrary(string name, int registers, string modelHash, string target, byte[] code, ulong[] relocations, ulong[] variants, StencilFamily[] families)
+    {
+        ArgumentNullException.ThrowIfNull(code);
+        ArgumentNullException.ThrowIfNull(relocations);
+        ArgumentNullException.ThrowIfNull(variants);
+        ArgumentNullException.ThrowIfNull(families);
+        if (registers is < 1 or > 11)
+            throw new ArgumentOutOfRangeException(nameof(registers), registers, "A stencil library has 1 to 11 register locations.");
+        Name = name;
+        Registers = registers;
+        ModelHash = modelHash;
+        Target = target;
+        Code = code;
+
+        Relocations = new Relocation[relocations.Length];
+        for (int i = 0; i < relocations.Length; i++)
+            Relocations[i] = Relocation.FromBits(relocations[i]);
+
+        Variants = new StencilVariant[variants.Length];
+        int relocStart = 0;
+        for (int i = 0; i < variants.Length; i++)
+        {
+            var v = StencilVariant.FromBits(variants[i], relocStart);
+            if (v.Exists && ((long)v.CodeOffset + v.Length > code.Length || relocStart + v.RelocationCount > relocations.Length))
+                throw new ArgumentException($"Stencil table of {name} is corrupt: variant {i} lies outside the code or relocation arrays.");
+            relocStart += v.RelocationCount;
+            Variants[i] = v;
+        }
+
+        Families = families;
+        int locations = registers + 1;
+        for (int i = 0; i < families.Length; i++)
+        {
+            var f = families[i];
+            f.Library = this;
+            f.Index = i;
+            long slots = 1;
+            for (int k = 0; k < f.Inputs + f.Outputs; k++) slots *= locations;
+            if (slots > int.MaxValue || f.FirstVariant + (f.HasWide ? 2 * slots : slots) > variants.Length)
+                throw new ArgumentException($"Stencil table of {name} is corrupt: family {f.Name} has more variants than the table.");
+            f.NarrowSlots = (int)slots;
+            _byName[f.Name] = f;
+            switch (f.Kind)
+            {
+                case StencilFamilyKind.Entry: EntryFamily = f; break;
+                case StencilFamilyKind.Move: MoveFamily = f; break;
+                case StencilFamilyKind.Jump: JumpFamily = f; break;
+            }
+        }
+        if (EntryFamily is null || MoveFamily is null || JumpFamily is null)
+            throw new ArgumentException($"Stencil table of {name} lacks the built-in entry, move or jump stencil.");
+    }
+
+    /// <summary>The library's name (its C# type name).</summary>
+    public string Name { get; }
+
+    /// <summary>Number of register locations; location code <see cref="Registers"/> means a stack slot.</summary>
+    public int Registers { get; }
+
+    /// <summary>Hash of the translated C source these tables were compiled from.</summary>
+    public string ModelHash { get; }
+
+    /// <summary>The target triple of the machine code.</summary>
+    public string Target { get; }
+
+    /// <summary>Machine code of all variants.</summary>
+    public byte[] Code { get; }
+
+    /// <summary>All relocations.</summary>
+    public Relocation[] Relocations { get; }
+
+    /// <summary>All variants of all families.</summary>
+    public StencilVariant[] Variants { get; }
+
+    /// <summary>All families, built-ins included.</summary>
+    public IReadOnlyList<StencilFamily> Families { get; }
+
+    /// <summary>The built-in entry shim.</summary>
+    public StencilFamily EntryFamily { get; } = null!;
+
+    /// <summary>The built-in move stencil (one input, one output).</summary>
+    public StencilFamily MoveFamily { get; } = null!;
+
+    /// <summary>The built-in unconditional jump (one target).</summary>
+    public StencilFamily JumpFamily { get; } = null!;
+
+    /// <summary>Finds a family by name.</summary>
+    public StencilFamily GetFamily(string name) =>
+        _byName.TryGetValue(name, out var f) ? f : throw new KeyNotFoundException($"Stencil library {Name} has no stencil named '{name}'.");
+
+    /// <summary>The relocations of a variant.</summary>
+    public ReadOnlySpan<Relocation> RelocationsOf(in StencilVariant v) => Relocations.AsSpan(v.RelocationStart, v.RelocationCount);
+
+    /// <summary>The machine code of a variant.</summary>
+    public ReadOnlySpan<byte> CodeOf(in StencilVariant v) => Code.AsSpan(v.CodeOffset, v.Length);
+}
