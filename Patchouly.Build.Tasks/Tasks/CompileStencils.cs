@@ -1,0 +1,95 @@
+using System;
+using System.IO;
+using System.Linq;
+using Microsoft.Build.Framework;
+using Patchouly.Build.Tasks.Compile;
+using MSBuildTask = Microsoft.Build.Utilities.Task;
+
+namespace Patchouly.Build.Tasks.Tasks;
+
+/// <summary>
+/// The MSBuild task that runs before <c>CoreCompile</c>: builds a Roslyn compilation from the compiler's inputs, finds
+/// the stencil libraries, and (re)builds their tables with clang when their C changed.
+/// </summary>
+public sealed class CompileStencils : MSBuildTask, ICancelableTask
+{
+    private readonly System.Threading.CancellationTokenSource _cancel = new();
+
+    /// <summary>The <c>@(Compile)</c> items.</summary>
+    [Required] public ITaskItem[] Sources { get; set; } = [];
+
+    /// <summary>The <c>@(ReferencePath)</c> items.</summary>
+    public ITaskItem[] References { get; set; } = [];
+
+    /// <summary>The <c>$(DefineConstants)</c>.</summary>
+    public string? DefineConstants { get; set; }
+
+    /// <summary>The <c>$(LangVersion)</c>.</summary>
+    public string? LangVersion { get; set; }
+
+    /// <summary>The assembly name, for messages.</summary>
+    public string AssemblyName { get; set; } = "Stencils";
+
+    /// <summary>Where the C, objects and tables go.</summary>
+    [Required] public string OutputDirectory { get; set; } = "";
+
+    /// <summary>The <c>PatchoulyClang</c> property: a clang executable to use instead of searching PATH.</summary>
+    public string? Clang { get; set; }
+
+    /// <summary>The <c>PatchoulyOptimization</c> property: O3 (default), O2 or Os.</summary>
+    public string? Optimization { get; set; }
+
+    /// <summary>The <c>PatchoulyParallelism</c> property: clang processes at once (default: processor count).</summary>
+    public int Parallelism { get; set; }
+
+    /// <summary>The <c>PatchoulyKeepIntermediate</c> property: keep object files.</summary>
+    public bool KeepIntermediate { get; set; }
+
+    /// <summary>The tables files written or found up to date.</summary>
+    [Output] public ITaskItem[] TablesFiles { get; set; } = [];
+
+    /// <inheritdoc />
+    public void Cancel() => _cancel.Cancel();
+
+    /// <inheritdoc />
+    public override bool Execute()
+    {
+        var log = new MSBuildLog(this);
+        string optimization = string.IsNullOrWhiteSpace(Optimization) ? "O3" : Optimization!.Trim().TrimStart('-');
+        if (optimization is not ("O3" or "O2" or "Os"))
+        {
+            log.Error("PATCH2006", $"PatchoulyOptimization is '{Optimization}'; use O3, O2 or Os.");
+            return false;
+        }
+        try
+        {
+            var compilation = CompilationFactory.Create(
+                Sources.Select(s => s.GetMetadata("FullPath")).Where(p => p.EndsWith(".cs", StringComparison.OrdinalIgnoreCase)).ToList(),
+                References.Select(r => r.GetMetadata("FullPath")),
+                DefineConstants, LangVersion, AssemblyName);
+            var options = new StencilBuildOptions(Path.GetFullPath(OutputDirectory), Clang, optimization, Parallelism, KeepIntermediate);
+            var results = StencilBuild.Run(compilation, options, log, _cancel.Token);
+            if (results is null) return false;
+            TablesFiles = results.Select(r => (ITaskItem)new Microsoft.Build.Utilities.TaskItem(r.TablesFile)).ToArray();
+            return !Log.HasLoggedErrors;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            log.Error("PATCH2005", $"Patchouly could not read the project's sources or references: {e.Message}");
+            return false;
+        }
+    }
+
+    private sealed class MSBuildLog(MSBuildTask task) : IBuildLog
+    {
+        public void Message(string text, bool important = false) =>
+            task.Log.LogMessage(important ? MessageImportance.High : MessageImportance.Low, text);
+
+        public void Error(string code, string message, string? file = null, int line = 0, int column = 0) =>
+            task.Log.LogError("Patchouly", code, null, file ?? "", line, column, 0, 0, message);
+    }
+}

@@ -1,0 +1,28 @@
+namespace Patchouly.Generators.Model;
+
+/// <summary>
+/// A stencil library after parsing and translation: everything the C writer, the tables writer and the emit-API
+/// writer need, as plain equatable data (no symbols, no syntax), so the incremental generator can cache it.
+/// </summary>
+/// <param name="Namespace">The containing namespace, or "" for the global namespace.</param>
+/// <param name="Name">The class name.</param>
+/// <param name="Accessibility">"public" or "internal".</param>
+/// <param name="Registers">Number of register locations.</param>
+/// <param name="Optimization">0 = project default, else the <c>StencilOptimization</c> value.</param>
+/// <param name="Families">The families: built-ins first (entry, move, jump), then stencils ordered by name.</param>
+/// <param name="Prelude">C text shared by all stencils (typedefs, helper functions).</param>
+internal sealed record LibraryModel(
+    string Namespace,
+    string Name,
+    string Accessibility,
+    int Registers,
+    int Optimization,
+    EquatableArray<FamilyModel> Families,
+    string Prelude)
+{
+    /// <summary>The fully qualified name, e.g. <c>Samples.Calc.CalcStencils</c>.</summary>
+    public string FullName => Namespace.Length == 0 ? Name : Namespace + "." + Name;
+
+    /// <summary>Number of location codes: the registers plus "stack".</summary>
+    public int Locations => Registers + 1;
+}

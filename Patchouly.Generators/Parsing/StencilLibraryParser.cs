@@ -1,0 +1,204 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Patchouly.Generators.Diagnostics;
+using Patchouly.Generators.Model;
+using Patchouly.Generators.Translation;
+using Patchouly.Generators.Variants;
+
+namespace Patchouly.Generators.Parsing;
+
+/// <summary>
+/// Turns a <c>[StencilLibrary]</c> class into a <see cref="LibraryModel"/>: checks the shape of the class and of each
+/// stencil (PATCH0001-PATCH0099), translates each stencil body to C (PATCH0100-PATCH0199 come from the translator), and
+/// adds the built-in families. Used by the analyzer (diagnostics), the generator (emit API) and the build task (C).
+/// </summary>
+internal static class StencilLibraryParser
+{
+    /// <summary>The result of parsing: the model (null when the class itself is unusable) and every diagnostic.</summary>
+    public sealed record Result(LibraryModel? Library, IReadOnlyList<DiagnosticInfo> Diagnostics);
+
+    public static Result Parse(INamedTypeSymbol type, Compilation compilation, CancellationToken cancellationToken)
+    {
+        var diagnostics = new List<DiagnosticInfo>();
+        var attribute = type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == KnownNames.StencilLibraryAttribute);
+        Location typeLocation = type.Locations.FirstOrDefault() ?? Location.None;
+
+        bool isPartial = type.DeclaringSyntaxReferences.All(r =>
+            r.GetSyntax(cancellationToken) is ClassDeclarationSyntax c && c.Modifiers.Any(SyntaxKind.PartialKeyword));
+        if (!type.IsStatic || !isPartial || type.TypeKind != TypeKind.Class)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LibraryMustBeStaticPartial, typeLocation, type.Name));
+        if (type.ContainingType is not null || type.IsGenericType)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LibraryMustBeTopLevel, typeLocation, type.Name));
+
+        int registers = KnownNames.DefaultRegisters;
+        int optimization = 0;
+        if (attribute is not null)
+        {
+            foreach (var named in attribute.NamedArguments)
+            {
+                if (named.Key == "Registers" && named.Value.Value is int r) registers = r;
+                else if (named.Key == "Optimization" && named.Value.Value is int o) optimization = o;
+            }
+        }
+        if (registers < 1 || registers > KnownNames.MaxRegisters)
+        {
+            var attrLocation = attribute?.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation() ?? typeLocation;
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidRegisterCount, attrLocation, registers));
+            registers = Math.Max(1, Math.Min(KnownNames.MaxRegisters, registers));
+        }
+        if (diagnostics.Count > 0) return new Result(null, diagnostics);
+
+        var translator = new StencilTranslator(compilation, type, cancellationToken);
+        var stencils = type.GetMembers().OfType<IMethodSymbol>()
+            .Where(m => HasAttribute(m, KnownNames.StencilAttribute))
+            .OrderBy(m => m.Name, StringComparer.Ordinal)
+            .ThenBy(m => m.Locations.FirstOrDefault()?.SourceSpan.Start ?? 0)
+            .ToList();
+
+        var families = new List<FamilyModel>();
+        families.AddRange(BuiltinFamilies());
+        var seenNames = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var method in stencils)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var family = ParseStencil(method, families.Count, registers, translator, seenNames, diagnostics);
+            if (family is not null) families.Add(family);
+        }
+
+        string accessibility = type.DeclaredAccessibility == Accessibility.Public ? "public" : "internal";
+        string ns = type.ContainingNamespace.IsGlobalNamespace ? "" : type.ContainingNamespace.ToDisplayString();
+        var library = new LibraryModel(ns, type.Name, accessibility, registers, optimization, families.ToEquatableArray(), translator.Prelude);
+        return new Result(library, diagnostics);
+    }
+
+    /// <summary>The built-in families every library has, at indices 0, 1 and 2.</summary>
+    public static IEnumerable<FamilyModel> BuiltinFamilies()
+    {
+        var word = new WordType("ulong", "uint64_t", 64, WordClass.Unsigned);
+        yield return new FamilyModel("__entry", 0, FamilyKind.Entry, EquatableArray<ParameterModel>.Empty, null, false,
+            "ulong __entry(ulong a0, ..., ulong a5)", VariantNames.Family("entry", 0), "");
+        yield return new FamilyModel("__move", 1, FamilyKind.Move,
+            new[] { new ParameterModel("value", ParameterRole.Input, word) }.ToEquatableArray(), word, false,
+            "ulong __move(ulong value)", VariantNames.Family("move", 1), "");
+        yield return new FamilyModel("__jump", 2, FamilyKind.Jump, EquatableArray<ParameterModel>.Empty, null, true,
+            "Target __jump(Target target)", VariantNames.Family("jump", 2), "");
+    }
+
+    private static FamilyModel? ParseStencil(IMethodSymbol method, int index, int registers, StencilTranslator translator,
+        HashSet<string> seenNames, List<DiagnosticInfo> diagnostics)
+    {
+        Location location = method.Locations.FirstOrDefault() ?? Location.None;
+        int errorsBefore = diagnostics.Count;
+
+        bool hasBody = method.DeclaringSyntaxReferences.Any(r =>
+            r.GetSyntax() is MethodDeclarationSyntax m && (m.Body is not null || m.ExpressionBody is not null));
+        if (!method.IsStatic || method.IsGenericMethod || !hasBody || method.MethodKind != MethodKind.Ordinary)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.StencilMustBeStatic, location, method.Name));
+        if (method.Name.StartsWith("__", StringComparison.Ordinal) || method.Name is "Library" or "Emitter")
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ReservedStencilName, location, method.Name));
+        if (!seenNames.Add(method.Name))
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateStencilName, location, method.Name));
+
+        var attribute = method.GetAttributes().First(a => a.AttributeClass?.ToDisplayString() == KnownNames.StencilAttribute);
+        bool returnsToCaller = attribute.NamedArguments.Any(a => a.Key == "ReturnsToCaller" && a.Value.Value is true);
+
+        var parameters = new List<ParameterModel>();
+        foreach (var p in method.Parameters)
+        {
+            var pLocation = p.Locations.FirstOrDefault() ?? location;
+            bool isHole = HasAttribute(p, KnownNames.HoleAttribute);
+            bool hasTargetAttribute = HasAttribute(p, KnownNames.TargetAttribute);
+            bool isTarget = WordTypes.IsTarget(p.Type);
+            if (p.RefKind is RefKind.Ref or RefKind.In or RefKind.RefReadOnlyParameter)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.RefParameter, pLocation, p.Name, p.RefKind.ToString().ToLowerInvariant()));
+                continue;
+            }
+            if (hasTargetAttribute && !isTarget)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TargetAttributeOnNonTarget, pLocation, p.Name, p.Type.ToDisplayString()));
+                continue;
+            }
+            if (isHole && (isTarget || p.RefKind == RefKind.Out))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidHole, pLocation, p.Name,
+                    isTarget ? "a Target cannot be a hole" : "an out parameter cannot be a hole"));
+                continue;
+            }
+            var word = WordTypes.Classify(p.Type);
+            if (word is null || (isTarget && p.RefKind == RefKind.Out))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedParameterType, pLocation, p.Name, p.Type.ToDisplayString()));
+                continue;
+            }
+            var role = isTarget ? ParameterRole.Target : isHole ? ParameterRole.Hole : p.RefKind == RefKind.Out ? ParameterRole.Output : ParameterRole.Input;
+            parameters.Add(new ParameterModel(p.Name, role, word));
+        }
+
+        WordType? returnType = null;
+        bool returnsTarget = false;
+        if (!method.ReturnsVoid)
+        {
+            if (method.RefKind != RefKind.None || (returnType = WordTypes.Classify(method.ReturnType)) is null)
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedReturnType, location, method.Name, method.ReturnType.ToDisplayString()));
+            else if (returnType.Class == WordClass.Target)
+            {
+                returnsTarget = true;
+                returnType = null;
+            }
+        }
+
+        var kind = returnsToCaller ? FamilyKind.Return : FamilyKind.Normal;
+        var family = new FamilyModel(method.Name, index, kind, parameters.ToEquatableArray(), returnType, returnsTarget,
+            Signature(method), VariantNames.Family(method.Name, index), "");
+
+        if (returnsToCaller && (returnsTarget || family.Targets.Length > 0 || family.OutParameters.Length > 0))
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ReturnStencilWithTargets, location, method.Name));
+        CheckCount(family.Holes.Length, "holes");
+        CheckCount(family.Targets.Length, "targets");
+        long slots = 1;
+        for (int i = 0; i < family.InputCount + family.OutputCount && slots <= KnownNames.MaxVariantSlots; i++) slots *= registers + 1;
+        if (slots > KnownNames.MaxVariantSlots)
+        {
+            long total = 1;
+            for (int i = 0; i < family.InputCount + family.OutputCount; i++) total *= registers + 1;
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooManyVariants, location, method.Name, total, KnownNames.MaxVariantSlots));
+        }
+
+        if (diagnostics.Count > errorsBefore) return null;
+
+        string? c = translator.TranslateStencil(method, family.CName, diagnostics);
+        return c is null ? null : family with { CFunction = c };
+
+        void CheckCount(int count, string what)
+        {
+            if (count > KnownNames.MaxIndexedParameters)
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooManyParameters, location, method.Name, count, what, KnownNames.MaxIndexedParameters));
+        }
+    }
+
+    private static bool HasAttribute(ISymbol symbol, string metadataName) =>
+        symbol.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == metadataName);
+
+    /// <summary>"long Add(long a, [Hole] long c, out int rest)" — the signature shown in doc comments.</summary>
+    public static string Signature(IMethodSymbol method)
+    {
+        var sb = new StringBuilder();
+        sb.Append(method.ReturnType.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)).Append(' ').Append(method.Name).Append('(');
+        for (int i = 0; i < method.Parameters.Length; i++)
+        {
+            var p = method.Parameters[i];
+            if (i > 0) sb.Append(", ");
+            if (HasAttribute(p, KnownNames.HoleAttribute)) sb.Append("[Hole] ");
+            if (p.RefKind == RefKind.Out) sb.Append("out ");
+            sb.Append(p.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)).Append(' ').Append(p.Name);
+        }
+        return sb.Append(')').ToString();
+    }
+}

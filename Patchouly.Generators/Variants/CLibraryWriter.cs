@@ -1,0 +1,248 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+using Patchouly.Generators.Model;
+
+namespace Patchouly.Generators.Variants;
+
+/// <summary>
+/// Writes the C that clang compiles: for every family, its translated body as a <c>static inline</c> function and one
+/// <c>preserve_none</c> wrapper per variant that reads the inputs from their locations, calls the body with the holes,
+/// writes the outputs to their locations and tail-calls the continuation with every register passed through.
+/// </summary>
+/// <remarks>
+/// Holes are addresses of weak, hidden, undefined symbols: weak so clang cannot assume they are non-null or distinct;
+/// in a <c>.data.*</c> section for narrow variants (the small code model gives 32-bit immediates) and in an
+/// <c>.ldata.*</c> section for wide ones (the medium code model with <c>-mlarge-data-threshold=0</c> gives
+/// <c>movabs</c> with a 64-bit immediate). Continuations are <c>musttail</c> calls to undefined functions, which
+/// become <c>jmp rel32</c>/<c>jcc rel32</c>.
+/// </remarks>
+internal static class CLibraryWriter
+{
+    public static CLibrarySource Write(LibraryModel library)
+    {
+        int registers = library.Registers;
+        var patchSymbols = new Dictionary<string, PatchSymbol>
+        {
+            [VariantNames.Next] = new(PatchSymbolKind.Next, 0, false),
+            [VariantNames.Body] = new(PatchSymbolKind.Target, 0, false),
+            [VariantNames.FrameSize] = new(PatchSymbolKind.FrameSize, 0, false),
+        };
+        int maxStackValues = library.Families.Max(f => f.InputCount + f.OutputCount);
+        for (int k = 0; k < maxStackValues; k++)
+            patchSymbols[VariantNames.Slot(k)] = new(PatchSymbolKind.Slot, k, false);
+
+        var variants = new List<VariantSymbol>();
+        var families = new List<CFamilySource>();
+        foreach (var family in library.Families)
+        {
+            var sb = new StringBuilder();
+            int count = WriteFamily(sb, library, family, variants, patchSymbols);
+            families.Add(new CFamilySource(family.Index, sb.ToString(), count));
+        }
+        return new CLibrarySource(library, Header(library, maxStackValues), library.Prelude, families, variants, patchSymbols);
+    }
+
+    private static string Regs(int registers) => string.Join(", ", Enumerable.Range(0, registers).Select(i => "uint64_t r" + i));
+
+    private static string Args(int registers) => string.Join(", ", Enumerable.Range(0, registers).Select(i => "r" + i));
+
+    private static string Header(LibraryModel library, int maxStackValues)
+    {
+        int registers = library.Registers;
+        var sb = new StringBuilder();
+        sb.AppendLine($"// Stencils of {library.FullName}, translated from C# by Patchouly. Generated: do not edit.");
+        sb.AppendLine($"// {registers} register locations: frame pointer in R12, registers r0..r{registers - 1} in the following preserve_none argument registers.");
+        sb.AppendLine("#include <stdint.h>");
+        sb.AppendLine("#include <stddef.h>");
+        sb.AppendLine("#define PATCHOULY_PN __attribute__((preserve_none))");
+        sb.AppendLine("#define PATCHOULY_INLINE static inline __attribute__((always_inline))");
+        sb.AppendLine("#define PATCHOULY_NARROW(sym) extern char sym[] __attribute__((weak, visibility(\"hidden\"), section(\".data.patchouly\")))");
+        sb.AppendLine("#define PATCHOULY_WIDE(sym) extern char sym[] __attribute__((weak, visibility(\"hidden\"), section(\".ldata.patchouly\")))");
+        sb.AppendLine("#define PATCHOULY_HOLE(type, sym) ((type)(uintptr_t)(sym))");
+        sb.AppendLine("/* A wide function-pointer hole is laundered so clang loads it with movabs instead of a direct call. */");
+        sb.AppendLine("#define PATCHOULY_WIDE_FN(type, sym) ({ uintptr_t patchouly_v = (uintptr_t)(sym); __asm__(\"\" : \"+r\"(patchouly_v)); (type)patchouly_v; })");
+        sb.AppendLine("#define PATCHOULY_SLOT(sym) (*(uint64_t *)((char *)fp + (uintptr_t)(sym)))");
+        sb.AppendLine($"#define PATCHOULY_REGS {Regs(registers)}");
+        sb.AppendLine($"#define PATCHOULY_ARGS {Args(registers)}");
+        sb.AppendLine($"extern PATCHOULY_PN void {VariantNames.Next}(uint64_t *fp, PATCHOULY_REGS);");
+        for (int k = 0; k < maxStackValues; k++)
+            sb.AppendLine($"PATCHOULY_NARROW({VariantNames.Slot(k)});");
+        return sb.ToString();
+    }
+
+    private static int WriteFamily(StringBuilder sb, LibraryModel library, FamilyModel family, List<VariantSymbol> variants,
+        Dictionary<string, PatchSymbol> patchSymbols)
+    {
+        int registers = library.Registers;
+        string prefix = family.CName;
+        sb.AppendLine($"/* ---- {family.Name}: {family.Signature} ---- */");
+
+        var holes = family.Holes;
+        for (int h = 0; h < holes.Length; h++)
+        {
+            string narrow = VariantNames.Hole(prefix, h, false);
+            sb.AppendLine($"PATCHOULY_NARROW({narrow});");
+            patchSymbols[narrow] = new(PatchSymbolKind.Hole, h, false);
+            if (family.HasWide)
+            {
+                string wide = VariantNames.Hole(prefix, h, true);
+                sb.AppendLine($"PATCHOULY_WIDE({wide});");
+                patchSymbols[wide] = new(PatchSymbolKind.Hole, h, true);
+            }
+        }
+        for (int t = 0; t < family.TargetCount; t++)
+        {
+            string target = VariantNames.Target(prefix, t);
+            sb.AppendLine($"extern PATCHOULY_PN void {target}(uint64_t *fp, PATCHOULY_REGS);");
+            patchSymbols[target] = new(PatchSymbolKind.Target, t, false);
+        }
+        if (family.CFunction.Length > 0) sb.AppendLine(family.CFunction);
+
+        int count = 0;
+        if (family.Kind == FamilyKind.Entry)
+        {
+            WriteEntry(sb, prefix, registers);
+            variants.Add(new VariantSymbol(prefix, family.Index, 0, false));
+            return 1;
+        }
+        foreach (var spec in VariantEnumerator.Enumerate(family, registers))
+        {
+            string symbol = VariantNames.Variant(prefix, spec, registers);
+            WriteVariant(sb, family, spec, symbol, registers);
+            variants.Add(new VariantSymbol(symbol, family.Index, spec.Index, spec.Wide));
+            count++;
+        }
+        return count;
+    }
+
+    private static void WriteEntry(StringBuilder sb, string symbol, int registers)
+    {
+        sb.AppendLine($"extern PATCHOULY_PN uint64_t {VariantNames.Body}(uint64_t *fp, PATCHOULY_REGS);");
+        sb.AppendLine($"PATCHOULY_NARROW({VariantNames.FrameSize});");
+        sb.AppendLine("/* The C-ABI entry: allocates the spill frame, passes up to six arguments in r0..r5, calls the body. */");
+        sb.AppendLine($"uint64_t {symbol}(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5) {{");
+        sb.AppendLine($"  uint64_t *fp = (uint64_t *)__builtin_alloca((uintptr_t){VariantNames.FrameSize});");
+        var args = Enumerable.Range(0, registers).Select(i => i < 6 ? "a" + i : "0");
+        sb.AppendLine($"  return {VariantNames.Body}(fp, {string.Join(", ", args)});");
+        sb.AppendLine("}");
+    }
+
+    private static void WriteVariant(StringBuilder sb, FamilyModel family, VariantSpec spec, string symbol, int registers)
+    {
+        bool isReturn = family.Kind == FamilyKind.Return;
+        sb.AppendLine($"PATCHOULY_PN {(isReturn ? "uint64_t" : "void")} {symbol}(uint64_t *fp, PATCHOULY_REGS) {{");
+        int stackValue = 0;
+
+        // Inputs: a register is used in place; a stack value is loaded from its slot.
+        var inputWords = new string[spec.Inputs.Length];
+        for (int i = 0; i < spec.Inputs.Length; i++)
+        {
+            if (spec.Inputs[i] == registers)
+            {
+                sb.AppendLine($"  uint64_t in{i} = PATCHOULY_SLOT({VariantNames.Slot(stackValue++)});");
+                inputWords[i] = "in" + i;
+            }
+            else inputWords[i] = "r" + spec.Inputs[i];
+        }
+
+        if (family.Kind == FamilyKind.Move)
+        {
+            WriteOutputs(sb, spec, registers, ref stackValue, new[] { inputWords[0] });
+            WriteTailCall(sb, VariantNames.Next, "  ");
+            sb.AppendLine("}");
+            return;
+        }
+        if (family.Kind == FamilyKind.Jump)
+        {
+            WriteTailCall(sb, VariantNames.Target(family.CName, 0), "  ");
+            sb.AppendLine("}");
+            return;
+        }
+
+        // Outputs are locals the body writes (return value first, then out parameters).
+        var outputWords = new List<string>();
+        if (family.ReturnIsOutput)
+        {
+            sb.AppendLine($"  {family.ReturnType!.C} out0;");
+            outputWords.Add(family.ReturnType.ToWord("out0"));
+        }
+        int outIndex = outputWords.Count;
+        var outNames = new Dictionary<string, string>();
+        foreach (var p in family.OutParameters)
+        {
+            string name = "out" + outIndex++;
+            sb.AppendLine($"  {p.Type.C} {name} = 0;");
+            outNames[p.Name] = name;
+            outputWords.Add(p.Type.ToWord(name));
+        }
+
+        var args = new List<string>();
+        int input = 0, hole = 0, target = 0;
+        foreach (var p in family.Parameters)
+        {
+            switch (p.Role)
+            {
+                case ParameterRole.Input:
+                    args.Add(p.Type.FromWord(inputWords[input++]));
+                    break;
+                case ParameterRole.Hole:
+                    string sym = VariantNames.Hole(family.CName, hole++, spec.Wide);
+                    bool isFunctionPointer = p.Type.Class == WordClass.Pointer && p.Type.CSharp.StartsWith("delegate*", System.StringComparison.Ordinal);
+                    args.Add(spec.Wide && isFunctionPointer ? $"PATCHOULY_WIDE_FN({p.Type.C}, {sym})" : $"PATCHOULY_HOLE({p.Type.C}, {sym})");
+                    break;
+                case ParameterRole.Target:
+                    args.Add((target++).ToString());
+                    break;
+                case ParameterRole.Output:
+                    args.Add("&" + outNames[p.Name]);
+                    break;
+            }
+        }
+        string call = $"{family.CName}({string.Join(", ", args)})";
+
+        if (isReturn)
+        {
+            sb.AppendLine(family.ReturnType is null ? $"  {call};\n  return 0;" : $"  return {family.ReturnType.ToWord(call)};");
+            sb.AppendLine("}");
+            return;
+        }
+
+        if (family.ReturnsTarget) sb.AppendLine($"  int32_t target = {call};");
+        else if (family.ReturnIsOutput) sb.AppendLine($"  out0 = {call};");
+        else sb.AppendLine($"  {call};");
+        WriteOutputs(sb, spec, registers, ref stackValue, outputWords);
+
+        if (!family.ReturnsTarget)
+        {
+            WriteTailCall(sb, VariantNames.Next, "  ");
+        }
+        else
+        {
+            sb.AppendLine("  switch (target) {");
+            for (int t = 0; t < family.TargetCount; t++)
+            {
+                sb.AppendLine($"  case {t}:");
+                WriteTailCall(sb, VariantNames.Target(family.CName, t), "    ");
+            }
+            sb.AppendLine("  default:");
+            WriteTailCall(sb, VariantNames.Next, "    ");
+            sb.AppendLine("  }");
+        }
+        sb.AppendLine("}");
+    }
+
+    private static void WriteOutputs(StringBuilder sb, VariantSpec spec, int registers, ref int stackValue, IReadOnlyList<string> words)
+    {
+        for (int o = 0; o < spec.Outputs.Length; o++)
+        {
+            if (spec.Outputs[o] == registers)
+                sb.AppendLine($"  PATCHOULY_SLOT({VariantNames.Slot(stackValue++)}) = {words[o]};");
+            else
+                sb.AppendLine($"  r{spec.Outputs[o]} = {words[o]};");
+        }
+    }
+
+    private static void WriteTailCall(StringBuilder sb, string continuation, string indent) =>
+        sb.AppendLine($"{indent}__attribute__((musttail)) return {continuation}(fp, PATCHOULY_ARGS);");
+}

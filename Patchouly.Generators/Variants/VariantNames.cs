@@ -1,0 +1,47 @@
+using System.Linq;
+using System.Text;
+
+namespace Patchouly.Generators.Variants;
+
+/// <summary>
+/// The C and ELF symbol names of families, variants, holes and targets. Every name starts with the family's unique
+/// prefix <c>f{index}_{name}</c>, so names never collide whatever the C# names are; the build reads them back through
+/// <see cref="CLibrarySource.Variants"/> and <see cref="CLibrarySource.PatchSymbols"/>, never by parsing.
+/// </summary>
+internal static class VariantNames
+{
+    public const string Next = "patchouly_next";
+    public const string Body = "patchouly_body";
+    public const string FrameSize = "patchouly_frame_size";
+
+    /// <summary>The prefix of everything belonging to family <paramref name="index"/>.</summary>
+    public static string Family(string name, int index)
+    {
+        var sb = new StringBuilder("f").Append(index).Append('_');
+        foreach (char ch in name.TrimStart('_'))
+            sb.Append(ch is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') ? ch : '_');
+        return sb.ToString();
+    }
+
+    /// <summary>A location code as text: <c>r3</c> for a register, <c>s</c> for the stack.</summary>
+    public static string Code(int code, int registers) => code == registers ? "s" : "r" + code;
+
+    /// <summary>The function symbol of one variant, e.g. <c>f5_Add__r0_r1__r2</c> or <c>f7_AddConst__s__r0__w</c>.</summary>
+    public static string Variant(string familyPrefix, VariantSpec spec, int registers)
+    {
+        if (spec.Inputs.Length == 0 && spec.Outputs.Length == 0)
+            return spec.Wide ? familyPrefix + "__w" : familyPrefix;
+        var sb = new StringBuilder(familyPrefix).Append("__");
+        sb.Append(string.Join("_", spec.Inputs.Select(c => Code(c, registers))));
+        sb.Append("__");
+        sb.Append(string.Join("_", spec.Outputs.Select(c => Code(c, registers))));
+        if (spec.Wide) sb.Append("__w");
+        return sb.ToString();
+    }
+
+    public static string Hole(string familyPrefix, int hole, bool wide) => $"{familyPrefix}__h{hole}{(wide ? "_w" : "")}";
+
+    public static string Target(string familyPrefix, int target) => $"{familyPrefix}__t{target}";
+
+    public static string Slot(int stackValue) => "patchouly_slot" + stackValue;
+}

@@ -1,0 +1,63 @@
+using System.Collections.Generic;
+using System.Linq;
+using Patchouly.Generators.Model;
+
+namespace Patchouly.Generators.Variants;
+
+/// <summary>One variant of a family: a location code per input and output, and narrow or wide holes.</summary>
+/// <param name="Index">The variant's slot in the family's table (the runtime computes the same number).</param>
+/// <param name="Inputs">Location code of each input (register index, or Registers for the stack).</param>
+/// <param name="Outputs">Location code of each output.</param>
+/// <param name="Wide">True for the 64-bit-hole twin.</param>
+internal sealed record VariantSpec(int Index, int[] Inputs, int[] Outputs, bool Wide)
+{
+    /// <summary>Number of stack-located values (inputs first, then outputs), each needing a slot relocation.</summary>
+    public int StackValues(int registers) => Inputs.Count(c => c == registers) + Outputs.Count(c => c == registers);
+}
+
+/// <summary>
+/// Enumerates the variants of a family: every assignment of inputs and outputs to locations (inputs may share a
+/// register; outputs may not share a register with each other), narrow and, when the family has wide holes, wide.
+/// The index is the base-L number of the codes, inputs first, most significant first; wide variants add L^(I+O).
+/// </summary>
+internal static class VariantEnumerator
+{
+    public static int NarrowSlots(FamilyModel family, int registers)
+    {
+        int slots = 1;
+        for (int i = 0; i < family.InputCount + family.OutputCount; i++) slots *= registers + 1;
+        return slots;
+    }
+
+    public static int TotalSlots(FamilyModel family, int registers) =>
+        family.HasWide ? 2 * NarrowSlots(family, registers) : NarrowSlots(family, registers);
+
+    public static IEnumerable<VariantSpec> Enumerate(FamilyModel family, int registers)
+    {
+        int inputs = family.InputCount, outputs = family.OutputCount, locations = registers + 1;
+        int narrow = NarrowSlots(family, registers);
+        var codes = new int[inputs + outputs];
+        for (int index = 0; index < narrow; index++)
+        {
+            int rest = index;
+            for (int k = codes.Length - 1; k >= 0; k--)
+            {
+                codes[k] = rest % locations;
+                rest /= locations;
+            }
+            var ins = codes.Take(inputs).ToArray();
+            var outs = codes.Skip(inputs).ToArray();
+            if (!OutputsDistinct(outs, registers)) continue;
+            yield return new VariantSpec(index, ins, outs, false);
+            if (family.HasWide) yield return new VariantSpec(index + narrow, ins, outs, true);
+        }
+    }
+
+    private static bool OutputsDistinct(int[] outputs, int registers)
+    {
+        for (int i = 0; i < outputs.Length; i++)
+            for (int j = i + 1; j < outputs.Length; j++)
+                if (outputs[i] == outputs[j] && outputs[i] != registers) return false;
+        return true;
+    }
+}
