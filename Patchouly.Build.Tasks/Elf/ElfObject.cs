@@ -9,6 +9,16 @@ namespace Patchouly.Build.Tasks.Elf;
 /// Everything (headers, sections, symbols, relocations) is parsed and validated by <see cref="Read"/>; the
 /// object afterwards only hands out checked data.
 /// </summary>
+/// <remarks>
+/// Checked: the identification bytes, <c>e_type</c> = <c>ET_REL</c>, header and section-header sizes, that the section
+/// header table, every section's data, and every string lie within the file (in overflow-free 64-bit arithmetic),
+/// string tables start and end with NUL, section names, <c>sh_link</c>/<c>SHF_INFO_LINK</c> indices, power-of-two
+/// alignments, a single well-formed <c>SHT_SYMTAB</c> (24-byte entries, a <c>SHT_STRTAB</c> link, null symbol 0, locals
+/// first), symbol section indices (<c>SHN_XINDEX</c> and extended numbering are rejected as unsupported), symbol values
+/// (and sizes of functions and objects) within their section, and every relocation's symbol index and offset (plus the
+/// field width for x86-64, whose unknown relocation types are rejected). <c>SHT_REL</c> sections are read too, with
+/// addend 0 (see <see cref="ElfRelocationSection.HasExplicitAddends"/>).
+/// </remarks>
 public sealed class ElfObject
 {
     private readonly byte[] _data;

@@ -159,15 +159,8 @@ internal sealed class ElfReader
             byte info = _data[at + 4], other = _data[at + 5];
             ushort shndx = U16(at + 6);
             ulong value = U64(at + 8), size = U64(at + 16);
-            string where = $"symbol {i} (at offset {at})";
-            string name = names.Get(nameOffset, where);
-            where = $"symbol {i} ({name}, at offset {at})";
-            bool local = (info >> 4) == (int)ElfSymbolBinding.Local;
-            if (local != (i < symtab.Info))
-                throw Error(local
-                    ? $"{where} is local but follows the first non-local symbol (sh_info {symtab.Info} of {symtab})"
-                    : $"{where} is not local but comes before sh_info {symtab.Info} of {symtab}, where only local symbols may be");
-
+            string name = names.Get(nameOffset, $"symbol {i} (at offset {at})");
+            string where = SymbolWhere(i, name, at);
             ElfSection? section = null;
             if (shndx == ElfSectionIndex.XIndex)
                 throw Error($"{where}: st_shndx is SHN_XINDEX (0xffff); extended section indices are not supported");
@@ -181,18 +174,33 @@ internal sealed class ElfReader
                 if (shndx >= sections.Length)
                     throw Error($"{where}: st_shndx {shndx} is out of range (the file has {sections.Length} sections)");
                 section = sections[shndx];
+            }
+
+            if ((info & 0xf) == (int)ElfSymbolType.Section)
+            {
+                name = section?.Name ?? throw Error($"{where} is an STT_SECTION symbol but st_shndx 0x{shndx:x4} is not a section");
+                where = SymbolWhere(i, name, at);
+            }
+            bool local = (info >> 4) == (int)ElfSymbolBinding.Local;
+            if (local != (i < symtab.Info))
+                throw Error(local
+                    ? $"{where} is local but follows the first non-local symbol (sh_info {symtab.Info} of {symtab})"
+                    : $"{where} is not local but comes before sh_info {symtab.Info} of {symtab}, where only local symbols may be");
+            if (section is not null)
+            {
                 if (section.Type == ElfSectionType.Null)
                     throw Error($"{where} is defined in {section}, which is SHT_NULL");
-                bool sized = (info & 0xf) is (int)ElfSymbolType.Func or (int)ElfSymbolType.Object;
+                bool sized = (info & 0xf) is (int)ElfSymbolType.Function or (int)ElfSymbolType.Object;
                 if (value > section.Size || (sized && size > section.Size - value))
                     throw Error($"{where}: st_value {value} and st_size {size} do not lie within {section}, which is {section.Size} bytes");
             }
-            if ((info & 0xf) == (int)ElfSymbolType.Section)
-                name = section?.Name ?? throw Error($"{where} is an STT_SECTION symbol but st_shndx 0x{shndx:x4} is not a section");
             symbols[i] = new ElfSymbol(i, name, nameOffset, value, size, info, other, shndx, section);
         }
         return symbols;
     }
+
+    private static string SymbolWhere(int index, string name, int at) =>
+        name.Length == 0 ? $"symbol {index} (at offset {at})" : $"symbol {index} ({name}, at offset {at})";
 
     private ElfRelocationSection ReadRelocations(ElfSection s, ElfSection[] sections, ElfSection? symtab, ElfSymbol[] symbols, ushort machine)
     {

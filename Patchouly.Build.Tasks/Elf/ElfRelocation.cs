@@ -24,6 +24,6 @@ public sealed class ElfRelocation
     /// <summary><see cref="Type"/> as an x86-64 relocation type (meaningful only for <see cref="ElfMachine.X86_64"/>).</summary>
     public X86_64RelocationType X86_64Type => (X86_64RelocationType)Type;
 
-    /// <summary>"relocation 3 at 0x8: type 4 against symbol 7 (next) + -4", for messages.</summary>
-    public override string ToString() => $"relocation {Index} at 0x{Offset:x}: type {Type} against {Symbol} + {Addend}";
+    /// <summary>"relocation 3 at 0x8: type 4 against symbol 7 (next) -4", for messages.</summary>
+    public override string ToString() => $"relocation {Index} at 0x{Offset:x}: type {Type} against {Symbol} {Addend:+0;-0;+0}";
 }

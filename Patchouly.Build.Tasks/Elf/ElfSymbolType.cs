@@ -8,7 +8,7 @@ public enum ElfSymbolType : byte
     /// <summary><c>STT_OBJECT</c>: data.</summary>
     Object = 1,
     /// <summary><c>STT_FUNC</c>: code.</summary>
-    Func = 2,
+    Function = 2,
     /// <summary><c>STT_SECTION</c>: stands for a section.</summary>
     Section = 3,
     /// <summary><c>STT_FILE</c>: the source file's name.</summary>

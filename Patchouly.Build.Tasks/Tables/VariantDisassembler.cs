@@ -11,7 +11,7 @@ internal static class VariantDisassembler
 {
     public static IEnumerable<string> Lines(byte[] code, IReadOnlyList<Relocation> relocations, IReadOnlyList<string>? holeNames = null)
     {
-        var decoder = Decoder.Create(64, new ByteArrayCodeReader(code));
+        var decoder = Iced.Intel.Decoder.Create(64, new ByteArrayCodeReader(code));
         decoder.IP = 0;
         var formatter = new IntelFormatter();
         formatter.Options.FirstOperandCharIndex = 8;

@@ -26,11 +26,10 @@ internal static class VariantNames
     /// <summary>A location code as text: <c>r3</c> for a register, <c>s</c> for the stack.</summary>
     public static string Code(int code, int registers) => code == registers ? "s" : "r" + code;
 
-    /// <summary>The function symbol of one variant, e.g. <c>f5_Add__r0_r1__r2</c> or <c>f7_AddConst__s__r0__w</c>.</summary>
+    /// <summary>The function symbol of one variant, e.g. <c>f5_Add__r0_r1__r2</c>, <c>f7_AddConst__s__r0__w</c> or <c>f9_Ret____</c>;
+    /// never equal to the family prefix, which names the translated body.</summary>
     public static string Variant(string familyPrefix, VariantSpec spec, int registers)
     {
-        if (spec.Inputs.Length == 0 && spec.Outputs.Length == 0)
-            return spec.Wide ? familyPrefix + "__w" : familyPrefix;
         var sb = new StringBuilder(familyPrefix).Append("__");
         sb.Append(string.Join("_", spec.Inputs.Select(c => Code(c, registers))));
         sb.Append("__");

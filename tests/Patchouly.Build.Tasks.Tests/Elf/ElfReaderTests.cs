@@ -56,7 +56,7 @@ public sealed class ElfReaderTests
             Assert.Equal((ulong)text.Size, (ulong)obj.GetSectionData(text).Length);
 
             var sym = Symbol(obj, fn);
-            Assert.Equal(ElfSymbolType.Func, sym.Type);
+            Assert.Equal(ElfSymbolType.Function, sym.Type);
             Assert.Equal(ElfSymbolBinding.Global, sym.Binding);
             Assert.Same(text, sym.Section);
             Assert.Equal(0UL, sym.Value);

@@ -1,0 +1,193 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Patchouly.Generators.Diagnostics;
+
+namespace Patchouly.Generators.Translation;
+
+/// <summary>
+/// Translates the methods of one stencil library from C# (Roslyn's IOperation tree) to C11 (GNU dialect).
+/// </summary>
+/// <remarks>
+/// <para>Each method body (stencil or helper) is translated once and cached; its diagnostics are reported to the
+/// list of the <see cref="TranslateStencil"/> call that first needed it, so every problem is reported once.</para>
+/// <para>Conventions: a stencil becomes <c>static inline __attribute__((always_inline)) R cName(params)</c>; a helper
+/// (a static, non-generic library method that is not a stencil, or a stencil called from another stencil) becomes
+/// the same kind of function named <c>h_Name</c> (see <see cref="CNames"/>), declared and defined in
+/// <see cref="Prelude"/>. Parameters keep their C# order and are named <c>v_name</c>; <c>out</c>/<c>ref</c>
+/// parameters are pointers; <c>Patchouly.Target</c> is <c>int32_t</c> (the wrapper passes target parameter i as
+/// the value i, and <c>Target.Next</c> is -1).</para>
+/// </remarks>
+internal sealed class StencilTranslator
+{
+    private static readonly SymbolEqualityComparer s_symbols = SymbolEqualityComparer.Default;
+
+    private readonly Compilation _compilation;
+    private readonly INamedTypeSymbol _library;
+    private readonly CancellationToken _cancellationToken;
+    private readonly Dictionary<IMethodSymbol, string> _helperNames = new(s_symbols);
+    private readonly List<IMethodSymbol> _declarationOrder = new();
+    private readonly Dictionary<IMethodSymbol, FunctionResult> _results = new(s_symbols);
+    private readonly List<IMethodSymbol> _inProgress = new();
+    private readonly HashSet<IMethodSymbol> _usedAsHelpers = new(s_symbols);
+    private readonly HashSet<string> _runtimeHelpers = new();
+
+    public StencilTranslator(Compilation compilation, INamedTypeSymbol libraryType, CancellationToken cancellationToken)
+    {
+        _compilation = compilation;
+        _library = libraryType;
+        _cancellationToken = cancellationToken;
+
+        // Helper names are fixed up front, in declaration order, so they do not depend on translation order.
+        var used = new HashSet<string>();
+        foreach (var method in libraryType.GetMembers().OfType<IMethodSymbol>())
+        {
+            if (method.MethodKind != MethodKind.Ordinary) continue;
+            string baseName = CNames.Helper(method.Name);
+            string name = baseName;
+            for (int n = 2; !used.Add(name); n++) name = baseName + "_" + n.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            _helperNames[method] = name;
+            _declarationOrder.Add(method);
+        }
+    }
+
+    internal INamedTypeSymbol Library => _library;
+
+    internal CancellationToken CancellationToken => _cancellationToken;
+
+    /// <summary>
+    /// Translates one <c>[Stencil]</c> method into a C function definition named <paramref name="cName"/>, or returns
+    /// null (having added diagnostics, unless the method has compile errors of its own) when it cannot be translated.
+    /// </summary>
+    public string? TranslateStencil(IMethodSymbol method, string cName, List<DiagnosticInfo> diagnostics)
+    {
+        var result = GetFunction(method, diagnostics);
+        if (result.Body is null) return null;
+        return result.Definition(cName);
+    }
+
+    /// <summary>
+    /// The C text shared by all stencils of the library: includes, the runtime helpers the translated code uses,
+    /// then prototypes and definitions of every helper method called from stencils (transitively). Emit it once,
+    /// before all stencil functions.
+    /// </summary>
+    public string Prelude
+    {
+        get
+        {
+            var sb = new StringBuilder();
+            sb.Append("/* Prelude of stencil library ").Append(_library.ToDisplayString()).Append(", translated from C# by Patchouly. */\n");
+            sb.Append("#include <stdint.h>\n#include <stddef.h>\n");
+            // C# never fuses a multiplication and an addition into one FMA; clang may (-ffp-contract=on is its default).
+            sb.Append("#pragma STDC FP_CONTRACT OFF\n");
+
+            string? lastComment = null;
+            foreach (string name in CRuntime.Order)
+            {
+                if (!_runtimeHelpers.Contains(name)) continue;
+                string? comment = CRuntime.GroupComment(name);
+                sb.Append('\n');
+                if (comment != lastComment && comment is not null) sb.Append(comment);
+                lastComment = comment;
+                sb.Append(CRuntime.Definition(name));
+            }
+
+            var helpers = _declarationOrder
+                .Where(m => _usedAsHelpers.Contains(m) && _results.TryGetValue(m, out var r) && r.Body is not null)
+                .Select(m => (Name: _helperNames[m], Result: _results[m]))
+                .ToList();
+            if (helpers.Count > 0)
+            {
+                sb.Append("\n/* Helper methods of the stencil library, called from stencils. */\n");
+                foreach (var (name, result) in helpers) sb.Append(result.Prototype(name)).Append(";\n");
+                foreach (var (name, result) in helpers) sb.Append('\n').Append(result.Definition(name));
+            }
+            return sb.ToString();
+        }
+    }
+
+    /// <summary>Records that translated code calls runtime helper <paramref name="name"/>.</summary>
+    internal void UseRuntime(string name) => _runtimeHelpers.Add(name);
+
+    /// <summary>True when <paramref name="method"/> can be called from stencil code (a static, ordinary, non-generic method of the library).</summary>
+    internal bool IsLibraryMethod(IMethodSymbol method) =>
+        s_symbols.Equals(method.ContainingType?.OriginalDefinition, _library) && _helperNames.ContainsKey(method.OriginalDefinition);
+
+    /// <summary>The methods whose translation is under way, outermost first (for recursion detection).</summary>
+    internal IReadOnlyList<IMethodSymbol> InProgress => _inProgress;
+
+    /// <summary>Translates (once) a library method called from stencil code, records it as a helper, and returns its C name,
+    /// or null when it could not be translated.</summary>
+    internal string? UseHelper(IMethodSymbol method, List<DiagnosticInfo> diagnostics)
+    {
+        method = method.OriginalDefinition;
+        var result = GetFunction(method, diagnostics);
+        if (result.Body is null) return null;
+        _usedAsHelpers.Add(method);
+        return _helperNames[method];
+    }
+
+    private FunctionResult GetFunction(IMethodSymbol method, List<DiagnosticInfo> diagnostics)
+    {
+        method = method.OriginalDefinition;
+        if (_results.TryGetValue(method, out var cached)) return cached;
+        _cancellationToken.ThrowIfCancellationRequested();
+        _inProgress.Add(method);
+        FunctionResult result;
+        try
+        {
+            result = Translate(method, diagnostics);
+        }
+        finally
+        {
+            _inProgress.RemoveAt(_inProgress.Count - 1);
+        }
+        _results[method] = result;
+        return result;
+    }
+
+    private FunctionResult Translate(IMethodSymbol method, List<DiagnosticInfo> diagnostics)
+    {
+        var implementation = method.PartialImplementationPart ?? method;
+        var syntax = implementation.DeclaringSyntaxReferences
+            .Select(r => r.GetSyntax(_cancellationToken))
+            .OfType<BaseMethodDeclarationSyntax>()
+            .FirstOrDefault(s => s.Body is not null || s.ExpressionBody is not null);
+        if (syntax is null) return FunctionResult.Failed;
+
+        var model = _compilation.GetSemanticModel(syntax.SyntaxTree);
+        // A method with compile errors is reported by the compiler; translating it would only add noise.
+        if (model.GetDiagnostics(syntax.Span, _cancellationToken).Any(d => d.Severity == DiagnosticSeverity.Error))
+            return FunctionResult.Failed;
+
+        return new FunctionTranslator(this, implementation, syntax, model, diagnostics).Translate();
+    }
+}
+
+/// <summary>A translated method: its C return type, parameter list and body (null when translation failed).</summary>
+internal sealed class FunctionResult
+{
+    public static readonly FunctionResult Failed = new("", "", null);
+
+    public FunctionResult(string returnType, string parameters, string? body)
+    {
+        ReturnType = returnType;
+        Parameters = parameters;
+        Body = body;
+    }
+
+    public string ReturnType { get; }
+
+    public string Parameters { get; }
+
+    /// <summary>The body, as a C compound statement with a trailing newline, or null when translation failed.</summary>
+    public string? Body { get; }
+
+    public string Prototype(string name) =>
+        "static inline __attribute__((always_inline)) " + ReturnType + " " + name + "(" + Parameters + ")";
+
+    public string Definition(string name) => Prototype(name) + "\n" + Body;
+}

@@ -1,0 +1,147 @@
+using System;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Patchouly.Runtime.Disassembly;
+using Patchouly.Runtime.Linking;
+using Patchouly.Runtime.Tables;
+
+namespace Patchouly.Runtime;
+
+/// <summary>
+/// A JIT-compiled function in executable memory, made by <see cref="FunctionBuilder.Compile"/>. Call it with
+/// <see cref="Invoke()"/> (0 to 6 word arguments, a word result) or through <see cref="EntryPoint"/>.
+/// </summary>
+/// <remarks>
+/// <para>The code is laid out as <c>[entry shim][body][trampolines]</c>. The entry shim is a C-ABI function
+/// <c>uint64_t f(uint64_t a0, …, uint64_t a5)</c>: it allocates the spill frame on the machine stack, puts the
+/// arguments into the library's registers 0..5 and calls the body.</para>
+/// <para>Lifetime: <see cref="Dispose"/> unmaps the code, after which <see cref="Invoke()"/> and
+/// <see cref="EntryPoint"/> throw <see cref="ObjectDisposedException"/>. <see cref="Invoke()"/> holds a reference on
+/// the memory while the code runs, so a <see cref="Dispose"/> racing with it on another thread defers the unmapping
+/// until the call returns. Calls made through a raw <see cref="EntryPoint"/> pointer have no such protection: the
+/// caller must not dispose the function while another thread may be running it.</para>
+/// </remarks>
+public sealed unsafe class CompiledFunction : IDisposable
+{
+    private readonly ExecutableMemory _memory;
+    private readonly byte[] _code;
+    private readonly nint _address;
+    private readonly FunctionMap _map;
+
+    internal CompiledFunction(StencilLibrary library, ExecutableMemory memory, byte[] code, int parameterCount, int frameSlots, FunctionMap map)
+    {
+        Library = library;
+        _memory = memory;
+        _code = code;
+        _address = memory.Address;
+        _map = map;
+        ParameterCount = parameterCount;
+        FrameSlots = frameSlots;
+    }
+
+    /// <summary>The stencil library the function was built from.</summary>
+    public StencilLibrary Library { get; }
+
+    /// <summary>The number of arguments the function takes.</summary>
+    public int ParameterCount { get; }
+
+    /// <summary>The number of 8-byte spill-frame slots the entry shim allocates.</summary>
+    public int FrameSlots { get; }
+
+    /// <summary>
+    /// The address of the entry shim, callable as
+    /// <c>delegate* unmanaged&lt;long, long, long, long, long, long, long&gt;</c> (or with fewer word arguments).
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The function was disposed.</exception>
+    public nint EntryPoint
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_memory.IsDisposed, this);
+            return _address;
+        }
+    }
+
+    /// <summary>The machine code (a copy of what is in executable memory; still readable after disposal).</summary>
+    public ReadOnlySpan<byte> Code => _code;
+
+    /// <summary>Where the body (the first emitted stencil) starts within <see cref="Code"/>.</summary>
+    public int BodyOffset => _map.BodyOffset;
+
+    /// <summary>True once disposed.</summary>
+    public bool IsDisposed => _memory.IsDisposed;
+
+    /// <summary>The number of trampolines to far host functions.</summary>
+    internal int TrampolineCount => _map.Trampolines.Length;
+
+    /// <summary>The memory holding the code.</summary>
+    internal ExecutableMemory Memory => _memory;
+
+    /// <summary>Runs the function with no arguments.</summary>
+    /// <exception cref="ObjectDisposedException">The function was disposed.</exception>
+    /// <exception cref="ArgumentException">The function takes parameters.</exception>
+    public long Invoke() => Call(0, 0, 0, 0, 0, 0, 0);
+
+    /// <summary>Runs the function with one argument (in register 0).</summary>
+    /// <exception cref="ObjectDisposedException">The function was disposed.</exception>
+    /// <exception cref="ArgumentException">The function takes a different number of parameters.</exception>
+    public long Invoke(long a0) => Call(1, a0, 0, 0, 0, 0, 0);
+
+    /// <summary>Runs the function with two arguments (in registers 0 and 1).</summary>
+    /// <exception cref="ObjectDisposedException">The function was disposed.</exception>
+    /// <exception cref="ArgumentException">The function takes a different number of parameters.</exception>
+    public long Invoke(long a0, long a1) => Call(2, a0, a1, 0, 0, 0, 0);
+
+    /// <summary>Runs the function with three arguments (in registers 0..2).</summary>
+    /// <exception cref="ObjectDisposedException">The function was disposed.</exception>
+    /// <exception cref="ArgumentException">The function takes a different number of parameters.</exception>
+    public long Invoke(long a0, long a1, long a2) => Call(3, a0, a1, a2, 0, 0, 0);
+
+    /// <summary>Runs the function with four arguments (in registers 0..3).</summary>
+    /// <exception cref="ObjectDisposedException">The function was disposed.</exception>
+    /// <exception cref="ArgumentException">The function takes a different number of parameters.</exception>
+    public long Invoke(long a0, long a1, long a2, long a3) => Call(4, a0, a1, a2, a3, 0, 0);
+
+    /// <summary>Runs the function with five arguments (in registers 0..4).</summary>
+    /// <exception cref="ObjectDisposedException">The function was disposed.</exception>
+    /// <exception cref="ArgumentException">The function takes a different number of parameters.</exception>
+    public long Invoke(long a0, long a1, long a2, long a3, long a4) => Call(5, a0, a1, a2, a3, a4, 0);
+
+    /// <summary>Runs the function with six arguments (in registers 0..5).</summary>
+    /// <exception cref="ObjectDisposedException">The function was disposed.</exception>
+    /// <exception cref="ArgumentException">The function takes a different number of parameters.</exception>
+    public long Invoke(long a0, long a1, long a2, long a3, long a4, long a5) => Call(6, a0, a1, a2, a3, a4, a5);
+
+    /// <summary>
+    /// The code as Intel-syntax assembly: the entry shim, then each stencil under a line
+    /// <c>; Name [inputs -> outputs] narrow|wide</c>, block labels (<c>B3:</c>), and the trampolines.
+    /// </summary>
+    public string Disassemble() => FunctionDisassembler.Disassemble(_code, (ulong)_address, _map);
+
+    /// <summary>Unmaps the code. Safe to call more than once.</summary>
+    public void Dispose() => _memory.Dispose();
+
+    /// <inheritdoc />
+    public override string ToString() =>
+        string.Create(CultureInfo.InvariantCulture, $"{Library.Name} function at 0x{_address:x} ({_code.Length} bytes, {ParameterCount} parameters, {FrameSlots} stack slots)");
+
+    private long Call(int count, long a0, long a1, long a2, long a3, long a4, long a5)
+    {
+        ObjectDisposedException.ThrowIf(_memory.IsDisposed, this);
+        if (count != ParameterCount)
+            throw new ArgumentException(
+                $"The function takes {ParameterCount} argument{(ParameterCount == 1 ? "" : "s")}, but Invoke was given {count}.");
+        SafeHandle handle = _memory.Handle;
+        bool referenced = false;
+        try
+        {
+            handle.DangerousAddRef(ref referenced); // throws ObjectDisposedException if disposed meanwhile
+            var entry = (delegate* unmanaged<long, long, long, long, long, long, long>)_address;
+            return entry(a0, a1, a2, a3, a4, a5);
+        }
+        finally
+        {
+            if (referenced) handle.DangerousRelease();
+        }
+    }
+}

@@ -1,0 +1,52 @@
+using Patchouly.Runtime.Tables;
+
+namespace Patchouly.Runtime.Internal;
+
+/// <summary>One emitted stencil, for messages and disassembly.</summary>
+/// <param name="Offset">Where its code starts in the body.</param>
+/// <param name="Family">The family.</param>
+/// <param name="Wide">True for the wide (64-bit hole) variant.</param>
+/// <param name="LocationStart">Index of its first location (inputs, then outputs) in the builder's location list.</param>
+internal record struct StencilRecord(int Offset, StencilFamily Family, bool Wide, int LocationStart)
+{
+    /// <summary>True once the stencil's trailing jump was dropped because its destination follows directly.</summary>
+    public bool TailDropped { get; set; }
+}
+
+/// <summary>The state of one block of a builder.</summary>
+internal struct BlockState
+{
+    /// <summary>Body offset of the block's first instruction; -1 until known.</summary>
+    public int Offset;
+
+    /// <summary>True once <see cref="FunctionBuilder.StartBlock"/> was called for it.</summary>
+    public bool Started;
+
+    /// <summary>The first stencil (record index) that jumps to the block; -1 if none.</summary>
+    public int FirstTargetedBy;
+
+    /// <summary>Head of the chain of forward references waiting for the block's offset; -1 if none.</summary>
+    public int FixupHead;
+}
+
+/// <summary>A relative field that must receive the offset of a block not yet placed (a forward branch).</summary>
+internal readonly record struct Fixup(int Field, RelocationKind Kind, int Addend, int NextInChain);
+
+/// <summary>A relative field that must receive the code following the current stencil (a branch to Next).</summary>
+internal readonly record struct NextFixup(int Field, RelocationKind Kind, int Addend);
+
+/// <summary>
+/// A PC-relative reference to a hole value (a <c>call rel32</c>/<c>jmp rel32</c> to a function pointer, or a Rel64),
+/// resolved when the code's address is known.
+/// </summary>
+internal readonly record struct CallSite(int Field, ulong Value, RelocationKind Kind, int Addend);
+
+/// <summary>
+/// The last stencil's trailing <c>jmp rel32</c>, kept pending until the code after it is known: dropped if it jumps
+/// to that code, otherwise patched.
+/// </summary>
+internal readonly record struct PendingTail(int Field, RelocationKind Kind, int Addend, int Block, int Record)
+{
+    /// <summary>The block jumped to, or -1 for the next stencil.</summary>
+    public bool IsNext => Block < 0;
+}

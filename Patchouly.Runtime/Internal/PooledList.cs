@@ -1,0 +1,84 @@
+using System;
+using System.Buffers;
+using System.Runtime.CompilerServices;
+
+namespace Patchouly.Runtime.Internal;
+
+/// <summary>
+/// A growable array whose storage is rented from <see cref="ArrayPool{T}.Shared"/>, so that a builder that is compiled
+/// (and returns its storage) lets the next builder emit without allocating. A mutable struct: keep it in a field and
+/// never copy it.
+/// </summary>
+internal struct PooledList<T>
+{
+    private T[]? _items;
+    private int _count;
+
+    public readonly int Count => _count;
+
+    /// <summary>A reference to element <paramref name="index"/> (which must be below <see cref="Count"/>).</summary>
+    public readonly ref T this[int index]
+    {
+        get
+        {
+            if ((uint)index >= (uint)_count) ThrowIndex(index);
+            return ref _items![index];
+        }
+    }
+
+    public readonly Span<T> AsSpan() => _items is null ? Span<T>.Empty : _items.AsSpan(0, _count);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Add(T item)
+    {
+        if (_items is null || _count == _items.Length) Grow(_count + 1);
+        _items![_count++] = item;
+    }
+
+    /// <summary>Appends <paramref name="items"/> and returns the index of the first.</summary>
+    public int AddRange(ReadOnlySpan<T> items)
+    {
+        int start = _count;
+        if (_items is null || _items.Length - _count < items.Length) Grow(_count + items.Length);
+        items.CopyTo(_items.AsSpan(_count));
+        _count += items.Length;
+        return start;
+    }
+
+    /// <summary>Drops the elements from <paramref name="count"/> on.</summary>
+    public void Truncate(int count)
+    {
+        if ((uint)count > (uint)_count) ThrowIndex(count);
+        _count = count;
+    }
+
+    public void Clear() => _count = 0;
+
+    public readonly T[] ToArray() => AsSpan().ToArray();
+
+    /// <summary>Returns the storage to the pool; the list is empty afterwards.</summary>
+    public void Release()
+    {
+        if (_items is not null)
+        {
+            ArrayPool<T>.Shared.Return(_items, RuntimeHelpers.IsReferenceOrContainsReferences<T>());
+            _items = null;
+        }
+        _count = 0;
+    }
+
+    private void Grow(int needed)
+    {
+        int size = Math.Max(needed, _items is null ? 16 : (int)Math.Min((long)_items.Length * 2, Array.MaxLength));
+        if (size < needed) throw new OutOfMemoryException($"A list of {needed} items is too large.");
+        T[] bigger = ArrayPool<T>.Shared.Rent(size);
+        if (_items is not null)
+        {
+            _items.AsSpan(0, _count).CopyTo(bigger);
+            ArrayPool<T>.Shared.Return(_items, RuntimeHelpers.IsReferenceOrContainsReferences<T>());
+        }
+        _items = bigger;
+    }
+
+    private static void ThrowIndex(int index) => throw new ArgumentOutOfRangeException(nameof(index), index, "Index outside the list.");
+}

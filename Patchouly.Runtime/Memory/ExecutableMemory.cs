@@ -1,0 +1,150 @@
+using System;
+using System.Runtime.InteropServices;
+using Patchouly.Runtime.Memory;
+
+namespace Patchouly.Runtime;
+
+/// <summary>
+/// Page-aligned memory for machine code, following W^X: it is allocated readable and writable
+/// (<see cref="Writable"/>), filled, then switched once to readable and executable with <see cref="MakeExecutable"/>.
+/// No page is ever writable and executable at the same time, and the switch is one-way.
+/// </summary>
+/// <remarks>
+/// Linux only (anonymous private <c>mmap</c>, <c>mprotect</c>, <c>munmap</c>). On x86-64 instruction fetch is coherent
+/// with data writes, so no instruction-cache flush is needed after writing; see <see cref="MakeExecutable"/> for arm64.
+/// <see cref="Dispose"/> unmaps the memory; code must not be running in it then (see <see cref="CompiledFunction"/>).
+/// </remarks>
+public sealed unsafe class ExecutableMemory : IDisposable
+{
+    /// <summary>The largest size that can be allocated (2 GiB minus one page, so rel32 reaches everywhere inside).</summary>
+    public const int MaxSize = int.MaxValue - 0xFFFF;
+
+    /// <summary>Test hook: called on the allocating thread after each stage ("mapped", "written", "executable").</summary>
+    [ThreadStatic]
+    internal static Action<ExecutableMemory, string>? StageObserver;
+
+    private readonly MappingHandle _mapping;
+    private bool _executable;
+
+    private ExecutableMemory(MappingHandle mapping, int size)
+    {
+        _mapping = mapping;
+        Size = size;
+    }
+
+    /// <summary>Maps <paramref name="size"/> bytes (rounded up to whole pages) readable and writable.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="size"/> is not in 1..<see cref="MaxSize"/>.</exception>
+    /// <exception cref="ExecutableMemoryException"><c>mmap</c> failed.</exception>
+    public static ExecutableMemory Allocate(int size) => Allocate(size, 0);
+
+    /// <summary>As <see cref="Allocate(int)"/>, asking the kernel to place the mapping near <paramref name="hint"/> (not forced).</summary>
+    internal static ExecutableMemory Allocate(int size, nint hint)
+    {
+        if (size is <= 0 or > MaxSize)
+            throw new ArgumentOutOfRangeException(nameof(size), size, $"Executable memory must be 1 to {MaxSize} bytes.");
+        nuint page = (nuint)Environment.SystemPageSize;
+        nuint length = ((nuint)size + page - 1) & ~(page - 1);
+        void* hintAddress = (void*)(hint & ~(nint)(page - 1));
+        void* address = LibC.Mmap(hintAddress, length, LibC.ProtRead | LibC.ProtWrite, LibC.MapPrivate | LibC.MapAnonymous, out int errno);
+        if (address == LibC.MapFailed || address == null)
+            throw new ExecutableMemoryException("mmap", errno, $"mapping {length} bytes read-write");
+        var memory = new ExecutableMemory(new MappingHandle((nint)address, length), size);
+        memory.Notify("mapped");
+        return memory;
+    }
+
+    /// <summary>The address of the first byte.</summary>
+    /// <exception cref="ObjectDisposedException">The memory was disposed.</exception>
+    public nint Address
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_mapping.IsClosed, this);
+            return _mapping.DangerousGetHandle();
+        }
+    }
+
+    /// <summary>The requested size in bytes.</summary>
+    public int Size { get; }
+
+    /// <summary>The mapped size in bytes (whole pages).</summary>
+    public int MappedSize => (int)_mapping.Length;
+
+    /// <summary>True once <see cref="MakeExecutable"/> has run.</summary>
+    public bool IsExecutable => _executable;
+
+    /// <summary>True once disposed.</summary>
+    public bool IsDisposed => _mapping.IsClosed;
+
+    /// <summary>The memory, for writing; only before <see cref="MakeExecutable"/>.</summary>
+    /// <exception cref="InvalidOperationException">The memory is already executable (and so read-only).</exception>
+    /// <exception cref="ObjectDisposedException">The memory was disposed.</exception>
+    public Span<byte> Writable
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_mapping.IsClosed, this);
+            if (_executable) throw new InvalidOperationException("The memory is executable and so no longer writable (W^X).");
+            return new Span<byte>((void*)_mapping.DangerousGetHandle(), Size);
+        }
+    }
+
+    /// <summary>A read-only view of the memory; valid until <see cref="Dispose"/>.</summary>
+    /// <exception cref="ObjectDisposedException">The memory was disposed.</exception>
+    public ReadOnlySpan<byte> Contents
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_mapping.IsClosed, this);
+            return new ReadOnlySpan<byte>((void*)_mapping.DangerousGetHandle(), Size);
+        }
+    }
+
+    /// <summary>The reference-counted mapping (lets running code keep it alive against a concurrent dispose).</summary>
+    internal SafeHandle Handle => _mapping;
+
+    /// <summary>
+    /// Makes the memory readable and executable and no longer writable (one <c>mprotect</c>, so there is no moment at
+    /// which it is both writable and executable). Calling it again does nothing.
+    /// </summary>
+    /// <remarks>
+    /// Instruction-cache hook: x86-64 needs no flush. arm64 would need <c>dc cvau</c>/<c>ic ivau</c> over the range
+    /// (clang's <c>__builtin___clear_cache</c>, which C# cannot call): until a native or JIT-ed helper exists,
+    /// this throws <see cref="PlatformNotSupportedException"/> there rather than risk running stale instructions.
+    /// </remarks>
+    /// <exception cref="ExecutableMemoryException"><c>mprotect</c> failed.</exception>
+    /// <exception cref="ObjectDisposedException">The memory was disposed.</exception>
+    public void MakeExecutable()
+    {
+        ObjectDisposedException.ThrowIf(_mapping.IsClosed, this);
+        if (_executable) return;
+        nint address = _mapping.DangerousGetHandle();
+        FlushInstructionCache(address, _mapping.Length);
+        if (LibC.Mprotect((void*)address, _mapping.Length, LibC.ProtRead | LibC.ProtExec, out int errno) != 0)
+            throw new ExecutableMemoryException("mprotect", errno, $"making {_mapping.Length} bytes at 0x{address:x} read-execute");
+        _executable = true;
+        Notify("executable");
+    }
+
+    /// <summary>Unmaps the memory. Safe to call more than once.</summary>
+    public void Dispose() => _mapping.Dispose();
+
+    /// <summary>Tells the test hook that a stage has completed.</summary>
+    internal void Notify(string stage) => StageObserver?.Invoke(this, stage);
+
+    private static void FlushInstructionCache(nint address, nuint length)
+    {
+        _ = address;
+        _ = length;
+        switch (RuntimeInformation.ProcessArchitecture)
+        {
+            case Architecture.X64:
+            case Architecture.X86:
+                return; // coherent instruction fetch: nothing to do
+            default:
+                // HOOK (arm64 and others): clean the data cache and invalidate the instruction cache for the range here.
+                throw new PlatformNotSupportedException(
+                    $"Making code executable on {RuntimeInformation.ProcessArchitecture} needs an instruction-cache flush, which is not implemented.");
+        }
+    }
+}

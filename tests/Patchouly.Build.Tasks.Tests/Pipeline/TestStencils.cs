@@ -1,0 +1,87 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Patchouly.Build.Tasks.Compile;
+using Patchouly.Build.Tasks.Elf;
+using Patchouly.Build.Tasks.Extract;
+using Patchouly.Build.Tasks.Tables;
+using Patchouly.Generators.Model;
+using Patchouly.Generators.Parsing;
+using Patchouly.Generators.Variants;
+using Patchouly.Runtime.Tables;
+
+namespace Patchouly.Build.Tasks.Tests.Pipeline;
+
+/// <summary>A stencil library run through the whole build pipeline in-process: C# → model → C → clang → ELF → tables.</summary>
+internal sealed record BuiltStencils(LibraryModel Model, CLibrarySource Source, ExtractedLibrary Extracted, TableLayout Layout, StencilLibrary Library, string Directory);
+
+/// <summary>Builds stencil libraries from C# source for tests (cached per source text for the test run).</summary>
+internal static class TestStencils
+{
+    private static readonly ConcurrentDictionary<string, Lazy<BuiltStencils>> s_cache = new();
+    private static readonly Lazy<ClangInfo> s_clang = new(() => ClangLocator.Locate());
+
+    public static ClangInfo Clang => s_clang.Value;
+
+    /// <summary>Compiles C# source with Roslyn, with references to the framework and Patchouly.Attributes.</summary>
+    public static CSharpCompilation CompileCSharp(string source, string assemblyName = "TestStencils")
+    {
+        var tree = CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.Preview), path: "Stencils.cs");
+        return CSharpCompilation.Create(assemblyName, [tree], References.Value,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: true));
+    }
+
+    public static readonly Lazy<MetadataReference[]> References = new(() =>
+    {
+        var paths = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator).ToList();
+        paths.Add(typeof(Patchouly.StencilAttribute).Assembly.Location);
+        paths.Add(typeof(StencilLibrary).Assembly.Location);
+        return paths.Distinct().Select(p => (MetadataReference)MetadataReference.CreateFromFile(p)).ToArray();
+    });
+
+    /// <summary>The single [StencilLibrary] type of a compilation.</summary>
+    public static INamedTypeSymbol LibraryType(Compilation compilation) =>
+        Tasks.StencilBuild.FindLibraries(compilation, default).Single();
+
+    public static LibraryModel Parse(string source)
+    {
+        var compilation = CompileCSharp(source);
+        var errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+        if (errors.Count > 0) throw new InvalidOperationException("C# errors:\n" + string.Join("\n", errors));
+        var result = StencilLibraryParser.Parse(LibraryType(compilation), compilation, default);
+        if (result.Diagnostics.Count > 0) throw new InvalidOperationException("Stencil errors:\n" + string.Join("\n", result.Diagnostics));
+        return result.Library!;
+    }
+
+    public static BuiltStencils Build(string source) => s_cache.GetOrAdd(source, s => new Lazy<BuiltStencils>(() => BuildUncached(s))).Value;
+
+    private static BuiltStencils BuildUncached(string source)
+    {
+        var model = Parse(source);
+        return BuildModel(model);
+    }
+
+    /// <summary>Writes, compiles and extracts a model.</summary>
+    public static BuiltStencils BuildModel(LibraryModel model)
+    {
+        var c = CLibraryWriter.Write(model);
+        string dir = Path.Combine(Path.GetTempPath(), "patchouly-tests", model.Name + "-" + c.Hash + "-" + Guid.NewGuid().ToString("n")[..8]);
+        Directory.CreateDirectory(dir);
+        var units = c.Partition(Environment.ProcessorCount);
+        var files = new List<string>();
+        for (int i = 0; i < units.Count; i++)
+        {
+            string path = Path.Combine(dir, $"unit{i}.c");
+            File.WriteAllText(path, c.Unit(units[i]));
+            files.Add(path);
+        }
+        var objects = new ClangCompiler(Clang).CompileAll(files, "O3", Environment.ProcessorCount, default);
+        var extracted = StencilExtractor.Extract(c, objects.Select(o => ElfObject.Load(o)));
+        var layout = TableLayout.Build(c, extracted);
+        return new BuiltStencils(model, c, extracted, layout, layout.CreateLibrary(), dir);
+    }
+}

@@ -1,0 +1,103 @@
+using System;
+using System.Collections.Generic;
+using Iced.Intel;
+using Patchouly.Runtime.Tables;
+
+namespace Patchouly.Runtime.Tests.Stencils;
+
+/// <summary>
+/// Builds a stencil library by hand, in the shape the Patchouly build generates: every location assignment of every
+/// family assembled (dense, base-(registers+1) order, wide twins after the narrow ones, missing variants as 0), then
+/// packed into ulongs and handed to the public <see cref="StencilLibrary"/> constructor.
+/// </summary>
+internal sealed class TestLibraryBuilder
+{
+    /// <summary>How a family's variants are written.</summary>
+    public sealed record FamilySpec(string Name, StencilFamilyKind Kind, int Inputs, int Outputs, byte[] HoleBits, int Targets, bool HasWide, string Signature, Action<VariantContext> Body);
+
+    private readonly int _registers;
+    private readonly List<byte> _code = new();
+    private readonly List<ulong> _relocations = new();
+    private readonly List<ulong> _variants = new();
+    private readonly List<StencilFamily> _families = new();
+
+    public TestLibraryBuilder(int registers) => _registers = registers;
+
+    public void Add(FamilySpec spec)
+    {
+        int first = _variants.Count;
+        int values = spec.Inputs + spec.Outputs;
+        int locations = _registers + 1;
+        int narrow = 1;
+        for (int i = 0; i < values; i++) narrow *= locations;
+        for (int wide = 0; wide < (spec.HasWide ? 2 : 1); wide++)
+        {
+            for (int index = 0; index < narrow; index++)
+            {
+                var codes = new int[values];
+                int rest = index;
+                for (int v = values - 1; v >= 0; v--)
+                {
+                    codes[v] = rest % locations;
+                    rest /= locations;
+                }
+                if (OutputsShareRegister(codes, spec.Inputs))
+                {
+                    _variants.Add(0);
+                    continue;
+                }
+                var asm = new VariantAssembler();
+                spec.Body(new VariantContext(asm, codes, _registers, wide == 1, spec.Inputs));
+                AddVariant(asm);
+            }
+        }
+        _families.Add(new StencilFamily(spec.Name, spec.Kind, spec.Inputs, spec.Outputs, spec.HoleBits, spec.Targets, spec.HasWide, first, spec.Signature));
+    }
+
+    public StencilLibrary Build(string name) =>
+        new(name, _registers, "test-model-hash", "x86_64-unknown-linux-gnu", _code.ToArray(), _relocations.ToArray(), _variants.ToArray(), _families.ToArray());
+
+    private void AddVariant(VariantAssembler asm)
+    {
+        var (code, relocations, flags) = asm.Build();
+        int offset = _code.Count;
+        _code.AddRange(code);
+        foreach (var r in relocations) _relocations.Add(r.Bits);
+        _variants.Add(new StencilVariant(offset, code.Length, 0, relocations.Length, flags).Bits);
+    }
+
+    private bool OutputsShareRegister(int[] codes, int inputs)
+    {
+        for (int a = inputs; a < codes.Length; a++)
+            for (int b = a + 1; b < codes.Length; b++)
+                if (codes[a] == codes[b] && codes[a] != _registers) return true;
+        return false;
+    }
+
+    /// <summary>The C-ABI entry shim (written once; the library has one variant).</summary>
+    public static void EntryShim(VariantContext c)
+    {
+        var a = c.Asm;
+        a.Add(Instruction.Create(Code.Push_r64, Register.RBP));
+        a.Add(Instruction.Create(Code.Mov_r64_rm64, Register.RBP, Register.RSP));
+        foreach (var r in new[] { Register.R15, Register.R14, Register.R13, Register.R12, Register.RBX })
+            a.Add(Instruction.Create(Code.Push_r64, r));
+        a.Add(Instruction.Create(Code.Sub_rm64_imm8, Register.RSP, 8));
+        a.Add(Instruction.Create(Code.Mov_r32_imm32, Register.EAX, VariantAssembler.Placeholder32));
+        a.OnImmediate(RelocationKind.Abs32, PatchKind.FrameSize, 0, 15);
+        a.Add(Instruction.Create(Code.And_rm64_imm8, Register.RAX, -16));
+        a.Add(Instruction.Create(Code.Sub_r64_rm64, Register.RSP, Register.RAX));
+        a.Add(Instruction.Create(Code.Mov_r64_rm64, Register.R12, Register.RSP));
+        a.Add(Instruction.Create(Code.Mov_r64_rm64, Register.R13, Register.RDI));
+        a.Add(Instruction.Create(Code.Mov_r64_rm64, Register.R14, Register.RSI));
+        a.Add(Instruction.Create(Code.Mov_r64_rm64, Register.R15, Register.RDX));
+        a.Add(Instruction.Create(Code.Mov_r64_rm64, Register.RDI, Register.RCX));
+        a.Add(Instruction.Create(Code.Mov_r64_rm64, Register.RSI, Register.R8));
+        a.Add(Instruction.Create(Code.Mov_r64_rm64, Register.RDX, Register.R9));
+        a.Bytes([0xE8, 0, 0, 0, 0], 1, RelocationKind.Rel32, PatchKind.Target, 0, -4);
+        a.Add(Instruction.Create(Code.Lea_r64_m, Register.RSP, new MemoryOperand(Register.RBP, -40, 1)));
+        foreach (var r in new[] { Register.RBX, Register.R12, Register.R13, Register.R14, Register.R15, Register.RBP })
+            a.Add(Instruction.Create(Code.Pop_r64, r));
+        a.Add(Instruction.Create(Code.Retnq));
+    }
+}
