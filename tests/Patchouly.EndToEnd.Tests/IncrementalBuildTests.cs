@@ -27,7 +27,6 @@ public class IncrementalBuildTests
           <ItemGroup>
             <Reference Include="{RepoPaths.Output("Patchouly.Runtime")}/Patchouly.Runtime.dll" />
             <Reference Include="{RepoPaths.Output("Patchouly.Runtime")}/Patchouly.Attributes.dll" />
-            <Reference Include="{RepoPaths.Output("Patchouly.Runtime")}/Iced.dll" />
             <Analyzer Include="{RepoPaths.Output("Patchouly.Generators")}/Patchouly.Generators.dll" />
           </ItemGroup>
           <Import Project="{RepoPaths.Root}/Patchouly.Build.Tasks/build/Patchouly.targets" />

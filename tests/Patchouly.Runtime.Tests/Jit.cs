@@ -23,6 +23,14 @@ internal static class Jit
         return builder.Compile();
     }
 
+    /// <summary>The length of the narrow variant of <paramref name="family"/> for <paramref name="locations"/> (inputs, then outputs).</summary>
+    public static int VariantLength(Tables.StencilFamily family, params Location[] locations)
+    {
+        int index = 0;
+        foreach (var l in locations) index = index * (TestStencils.Registers + 1) + l.Code(TestStencils.Registers);
+        return TestStencils.Library.Variants[family.FirstVariant + index].Length;
+    }
+
     public static long Run(Action<TestEmitter> build)
     {
         using var f = Compile(build);

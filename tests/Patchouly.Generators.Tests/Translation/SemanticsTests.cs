@@ -26,7 +26,7 @@ public class SemanticsTests
         public enum Small : sbyte { Neg = -100, Pos = 100 }
 
         [StencilLibrary]
-        public static partial class Ints
+        public static unsafe partial class Ints
         {
             [Stencil] public static int AddI(int a, int b) => a + b;
             [Stencil] public static int SubI(int a, int b) => a - b;
@@ -97,7 +97,7 @@ public class SemanticsTests
             [Stencil] public static ulong ULiterals(ulong a) => a ^ ulong.MaxValue ^ 0x8000_0000_0000_0000UL ^ (nuint)ulong.MaxValue;
             [Stencil] public static bool Bools(bool a, bool b, int c) => (a & b) | (a ^ b) || !a && c > 3 || a == b && a != (c < 0);
             [Stencil] public static int BoolOps(bool a, bool b) { bool c = a & b; bool d = a | b; bool e = a ^ b; bool f = !a; c &= d; e |= f; d ^= c; return (c ? 1 : 0) + (d ? 2 : 0) + (e ? 4 : 0) + (f ? 8 : 0); }
-            [Stencil] public static Color Enums(Color c, int d) { c += d; c |= Color.Blue; c++; Color e = c - 1; byte diff = (byte)(c - Color.Red); c--; c &= ~Color.Green; return (Color)((int)e ^ diff ^ (int)c); }
+            [Stencil] public static Color Enums(Color c, int d) { c += (byte)d; c |= Color.Blue; c++; Color e = c - 1; byte diff = (byte)(c - Color.Red); c--; c &= ~Color.Green; return (Color)((int)e ^ diff ^ (int)c); }
             [Stencil] public static long EnumsWide(Wide e, long d) => (long)(e + d) ^ (long)(e & Wide.X) ^ (e < Wide.Y ? 1 : 0) ^ (long)(e - Wide.X) ^ (long)~e;
             [Stencil] public static int EnumsSmall(Small s, int d) { s += (sbyte)d; s--; return (int)s * 7 + (s > Small.Neg ? 1 : 0) + (int)(s ^ Small.Pos); }
             [Stencil] public static nint NativeInts(nint a, nuint b) { nint c = a + (nint)b; nuint d = b * 3; c <<= 3; c >>= 1; d >>>= 2; return c + (nint)d - (nint)(b >> 2) + (a < 0 ? 1 : 0); }
@@ -266,12 +266,12 @@ public class SemanticsTests
             [Stencil] public static long FnPtrVoid(long* buf, delegate* unmanaged<long*, int, void> poke, int i) { poke(buf, i); poke(buf, i + 1); return buf[i] + buf[i + 1]; }
             [Stencil] public static long FnPtrOrder(long* buf, delegate* unmanaged<long*, int, void> poke, int i) { long r = buf[i] + Call(poke, buf, i) + buf[i]; return r; }
             static long Call(delegate* unmanaged<long*, int, void> f, long* p, int i) { f(p, i); return 1; }
-            [Stencil] public static long FnPtrLocal(long* buf, delegate* unmanaged[Cdecl]<int, long> triple, int i) { var f = triple; delegate* unmanaged<int, long> g = f; return g(i) + (f == triple ? 1 : 0); }
+            [Stencil] public static long FnPtrLocal(long* buf, delegate* unmanaged[Cdecl]<int, long> triple, int i) { var f = triple; delegate* unmanaged<int, long> g = (delegate* unmanaged<int, long>)f; return g(i) + (f == triple ? 1 : 0); }
             [Stencil] public static long OrderMem(long* buf, int i) { long r = buf[0] + Bump(buf) + buf[0]; return r; }
             [Stencil] public static long OrderMem2(long* buf, int i) { buf[0] = Bump(buf) + buf[0]; buf[1] += Bump(buf + 1); return buf[0] + buf[1]; }
             [Stencil] public static long OutPtr(long* buf, int i, out long v, out int w) { v = buf[i] * 2; w = (int)(buf + i - buf); return 1; }
             [Stencil] public static long PtrToPtr(long* buf, int i) { long** pp = (long**)(buf + 20); *pp = buf + i; pp[1] = *pp + 1; return **pp + *pp[1] + (pp[1] - pp[0]); }
-            [Stencil] public static long BoolPtr(long* buf, int i) { bool* b = (bool*)(buf + 8); b[0] = i > 0; b[1] = !b[0]; b[i & 7] |= true; return (b[0] ? 1 : 0) + (b[1] ? 2 : 0) + *(byte*)(b + 7); }
+            [Stencil] public static long BoolPtr(long* buf, int i) { bool* b = (bool*)(buf + 8); *(long*)b = 0x0100_0001_0100_0100; b[0] = i > 0; b[1] = !b[0]; b[i & 7] |= true; return (b[0] ? 1 : 0) + (b[1] ? 2 : 0) + *(byte*)(b + 7); }
             [Stencil] public static long CharPtr(long* buf, int i) { char* c = (char*)buf; c[i + 8]++; c[i + 9] = (char)(c[i + 8] * 3); return c[i + 8] + c[i + 9]; }
         }
         """;
@@ -303,7 +303,7 @@ public class SemanticsTests
             [Stencil] public static long FConv(long a) { float f = a; double d = a; ulong u = (ulong)a; float fu = u; double du = u; uint w = (uint)a; return (long)(f - d) + (long)(fu - du) + (long)(float)w + (long)(double)(int)a; }
             [Stencil] public static long FArith(int a, int b) { double d = a; d *= 1.1; d -= b; d /= 3; float f = (float)d; f++; f--; --f; f += 0.25f; return (long)(f * 1000); }
             [Stencil] public static long FNeg(int a) { double d = -(double)a; float z = -0.0f; return (long)d + (long)(1 / z) + (long)(1 / -z); }
-            [Stencil] public static long FLiterals(int a) { double d = a * 0.1 + 1e300 * 1e10 + double.Epsilon; float f = a * 3.4e38f * 10f; return (long)(d * 1e-300) + (long)f + (long)(double.NaN * a) + (long)(float.MinValue * 0.5f) + (long)(a * 1e-45f * 1e45f); }
+            [Stencil] public static long FLiterals(int a) { double d = a * 0.1 + 1e300 * 1e10 + double.Epsilon; float f = a * 3.4e38f * 10f; return (long)(d * 1e-300) + (long)f + (long)(double.NaN * a) + unchecked((long)(float.MinValue * 0.5f)) + (long)(a * 1e-30f * 1e30f); }
             [Stencil] public static long FHelper(long a) => (long)Half(a) + (long)Half(Half(a * 3.0));
             [Stencil] public static long FMulAdd(long a, long b) { double x = a * 1.0000001; double y = b * 0.9999999; return (long)(x * y + x) ^ (long)(x * y - y); }
             [Stencil] public static int FTernary(int a) { float f = a > 0 ? 1.5f : -2.5f; return (int)(f * a); }

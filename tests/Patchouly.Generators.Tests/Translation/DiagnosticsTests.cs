@@ -1,0 +1,339 @@
+using System.Linq;
+using Patchouly.Generators.Diagnostics;
+
+namespace Patchouly.Generators.Tests.Translation;
+
+/// <summary>Everything the translator cannot translate faithfully is a diagnostic at the exact source location.</summary>
+public class DiagnosticsTests
+{
+    private static string Library(string members) => TranslationHarness.Usings + """
+        public struct Pair { public int A; public int B; }
+
+        [StencilLibrary]
+        public static unsafe partial class Lib
+        {
+            static int counter;
+            static readonly int Ready = 5;
+            const int Constant = 7;
+            static int Property => 3;
+
+        """ + members + "\n}\n";
+
+    /// <summary>Translates <paramref name="members"/> and asserts exactly one diagnostic, with id <paramref name="id"/>,
+    /// whose span is the (unique) occurrence of <paramref name="spanText"/> in the source, on the line of that occurrence.</summary>
+    private static DiagnosticInfo AssertDiagnostic(string members, string id, string spanText, int occurrence = 0)
+    {
+        string source = Library(members);
+        var library = TranslationHarness.Translate(source);
+        var diagnostic = Assert.Single(library.Diagnostics);
+        Assert.Equal(id, diagnostic.Id);
+
+        int index = -1;
+        for (int i = 0; i <= occurrence; i++) index = source.IndexOf(spanText, index + 1, System.StringComparison.Ordinal);
+        Assert.True(index >= 0, "span text not found in the source");
+        int line = source.Take(index).Count(c => c == '\n');
+        int column = index - (source.LastIndexOf('\n', index - 1) + 1);
+        Assert.Equal(spanText, source.Substring(diagnostic.Span.Start, diagnostic.Span.Length));
+        Assert.Equal(index, diagnostic.Span.Start);
+        Assert.Equal(line, diagnostic.LineSpan.Start.Line);
+        Assert.Equal(column, diagnostic.LineSpan.Start.Character);
+        Assert.Equal("Stencils.cs", diagnostic.FilePath);
+        Assert.DoesNotContain("{", diagnostic.Message);
+        Assert.Empty(library.Functions);
+        return diagnostic;
+    }
+
+    [Fact]
+    public void StringLiteralIsPATCH0101()
+    {
+        var d = AssertDiagnostic("""
+            [Stencil] public static int S(int x)
+            {
+                string s = "hello";
+                return x;
+            }
+            """, "PATCH0101", "\"hello\"");
+        Assert.Contains("string", d.Message);
+    }
+
+    [Fact]
+    public void StringMemberIsPATCH0101() =>
+        AssertDiagnostic("[Stencil] public static int S(int x) => x + nameof(x).Length;", "PATCH0101", "nameof(x)");
+
+    [Fact]
+    public void InterpolatedStringIsPATCH0101() =>
+        AssertDiagnostic("[Stencil] public static void S(int x) { var s = $\"{x}\"; }", "PATCH0101", "$\"{x}\"");
+
+    [Fact]
+    public void ArrayCreationIsPATCH0102() =>
+        AssertDiagnostic("""
+            [Stencil] public static int S(int x)
+            {
+                int* p = &x;
+                var a = new int[3];
+                return *p;
+            }
+            """, "PATCH0102", "new int[3]");
+
+    [Fact]
+    public void ObjectCreationIsPATCH0102()
+    {
+        var d = AssertDiagnostic("[Stencil] public static void S(int x) { object o = new object(); }", "PATCH0102", "new object()");
+        Assert.Contains("pointer parameter", d.Message);
+    }
+
+    [Fact]
+    public void StructCreationIsPATCH0102() =>
+        AssertDiagnostic("[Stencil] public static int S(int x) { var p = new Pair(); return x; }", "PATCH0102", "new Pair()");
+
+    [Fact]
+    public void StackAllocIsPATCH0102() =>
+        AssertDiagnostic("[Stencil] public static int S(int x) { int* p = stackalloc int[4]; return x; }", "PATCH0102", "stackalloc int[4]");
+
+    [Fact]
+    public void ConsoleWriteLineIsPATCH0103()
+    {
+        var d = AssertDiagnostic("""
+            [Stencil] public static void S(int x)
+            {
+                Console.WriteLine(x);
+            }
+            """, "PATCH0103", "Console.WriteLine(x)");
+        Assert.Contains("Console.WriteLine", d.Message);
+        Assert.Contains("'Lib'", d.Message);
+    }
+
+    [Fact]
+    public void MathCallIsPATCH0103() =>
+        AssertDiagnostic("[Stencil] public static int S(int x) => Math.Abs(x);", "PATCH0103", "Math.Abs(x)");
+
+    [Fact]
+    public void GenericHelperIsPATCH0103() =>
+        AssertDiagnostic("""
+            static T Id<T>(T x) => x;
+            [Stencil] public static int S(int x) => Id(x);
+            """, "PATCH0103", "Id(x)");
+
+    [Fact]
+    public void ExternHelperIsPATCH0103() =>
+        AssertDiagnostic("""
+            [System.Runtime.InteropServices.DllImport("libc")] static extern int abs(int x);
+            [Stencil] public static int S(int x) => abs(x);
+            """, "PATCH0103", "abs(x)");
+
+    [Fact]
+    public void CheckedArithmeticIsPATCH0104() =>
+        AssertDiagnostic("[Stencil] public static int S(int a, int b) => checked(a + b);", "PATCH0104", "a + b");
+
+    [Fact]
+    public void CheckedConversionIsPATCH0104() =>
+        AssertDiagnostic("[Stencil] public static byte S(int a) { checked { return (byte)a; } }", "PATCH0104", "(byte)a");
+
+    [Fact]
+    public void CheckedWideningIsFine()
+    {
+        var library = TranslationHarness.Translate(Library("[Stencil] public static long S(int a) => checked((long)a);"));
+        Assert.Empty(library.Diagnostics);
+    }
+
+    [Fact]
+    public void DirectRecursionIsPATCH0105()
+    {
+        var d = AssertDiagnostic("""
+            static int Down(int x) => x <= 0 ? 0 : Down(x - 1);
+            [Stencil] public static int S(int x) => Down(x);
+            """, "PATCH0105", "Down(x - 1)");
+        Assert.Contains("Down -> Down", d.Message);
+    }
+
+    [Fact]
+    public void IndirectRecursionIsPATCH0105()
+    {
+        var d = AssertDiagnostic("""
+            static int Ping(int x) => x <= 0 ? 0 : Pong(x - 1);
+            static int Pong(int x) => Ping(x / 2);
+            [Stencil] public static int S(int x) => Ping(x) + Pong(x);
+            """, "PATCH0105", "Ping(x / 2)");
+        Assert.Contains("Ping -> Pong -> Ping", d.Message);
+    }
+
+    [Fact]
+    public void StencilCycleIsPATCH0105()
+    {
+        var d = AssertDiagnostic("""
+            [Stencil] public static int A(int x) => x > 0 ? B(x - 1) : 0;
+            [Stencil] public static int B(int x) => A(x);
+            """, "PATCH0105", "A(x)");
+        Assert.Contains("A -> B -> A", d.Message);
+    }
+
+    [Fact]
+    public void ThrowIsPATCH0106() =>
+        AssertDiagnostic("""
+            [Stencil] public static int S(int x)
+            {
+                if (x < 0) throw new ArgumentException();
+                return x;
+            }
+            """, "PATCH0106", "throw");
+
+    [Fact]
+    public void TryIsPATCH0106() =>
+        AssertDiagnostic("[Stencil] public static int S(int x) { try { x++; } finally { x--; } return x; }", "PATCH0106", "try");
+
+    [Fact]
+    public void LambdaIsPATCH0107() =>
+        AssertDiagnostic("[Stencil] public static int S(int x) { Func<int, int> f = y => y + 1; return x; }", "PATCH0107", "y => y + 1");
+
+    [Fact]
+    public void LocalFunctionIsPATCH0107() =>
+        AssertDiagnostic("[Stencil] public static int S(int x) { int Twice(int y) => y * 2; return x; }", "PATCH0107", "Twice");
+
+    [Fact]
+    public void DecimalIsPATCH0108() =>
+        AssertDiagnostic("[Stencil] public static int S(int x) { decimal d = 1.5m; return x; }", "PATCH0108", "1.5m");
+
+    [Fact]
+    public void StructLocalIsPATCH0108()
+    {
+        var d = AssertDiagnostic("[Stencil] public static int S(int x) { Pair p = default; return x; }", "PATCH0108", "default");
+        Assert.Contains("Pair", d.Message);
+    }
+
+    [Fact]
+    public void BoxingIsPATCH0108() =>
+        AssertDiagnostic("""
+            static void Take(int x) { }
+            [Stencil] public static int S(int x) { object o = x; return x; }
+            """, "PATCH0108", "x", occurrence: 3);
+
+    [Fact]
+    public void ManagedFunctionPointerCallIsPATCH0108()
+    {
+        var d = AssertDiagnostic("""
+            static int Twice(int x) => x * 2;
+            [Stencil] public static int S(int x) { delegate*<int, int> f = null; return f(x); }
+            """, "PATCH0108", "f = null");
+        Assert.Contains("delegate*<int, int>", d.Message);
+    }
+
+    [Fact]
+    public void UnsupportedHelperParameterIsPATCH0108AtTheParameterType() =>
+        AssertDiagnostic("""
+            static int Sum(Pair p) => 0;
+            [Stencil] public static int S(int x) => Sum(default);
+            """, "PATCH0108", "Pair", occurrence: 1);
+
+    [Fact]
+    public void StaticFieldIsPATCH0109()
+    {
+        var d = AssertDiagnostic("[Stencil] public static int S(int x) => x + counter;", "PATCH0109", "counter", occurrence: 1);
+        Assert.Contains("Lib.counter", d.Message);
+    }
+
+    [Fact]
+    public void StaticReadonlyFieldIsPATCH0109() =>
+        AssertDiagnostic("[Stencil] public static int S(int x) => x + Ready;", "PATCH0109", "Ready", occurrence: 1);
+
+    [Fact]
+    public void PropertyIsPATCH0109() =>
+        AssertDiagnostic("[Stencil] public static int S(int x) => x + Property;", "PATCH0109", "Property", occurrence: 1);
+
+    [Fact]
+    public void ConstantsAreFine()
+    {
+        var library = TranslationHarness.Translate(Library("[Stencil] public static int S(int x) => x + Constant + (int)StencilOptimization.O3 + int.MaxValue;"));
+        Assert.Empty(library.Diagnostics);
+        Assert.Contains("7", library.Functions["S"]);
+    }
+
+    [Fact]
+    public void ForEachIsPATCH0110() =>
+        AssertDiagnostic("[Stencil] public static int S(int x) { foreach (var c in \"\") { } return x; }", "PATCH0110", "foreach");
+
+    [Fact]
+    public void GotoIsPATCH0110() =>
+        AssertDiagnostic("[Stencil] public static int S(int x) { if (x > 0) goto done; x++; done: return x; }", "PATCH0110", "goto");
+
+    [Fact]
+    public void LabelIsPATCH0110() =>
+        AssertDiagnostic("[Stencil] public static int S(int x) { again: x++; return x; }", "PATCH0110", "again");
+
+    [Fact]
+    public void LockIsPATCH0110() =>
+        AssertDiagnostic("[Stencil] public static int S(int x, void* p) { lock (typeof(Lib)) { x++; } return x; }", "PATCH0110", "lock");
+
+    [Fact]
+    public void FixedIsPATCH0110() =>
+        AssertDiagnostic("[Stencil] public static int S(int x) { fixed (int* p = &Pinned.Value) { } return x; }\nstatic class Pinned { public static int Value; }".Replace("static class Pinned { public static int Value; }", ""), "PATCH0110", "fixed");
+
+    [Fact]
+    public void YieldIsPATCH0110() =>
+        AssertDiagnostic("static System.Collections.Generic.IEnumerable<int> Gen() { yield return 1; }\n[Stencil] public static int S(int x) { int y = x; foreach (var v in Gen()) { } return y; }", "PATCH0110", "foreach");
+
+    [Fact]
+    public void PatternIsPATCH0100()
+    {
+        var d = AssertDiagnostic("[Stencil] public static bool S(int x) => x is > 5 and < 10;", "PATCH0100", "x is > 5 and < 10");
+        Assert.Contains("not supported in stencil code", d.Message);
+    }
+
+    [Fact]
+    public void SwitchExpressionIsPATCH0100() =>
+        AssertDiagnostic("[Stencil] public static int S(int x) => x switch { 1 => 2, _ => 3 };", "PATCH0100", "x switch { 1 => 2, _ => 3 }");
+
+    [Fact]
+    public void FloatRemainderIsPATCH0100() =>
+        AssertDiagnostic("[Stencil] public static int S(int x) { double d = x; return (int)(d % 3.0); }", "PATCH0100", "d % 3.0");
+
+    [Fact]
+    public void PatternCaseLabelIsPATCH0100() =>
+        AssertDiagnostic("[Stencil] public static int S(int x) { switch (x) { case > 5: return 1; default: return 0; } }", "PATCH0100", "case > 5:");
+
+    [Fact]
+    public void EveryDiagnosticIsReportedOnceEvenWhenAHelperIsSharedByStencils()
+    {
+        var library = TranslationHarness.Translate(Library("""
+            static int Bad(int x) { Console.WriteLine(x); return x; }
+            [Stencil] public static int S1(int x) => Bad(x);
+            [Stencil] public static int S2(int x) => Bad(x) + 1;
+            [Stencil] public static int S3(int x) => x;
+            """));
+        var d = Assert.Single(library.Diagnostics);
+        Assert.Equal("PATCH0103", d.Id);
+        Assert.Equal(new[] { "S3" }, library.Functions.Keys.ToArray());
+        Assert.DoesNotContain("h_Bad", library.Prelude);
+    }
+
+    [Fact]
+    public void SeveralProblemsInOneStencilAreAllReported()
+    {
+        var library = TranslationHarness.Translate(Library("""
+            [Stencil] public static int S(int x)
+            {
+                Console.WriteLine(x);
+                var a = new int[2];
+                string s = "x";
+                return checked(x * 2);
+            }
+            """));
+        Assert.Equal(new[] { "PATCH0103", "PATCH0102", "PATCH0101", "PATCH0104" }, library.Diagnostics.Select(d => d.Id).ToArray());
+        Assert.Equal(new[] { 17, 18, 19, 20 }, library.Diagnostics.Select(d => d.LineSpan.Start.Line).ToArray());
+    }
+
+    [Fact]
+    public void CompileErrorsAreNotReportedTwiceAndTranslationFails()
+    {
+        var library = TranslationHarness.Translate(Library("[Stencil] public static int S(int x) => x + undefinedName;"), allowErrors: true);
+        Assert.Empty(library.Diagnostics);
+        Assert.Empty(library.Functions);
+    }
+
+    [Fact]
+    public void DescriptorsAreInTheTranslationRangeAndDistinct()
+    {
+        var ids = DiagnosticDescriptors.All.Where(d => d.Category == "Patchouly.Translation").Select(d => d.Id).ToList();
+        Assert.Equal(Enumerable.Range(100, 11).Select(i => "PATCH0" + i).ToArray(), ids.ToArray());
+        Assert.All(DiagnosticDescriptors.All.Where(d => d.Category == "Patchouly.Translation"), d => Assert.EndsWith(d.Id.ToLowerInvariant(), d.HelpLinkUri));
+    }
+}

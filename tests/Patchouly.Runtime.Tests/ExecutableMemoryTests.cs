@@ -1,0 +1,123 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Patchouly.Runtime.Tests.Stencils;
+using static Patchouly.Runtime.Tests.Jit;
+
+namespace Patchouly.Runtime.Tests;
+
+/// <summary>W^X, lifetime and errors of executable memory.</summary>
+public unsafe class ExecutableMemoryTests
+{
+    [Fact]
+    public void CompiledCodeIsNeverWritableAndExecutable()
+    {
+        var stages = new List<(string Stage, string Permissions)>();
+        ExecutableMemory.StageObserver = (memory, stage) =>
+        {
+            foreach (var p in MemoryMaps.Permissions(memory.Address, memory.MappedSize))
+                stages.Add((stage, p));
+        };
+        CompiledFunction f;
+        try
+        {
+            f = Compile(e =>
+            {
+                e.Const(8, S(1));
+                e.Return(S(1));
+            });
+        }
+        finally
+        {
+            ExecutableMemory.StageObserver = null;
+        }
+        using (f)
+        {
+            Assert.Equal(["mapped", "written", "executable"], stages.Select(s => s.Stage).Distinct());
+            Assert.All(stages, s => Assert.False(MemoryMaps.IsWritableAndExecutable(s.Permissions), $"{s.Stage}: {s.Permissions}"));
+            Assert.All(stages.Where(s => s.Stage != "executable"), s => Assert.Equal("rw-p", s.Permissions));
+            Assert.All(stages.Where(s => s.Stage == "executable"), s => Assert.Equal("r-xp", s.Permissions));
+            Assert.Equal(["r-xp"], MemoryMaps.Permissions(f.EntryPoint, f.Code.Length).Distinct());
+            Assert.Equal(8, f.Invoke());
+        }
+    }
+
+    [Fact]
+    public void NothingIsMappedWhenCompileFails()
+    {
+        int mapped = 0;
+        ExecutableMemory.StageObserver = (_, _) => mapped++;
+        try
+        {
+            var b = Builder();
+            new TestEmitter(b).Const(1, R0); // runs off the end
+            Assert.Throws<FunctionCompileException>(() => b.Compile());
+        }
+        finally
+        {
+            ExecutableMemory.StageObserver = null;
+        }
+        Assert.Equal(0, mapped);
+    }
+
+    [Fact]
+    public void AllocateWriteProtectRunDispose()
+    {
+        var memory = ExecutableMemory.Allocate(NativeCode.Double.Length);
+        Assert.Equal(NativeCode.Double.Length, memory.Size);
+        Assert.Equal(Environment.SystemPageSize, memory.MappedSize);
+        Assert.False(memory.IsExecutable);
+        NativeCode.Double.CopyTo(memory.Writable);
+        Assert.Equal(["rw-p"], MemoryMaps.Permissions(memory.Address, memory.MappedSize).Distinct());
+        memory.MakeExecutable();
+        memory.MakeExecutable(); // once is enough; again is harmless
+        Assert.True(memory.IsExecutable);
+        Assert.Equal(["r-xp"], MemoryMaps.Permissions(memory.Address, memory.MappedSize).Distinct());
+        Assert.Throws<InvalidOperationException>(() => memory.Writable.Length);
+        Assert.Equal(NativeCode.Double, memory.Contents.ToArray());
+        Assert.Equal(84, ((delegate* unmanaged<long, long>)memory.Address)(42));
+
+        nint address = memory.Address;
+        memory.Dispose();
+        memory.Dispose();
+        Assert.True(memory.IsDisposed);
+        Assert.Throws<ObjectDisposedException>(() => memory.Address);
+        Assert.Throws<ObjectDisposedException>(() => memory.Contents.Length);
+        Assert.Throws<ObjectDisposedException>(() => memory.MakeExecutable());
+        Assert.DoesNotContain("r-xp", MemoryMaps.Permissions(address, 1));
+    }
+
+    [Fact]
+    public void SizeMustBePositive()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => ExecutableMemory.Allocate(0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ExecutableMemory.Allocate(-5));
+    }
+
+    [Fact]
+    public void SystemCallErrorsCarryErrno()
+    {
+        var e = new ExecutableMemoryException("mmap", 12, "mapping 4096 bytes read-write");
+        Assert.Equal(12, e.Errno);
+        Assert.Equal("mmap", e.Operation);
+        Assert.Contains("errno 12", e.Message);
+        Assert.Contains("mapping 4096 bytes", e.Message);
+        Assert.Contains("memory", e.Message, StringComparison.OrdinalIgnoreCase); // strerror(ENOMEM)
+    }
+
+    [Fact]
+    public void InvokeAfterDisposeThrows()
+    {
+        var f = Compile(e => e.ReturnConst(3));
+        Assert.Equal(3, f.Invoke());
+        nint entry = f.EntryPoint;
+        f.Dispose();
+        f.Dispose();
+        Assert.True(f.IsDisposed);
+        Assert.Throws<ObjectDisposedException>(() => f.Invoke());
+        Assert.Throws<ObjectDisposedException>(() => f.EntryPoint);
+        Assert.NotEmpty(f.Code.ToArray()); // the copy stays readable
+        Assert.Contains("ReturnConst", f.Disassemble());
+        Assert.DoesNotContain("r-xp", MemoryMaps.Permissions(entry, 1));
+    }
+}
