@@ -256,37 +256,45 @@ public sealed class FunctionBuilder
         int wideIndex = family.HasWide ? narrowIndex + family.NarrowSlots : -1;
         bool narrowExists = variants[narrowIndex].Exists;
         bool wideExists = wideIndex >= 0 && variants[wideIndex].Exists;
-        int failedHole = -1;
-        string failedKind = "";
+        int narrowFailure = -1, wideFailure = -1;
         if (narrowExists)
         {
-            failedHole = VariantRules.FirstUnusableHole(_library, variants[narrowIndex], holes);
-            if (failedHole < 0)
+            narrowFailure = VariantRules.FirstUnusableHole(_library, variants[narrowIndex], holes);
+            if (narrowFailure < 0)
             {
                 wide = false;
                 return narrowIndex;
             }
-            failedKind = "the narrow variant's " + HoleFieldKinds(variants[narrowIndex], failedHole);
         }
         if (wideExists)
         {
-            int failedWide = VariantRules.FirstUnusableHole(_library, variants[wideIndex], holes);
-            if (failedWide < 0)
+            wideFailure = VariantRules.FirstUnusableHole(_library, variants[wideIndex], holes);
+            if (wideFailure < 0)
             {
                 wide = true;
                 return wideIndex;
             }
-            failedHole = failedWide;
-            failedKind = (failedKind.Length > 0 ? failedKind + " nor " : "") + "the wide variant's " + HoleFieldKinds(variants[wideIndex], failedWide);
         }
+        throw NoVariant(family, narrowIndex, wideIndex, narrowFailure, wideFailure, inputs, outputs, holes);
+    }
+
+    /// <summary>The exception for an emit no variant can serve (built only on that path: it allocates).</summary>
+    private StencilEmitException NoVariant(StencilFamily family, int narrowIndex, int wideIndex, int narrowFailure, int wideFailure,
+        ReadOnlySpan<Location> inputs, ReadOnlySpan<Location> outputs, ReadOnlySpan<ulong> holes)
+    {
+        var variants = _library.Variants;
         string where = DescribeLocations(inputs, outputs);
-        if (!narrowExists && !wideExists)
-            throw new MissingVariantException(
+        if (narrowFailure < 0 && wideFailure < 0)
+            return new MissingVariantException(
                 $"Stencil {family.Name} has no variant for locations {where} (for example, two outputs cannot share a register).", family.Name, where);
-        ulong value = holes[failedHole];
-        throw new HoleValueException(
-            $"Hole {failedHole} of stencil {family.Name} {where} cannot take value {unchecked((long)value)} (0x{value:x}): it fits neither {failedKind}"
-            + (family.HasWide ? "." : ", and the stencil has no wide variant."), family.Name, failedHole, value);
+        string narrow = narrowFailure >= 0 ? "the narrow variant's " + HoleFieldKinds(variants[narrowIndex], narrowFailure) : "";
+        string wide = wideFailure >= 0 ? "the wide variant's " + HoleFieldKinds(variants[wideIndex], wideFailure) : "";
+        string reason = narrow.Length > 0 && wide.Length > 0 ? $"it fits neither {narrow} nor {wide}."
+            : $"it does not fit {narrow}{wide}{(family.HasWide ? "." : ", and the stencil has no wide variant.")}";
+        int hole = wideFailure >= 0 ? wideFailure : narrowFailure;
+        ulong value = holes[hole];
+        return new HoleValueException(
+            $"Hole {hole} of stencil {family.Name} {where} cannot take value {unchecked((long)value)} (0x{value:x}): {reason}", family.Name, hole, value);
     }
 
     private string HoleFieldKinds(in StencilVariant variant, int hole)

@@ -42,6 +42,9 @@ public sealed class CompileStencils : MSBuildTask, ICancelableTask
     /// <summary>The <c>PatchoulyParallelism</c> property: clang processes at once (default: processor count).</summary>
     public int Parallelism { get; set; }
 
+    /// <summary>The <c>PatchoulyRegisters</c> property: register count of libraries whose attribute sets none.</summary>
+    public string? Registers { get; set; }
+
     /// <summary>The <c>PatchoulyKeepIntermediate</c> property: keep object files.</summary>
     public bool KeepIntermediate { get; set; }
 
@@ -67,7 +70,13 @@ public sealed class CompileStencils : MSBuildTask, ICancelableTask
                 Sources.Select(s => s.GetMetadata("FullPath")).Where(p => p.EndsWith(".cs", StringComparison.OrdinalIgnoreCase)).ToList(),
                 References.Select(r => r.GetMetadata("FullPath")),
                 DefineConstants, LangVersion, AssemblyName);
-            var options = new StencilBuildOptions(Path.GetFullPath(OutputDirectory), Clang, optimization, Parallelism, KeepIntermediate);
+            int? registers = Generators.Parsing.KnownNames.ParseRegisters(Registers);
+            if (!string.IsNullOrWhiteSpace(Registers) && registers is not (>= 1 and <= Generators.Parsing.KnownNames.MaxRegisters))
+            {
+                log.Error("PATCH2006", $"PatchoulyRegisters is '{Registers}'; use a number from 1 to {Generators.Parsing.KnownNames.MaxRegisters}.");
+                return false;
+            }
+            var options = new StencilBuildOptions(Path.GetFullPath(OutputDirectory), Clang, optimization, Parallelism, KeepIntermediate, registers);
             var results = StencilBuild.Run(compilation, options, log, _cancel.Token);
             if (results is null) return false;
             TablesFiles = results.Select(r => (ITaskItem)new Microsoft.Build.Utilities.TaskItem(r.TablesFile)).ToArray();

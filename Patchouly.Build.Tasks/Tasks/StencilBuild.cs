@@ -22,7 +22,8 @@ namespace Patchouly.Build.Tasks.Tasks;
 /// <param name="Optimization">The default optimisation level: "O3", "O2" or "Os".</param>
 /// <param name="Parallelism">How many clang processes may run at once.</param>
 /// <param name="KeepIntermediate">Keep the object files (the C is always kept).</param>
-public sealed record StencilBuildOptions(string OutputDirectory, string? ClangPath = null, string Optimization = "O3", int Parallelism = 0, bool KeepIntermediate = false);
+/// <param name="DefaultRegisters">The <c>PatchoulyRegisters</c> property: register count of libraries whose attribute sets none.</param>
+public sealed record StencilBuildOptions(string OutputDirectory, string? ClangPath = null, string Optimization = "O3", int Parallelism = 0, bool KeepIntermediate = false, int? DefaultRegisters = null);
 
 /// <summary>What a stencil build did for one library.</summary>
 public sealed record LibraryBuildResult(string Library, string TablesFile, bool ClangRan, int Families, int Variants, int CodeBytes, TimeSpan ClangTime);
@@ -55,7 +56,7 @@ public static class StencilBuild
         bool ok = true;
         foreach (var type in libraries)
         {
-            var parsed = StencilLibraryParser.Parse(type, compilation, cancellationToken);
+            var parsed = StencilLibraryParser.Parse(type, compilation, cancellationToken, options.DefaultRegisters);
             if (parsed.Library is null || parsed.Diagnostics.Count > 0)
             {
                 log.Message($"Patchouly: {type.Name} has {parsed.Diagnostics.Count} stencil error(s), reported by the compiler; its tables are not rebuilt.", important: true);

@@ -30,7 +30,8 @@ public sealed class StencilAnalyzer : DiagnosticAnalyzer
     {
         var type = (INamedTypeSymbol)context.Symbol;
         if (!type.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == KnownNames.StencilLibraryAttribute)) return;
-        var result = StencilLibraryParser.Parse(type, context.Compilation, context.CancellationToken);
+        context.Options.AnalyzerConfigOptionsProvider.GlobalOptions.TryGetValue(KnownNames.RegistersProperty, out var registers);
+        var result = StencilLibraryParser.Parse(type, context.Compilation, context.CancellationToken, KnownNames.ParseRegisters(registers));
         foreach (var info in result.Diagnostics)
         {
             var tree = context.Compilation.SyntaxTrees.FirstOrDefault(t => t.FilePath == info.FilePath);

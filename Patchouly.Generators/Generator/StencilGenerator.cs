@@ -23,12 +23,17 @@ public sealed class StencilGenerator : IIncrementalGenerator
     /// <inheritdoc />
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
+        var defaultRegisters = context.AnalyzerConfigOptionsProvider.Select(static (o, _) =>
+            o.GlobalOptions.TryGetValue(KnownNames.RegistersProperty, out var value) ? KnownNames.ParseRegisters(value) : null);
+
         var libraries = context.SyntaxProvider.ForAttributeWithMetadataName(
                 KnownNames.StencilLibraryAttribute,
                 static (node, _) => node is ClassDeclarationSyntax,
                 static (ctx, ct) => StencilLibraryParser.Parse((INamedTypeSymbol)ctx.TargetSymbol, ctx.SemanticModel.Compilation, ct).Library)
             .Where(static m => m is not null)
-            .Select(static (m, _) => (Library: m!, Hash: ModelHash.Compute(m!)))
+            .Combine(defaultRegisters)
+            .Select(static (pair, _) => pair.Left!.WithDefaultRegisters(pair.Right))
+            .Select(static (m, _) => (Library: m, Hash: ModelHash.Compute(m)))
             .WithTrackingName("Libraries");
 
         var tables = context.AdditionalTextsProvider

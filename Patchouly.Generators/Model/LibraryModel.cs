@@ -11,6 +11,7 @@ namespace Patchouly.Generators.Model;
 /// <param name="Optimization">0 = project default, else the <c>StencilOptimization</c> value.</param>
 /// <param name="Families">The families: built-ins first (entry, move, jump), then stencils ordered by name.</param>
 /// <param name="Prelude">C text shared by all stencils (typedefs, helper functions).</param>
+/// <param name="RegistersFromAttribute">True when the attribute set <see cref="Registers"/> (the PatchoulyRegisters property does not override it).</param>
 internal sealed record LibraryModel(
     string Namespace,
     string Name,
@@ -18,8 +19,13 @@ internal sealed record LibraryModel(
     int Registers,
     int Optimization,
     EquatableArray<FamilyModel> Families,
-    string Prelude)
+    string Prelude,
+    bool RegistersFromAttribute = true)
 {
+    /// <summary>Applies the project's default register count (PatchoulyRegisters) unless the attribute set one.</summary>
+    public LibraryModel WithDefaultRegisters(int? registers) =>
+        RegistersFromAttribute || registers is not (>= 1 and <= Parsing.KnownNames.MaxRegisters) ? this : this with { Registers = registers.Value };
+
     /// <summary>The fully qualified name, e.g. <c>Samples.Calc.CalcStencils</c>.</summary>
     public string FullName => Namespace.Length == 0 ? Name : Namespace + "." + Name;
 

@@ -10,6 +10,14 @@ internal static class KnownNames
     public const string Target = "Patchouly.Target";
 
     public const int DefaultRegisters = 9;
+
+    /// <summary>The MSBuild property (visible to the compiler as <c>build_property.PatchoulyRegisters</c>) that sets the
+    /// register count of libraries whose attribute does not.</summary>
+    public const string RegistersProperty = "build_property.PatchoulyRegisters";
+
+    /// <summary>Reads the PatchoulyRegisters value; null when absent or not a number.</summary>
+    public static int? ParseRegisters(string? value) =>
+        int.TryParse(value?.Trim(), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int r) ? r : null;
     public const int MaxRegisters = 11;
 
     /// <summary>The most narrow variant slots one family may have.</summary>

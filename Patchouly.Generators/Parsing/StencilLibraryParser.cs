@@ -23,7 +23,11 @@ internal static class StencilLibraryParser
     /// <summary>The result of parsing: the model (null when the class itself is unusable) and every diagnostic.</summary>
     public sealed record Result(LibraryModel? Library, IReadOnlyList<DiagnosticInfo> Diagnostics);
 
-    public static Result Parse(INamedTypeSymbol type, Compilation compilation, CancellationToken cancellationToken)
+    /// <param name="type">The [StencilLibrary] class.</param>
+    /// <param name="compilation">Its compilation.</param>
+    /// <param name="cancellationToken">Cancels.</param>
+    /// <param name="defaultRegisters">The register count of libraries that do not set one (the <c>PatchoulyRegisters</c> property).</param>
+    public static Result Parse(INamedTypeSymbol type, Compilation compilation, CancellationToken cancellationToken, int? defaultRegisters = null)
     {
         var diagnostics = new List<DiagnosticInfo>();
         var attribute = type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == KnownNames.StencilLibraryAttribute);
@@ -36,13 +40,18 @@ internal static class StencilLibraryParser
         if (type.ContainingType is not null || type.IsGenericType)
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LibraryMustBeTopLevel, typeLocation, type.Name));
 
-        int registers = KnownNames.DefaultRegisters;
+        int registers = defaultRegisters ?? KnownNames.DefaultRegisters;
         int optimization = 0;
+        bool registersFromAttribute = false;
         if (attribute is not null)
         {
             foreach (var named in attribute.NamedArguments)
             {
-                if (named.Key == "Registers" && named.Value.Value is int r) registers = r;
+                if (named.Key == "Registers" && named.Value.Value is int r)
+                {
+                    registers = r;
+                    registersFromAttribute = true;
+                }
                 else if (named.Key == "Optimization" && named.Value.Value is int o) optimization = o;
             }
         }
@@ -73,7 +82,7 @@ internal static class StencilLibraryParser
 
         string accessibility = type.DeclaredAccessibility == Accessibility.Public ? "public" : "internal";
         string ns = type.ContainingNamespace.IsGlobalNamespace ? "" : type.ContainingNamespace.ToDisplayString();
-        var library = new LibraryModel(ns, type.Name, accessibility, registers, optimization, families.ToEquatableArray(), translator.Prelude);
+        var library = new LibraryModel(ns, type.Name, accessibility, registers, optimization, families.ToEquatableArray(), translator.Prelude, registersFromAttribute);
         return new Result(library, diagnostics);
     }
 

@@ -995,6 +995,9 @@ internal sealed class FunctionTranslator
             return Fail(DiagnosticDescriptors.RecursionNotSupported, location, display, chain);
         }
 
+        // The callee first: a problem in its signature or body is the root cause of any problem with the arguments.
+        string? name = _owner.UseHelper(method, _diagnostics);
+        if (name is null) return Silent();
         var arguments = new List<CExpr>();
         var ordinals = new List<int>();
         foreach (var argument in invocation.Arguments)
@@ -1004,8 +1007,6 @@ internal sealed class FunctionTranslator
             arguments.Add(value);
             ordinals.Add(argument.Parameter?.Ordinal ?? arguments.Count - 1);
         }
-        string? name = _owner.UseHelper(method, _diagnostics);
-        if (name is null) return Silent();
 
         string text = Sequence(arguments, t =>
         {

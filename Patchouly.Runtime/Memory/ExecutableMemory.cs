@@ -24,6 +24,7 @@ public sealed unsafe class ExecutableMemory : IDisposable
     internal static Action<ExecutableMemory, string>? StageObserver;
 
     private readonly MappingHandle _mapping;
+    private volatile bool _disposed;
     private bool _executable;
 
     private ExecutableMemory(MappingHandle mapping, int size)
@@ -59,7 +60,7 @@ public sealed unsafe class ExecutableMemory : IDisposable
     {
         get
         {
-            ObjectDisposedException.ThrowIf(_mapping.IsClosed, this);
+            ObjectDisposedException.ThrowIf(_disposed, this);
             return _mapping.DangerousGetHandle();
         }
     }
@@ -73,8 +74,11 @@ public sealed unsafe class ExecutableMemory : IDisposable
     /// <summary>True once <see cref="MakeExecutable"/> has run.</summary>
     public bool IsExecutable => _executable;
 
-    /// <summary>True once disposed.</summary>
-    public bool IsDisposed => _mapping.IsClosed;
+    /// <summary>
+    /// True once <see cref="Dispose"/> was called. (The unmapping itself waits for code that holds a reference on
+    /// <see cref="Handle"/> to finish.)
+    /// </summary>
+    public bool IsDisposed => _disposed;
 
     /// <summary>The memory, for writing; only before <see cref="MakeExecutable"/>.</summary>
     /// <exception cref="InvalidOperationException">The memory is already executable (and so read-only).</exception>
@@ -83,7 +87,7 @@ public sealed unsafe class ExecutableMemory : IDisposable
     {
         get
         {
-            ObjectDisposedException.ThrowIf(_mapping.IsClosed, this);
+            ObjectDisposedException.ThrowIf(_disposed, this);
             if (_executable) throw new InvalidOperationException("The memory is executable and so no longer writable (W^X).");
             return new Span<byte>((void*)_mapping.DangerousGetHandle(), Size);
         }
@@ -95,7 +99,7 @@ public sealed unsafe class ExecutableMemory : IDisposable
     {
         get
         {
-            ObjectDisposedException.ThrowIf(_mapping.IsClosed, this);
+            ObjectDisposedException.ThrowIf(_disposed, this);
             return new ReadOnlySpan<byte>((void*)_mapping.DangerousGetHandle(), Size);
         }
     }
@@ -116,7 +120,7 @@ public sealed unsafe class ExecutableMemory : IDisposable
     /// <exception cref="ObjectDisposedException">The memory was disposed.</exception>
     public void MakeExecutable()
     {
-        ObjectDisposedException.ThrowIf(_mapping.IsClosed, this);
+        ObjectDisposedException.ThrowIf(_disposed, this);
         if (_executable) return;
         nint address = _mapping.DangerousGetHandle();
         FlushInstructionCache(address, _mapping.Length);
@@ -126,8 +130,12 @@ public sealed unsafe class ExecutableMemory : IDisposable
         Notify("executable");
     }
 
-    /// <summary>Unmaps the memory. Safe to call more than once.</summary>
-    public void Dispose() => _mapping.Dispose();
+    /// <summary>Unmaps the memory (once no running code holds a reference on it). Safe to call more than once.</summary>
+    public void Dispose()
+    {
+        _disposed = true;
+        _mapping.Dispose();
+    }
 
     /// <summary>Tells the test hook that a stage has completed.</summary>
     internal void Notify(string stage) => StageObserver?.Invoke(this, stage);

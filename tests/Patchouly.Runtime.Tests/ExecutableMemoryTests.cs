@@ -67,7 +67,7 @@ public unsafe class ExecutableMemoryTests
         Assert.Equal(NativeCode.Double.Length, memory.Size);
         Assert.Equal(Environment.SystemPageSize, memory.MappedSize);
         Assert.False(memory.IsExecutable);
-        NativeCode.Double.CopyTo(memory.Writable);
+        NativeCode.Double.AsSpan().CopyTo(memory.Writable);
         Assert.Equal(["rw-p"], MemoryMaps.Permissions(memory.Address, memory.MappedSize).Distinct());
         memory.MakeExecutable();
         memory.MakeExecutable(); // once is enough; again is harmless

@@ -10,7 +10,7 @@ using static Patchouly.Runtime.Tests.Jit;
 namespace Patchouly.Runtime.Tests;
 
 /// <summary>Calls from JIT code to host functions whose addresses are hole values.</summary>
-public unsafe class HostCallTests
+public class HostCallTests
 {
     private const long TwoGiB = 1L << 31;
 
@@ -27,13 +27,13 @@ public unsafe class HostCallTests
     [UnmanagedCallersOnly]
     private static long Negate(long x) => -x;
 
-    /// <summary>A hint 16 GiB away from <paramref name="address"/>, on the side with room.</summary>
-    private static nint Far(nint address) => address > (1L << 45) ? address - (16L << 30) : address + (16L << 30);
+    /// <summary>A placement hint in free address space more than 4 GiB away from <paramref name="address"/>.</summary>
+    private static nint Far(nint address) => MemoryMaps.FreeAddressFarFrom(address);
 
     private static long Distance(nint a, nint b) => Math.Abs((long)a - (long)b);
 
     [Fact]
-    public void ManagedCallbackThroughCallRel32()
+    public unsafe void ManagedCallbackThroughCallRel32()
     {
         delegate* unmanaged<long, long> triple = &Triple;
         using var f = Compile(e =>
@@ -50,7 +50,7 @@ public unsafe class HostCallTests
     }
 
     [Fact]
-    public void FarCalleeGoesThroughASharedTrampoline()
+    public unsafe void FarCalleeGoesThroughASharedTrampoline()
     {
         delegate* unmanaged<long, long> triple = &Triple;
         delegate* unmanaged<long, long> negate = &Negate;
@@ -72,7 +72,7 @@ public unsafe class HostCallTests
     }
 
     [Fact]
-    public void NearCalleeIsCalledDirectlyAndTheStackIsAligned()
+    public unsafe void NearCalleeIsCalledDirectlyAndTheStackIsAligned()
     {
         using var probe = NativeCode.Load(NativeCode.StackAlignmentProbe);
         var fn = (delegate* unmanaged<long, long>)probe.Address;
@@ -87,7 +87,7 @@ public unsafe class HostCallTests
     }
 
     [Fact]
-    public void FarNativeCalleeThroughTheTrampolineSeesAnAlignedStack()
+    public unsafe void FarNativeCalleeThroughTheTrampolineSeesAnAlignedStack()
     {
         using var probe = NativeCode.Load(NativeCode.StackAlignmentProbe);
         var fn = (delegate* unmanaged<long, long>)probe.Address;
@@ -102,7 +102,7 @@ public unsafe class HostCallTests
     }
 
     [Fact]
-    public void WideCallThroughARegister()
+    public unsafe void WideCallThroughARegister()
     {
         // CallHostAbs's narrow variant takes only addresses below 4 GiB (mov eax, imm32); others need movabs + call rax.
         delegate* unmanaged<long, long> triple = &Triple;
@@ -122,7 +122,7 @@ public unsafe class HostCallTests
     }
 
     [Fact]
-    public void TailCallToAHostFunction()
+    public unsafe void TailCallToAHostFunction()
     {
         using var probe = NativeCode.Load(NativeCode.StackAlignmentProbe);
         var fn = (delegate* unmanaged<long, long>)probe.Address;
@@ -149,15 +149,20 @@ public unsafe class HostCallTests
         return x + 1;
     }
 
-    [Fact]
-    public void DisposeWhileRunningIsDeferredUntilTheCallReturns()
+    private static unsafe CompiledFunction CompileBlockingCall()
     {
         delegate* unmanaged<long, long> blocking = &Blocking;
-        var f = Compile(e =>
+        return Compile(e =>
         {
             e.CallHost(R0, blocking, R0);
             e.Return(R0);
         }, parameters: 1);
+    }
+
+    [Fact]
+    public async Task DisposeWhileRunningIsDeferredUntilTheCallReturns()
+    {
+        var f = CompileBlockingCall();
         nint address = f.EntryPoint;
         var running = Task.Run(() => f.Invoke(41));
         Assert.True(s_entered.Wait(TimeSpan.FromSeconds(30)));
@@ -166,7 +171,7 @@ public unsafe class HostCallTests
         Assert.Throws<ObjectDisposedException>(() => f.Invoke(1));
         Assert.NotEmpty(MemoryMaps.Permissions(address, 1)); // still mapped: the running call holds it
         s_release.Set();
-        Assert.Equal(42, running.Result);
+        Assert.Equal(42, await running);
         Assert.DoesNotContain("r-xp", MemoryMaps.Permissions(address, 1)); // unmapped once the call returned
     }
 }

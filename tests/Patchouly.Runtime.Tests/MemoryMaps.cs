@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
+using System.Linq;
 
 namespace Patchouly.Runtime.Tests;
 
@@ -22,6 +23,45 @@ internal static class MemoryMaps
             if (from < end && start < to) result.Add(fields[1]);
         }
         return result;
+    }
+
+    /// <summary>
+    /// An address with at least 16 MiB of unmapped space after it that lies more than 4 GiB away from
+    /// <paramref name="from"/> (so an mmap hint there is honoured and code there is out of rel32 reach).
+    /// </summary>
+    public static nint FreeAddressFarFrom(nint from)
+    {
+        const ulong margin = 16UL << 20, far = 4UL << 30, top = 0x7FFF_0000_0000UL, bottom = 0x1000_0000UL;
+        var ranges = new List<(ulong From, ulong To)>();
+        foreach (var line in File.ReadAllLines("/proc/self/maps"))
+        {
+            var range = line.Split(' ', 2)[0].Split('-');
+            ranges.Add((ulong.Parse(range[0], NumberStyles.HexNumber, CultureInfo.InvariantCulture),
+                ulong.Parse(range[1], NumberStyles.HexNumber, CultureInfo.InvariantCulture)));
+        }
+        ranges.Sort();
+        ulong target = (ulong)from;
+        ulong best = 0, bestDistance = ulong.MaxValue;
+        ulong gapStart = bottom;
+        foreach (var (start, end) in ranges.Append((top, top)))
+        {
+            // Candidates in the gap [gapStart, start): as close to the target as possible while more than 4 GiB away.
+            if (start > gapStart + 3 * margin)
+            {
+                ulong low = gapStart + margin, high = start - 2 * margin;
+                foreach (ulong candidate in new[] { low, high, Math.Clamp(target + far + margin, low, high), Math.Clamp(target - far - margin, low, high) })
+                {
+                    ulong distance = candidate > target ? candidate - target : target - candidate;
+                    if (distance > far && distance < bestDistance)
+                    {
+                        best = candidate;
+                        bestDistance = distance;
+                    }
+                }
+            }
+            gapStart = Math.Max(gapStart, end);
+        }
+        return best != 0 ? (nint)(best & ~0xFFFUL) : throw new InvalidOperationException("no free address range far away");
     }
 
     /// <summary>True when some mapping anywhere in the process is writable and executable.</summary>

@@ -1,3 +1,5 @@
+using System;
+
 namespace Patchouly.Runtime.Tests;
 
 /// <summary>Tiny native functions for host-call tests, in their own executable memory.</summary>
@@ -22,7 +24,7 @@ internal static class NativeCode
     public static ExecutableMemory Load(byte[] code, nint near = 0)
     {
         var memory = ExecutableMemory.Allocate(code.Length, near);
-        code.CopyTo(memory.Writable);
+        code.AsSpan().CopyTo(memory.Writable);
         memory.MakeExecutable();
         return memory;
     }

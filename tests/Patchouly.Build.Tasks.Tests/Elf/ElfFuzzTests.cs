@@ -16,7 +16,7 @@ namespace Patchouly.Build.Tasks.Tests.Elf;
 public sealed class ElfFuzzTests(ITestOutputHelper output)
 {
     /// <summary>Cases per run; override with the <c>PATCHOULY_FUZZ_CASES</c> environment variable.</summary>
-    public const int DefaultCases = 750_000;
+    public const int DefaultCases = 500_000;
 
     /// <summary>The base seed; case c uses <c>new Random(Seed + c)</c>.</summary>
     public const int Seed = 0x5EED_E1F;

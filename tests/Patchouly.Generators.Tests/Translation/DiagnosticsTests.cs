@@ -38,7 +38,8 @@ public class DiagnosticsTests
         Assert.Equal(line, diagnostic.LineSpan.Start.Line);
         Assert.Equal(column, diagnostic.LineSpan.Start.Character);
         Assert.Equal("Stencils.cs", diagnostic.FilePath);
-        Assert.DoesNotContain("{", diagnostic.Message);
+        Assert.DoesNotContain("{0}", diagnostic.Message);
+        Assert.DoesNotContain("{1}", diagnostic.Message);
         Assert.Empty(library.Functions);
         return diagnostic;
     }
@@ -203,9 +204,8 @@ public class DiagnosticsTests
     [Fact]
     public void BoxingIsPATCH0108() =>
         AssertDiagnostic("""
-            static void Take(int x) { }
-            [Stencil] public static int S(int x) { object o = x; return x; }
-            """, "PATCH0108", "x", occurrence: 3);
+            [Stencil] public static int S(int x) { object o = x + 1; return x; }
+            """, "PATCH0108", "x + 1");
 
     [Fact]
     public void ManagedFunctionPointerCallIsPATCH0108()
@@ -213,7 +213,7 @@ public class DiagnosticsTests
         var d = AssertDiagnostic("""
             static int Twice(int x) => x * 2;
             [Stencil] public static int S(int x) { delegate*<int, int> f = null; return f(x); }
-            """, "PATCH0108", "f = null");
+            """, "PATCH0108", "null");
         Assert.Contains("delegate*<int, int>", d.Message);
     }
 
@@ -252,8 +252,17 @@ public class DiagnosticsTests
         AssertDiagnostic("[Stencil] public static int S(int x) { foreach (var c in \"\") { } return x; }", "PATCH0110", "foreach");
 
     [Fact]
-    public void GotoIsPATCH0110() =>
-        AssertDiagnostic("[Stencil] public static int S(int x) { if (x > 0) goto done; x++; done: return x; }", "PATCH0110", "goto");
+    public void GotoCaseIsPATCH0110() =>
+        AssertDiagnostic("[Stencil] public static int S(int x) { switch (x) { case 1: x++; goto case 2; case 2: return x; } return 0; }", "PATCH0110", "goto");
+
+    [Fact]
+    public void GotoAndLabelAreBothPATCH0110()
+    {
+        var library = TranslationHarness.Translate(Library("[Stencil] public static int S(int x) { if (x > 0) goto done; x++; done: return x; }"));
+        Assert.Equal(new[] { "PATCH0110", "PATCH0110" }, library.Diagnostics.Select(d => d.Id).ToArray());
+        Assert.Contains("'goto'", library.Diagnostics[0].Message);
+        Assert.Contains("'label'", library.Diagnostics[1].Message);
+    }
 
     [Fact]
     public void LabelIsPATCH0110() =>
@@ -265,11 +274,11 @@ public class DiagnosticsTests
 
     [Fact]
     public void FixedIsPATCH0110() =>
-        AssertDiagnostic("[Stencil] public static int S(int x) { fixed (int* p = &Pinned.Value) { } return x; }\nstatic class Pinned { public static int Value; }".Replace("static class Pinned { public static int Value; }", ""), "PATCH0110", "fixed");
+        AssertDiagnostic("[Stencil] public static int S(int x) { fixed (int* p = &counter) { x += *p; } return x; }", "PATCH0110", "fixed");
 
     [Fact]
-    public void YieldIsPATCH0110() =>
-        AssertDiagnostic("static System.Collections.Generic.IEnumerable<int> Gen() { yield return 1; }\n[Stencil] public static int S(int x) { int y = x; foreach (var v in Gen()) { } return y; }", "PATCH0110", "foreach");
+    public void UsingIsPATCH0110() =>
+        AssertDiagnostic("[Stencil] public static int S(int x) { using (var d = (IDisposable)null) { } return x; }", "PATCH0110", "using", occurrence: 2);
 
     [Fact]
     public void PatternIsPATCH0100()
@@ -308,7 +317,7 @@ public class DiagnosticsTests
     [Fact]
     public void SeveralProblemsInOneStencilAreAllReported()
     {
-        var library = TranslationHarness.Translate(Library("""
+        string members = """
             [Stencil] public static int S(int x)
             {
                 Console.WriteLine(x);
@@ -316,9 +325,12 @@ public class DiagnosticsTests
                 string s = "x";
                 return checked(x * 2);
             }
-            """));
+            """;
+        string source = Library(members);
+        var library = TranslationHarness.Translate(source);
         Assert.Equal(new[] { "PATCH0103", "PATCH0102", "PATCH0101", "PATCH0104" }, library.Diagnostics.Select(d => d.Id).ToArray());
-        Assert.Equal(new[] { 17, 18, 19, 20 }, library.Diagnostics.Select(d => d.LineSpan.Start.Line).ToArray());
+        int first = source.Substring(0, source.IndexOf("Console.WriteLine", System.StringComparison.Ordinal)).Count(c => c == '\n');
+        Assert.Equal(new[] { first, first + 1, first + 2, first + 3 }, library.Diagnostics.Select(d => d.LineSpan.Start.Line).ToArray());
     }
 
     [Fact]
