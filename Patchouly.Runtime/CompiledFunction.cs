@@ -19,7 +19,9 @@ namespace Patchouly.Runtime;
 /// <see cref="EntryPoint"/> throw <see cref="ObjectDisposedException"/>. <see cref="Invoke()"/> holds a reference on
 /// the memory while the code runs, so a <see cref="Dispose"/> racing with it on another thread defers the unmapping
 /// until the call returns. Calls made through a raw <see cref="EntryPoint"/> pointer have no such protection: the
-/// caller must not dispose the function while another thread may be running it.</para>
+/// caller must not dispose the function while another thread may be running it, and must keep the
+/// <see cref="CompiledFunction"/> reachable (for example with <see cref="GC.KeepAlive"/>) until such calls return,
+/// because an unreachable function's memory is unmapped by its finalizer.</para>
 /// </remarks>
 public sealed unsafe class CompiledFunction : IDisposable
 {

@@ -61,20 +61,25 @@ internal static class CLiterals
 
     private static string I(long n) => n.ToString(CultureInfo.InvariantCulture);
 
-    private static long ToInt64(object value) => value switch
+    /// <summary>A boxed integral constant (including IntPtr/UIntPtr and enums' underlying values) as a long, bits preserved.</summary>
+    public static long ToInt64(object value) => value switch
     {
         IntPtr p => p.ToInt64(),
         UIntPtr p => unchecked((long)p.ToUInt64()),
         ulong ul => unchecked((long)ul),
+        char c => c,
         _ => Convert.ToInt64(value, CultureInfo.InvariantCulture),
     };
 
-    private static ulong ToUInt64(object value) => value switch
+    public static ulong ToUInt64(object value) => value switch
     {
         IntPtr p => unchecked((ulong)p.ToInt64()),
         UIntPtr p => p.ToUInt64(),
         long l => unchecked((ulong)l),
         int i => unchecked((ulong)i),
+        sbyte sb => unchecked((ulong)sb),
+        short sh => unchecked((ulong)sh),
+        char c => c,
         _ => Convert.ToUInt64(value, CultureInfo.InvariantCulture),
     };
 

@@ -1311,7 +1311,7 @@ internal sealed class FunctionTranslator
             if (c is null || width is null || width < 32) return null;
             int mask = width == 64 ? 63 : 31;
             string count = rightOperation.ConstantValue is { HasValue: true, Value: { } v }
-                ? (Convert.ToInt64(v, CultureInfo.InvariantCulture) & mask).ToString(CultureInfo.InvariantCulture)
+                ? (CLiterals.ToInt64(v) & mask).ToString(CultureInfo.InvariantCulture)
                 : "(" + r + " & " + mask.ToString(CultureInfo.InvariantCulture) + ")";
             bool signed = CTypes.IsSignedInteger(lt);
             string u = CTypes.UnsignedOf(c);
@@ -1364,7 +1364,7 @@ internal sealed class FunctionTranslator
         // A constant divisor other than 0 and -1 cannot trap: use the C operator (it truncates toward zero like C#).
         if (rightOperation.ConstantValue is { HasValue: true, Value: { } v })
         {
-            bool safe = signed ? Convert.ToInt64(v, CultureInfo.InvariantCulture) is not 0 and not -1 : Convert.ToUInt64(v, CultureInfo.InvariantCulture) != 0;
+            bool safe = signed ? CLiterals.ToInt64(v) is not 0 and not -1 : CLiterals.ToUInt64(v) != 0;
             if (safe) return "(" + l + (divide ? " / " : " % ") + r + ")";
         }
         string helper = "pr_" + (divide ? "div" : "rem") + "_" + (signed ? "i" : "u") + (width == 64 ? "64" : "32");

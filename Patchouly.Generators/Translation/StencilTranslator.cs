@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Text;
@@ -163,7 +164,17 @@ internal sealed class StencilTranslator
         if (model.GetDiagnostics(syntax.Span, _cancellationToken).Any(d => d.Severity == DiagnosticSeverity.Error))
             return FunctionResult.Failed;
 
-        return new FunctionTranslator(this, implementation, syntax, model, diagnostics).Translate();
+        try
+        {
+            return new FunctionTranslator(this, implementation, syntax, model, diagnostics).Translate();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A translator bug must not crash the compiler: report it where the method is declared.
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedConstruct, method.Locations.FirstOrDefault(),
+                "Translating '" + method.Name + "' to C", " because of an internal error (" + e.GetType().Name + ": " + e.Message + "); please report it"));
+            return FunctionResult.Failed;
+        }
     }
 }
 

@@ -73,6 +73,13 @@ public class ShapeDiagnosticsTests
         AssertSingle("using Patchouly; [StencilLibrary] public static partial class Lib { [Stencil(ReturnsToCaller = true)] public static long R(long a, Target t) => a; }", "PATCH0014", "R");
 
     [Fact]
+    public void PATCH0015_too_many_holes()
+    {
+        string holes = string.Join(", ", Enumerable.Range(0, 256).Select(i => $"[Hole] int h{i}"));
+        AssertSingle("using Patchouly; [StencilLibrary] public static partial class Lib { [Stencil] public static void Many(" + holes + ") { } }", "PATCH0015", "Many");
+    }
+
+    [Fact]
     public void Valid_library_has_no_diagnostics()
     {
         var diagnostics = RoslynTestHost.Analyze("""

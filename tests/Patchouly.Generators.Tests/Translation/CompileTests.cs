@@ -25,7 +25,7 @@ public class CompileTests
             [Stencil] public static uint Mixed(uint a, int b, ushort c, sbyte d) => (uint)(a + b) * c - (uint)d;
             [Stencil] public static long Shifts(long a, int n, uint u, ulong ul) => (a << n) ^ (a >> n) ^ (a >>> n) ^ (u << n) ^ (long)(ul >> n) ^ (long)(u >>> n);
             [Stencil] public static int Divs(int a, int b, uint c, uint d) => a / b + a % b + (int)(c / d) + (int)(c % d) + a / 3 + a % 7;
-            [Stencil] public static long Divs64(long a, long b, ulong c, ulong d, nint e, nuint f) => a / b + a % b + (long)(c / d) + (long)(c % d) + e / e + (nint)(f % f);
+            [Stencil] public static long Divs64(long a, long b, ulong c, ulong d, nint e, nuint f) => a / b + a % b + (long)(c / d) + (long)(c % d) + e / e + (nint)(f % f) + e / 3 + e % -5 + (nint)(f / 7) + (nint)(f % (nuint)9) + (long)(c / 11UL);
             [Stencil] public static bool Bools(bool a, bool b, int x) => (a & b) | (a ^ b) || !a && x > 3 || a == b || a != (x < 0);
             [Stencil] public static char Chars(char c, int d) { c++; c += (char)d; return (char)(c + 1); }
             [Stencil] public static byte Bytes(byte b, sbyte s, short h) { b += 200; b *= 3; b <<= 2; b >>= 1; s -= 100; h ^= 0x7FFF; return (byte)(b + s + h); }

@@ -272,6 +272,8 @@ public class SemanticsTests
             [Stencil] public static long OutPtr(long* buf, int i, out long v, out int w) { v = buf[i] * 2; w = (int)(buf + i - buf); return 1; }
             [Stencil] public static long PtrToPtr(long* buf, int i) { long** pp = (long**)(buf + 20); *pp = buf + i; pp[1] = *pp + 1; return **pp + *pp[1] + (pp[1] - pp[0]); }
             [Stencil] public static long BoolPtr(long* buf, int i) { bool* b = (bool*)(buf + 8); *(long*)b = 0x0100_0001_0100_0100; b[0] = i > 0; b[1] = !b[0]; b[i & 7] |= true; return (b[0] ? 1 : 0) + (b[1] ? 2 : 0) + *(byte*)(b + 7); }
+            [Stencil] public static long IntToPtrExtension(long* buf, int a, long b) => (long)(byte*)a ^ (long)(byte*)(uint)a * 3 ^ (long)(void*)(short)a * 5 ^ (long)(byte*)(sbyte)a * 7 ^ (long)(int*)(ulong)b * 11 ^ (long)(char*)(ushort)a * 13 ^ (long)(byte*)(nint)b * 17;
+            [Stencil] public static long PtrToNarrow(long* buf, long b) { byte* p = (byte*)b; return (int)p + (uint)p * 3L + (short)p * 5 + (sbyte)p * 7 + (ushort)p * 11 + (char)(ushort)p * 13 + (long)(ulong)p + (byte)p; }
             [Stencil] public static long CharPtr(long* buf, int i) { char* c = (char*)buf; c[i + 8]++; c[i + 9] = (char)(c[i + 8] * 3); return c[i + 8] + c[i + 9]; }
         }
         """;
