@@ -142,6 +142,8 @@ internal static class EmitApiWriter
             (WordClass.Pointer, _) when type.CSharp.StartsWith("delegate*", System.StringComparison.Ordinal) => $"(ulong)(void*){name}",
             (WordClass.Pointer, _) => $"(ulong){name}",
             (_, 1) => $"({name} ? 1UL : 0UL)",
+            (WordClass.Float, 32) => $"(ulong)global::System.BitConverter.SingleToUInt32Bits({name})",
+            (WordClass.Float, _) => $"global::System.BitConverter.DoubleToUInt64Bits({name})",
             (WordClass.Signed, 8) => $"(ulong)unchecked((byte){value})",
             (WordClass.Signed, 16) => $"(ulong)unchecked((ushort){value})",
             (WordClass.Signed, 32) => $"(ulong)unchecked((uint){value})",

@@ -90,6 +90,8 @@ internal enum WordClass
     Pointer,
     /// <summary>Patchouly.Target.</summary>
     Target,
+    /// <summary><c>float</c> or <c>double</c>, carried as its raw bits in an integer register (zero-extended).</summary>
+    Float,
 }
 
 /// <summary>A C# type carried in one 64-bit machine word, as the stencil machinery sees it.</summary>
@@ -101,7 +103,12 @@ internal enum WordClass
 internal sealed record WordType(string CSharp, string C, int Bits, WordClass Class, string? Underlying = null)
 {
     /// <summary>C expression converting a 64-bit register word to this type.</summary>
-    public string FromWord(string word) => Class == WordClass.Pointer ? $"(({C})(uintptr_t)({word}))" : $"(({C})({word}))";
+    public string FromWord(string word) => Class switch
+    {
+        WordClass.Pointer => $"(({C})(uintptr_t)({word}))",
+        WordClass.Float => $"__builtin_bit_cast({C}, ({(Bits == 32 ? "uint32_t" : "uint64_t")})({word}))",
+        _ => $"(({C})({word}))",
+    };
 
     /// <summary>C expression converting a value of this type to the canonical 64-bit register word
     /// (sign-extended for signed integers, zero-extended otherwise).</summary>
@@ -109,6 +116,7 @@ internal sealed record WordType(string CSharp, string C, int Bits, WordClass Cla
     {
         WordClass.Signed => $"((uint64_t)(int64_t)({value}))",
         WordClass.Pointer => $"((uint64_t)(uintptr_t)({value}))",
+        WordClass.Float => $"((uint64_t)__builtin_bit_cast({(Bits == 32 ? "uint32_t" : "uint64_t")}, ({C})({value})))",
         _ => $"((uint64_t)({value}))",
     };
 }

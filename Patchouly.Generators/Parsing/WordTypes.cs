@@ -48,6 +48,8 @@ internal static class WordTypes
             SpecialType.System_UInt64 => new WordType("ulong", c, 64, WordClass.Unsigned),
             SpecialType.System_IntPtr => new WordType("nint", c, 64, WordClass.Signed),
             SpecialType.System_UIntPtr => new WordType("nuint", c, 64, WordClass.Unsigned),
+            SpecialType.System_Single => new WordType("float", c, 32, WordClass.Float),
+            SpecialType.System_Double => new WordType("double", c, 64, WordClass.Float),
             _ => null,
         };
     }

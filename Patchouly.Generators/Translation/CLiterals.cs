@@ -87,6 +87,21 @@ internal static class CLiterals
     /// floating constant (exact by construction), infinities and NaN through clang builtins.</summary>
     public static string Floating(double d, bool isFloat)
     {
+        // Every constant but +0.0 would land in a .rodata constant pool, which stencils cannot refer to: build it from
+        // its bits instead (the prelude's pr_f64/pr_f32), with the readable value in a comment.
+        if (BitConverter.DoubleToInt64Bits(d) != 0)
+        {
+            string readable = double.IsNaN(d) ? "NaN" : d.ToString("R", CultureInfo.InvariantCulture);
+            return isFloat
+                ? $"pr_f32(0x{BitConverter.ToInt32(BitConverter.GetBytes((float)d), 0):X8}U /* {readable}f */)"
+                : $"pr_f64(0x{BitConverter.DoubleToInt64Bits(d):X16}ULL /* {readable} */)";
+        }
+        return LiteralText(d, isFloat);
+    }
+
+    /// <summary>The C literal spelling of a float or double (used for +0.0 and in comments).</summary>
+    private static string LiteralText(double d, bool isFloat)
+    {
         string suffix = isFloat ? "f" : "";
         if (double.IsNaN(d)) return isFloat ? "__builtin_nanf(\"\")" : "__builtin_nan(\"\")";
         if (double.IsPositiveInfinity(d)) return isFloat ? "__builtin_inff()" : "__builtin_inf()";

@@ -21,6 +21,15 @@ internal static class CRuntime
         "   out-of-range values to the nearest representable value; in C out-of-range conversions are undefined behaviour.\n" +
         "   Conversions to types narrower than int convert to int first and then truncate, as .NET does. */\n";
 
+    /// <summary>
+    /// Floating-point constants are built from their bits in an integer register (the empty asm hides the value from
+    /// clang), so clang never puts them in a read-only data section, which stencils cannot refer to.
+    /// </summary>
+    public const string FloatConstants =
+        "/* Float constants are materialised from their bits (movabs + movq) instead of a .rodata constant pool. */\n" +
+        Inline + "double pr_f64(uint64_t b) { __asm__(\"\" : \"+r\"(b)); return __builtin_bit_cast(double, b); }\n" +
+        Inline + "float pr_f32(uint32_t b) { __asm__(\"\" : \"+r\"(b)); return __builtin_bit_cast(float, b); }\n";
+
     /// <summary>Every helper name, in the order the prelude defines them.</summary>
     public static readonly IReadOnlyList<string> Order = new[]
     {
@@ -46,10 +55,10 @@ internal static class CRuntime
         "pr_rem_u32" => Unsigned("rem", "uint32_t", "%"),
         "pr_div_u64" => Unsigned("div", "uint64_t", "/"),
         "pr_rem_u64" => Unsigned("rem", "uint64_t", "%"),
-        "pr_f2i32" => Inline + "int32_t pr_f2i32(double x)\n{\n    if (x != x) return 0;\n    if (x <= -2147483649.0) return INT32_MIN;\n    if (x >= 2147483648.0) return INT32_MAX;\n    return (int32_t)x;\n}\n",
-        "pr_f2u32" => Inline + "uint32_t pr_f2u32(double x)\n{\n    if (!(x > -1.0)) return 0; /* NaN, or truncates below 0 */\n    if (x >= 4294967296.0) return UINT32_MAX;\n    return (uint32_t)x;\n}\n",
-        "pr_f2i64" => Inline + "int64_t pr_f2i64(double x)\n{\n    if (x != x) return 0;\n    if (x < -9223372036854775808.0) return INT64_MIN;\n    if (x >= 9223372036854775808.0) return INT64_MAX;\n    return (int64_t)x;\n}\n",
-        "pr_f2u64" => Inline + "uint64_t pr_f2u64(double x)\n{\n    if (!(x > -1.0)) return 0; /* NaN, or truncates below 0 */\n    if (x >= 18446744073709551616.0) return UINT64_MAX;\n    return (uint64_t)x;\n}\n",
+        "pr_f2i32" => Inline + "int32_t pr_f2i32(double x)\n{\n    if (x != x) return 0;\n    if (x <= pr_f64(0xC1E0000000200000ULL)) return INT32_MIN; /* -2147483649.0 */\n    if (x >= pr_f64(0x41E0000000000000ULL)) return INT32_MAX; /* 2147483648.0 */\n    return (int32_t)x;\n}\n",
+        "pr_f2u32" => Inline + "uint32_t pr_f2u32(double x)\n{\n    if (!(x > pr_f64(0xBFF0000000000000ULL))) return 0; /* -1.0: NaN, or truncates below 0 */\n    if (x >= pr_f64(0x41F0000000000000ULL)) return UINT32_MAX; /* 4294967296.0 */\n    return (uint32_t)x;\n}\n",
+        "pr_f2i64" => Inline + "int64_t pr_f2i64(double x)\n{\n    if (x != x) return 0;\n    if (x < pr_f64(0xC3E0000000000000ULL)) return INT64_MIN; /* -9223372036854775808.0 */\n    if (x >= pr_f64(0x43E0000000000000ULL)) return INT64_MAX; /* 9223372036854775808.0 */\n    return (int64_t)x;\n}\n",
+        "pr_f2u64" => Inline + "uint64_t pr_f2u64(double x)\n{\n    if (!(x > pr_f64(0xBFF0000000000000ULL))) return 0; /* -1.0: NaN, or truncates below 0 */\n    if (x >= pr_f64(0x43F0000000000000ULL)) return UINT64_MAX; /* 18446744073709551616.0 */\n    return (uint64_t)x;\n}\n",
         _ => throw new KeyNotFoundException(name),
     };
 

@@ -84,6 +84,7 @@ internal sealed class StencilTranslator
             sb.Append("#include <stdint.h>\n#include <stddef.h>\n");
             // C# never fuses a multiplication and an addition into one FMA; clang may (-ffp-contract=on is its default).
             sb.Append("#pragma STDC FP_CONTRACT OFF\n");
+            sb.Append(CRuntime.FloatConstants);
 
             string? lastComment = null;
             foreach (string name in CRuntime.Order)

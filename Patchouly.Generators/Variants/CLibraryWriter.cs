@@ -189,7 +189,9 @@ internal static class CLibraryWriter
                 case ParameterRole.Hole:
                     string sym = VariantNames.Hole(family.CName, hole++, spec.Wide);
                     bool isFunctionPointer = p.Type.Class == WordClass.Pointer && p.Type.CSharp.StartsWith("delegate*", System.StringComparison.Ordinal);
-                    args.Add(spec.Wide && isFunctionPointer ? $"PATCHOULY_WIDE_FN({p.Type.C}, {sym})" : $"PATCHOULY_HOLE({p.Type.C}, {sym})");
+                    args.Add(spec.Wide && isFunctionPointer ? $"PATCHOULY_WIDE_FN({p.Type.C}, {sym})"
+                        : p.Type.Class == WordClass.Float ? p.Type.FromWord($"(uintptr_t)({sym})")
+                        : $"PATCHOULY_HOLE({p.Type.C}, {sym})");
                     break;
                 case ParameterRole.Target:
                     args.Add((target++).ToString());

@@ -27,5 +27,9 @@ public static unsafe partial class BfStencils
     [Stencil] public static Target T4(byte* p, Target body, Target exit) => *p == 0 ? exit : body;
     [Stencil] public static Target T5(byte* p, Target exit, Target body) => *p != 0 ? body : exit;
     [Stencil] public static Target C2(byte* p, byte* start, [Hole] nint lo, [Hole] nuint span, Target bad) => (nuint)(p + lo - start) > span ? bad : Target.Next;
+    [Stencil] public static void A1(byte* p, [Hole] nint off, [Hole] nint n) { p[off] = (byte)(p[off] + (byte)n); }
+    [Stencil] public static void A2(byte* p, [Hole] nint off, [Hole] sbyte n) { p[off] = (byte)(p[off] + n); }
+    [Stencil] public static void A3(byte* p, [Hole] nint off) { p[off]++; }
+    [Stencil] public static void S1(byte* p, [Hole] nint off, [Hole] nint n) { p[off] = (byte)n; }
     [Stencil(ReturnsToCaller = true)] public static long Return([Hole] long code) => code;
 }

@@ -113,3 +113,68 @@ public unsafe class ExecutionTests
         Assert.Equal(63, f.Invoke(7));
     }
 }
+
+/// <summary>float and double inputs, outputs and holes are carried as raw bits in integer registers.</summary>
+public class FloatExecutionTests
+{
+    private const string Source = """
+        using Patchouly;
+        namespace T;
+        [StencilLibrary(Registers = 2)]
+        public static partial class Floats
+        {
+            [Stencil] public static double MulConst(double a, [Hole] double c) => a * c;
+            [Stencil] public static double FromLong(long a) => a;
+            [Stencil] public static float Half(float a, [Hole] float h) => a * h;
+            [Stencil] public static long Truncate(double a) => (long)a;
+            [Stencil(ReturnsToCaller = true)] public static double Ret(double value) => value;
+            [Stencil(ReturnsToCaller = true)] public static float RetF(float value) => value;
+            [Stencil(ReturnsToCaller = true)] public static long RetL(long value) => value;
+        }
+        """;
+
+    private static readonly Patchouly.Runtime.Location R0 = Patchouly.Runtime.Location.Register(0), R1 = Patchouly.Runtime.Location.Register(1);
+
+    [Theory]
+    [InlineData(3L, 2.5)]
+    [InlineData(-7L, -0.125)]
+    [InlineData(1L << 53, 3.0)]
+    public void Doubles_flow_through_registers_and_holes(long a, double c)
+    {
+        var lib = TestStencils.Build(Source).Library;
+        var b = new Patchouly.Runtime.FunctionBuilder(lib, 1);
+        b.Emit(lib.GetFamily("FromLong"), [R0], [R1]);
+        b.Emit(lib.GetFamily("MulConst"), [R1], [Patchouly.Runtime.Location.Stack(0)], [System.BitConverter.DoubleToUInt64Bits(c)]);
+        b.Emit(lib.GetFamily("Ret"), [Patchouly.Runtime.Location.Stack(0)], []);
+        using var f = b.Compile();
+        Assert.Equal(a * c, System.BitConverter.Int64BitsToDouble(f.Invoke(a)));
+    }
+
+    [Theory]
+    [InlineData(1.5f, 0.5f)]
+    [InlineData(-3e38f, 10f)]
+    public void Floats_keep_their_bits(float a, float h)
+    {
+        var lib = TestStencils.Build(Source).Library;
+        var b = new Patchouly.Runtime.FunctionBuilder(lib, 1);
+        b.Emit(lib.GetFamily("Half"), [R0], [R1], [(ulong)System.BitConverter.SingleToUInt32Bits(h)]);
+        b.Emit(lib.GetFamily("RetF"), [R1], []);
+        using var f = b.Compile();
+        Assert.Equal(a * h, System.BitConverter.Int32BitsToSingle((int)f.Invoke(System.BitConverter.SingleToUInt32Bits(a))));
+    }
+
+    [Theory]
+    [InlineData(1e300)]
+    [InlineData(-1e300)]
+    [InlineData(double.NaN)]
+    [InlineData(-2.75)]
+    public void Double_to_long_saturates_like_dotnet(double a)
+    {
+        var lib = TestStencils.Build(Source).Library;
+        var b = new Patchouly.Runtime.FunctionBuilder(lib, 1);
+        b.Emit(lib.GetFamily("Truncate"), [R0], [R1]);
+        b.Emit(lib.GetFamily("RetL"), [R1], []);
+        using var f = b.Compile();
+        Assert.Equal((long)a, f.Invoke(System.BitConverter.DoubleToInt64Bits(a)));
+    }
+}
