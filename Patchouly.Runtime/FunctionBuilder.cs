@@ -36,7 +36,7 @@ public sealed class FunctionBuilder
 
     private static int s_lastId;
 
-    private readonly int _id;
+    private int _id;
     private readonly StencilLibrary _library;
     private readonly int _registers;
     private readonly int _parameterCount;
@@ -95,6 +95,13 @@ public sealed class FunctionBuilder
 
     /// <summary>True once <see cref="Compile"/> has succeeded; the builder cannot be used afterwards.</summary>
     public bool IsCompiled => _compiled;
+
+    /// <summary>Starts over (baseline hack).</summary>
+    public void Reset()
+    {
+        _code.Clear(); _records.Clear(); _locations.Clear(); _blocks.Clear(); _blockOrder.Clear(); _fixups.Clear(); _pendingNext.Clear(); _blocksHere.Clear(); _callSites.Clear();
+        _hasTail = false; _frameSlots = 0; _compiled = false; _id = Interlocked.Increment(ref s_lastId);
+    }
 
     /// <summary>Creates a new block, to be placed later with <see cref="StartBlock"/>.</summary>
     /// <exception cref="StencilEmitException">The builder was compiled.</exception>

@@ -1,0 +1,165 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using Patchouly.Build.Tasks.Tasks;
+using Patchouly.Build.Tasks.Tests.Pipeline;
+
+namespace Patchouly.Build.Tasks.Tests.BuildStage;
+
+/// <summary>The build stage in-process: tables written once, clang skipped when nothing changed, and each failure a
+/// single error with its PATCH20xx code.</summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public class StencilBuildTests
+{
+    private sealed class RecordingLog : IBuildLog
+    {
+        public List<string> Messages { get; } = [];
+        public List<(string Code, string Message, string? File, int Line)> Errors { get; } = [];
+        public void Message(string text, bool important = false) => Messages.Add(text);
+        public void Error(string code, string message, string? file = null, int line = 0, int column = 0) => Errors.Add((code, message, file, line));
+    }
+
+    private const string Source = """
+        using Patchouly;
+        namespace B;
+        [StencilLibrary(Registers = 2)]
+        public static partial class Small
+        {
+            [Stencil] public static long AddConst(long a, [Hole] long c) => a + c;
+            [Stencil(ReturnsToCaller = true)] public static long Ret(long a) => a;
+        }
+        """;
+
+    private static string TempDir() => Directory.CreateTempSubdirectory("patchouly-build-").FullName;
+
+    [Fact]
+    public void Writes_tables_once_then_skips_clang()
+    {
+        string dir = TempDir();
+        var compilation = TestStencils.CompileCSharp(Source);
+        var log = new RecordingLog();
+        var first = StencilBuild.Run(compilation, new StencilBuildOptions(dir), log);
+        Assert.NotNull(first);
+        var result = Assert.Single(first!);
+        Assert.True(result.ClangRan);
+        Assert.True(File.Exists(result.TablesFile));
+        Assert.True(File.Exists(Path.Combine(dir, "B.Small", "Small.c")), "the C stays in obj/ for readers");
+        Assert.Empty(Directory.GetFiles(dir, "*.tmp", SearchOption.AllDirectories));
+        Assert.Empty(Directory.GetFiles(dir, "*.o", SearchOption.AllDirectories));
+        string tables = File.ReadAllText(result.TablesFile);
+        Assert.Contains("partial class Small", tables);
+        Assert.Contains("// AddConst: long AddConst(long a, [Hole] long c)", tables);
+
+        var again = StencilBuild.Run(TestStencils.CompileCSharp(Source), new StencilBuildOptions(dir), log);
+        Assert.False(Assert.Single(again!).ClangRan);
+        Assert.Contains(log.Messages, m => m.Contains("up to date"));
+
+        var edited = StencilBuild.Run(TestStencils.CompileCSharp(Source.Replace("a + c", "a - c")), new StencilBuildOptions(dir), log);
+        Assert.True(Assert.Single(edited!).ClangRan);
+
+        var optimised = StencilBuild.Run(TestStencils.CompileCSharp(Source.Replace("a + c", "a - c")), new StencilBuildOptions(dir, Optimization: "Os"), log);
+        Assert.True(Assert.Single(optimised!).ClangRan, "changing the flags changes the build hash");
+        Assert.Empty(log.Errors);
+    }
+
+    [Fact]
+    public void Removes_tables_of_libraries_that_no_longer_exist()
+    {
+        string dir = TempDir();
+        File.WriteAllText(Path.Combine(dir, "Gone.Library.PatchoulyTables.cs"), "// stale");
+        var log = new RecordingLog();
+        StencilBuild.Run(TestStencils.CompileCSharp(Source), new StencilBuildOptions(dir), log);
+        Assert.False(File.Exists(Path.Combine(dir, "Gone.Library.PatchoulyTables.cs")));
+    }
+
+    [Fact]
+    public void Missing_clang_is_PATCH2001()
+    {
+        var log = new RecordingLog();
+        var result = StencilBuild.Run(TestStencils.CompileCSharp(Source), new StencilBuildOptions(TempDir(), ClangPath: "/nonexistent/clang-19"), log);
+        Assert.Null(result);
+        var error = Assert.Single(log.Errors);
+        Assert.Equal("PATCH2001", error.Code);
+        Assert.Contains("/nonexistent/clang-19", error.Message);
+        Assert.Contains("apt-get install clang-19", error.Message);
+    }
+
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private static string FakeClang(string version, string compileBehaviour)
+    {
+        string path = Path.Combine(TempDir(), "fake-clang");
+        File.WriteAllText(path, $"""
+            #!/bin/sh
+            if [ "$1" = "--version" ]; then echo "clang version {version} (fake)"; echo "Target: x86_64-unknown-linux-gnu"; exit 0; fi
+            {compileBehaviour}
+            """);
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return path;
+    }
+
+    [Fact]
+    public void Old_clang_is_PATCH2001_with_its_version()
+    {
+        var log = new RecordingLog();
+        var result = StencilBuild.Run(TestStencils.CompileCSharp(Source), new StencilBuildOptions(TempDir(), ClangPath: FakeClang("18.1.8", "exit 1")), log);
+        Assert.Null(result);
+        var error = Assert.Single(log.Errors);
+        Assert.Equal("PATCH2001", error.Code);
+        Assert.Contains("18.1.8", error.Message);
+    }
+
+    [Fact]
+    public void Clang_errors_are_PATCH2002_naming_the_stencil_and_its_line()
+    {
+        // The fake clang reports an error on the first line of the AddConst family in whatever unit it is given.
+        string script = """
+            for a in "$@"; do case "$a" in *.c) f="$a";; esac; done
+            line=$(grep -n '^/\* ---- AddConst' "$f" | cut -d: -f1)
+            echo "$f:$line:1: error: simulated failure" >&2
+            exit 1
+            """;
+        var log = new RecordingLog();
+        var result = StencilBuild.Run(TestStencils.CompileCSharp(Source), new StencilBuildOptions(TempDir(), ClangPath: FakeClang("19.1.7", script), Parallelism: 1), log);
+        Assert.Null(result);
+        var error = Assert.Single(log.Errors);
+        Assert.Equal("PATCH2002", error.Code);
+        Assert.Contains("stencil AddConst", error.Message);
+        Assert.Contains("simulated failure", error.Message);
+        Assert.Equal("Stencils.cs", Path.GetFileName(error.File));
+        Assert.Equal(6, error.Line);
+    }
+
+    [Fact]
+    public void Crashing_clang_leaves_no_tables()
+    {
+        string dir = TempDir();
+        var log = new RecordingLog();
+        var result = StencilBuild.Run(TestStencils.CompileCSharp(Source), new StencilBuildOptions(dir, ClangPath: FakeClang("19.1.7", "kill -SEGV $$")), log);
+        Assert.Null(result);
+        Assert.Equal("PATCH2002", Assert.Single(log.Errors).Code);
+        Assert.Empty(Directory.GetFiles(dir, "*.PatchoulyTables.cs"));
+    }
+
+    [Fact]
+    public void Unwritable_output_is_PATCH2005()
+    {
+        string file = Path.Combine(TempDir(), "not-a-directory");
+        File.WriteAllText(file, "");
+        var log = new RecordingLog();
+        var result = StencilBuild.Run(TestStencils.CompileCSharp(Source), new StencilBuildOptions(Path.Combine(file, "patchouly")), log);
+        Assert.Null(result);
+        Assert.Equal("PATCH2005", Assert.Single(log.Errors).Code);
+    }
+
+    [Fact]
+    public void Libraries_with_stencil_errors_are_left_to_the_compiler()
+    {
+        var log = new RecordingLog();
+        var result = StencilBuild.Run(TestStencils.CompileCSharp(Source.Replace("a + c", "a + \"x\".Length")), new StencilBuildOptions(TempDir()), log);
+        Assert.NotNull(result);
+        Assert.Empty(result!);
+        Assert.Empty(log.Errors);
+        Assert.Contains(log.Messages, m => m.Contains("reported by the compiler"));
+    }
+}

@@ -1,0 +1,243 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.IO.Compression;
+using System.Linq;
+using System.Reflection.Metadata;
+using System.Reflection.PortableExecutable;
+using System.Text.RegularExpressions;
+using System.Xml.Linq;
+using Xunit.Abstractions;
+
+namespace Patchouly.Package.Tests;
+
+/// <summary>
+/// The Patchouly package as a user gets it: its layout, and a brand-new console project that adds it, builds and runs
+/// the README's quick start, rebuilds after a stencil edit, skips clang when nothing changed, and reports unsupported
+/// stencil code with its PATCH code at its line.
+/// </summary>
+public sealed class PackageTests(PackedPackage package, ITestOutputHelper output) : IClassFixture<PackedPackage>
+{
+    private const string CompiledMarker = "Patchouly: compiled";
+    private static readonly TimeSpan s_timeout = TimeSpan.FromMinutes(5);
+
+    private static readonly string[] s_libFiles =
+    [
+        "lib/net10.0/Patchouly.Attributes.dll", "lib/net10.0/Patchouly.Attributes.xml",
+        "lib/net10.0/Patchouly.Runtime.dll", "lib/net10.0/Patchouly.Runtime.xml",
+    ];
+
+    private static readonly string[] s_requiredFiles =
+    [
+        .. s_libFiles,
+        "analyzers/dotnet/cs/Patchouly.Generators.dll",
+        "tasks/net10.0/Patchouly.Build.Tasks.dll",
+        "tasks/net10.0/Patchouly.Generators.dll",
+        "tasks/net10.0/Patchouly.Runtime.dll",
+        "tasks/net10.0/Patchouly.Attributes.dll",
+        "tasks/net10.0/Microsoft.CodeAnalysis.dll",
+        "tasks/net10.0/Microsoft.CodeAnalysis.CSharp.dll",
+        "tasks/net10.0/Iced.dll",
+        "build/Patchouly.props",
+        "build/Patchouly.targets",
+        "buildTransitive/Patchouly.props",
+        "buildTransitive/Patchouly.targets",
+    ];
+
+    [Fact]
+    public void Package_has_the_documented_layout_and_dependencies()
+    {
+        package.AssertPacked();
+        using var zip = ZipFile.OpenRead(package.NupkgPath);
+        var names = zip.Entries.Select(e => e.FullName).ToHashSet(StringComparer.Ordinal);
+        output.WriteLine($"{Path.GetFileName(package.NupkgPath)} ({new FileInfo(package.NupkgPath).Length / 1024} KiB):");
+        foreach (var name in names.Order(StringComparer.Ordinal)) output.WriteLine("  " + name);
+
+        foreach (var file in s_requiredFiles)
+            Assert.True(names.Contains(file), $"the package lacks {file}; it holds:\n{string.Join("\n", names.Order())}");
+        Assert.DoesNotContain(names, n => Path.GetFileName(n).StartsWith("Microsoft.Build", StringComparison.OrdinalIgnoreCase) && n.EndsWith(".dll", StringComparison.OrdinalIgnoreCase));
+        // The consumer references exactly the attributes and the runtime; the analyzer folder holds only the generator.
+        Assert.Equal(s_libFiles.Order(StringComparer.Ordinal), names.Where(n => n.StartsWith("lib/", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
+        Assert.Equal(["analyzers/dotnet/cs/Patchouly.Generators.dll"], names.Where(n => n.StartsWith("analyzers/", StringComparison.Ordinal)));
+
+        // build/ carries the repository's props and targets unchanged (the samples import the same files).
+        foreach (var file in new[] { "Patchouly.props", "Patchouly.targets" })
+            Assert.Equal(File.ReadAllText(Path.Combine(RepoPaths.Root, "Patchouly.Build.Tasks", "build", file)), ReadText(zip, "build/" + file));
+
+        // Every assembly the task loads is in tasks/net10.0/, in the .NET shared framework, or MSBuild's own.
+        string framework = Path.GetDirectoryName(typeof(object).Assembly.Location)!;
+        var taskAssemblies = names.Where(n => n.StartsWith("tasks/net10.0/", StringComparison.Ordinal) && n.Count(c => c == '/') == 2 && n.EndsWith(".dll", StringComparison.Ordinal))
+            .Select(n => Path.GetFileNameWithoutExtension(n)).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        foreach (var assembly in taskAssemblies)
+        {
+            foreach (var reference in AssemblyReferences(zip, $"tasks/net10.0/{assembly}.dll"))
+            {
+                bool found = taskAssemblies.Contains(reference)
+                    || File.Exists(Path.Combine(framework, reference + ".dll"))
+                    || reference.StartsWith("Microsoft.Build", StringComparison.Ordinal);
+                Assert.True(found, $"tasks/net10.0/{assembly}.dll references {reference}, which is neither in the package's tasks folder nor in the shared framework ({framework}).");
+            }
+        }
+
+        // The nuspec: id and version, a runtime (not development-only) package, Iced as a dependency.
+        var nuspec = XDocument.Parse(ReadText(zip, "Patchouly.nuspec"));
+        var metadata = nuspec.Root!.Elements().Single(e => e.Name.LocalName == "metadata");
+        string? Meta(string name) => metadata.Elements().FirstOrDefault(e => e.Name.LocalName == name)?.Value;
+        Assert.Equal("Patchouly", Meta("id"));
+        Assert.Equal(package.Version, Meta("version"));
+        Assert.NotEqual("true", Meta("developmentDependency"));
+        var dependencies = metadata.Descendants().Where(e => e.Name.LocalName == "dependency").ToList();
+        var iced = Assert.Single(dependencies, d => (string?)d.Attribute("id") == "Iced");
+        Assert.Equal(PackedPackage.CentralPackageVersion("Iced"), (string?)iced.Attribute("version"));
+        Assert.DoesNotContain(dependencies, d => ((string?)d.Attribute("id"))?.StartsWith("Patchouly", StringComparison.Ordinal) == true);
+    }
+
+    [Fact]
+    public void Quick_start_from_the_readme_builds_runs_rebuilds_and_reports_errors()
+    {
+        package.AssertPacked();
+        string stencils = Readme.Block("Stencils.cs");
+        string program = Readme.Block("Program.cs");
+        string expected = Readme.Block("output");
+
+        // A user's machine: nuget.org plus the freshly packed package, and a package cache of its own so that no
+        // cached Patchouly of the same version is used.
+        string root = Path.Combine(package.Root, "consumer");
+        Directory.CreateDirectory(root);
+        File.WriteAllText(Path.Combine(root, "nuget.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <clear />
+                <add key="patchouly-local" value="{package.PackageSource}" />
+                <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
+              </packageSources>
+            </configuration>
+            """);
+        var environment = new Dictionary<string, string> { ["NUGET_PACKAGES"] = Path.Combine(root, "nuget-packages") };
+        DotNet.Result Dotnet(string directory, params string[] arguments)
+        {
+            var result = DotNet.Run(directory, s_timeout, environment, arguments);
+            output.WriteLine($"[{result.Elapsed.TotalSeconds,6:0.00} s] {result.Command} -> {result.ExitCode}");
+            return result;
+        }
+        void Succeeded(DotNet.Result result) => Assert.True(result.ExitCode == 0, result.ToString());
+
+        Succeeded(Dotnet(root, "new", "console", "-o", "MyJit", "--framework", "net10.0", "--no-restore"));
+        Succeeded(Dotnet(root, "new", "console", "-o", "Baseline", "--framework", "net10.0", "--no-restore"));
+        string app = Path.Combine(root, "MyJit");
+        string baseline = Path.Combine(root, "Baseline");
+        Succeeded(Dotnet(app, "add", "package", "Patchouly", "--version", package.Version));
+        Assert.Contains($"<PackageReference Include=\"Patchouly\" Version=\"{package.Version}\" />", File.ReadAllText(Path.Combine(app, "MyJit.csproj")));
+        File.WriteAllText(Path.Combine(app, "Stencils.cs"), stencils);
+        File.WriteAllText(Path.Combine(app, "Program.cs"), program);
+
+        // First build: clang compiles the stencils; the program prints what the README says.
+        var first = Dotnet(app, "build", "-v:n", "-nologo");
+        Succeeded(first);
+        Assert.Contains(CompiledMarker, first.Output);
+        Assert.Contains(Path.Combine(root, "nuget-packages", "patchouly", package.Version.ToLowerInvariant()), first.Output);
+        var run = Dotnet(app, "run", "--no-build");
+        Succeeded(run);
+        Assert.Equal(Lines(expected), Lines(run.Output));
+
+        // An edited stencil is recompiled and used.
+        string edited = stencils.Replace("a * b;", "a * b + 1000;", StringComparison.Ordinal);
+        Assert.NotEqual(stencils, edited);
+        File.WriteAllText(Path.Combine(app, "Stencils.cs"), edited);
+        var rebuild = Dotnet(app, "build", "-v:n", "-nologo");
+        Succeeded(rebuild);
+        Assert.Contains(CompiledMarker, rebuild.Output);
+        run = Dotnet(app, "run", "--no-build");
+        Succeeded(run);
+        Assert.Contains("f(4, 5) = 1035", run.Output);
+        Assert.Contains("f(4, 0) = -1", run.Output);
+
+        // Nothing changed: clang does not run.
+        var noop = Dotnet(app, "build", "-v:n", "-nologo");
+        Succeeded(noop);
+        Assert.DoesNotContain(CompiledMarker, noop.Output);
+
+        // Timing (reported, not asserted): no-op builds with and without the package, alternating, median of three.
+        Succeeded(Dotnet(baseline, "build", "-nologo"));
+        var withPatchouly = new List<double>();
+        var without = new List<double>();
+        for (int i = 0; i < 3; i++)
+        {
+            var a = Dotnet(app, "build", "-nologo");
+            Succeeded(a);
+            Assert.DoesNotContain(CompiledMarker, a.Output);
+            withPatchouly.Add(a.Elapsed.TotalSeconds);
+            var b = Dotnet(baseline, "build", "-nologo");
+            Succeeded(b);
+            without.Add(b.Elapsed.TotalSeconds);
+        }
+        double median(List<double> xs) => xs.Order().ElementAt(xs.Count / 2);
+        output.WriteLine($"TIMING first build (restore done, clang, compile): {first.Elapsed.TotalSeconds:0.00} s");
+        output.WriteLine($"TIMING no-op build with Patchouly:    median {median(withPatchouly):0.00} s of [{string.Join(", ", withPatchouly.Select(x => x.ToString("0.00")))}]");
+        output.WriteLine($"TIMING no-op build without Patchouly: median {median(without):0.00} s of [{string.Join(", ", without.Select(x => x.ToString("0.00")))}]");
+        output.WriteLine($"TIMING no-op overhead of the package: {median(withPatchouly) - median(without):+0.00;-0.00} s (goal: <= 0.30 s)");
+
+        // Unsupported constructs: the build fails with the PATCH code at the offending line.
+        const string returnStencil = "[Stencil(ReturnsToCaller = true)]";
+        int at = edited.IndexOf(returnStencil, StringComparison.Ordinal);
+        Assert.True(at > 0, $"the README's stencils have no {returnStencil}");
+        int lineStart = edited.LastIndexOf('\n', at) + 1;
+        string indent = edited[lineStart..at];
+        string bad = edited[..lineStart]
+            + string.Join("\n", new[]
+            {
+                "[Stencil]",
+                "public static long Bad(long a)",
+                "{",
+                "    var s = \"text\";",
+                "    var o = new object();",
+                "    System.Console.WriteLine(a);",
+                "    return a;",
+                "}",
+            }.Select(l => indent + l)) + "\n"
+            + edited[lineStart..];
+        File.WriteAllText(Path.Combine(app, "Stencils.cs"), bad);
+        var failed = Dotnet(app, "build", "-v:n", "-nologo");
+        Assert.NotEqual(0, failed.ExitCode);
+        Assert.DoesNotContain(CompiledMarker, failed.Output);
+        string[] lines = bad.Split('\n');
+        AssertError(failed, "PATCH0101", Array.FindIndex(lines, l => l.Contains("\"text\"", StringComparison.Ordinal)) + 1);
+        AssertError(failed, "PATCH0102", Array.FindIndex(lines, l => l.Contains("new object()", StringComparison.Ordinal)) + 1);
+        AssertError(failed, "PATCH0103", Array.FindIndex(lines, l => l.Contains("Console.WriteLine", StringComparison.Ordinal)) + 1);
+
+        // Clean removes what the Patchouly build wrote.
+        var patchoulyDirectories = Directory.GetDirectories(Path.Combine(app, "obj"), "patchouly", SearchOption.AllDirectories);
+        Assert.NotEmpty(patchoulyDirectories);
+        Succeeded(Dotnet(app, "clean", "-nologo"));
+        Assert.All(patchoulyDirectories, d => Assert.False(Directory.Exists(d), $"{d} survived dotnet clean"));
+    }
+
+    private static void AssertError(DotNet.Result result, string code, int line)
+    {
+        var pattern = new Regex(@"Stencils\.cs\(" + line + @",\d+\): error " + code + ":");
+        Assert.True(pattern.IsMatch(result.Output), $"expected error {code} at Stencils.cs line {line} in:\n{result}");
+    }
+
+    private static string[] Lines(string text) =>
+        text.Replace("\r\n", "\n").Split('\n').Select(l => l.TrimEnd()).Where(l => l.Length > 0).ToArray();
+
+    private static string ReadText(ZipArchive zip, string name)
+    {
+        var entry = zip.GetEntry(name) ?? throw new InvalidOperationException($"the package has no {name}");
+        using var reader = new StreamReader(entry.Open());
+        return reader.ReadToEnd();
+    }
+
+    /// <summary>The simple names of the assemblies a packed assembly references.</summary>
+    private static IEnumerable<string> AssemblyReferences(ZipArchive zip, string name)
+    {
+        var entry = zip.GetEntry(name) ?? throw new InvalidOperationException($"the package has no {name}");
+        var memory = new MemoryStream();
+        using (var stream = entry.Open()) stream.CopyTo(memory);
+        memory.Position = 0;
+        using var pe = new PEReader(memory);
+        var reader = pe.GetMetadataReader();
+        return reader.AssemblyReferences.Select(h => reader.GetString(reader.GetAssemblyReference(h).Name)).ToList();
+    }
+}
