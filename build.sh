@@ -75,8 +75,13 @@ cmd_test() {
 }
 
 cmd_pack() {
-  ensure_clang
-  dotnet pack nuget/Patchouly.csproj -c Release -o artifacts/packages -v:q -nologo
+  # Packing builds the toolkit's projects but compiles no stencils, so it needs no clang (the package's users do).
+  local out=artifacts/packages version
+  version=$(sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' Directory.Build.props | head -n1)
+  rm -f "$out/Patchouly.$version.nupkg"
+  dotnet pack nuget/Patchouly.csproj -c Release -o "$out" -v:q -nologo
+  [ -f "$out/Patchouly.$version.nupkg" ] || { echo "build.sh: dotnet pack did not write $out/Patchouly.$version.nupkg" >&2; exit 1; }
+  echo "$out/Patchouly.$version.nupkg"
 }
 
 cmd_bench() {

@@ -12,7 +12,7 @@ namespace Patchouly.Runtime;
 /// <see cref="Invoke()"/> (0 to 6 word arguments, a word result) or through <see cref="EntryPoint"/>.
 /// </summary>
 /// <remarks>
-/// <para>The code is laid out as <c>[entry shim][body][trampolines]</c>. The entry shim is a C-ABI function
+/// <para>The code is laid out as <c>[entry shim][body][trampolines]</c> (a module: each function's entry shim and body, then the shared trampolines). The entry shim is a C-ABI function
 /// <c>uint64_t f(uint64_t a0, …, uint64_t a5)</c>: it allocates the spill frame on the machine stack, puts the
 /// arguments into the library's registers 0..5 and calls the body.</para>
 /// <para>Lifetime: <see cref="Dispose"/> unmaps the code, after which <see cref="Invoke()"/> and
@@ -26,23 +26,36 @@ namespace Patchouly.Runtime;
 public sealed unsafe class CompiledFunction : IDisposable
 {
     private readonly ExecutableMemory _memory;
-    private readonly byte[] _code;
+    private readonly byte[] _image;
+    private readonly int _start;
+    private readonly int _length;
     private readonly nint _address;
     private readonly FunctionMap _map;
 
-    internal CompiledFunction(StencilLibrary library, ExecutableMemory memory, byte[] code, int parameterCount, int frameSlots, FunctionMap map)
+    internal CompiledFunction(StencilLibrary library, ExecutableMemory memory, byte[] image, int start, int length,
+        int parameterCount, int frameSlots, FunctionMap map, CompiledModule? module)
     {
         Library = library;
         _memory = memory;
-        _code = code;
-        _address = memory.Address;
+        _image = image;
+        _start = start;
+        _length = length;
+        _address = memory.Address + map.EntryOffset;
         _map = map;
         ParameterCount = parameterCount;
         FrameSlots = frameSlots;
+        Module = module;
     }
 
     /// <summary>The stencil library the function was built from.</summary>
     public StencilLibrary Library { get; }
+
+    /// <summary>The function's name (<see cref="FunctionBuilder.Name"/>, or a generated one).</summary>
+    public string Name => _map.Name;
+
+    /// <summary>The module the function belongs to, or null for a function compiled on its own.</summary>
+    /// <remarks>A function of a module keeps the module's memory (and its slot table) alive while it is referenced.</remarks>
+    public CompiledModule? Module { get; }
 
     /// <summary>The number of arguments the function takes.</summary>
     public int ParameterCount { get; }
@@ -54,7 +67,7 @@ public sealed unsafe class CompiledFunction : IDisposable
     /// The address of the entry shim, callable as
     /// <c>delegate* unmanaged&lt;long, long, long, long, long, long, long&gt;</c> (or with fewer word arguments).
     /// </summary>
-    /// <exception cref="ObjectDisposedException">The function was disposed.</exception>
+    /// <exception cref="ObjectDisposedException">The function (or its module) was disposed.</exception>
     public nint EntryPoint
     {
         get
@@ -64,20 +77,27 @@ public sealed unsafe class CompiledFunction : IDisposable
         }
     }
 
-    /// <summary>The machine code (a copy of what is in executable memory; still readable after disposal).</summary>
-    public ReadOnlySpan<byte> Code => _code;
+    /// <summary>
+    /// The machine code (a copy of what is in executable memory; still readable after disposal): the entry shim, the
+    /// body and the trampolines. For a function of a module, its entry shim and body (the module's shared trampolines
+    /// are in <see cref="CompiledModule.Code"/>).
+    /// </summary>
+    public ReadOnlySpan<byte> Code => _image.AsSpan(_start, _length);
 
     /// <summary>Where the body (the first emitted stencil) starts within <see cref="Code"/>.</summary>
-    public int BodyOffset => _map.BodyOffset;
+    public int BodyOffset => _map.BodyOffset - _start;
 
-    /// <summary>True once disposed.</summary>
+    /// <summary>True once the function (or its module) was disposed.</summary>
     public bool IsDisposed => _memory.IsDisposed;
 
-    /// <summary>The number of trampolines to far host functions.</summary>
+    /// <summary>The number of trampolines to far host functions this function's calls use.</summary>
     internal int TrampolineCount => _map.Trampolines.Length;
 
     /// <summary>The memory holding the code.</summary>
     internal ExecutableMemory Memory => _memory;
+
+    /// <summary>Where everything is.</summary>
+    internal FunctionMap Map => _map;
 
     /// <summary>Runs the function with no arguments.</summary>
     /// <exception cref="ObjectDisposedException">The function was disposed.</exception>
@@ -118,14 +138,20 @@ public sealed unsafe class CompiledFunction : IDisposable
     /// The code as Intel-syntax assembly: the entry shim, then each stencil under a line
     /// <c>; Name [inputs -> outputs] narrow|wide</c>, block labels (<c>B3:</c>), and the trampolines.
     /// </summary>
-    public string Disassemble() => FunctionDisassembler.Disassemble(_code, (ulong)_address, _map);
+    public string Disassemble() => FunctionDisassembler.Disassemble(_image, (ulong)(_address - _map.EntryOffset), _map);
 
-    /// <summary>Unmaps the code. Safe to call more than once.</summary>
-    public void Dispose() => _memory.Dispose();
+    /// <summary>
+    /// Unmaps the code. Safe to call more than once. For a function of a module, this does nothing: the module owns the
+    /// memory, and <see cref="CompiledModule.Dispose"/> unmaps every function at once.
+    /// </summary>
+    public void Dispose()
+    {
+        if (Module is null) _memory.Dispose();
+    }
 
     /// <inheritdoc />
     public override string ToString() =>
-        string.Create(CultureInfo.InvariantCulture, $"{Library.Name} function at 0x{_address:x} ({_code.Length} bytes, {ParameterCount} parameters, {FrameSlots} stack slots)");
+        string.Create(CultureInfo.InvariantCulture, $"{Library.Name} function {Name} at 0x{_address:x} ({_length} bytes, {ParameterCount} parameters, {FrameSlots} stack slots)");
 
     private long Call(int count, long a0, long a1, long a2, long a3, long a4, long a5)
     {

@@ -1,10 +1,17 @@
 using System;
+using System.Collections.Generic;
+using System.Collections.ObjectModel;
+using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Text;
 using System.Threading;
 using Patchouly.Runtime.Internal;
 using Patchouly.Runtime.Linking;
 using Patchouly.Runtime.Tables;
+using CallSite = Patchouly.Runtime.Internal.CallSite;
 
 namespace Patchouly.Runtime;
 
@@ -20,10 +27,13 @@ namespace Patchouly.Runtime;
 /// <para>Fall-through elision: when a stencil ends with a jump to the code that ends up right after it (the next
 /// stencil, or a block started right after it), the 5-byte jump is dropped. The decision waits until the following
 /// code is known, so jumps to "next" from the middle of a stencil are patched to the final position.</para>
+/// <para>Automatic moves: when the library has no compiled variant for the requested locations (two outputs in one
+/// register, or stack locations the tables omit), <see cref="Emit"/> moves values through the
+/// <see cref="ScratchRegisters"/> (inputs before the stencil, outputs after it) and emits a variant that exists.</para>
 /// <para>A builder is not thread-safe. Every error is a typed exception thrown before the builder changes, so a failed
 /// call can be corrected and retried.</para>
 /// </remarks>
-public sealed class FunctionBuilder
+public sealed partial class FunctionBuilder
 {
     /// <summary>The largest number of stack slots a function may use (slot numbers 0..16383).</summary>
     public const int MaxStackSlots = 16384;
@@ -38,12 +48,23 @@ public sealed class FunctionBuilder
 
     private int _id;
     private readonly StencilLibrary _library;
+    private readonly LibraryPlan _plan;
+    private readonly byte[] _blob;
+    private readonly int[] _offsets;
     private readonly int _registers;
     private readonly int _parameterCount;
+    private readonly JitModule? _module;
+    private readonly int _moduleIndex;
+    private Location[] _scratch = [];
+    private ReadOnlyCollection<Location> _scratchView = ReadOnlyCollection<Location>.Empty;
 
     private PooledList<byte> _code;
-    private PooledList<StencilRecord> _records;
-    private PooledList<Location> _locations;
+    /// <summary>
+    /// The stencil log: per emitted stencil, its body offset, its variant, then its locations (inputs, then outputs) as
+    /// <see cref="Location"/> bits. A stencil is identified by the position of its entry.
+    /// </summary>
+    private PooledList<int> _log;
+    private int _lastEntry = -1;
     private PooledList<BlockState> _blocks;
     private PooledList<int> _blockOrder;
     private PooledList<Fixup> _fixups;
@@ -62,17 +83,30 @@ public sealed class FunctionBuilder
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="parameterCount"/> is negative, above 6 or above the library's registers.</exception>
     /// <exception cref="StencilTablesException">The library's entry shim cannot be used.</exception>
     public FunctionBuilder(StencilLibrary library, int parameterCount = 0)
+        : this(library, parameterCount, null, -1, null)
+    {
+    }
+
+    /// <summary>Creates a builder; a function of <paramref name="module"/> when that is not null.</summary>
+    internal FunctionBuilder(StencilLibrary library, int parameterCount, JitModule? module, int moduleIndex, string? name)
     {
         ArgumentNullException.ThrowIfNull(library);
         int limit = Math.Min(MaxParameters, library.Registers);
         if (parameterCount < 0 || parameterCount > limit)
             throw new ArgumentOutOfRangeException(nameof(parameterCount), parameterCount,
                 $"A function of {library.Name} takes 0 to {limit} parameters (at most {MaxParameters}, and at most the library's {library.Registers} registers).");
-        FunctionLinker.ValidateEntry(library);
+        var plan = library.Plan;
+        if (plan.EntryError is not null) throw new StencilTablesException(plan.EntryError);
         _id = Interlocked.Increment(ref s_lastId);
         _library = library;
+        _plan = plan;
+        _blob = plan.Blob;
+        _offsets = plan.Offsets;
         _registers = library.Registers;
         _parameterCount = parameterCount;
+        _module = module;
+        _moduleIndex = moduleIndex;
+        Name = name;
     }
 
     /// <summary>The stencil library this builder emits.</summary>
@@ -80,6 +114,15 @@ public sealed class FunctionBuilder
 
     /// <summary>The number of parameters the function takes.</summary>
     public int ParameterCount => _parameterCount;
+
+    /// <summary>
+    /// The function's name, used by disassembly and perf maps (<see cref="PerfMap"/>); null for an anonymous function.
+    /// Functions of a <see cref="JitModule"/> are named when they are defined.
+    /// </summary>
+    public string? Name { get; set; }
+
+    /// <summary>The module this function belongs to (made by <see cref="JitModule.DefineFunction"/>), or null.</summary>
+    public JitModule? Module => _module;
 
     /// <summary>
     /// Bytes of code emitted so far. This counts the last stencil's trailing jump, which is dropped if what follows
@@ -93,14 +136,75 @@ public sealed class FunctionBuilder
     /// <summary>The code size limit (<see cref="MaxCodeSize"/>; lowered by tests).</summary>
     internal int CodeSizeLimit { get; set; } = MaxCodeSize;
 
-    /// <summary>True once <see cref="Compile"/> has succeeded; the builder cannot be used afterwards.</summary>
+    /// <summary>True once <see cref="Compile"/> has succeeded; the builder cannot be used afterwards (until <see cref="Reset"/>).</summary>
     public bool IsCompiled => _compiled;
 
-    /// <summary>Starts over (baseline hack).</summary>
+    /// <summary>
+    /// Registers reserved for automatic moves: when a stencil has no compiled variant for the requested locations,
+    /// <see cref="Emit"/> moves values through these registers and uses a variant that exists. The code emitted by
+    /// the builder may overwrite them at any automatic move, so do not keep values in them (a
+    /// <see cref="RegisterAllocator"/> made with <see cref="RegisterAllocator.For"/> skips them). Empty by default.
+    /// </summary>
+    /// <remarks>
+    /// Outputs moved out of a scratch register are moved on the fall-through path only: when the stencil jumps to one of
+    /// its targets instead, such an output is not delivered.
+    /// </remarks>
+    /// <exception cref="ArgumentNullException">Set to null.</exception>
+    /// <exception cref="ArgumentException">A location is a stack slot, a register the library does not have, a register that
+    /// receives a parameter, or given twice.</exception>
+    /// <exception cref="StencilEmitException">The builder was compiled.</exception>
+    public IReadOnlyList<Location> ScratchRegisters
+    {
+        get => _scratchView;
+        set
+        {
+            ThrowIfCompiled();
+            ArgumentNullException.ThrowIfNull(value);
+            var registers = new Location[value.Count];
+            for (int i = 0; i < registers.Length; i++)
+            {
+                var r = value[i];
+                string argument = $"{nameof(ScratchRegisters)}[{i}]";
+                if (r.IsStack)
+                    throw new ArgumentException($"{argument} is {r}, a stack slot; scratch locations must be registers.", nameof(value));
+                if (r.Index >= _registers)
+                    throw new ArgumentException($"{argument} is {r}, but library {_library.Name} has only registers r0..r{_registers - 1}.", nameof(value));
+                if (r.Index < _parameterCount)
+                    throw new ArgumentException($"{argument} is {r}, which receives parameter {r.Index} of the function; reserve a register above r{_parameterCount - 1}.", nameof(value));
+                if (Array.IndexOf(registers, r, 0, i) >= 0)
+                    throw new ArgumentException($"{argument} is {r}, which is already reserved.", nameof(value));
+                registers[i] = r;
+            }
+            _scratch = registers;
+            _scratchView = registers.Length == 0 ? ReadOnlyCollection<Location>.Empty : new ReadOnlyCollection<Location>(registers);
+        }
+    }
+
+    /// <summary>
+    /// Discards everything emitted and starts a new, empty function with the same library, parameters, name and scratch
+    /// registers, keeping the builder's buffers (so a builder reused this way emits without allocating). Blocks made
+    /// before the reset no longer belong to the builder. Also allowed after <see cref="Compile"/>; the compiled
+    /// function is unaffected.
+    /// </summary>
+    /// <exception cref="StencilEmitException">The builder is a function of a <see cref="JitModule"/> that was compiled.</exception>
     public void Reset()
     {
-        _code.Clear(); _records.Clear(); _locations.Clear(); _blocks.Clear(); _blockOrder.Clear(); _fixups.Clear(); _pendingNext.Clear(); _blocksHere.Clear(); _callSites.Clear();
-        _hasTail = false; _frameSlots = 0; _compiled = false; _id = Interlocked.Increment(ref s_lastId);
+        if (_compiled && _module is not null)
+            throw new StencilEmitException($"Function {DisplayName} was compiled with its module and cannot be reset; define a new function.");
+        _code.Clear();
+        _log.Clear();
+        _lastEntry = -1;
+        _blocks.Clear();
+        _blockOrder.Clear();
+        _fixups.Clear();
+        _pendingNext.Clear();
+        _blocksHere.Clear();
+        _callSites.Clear();
+        _tail = default;
+        _hasTail = false;
+        _frameSlots = 0;
+        _compiled = false;
+        _id = Interlocked.Increment(ref s_lastId);
     }
 
     /// <summary>Creates a new block, to be placed later with <see cref="StartBlock"/>.</summary>
@@ -148,11 +252,13 @@ public sealed class FunctionBuilder
 
     /// <summary>
     /// Emits one stencil: selects the variant for the locations (narrow, or wide when a hole value needs 64 bits),
-    /// copies it and patches it.
+    /// copies it and patches it. When the library has no variant for these locations, moves values through the
+    /// <see cref="ScratchRegisters"/> to one that exists.
     /// </summary>
     /// <remarks>
     /// Does not allocate (after the builder's pooled buffers have grown), so callers may pass collection expressions
-    /// (<c>[a, b]</c>) or <c>stackalloc</c> spans.
+    /// (<c>[a, b]</c>) or <c>stackalloc</c> spans. Everything that depends only on the tables (relocation validity,
+    /// which fields are relative, field ranges, the droppable trailing jump) is checked once per library, not per emit.
     /// </remarks>
     /// <param name="family">The stencil (a family of <see cref="Library"/>, not the entry shim).</param>
     /// <param name="inputs">Where each input is, in parameter order.</param>
@@ -160,69 +266,60 @@ public sealed class FunctionBuilder
     /// <param name="holes">The hole values as 64-bit words (zero-extended bits for types of 32 bits or less).</param>
     /// <param name="targets">The block each target parameter jumps to.</param>
     /// <exception cref="StencilEmitException">Wrong counts, bad locations or blocks, use after compile, or the function would exceed <see cref="MaxCodeSize"/>.</exception>
-    /// <exception cref="MissingVariantException">The stencil has no variant for these locations.</exception>
+    /// <exception cref="MissingVariantException">The stencil has no variant for these locations, and none can be reached with moves through the scratch registers.</exception>
     /// <exception cref="HoleValueException">A hole value fits no variant, or is wider than its type.</exception>
     /// <exception cref="StencilTablesException">The selected variant's relocations are corrupt.</exception>
+    [SkipLocalsInit]
     public void Emit(StencilFamily family, ReadOnlySpan<Location> inputs, ReadOnlySpan<Location> outputs,
         ReadOnlySpan<ulong> holes = default, ReadOnlySpan<Block> targets = default)
     {
-        ThrowIfCompiled();
+        if (_compiled) ThrowCompiled();
         ArgumentNullException.ThrowIfNull(family);
-        if (!ReferenceEquals(family.Library, _library))
-            throw new StencilEmitException(
-                $"Stencil {family.Name} belongs to library {family.Library?.Name ?? "(none)"}, but this builder emits {_library.Name}.", family.Name, nameof(family));
-        if (family.Kind == StencilFamilyKind.Entry)
-            throw new StencilEmitException($"Stencil {family.Name} is the entry shim, which Compile adds; it cannot be emitted.", family.Name, nameof(family));
-        CheckCount(family, nameof(inputs), inputs.Length, family.Inputs);
-        CheckCount(family, nameof(outputs), outputs.Length, family.Outputs);
-        CheckCount(family, nameof(holes), holes.Length, family.Holes);
-        CheckCount(family, nameof(targets), targets.Length, family.Targets);
+        if (!ReferenceEquals(family.Library, _library)
+            || ((ulong)(uint)inputs.Length | (ulong)(uint)outputs.Length << 32) != family.ShapeInOut
+            || ((ulong)(uint)holes.Length | (ulong)(uint)targets.Length << 32) != family.ShapeHolesTargets)
+            ThrowBadShape(family, inputs.Length, outputs.Length, holes.Length, targets.Length);
 
         // The variant index is the base-L number of the location codes, inputs first, most significant first.
-        int locations = _registers + 1;
-        int index = 0, stackValues = 0, frameSlots = _frameSlots;
+        int registers = _registers, radix = registers + 1;
+        int index = 0, bad = 0, minSlot = int.MaxValue, maxSlot = -1;
         for (int i = 0; i < inputs.Length; i++)
-            index = index * locations + LocationCode(family, nameof(inputs), i, inputs[i], ref stackValues, ref frameSlots);
+            index = index * radix + LocationCode(inputs[i], registers, ref bad, ref minSlot, ref maxSlot);
         for (int i = 0; i < outputs.Length; i++)
-            index = index * locations + LocationCode(family, nameof(outputs), i, outputs[i], ref stackValues, ref frameSlots);
+            index = index * radix + LocationCode(outputs[i], registers, ref bad, ref minSlot, ref maxSlot);
+        int id = _id, blockCount = _blocks.Count;
         for (int i = 0; i < targets.Length; i++)
-            CheckBlock(targets[i], family, nameof(targets), i);
-        byte[] holeBits = family.HoleBits;
-        for (int i = 0; i < holes.Length; i++)
+            if (targets[i].Builder != id || (uint)targets[i].Id >= (uint)blockCount) bad = -1;
+        ulong[] masks = family.HoleMasks;
+        for (int i = 0; i < holes.Length && i < masks.Length; i++)
+            if ((holes[i] & masks[i]) != 0) bad = -1;
+        if (bad < 0) ThrowBadArguments(family, inputs, outputs, holes, targets);
+
+        int variant = family.FirstVariant + index;
+        ref VariantPlan v = ref Header(variant);
+        if (!IsUsable(ref v, holes, minSlot, maxSlot))
         {
-            int bits = holeBits[i];
-            if (bits is > 0 and < 64 && holes[i] >> bits != 0)
-                throw new HoleValueException(
-                    $"Hole {i} of stencil {family.Name} is {bits} bits wide, but value {holes[i]} (0x{holes[i]:x}) has more bits set; pass the value's bits zero-extended.",
-                    family.Name, i, holes[i]);
+            if (family.HasWide && IsUsable(ref Header(variant + family.NarrowSlots), holes, minSlot, maxSlot))
+                variant += family.NarrowSlots;
+            else
+            {
+                variant = SelectSlow(family, variant, inputs, outputs, holes, targets, minSlot, maxSlot);
+                if (variant < 0) return; // emitted with automatic moves
+            }
+            v = ref Header(variant);
         }
-
-        int variantIndex = SelectVariant(family, index, inputs, outputs, holes, out bool wide);
-        ref readonly StencilVariant variant = ref _library.Variants[variantIndex];
-        VariantRules.Validate(_library, family, variantIndex, variant, stackValues);
-        if ((long)_code.Count + variant.Length > CodeSizeLimit)
-            throw new StencilEmitException(
-                $"Emitting stencil {family.Name} ({variant.Length} bytes) would make the function's code larger than the limit of {CodeSizeLimit} bytes.", family.Name);
-
-        // Everything is checked: from here on the builder changes.
-        Settle();
-        int start = _code.AddRange(_library.CodeOf(variant));
-        int record = _records.Count;
-        int locationStart = _locations.AddRange(inputs);
-        _locations.AddRange(outputs);
-        _records.Add(new StencilRecord(start, family, wide, locationStart));
-        _frameSlots = frameSlots;
-        Patch(variant, start, record, inputs, outputs, holes, targets);
+        if (_code.Count + v.Length > CodeSizeLimit) ThrowTooLarge(family, v.Length);
+        Commit(ref v, variant, inputs, outputs, holes, targets, maxSlot);
     }
 
     /// <summary>
     /// Finishes the function: adds the entry shim, resolves forward branches and calls to far host functions, copies the
     /// code into executable memory (written while read-write, then made read-execute) and returns it. The builder
-    /// cannot be used afterwards.
+    /// cannot be used afterwards (until <see cref="Reset"/>).
     /// </summary>
     /// <exception cref="FunctionCompileException">A block is jumped to but never started, control would run off the end
     /// of the code, or the function is empty; the builder is unchanged and can be fixed.</exception>
-    /// <exception cref="StencilEmitException">The builder was already compiled.</exception>
+    /// <exception cref="StencilEmitException">The builder was already compiled, or it is a function of a <see cref="JitModule"/> (compile the module).</exception>
     /// <exception cref="ExecutableMemoryException">Mapping or protecting memory failed.</exception>
     public CompiledFunction Compile() => CompileNear(0);
 
@@ -230,15 +327,53 @@ public sealed class FunctionBuilder
     internal CompiledFunction CompileNear(nint addressHint)
     {
         ThrowIfCompiled();
+        if (_module is not null)
+            throw new StencilEmitException(
+                $"Function {DisplayName} belongs to a JitModule; compile the module with JitModule.Compile(), which lays out all its functions together.");
+        PrepareLink();
+        var linked = FunctionLinker.Link(_library, [this], addressHint);
+        var function = new CompiledFunction(_library, linked.Memory, linked.Image, 0, linked.Image.Length, _parameterCount, _frameSlots, linked.Maps[0], null);
+        MarkCompiled();
+        PerfMap.Record(linked, [function]);
+        return function;
+    }
+
+    /// <summary>The name used in messages, disassembly and perf maps.</summary>
+    internal string DisplayName => Name ?? "fn" + _id.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The index of this function in its module.</summary>
+    internal int ModuleIndex => _moduleIndex;
+
+    /// <summary>The plan the builder emits from.</summary>
+    internal LibraryPlan Plan => _plan;
+
+    /// <summary>The body emitted so far (valid until the next change).</summary>
+    internal ReadOnlySpan<byte> Body => _code.AsSpan();
+
+    /// <summary>The PC-relative hole references resolved at link time.</summary>
+    internal ReadOnlySpan<CallSite> CallSites => _callSites.AsSpan();
+
+    /// <summary>
+    /// Checks, without changing anything, that the function can be linked (then settles the pending trailing jump,
+    /// which does not change what the code does).
+    /// </summary>
+    /// <exception cref="FunctionCompileException">It cannot.</exception>
+    internal void PrepareLink()
+    {
         CheckComplete();
         FunctionLinker.CheckFrameSize(_library, _frameSlots);
         Settle();
-        var map = new FunctionMap(
-            _records.ToArray(), _locations.ToArray(), BlockLayout(), _library.EntryFamily);
-        var function = FunctionLinker.Link(_library, _code.AsSpan(), _callSites.AsSpan(), _frameSlots, _parameterCount, map, addressHint);
+    }
+
+    /// <summary>The map of the settled function (offsets relative to the body until the linker sets them).</summary>
+    internal FunctionMap CreateMap() =>
+        new(_plan, _log.ToArray(), BlockLayout(), DisplayName);
+
+    /// <summary>Marks the builder compiled and returns its storage to the pool.</summary>
+    internal void MarkCompiled()
+    {
         _compiled = true;
         ReleaseStorage();
-        return function;
     }
 
     /// <summary>Describes locations as <c>[r0, s1 -> r2]</c>.</summary>
@@ -256,124 +391,215 @@ public sealed class FunctionBuilder
         return sb.Append(']').ToString();
     }
 
-    private int SelectVariant(StencilFamily family, int index, ReadOnlySpan<Location> inputs, ReadOnlySpan<Location> outputs, ReadOnlySpan<ulong> holes, out bool wide)
+    /// <summary>
+    /// The location code of <paramref name="location"/> (its register index, or <paramref name="registers"/> for a stack
+    /// slot). Makes <paramref name="bad"/> negative when the location is outside the library's registers or the stack
+    /// limit, and tracks the lowest and highest stack slot.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int LocationCode(Location location, int registers, ref int bad, ref int minSlot, ref int maxSlot)
     {
-        var variants = _library.Variants;
-        int narrowIndex = family.FirstVariant + index;
-        int wideIndex = family.HasWide ? narrowIndex + family.NarrowSlots : -1;
-        bool narrowExists = variants[narrowIndex].Exists;
-        bool wideExists = wideIndex >= 0 && variants[wideIndex].Exists;
-        int narrowFailure = -1, wideFailure = -1;
-        if (narrowExists)
+        int bits = location.Bits;
+        int index = bits >> 1;
+        if ((bits & 1) == 0)
         {
-            narrowFailure = VariantRules.FirstUnusableHole(_library, variants[narrowIndex], holes);
-            if (narrowFailure < 0)
+            bad |= registers - 1 - index;
+            return index;
+        }
+        bad |= MaxStackSlots - 1 - index;
+        if (index > maxSlot) maxSlot = index;
+        if (index < minSlot) minSlot = index;
+        return registers;
+    }
+
+    /// <summary>The header of variant <paramref name="variant"/>'s record in the plan's blob.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ref VariantPlan Header(int variant) =>
+        ref Unsafe.As<byte, VariantPlan>(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_blob), (nint)(uint)_offsets[variant]));
+
+    /// <summary>Whether the variant whose header is <paramref name="v"/> exists, is sound, and can take the hole values and stack slots.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool IsUsable(ref VariantPlan v, ReadOnlySpan<ulong> holes, int minSlot, int maxSlot)
+    {
+        if (!v.IsReady) return false;
+        if (maxSlot >= 0 && (minSlot < v.SlotMin || maxSlot > v.SlotMax)) return false;
+        return v.CheckCount == 0 || AcceptsHoles(ref v, holes);
+    }
+
+    /// <summary>Whether the hole values fit every limited hole field of the variant whose header is <paramref name="v"/>.</summary>
+    private static bool AcceptsHoles(ref VariantPlan v, ReadOnlySpan<ulong> holes)
+    {
+        ref HoleCheck check = ref Unsafe.As<VariantPlan, HoleCheck>(ref Unsafe.AddByteOffset(ref v, v.CheckStart));
+        for (int i = 0; i < v.CheckCount; i++)
+        {
+            ref HoleCheck c = ref Unsafe.Add(ref check, i);
+            if (!c.Accepts(holes[c.Hole])) return false;
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Appends variant <paramref name="variant"/> (header <paramref name="v"/>; already checked: it fits, and so do its
+    /// holes and slots) and patches it.
+    /// This is the only place an emit changes the builder.
+    /// </summary>
+    [SkipLocalsInit]
+    private void Commit(ref VariantPlan v, int variant, ReadOnlySpan<Location> inputs, ReadOnlySpan<Location> outputs,
+        ReadOnlySpan<ulong> holes, ReadOnlySpan<Block> targets, int maxSlot)
+    {
+        // Settle what the previous stencil left pending. The common case, inline: its trailing jump goes to "next",
+        // which is this stencil, so it is dropped.
+        if (_hasTail)
+        {
+            if (_tail.Block < 0 && (_pendingNext.Count | _blocksHere.Count) == 0)
             {
-                wide = false;
-                return narrowIndex;
+                _hasTail = false;
+                _code.Truncate(_code.Count - VariantRules.TailJumpLength);
+            }
+            else Settle();
+        }
+        else if ((_pendingNext.Count | _blocksHere.Count) != 0) Settle();
+
+        // The record of the variant: header, steps, checks, code, all validated when the plan was built.
+        ref byte record = ref Unsafe.As<VariantPlan, byte>(ref v);
+        int length = v.Length;
+        int start = _code.Extend(length, LibraryPlan.CopySlack);
+        ref byte code = ref _code.UncheckedAt(start);
+        CopyCode(ref code, ref Unsafe.Add(ref record, v.CodeStart), length);
+
+        int inputCount = inputs.Length;
+        int entry = _log.Extend(2 + inputCount + outputs.Length);
+        ref int logged = ref _log.UncheckedAt(entry);
+        logged = start;
+        Unsafe.Add(ref logged, 1) = variant;
+        ref Location locations = ref Unsafe.As<int, Location>(ref Unsafe.Add(ref logged, 2));
+        for (int i = 0; i < inputCount; i++) Unsafe.Add(ref locations, i) = inputs[i];
+        for (int i = 0; i < outputs.Length; i++) Unsafe.Add(ref locations, inputCount + i) = outputs[i];
+        _lastEntry = entry;
+        if (maxSlot >= _frameSlots) _frameSlots = maxSlot + 1;
+
+        int count = v.StepCount;
+        ref PatchStep steps = ref Unsafe.As<byte, PatchStep>(ref Unsafe.Add(ref record, VariantPlan.HeaderSize));
+        if (count != 0)
+            Patch(ref code, ref steps, count, start, entry, ref locations,
+                ref MemoryMarshal.GetReference(holes), ref MemoryMarshal.GetReference(targets));
+        if ((v.Flags & PlanFlags.HasTail) != 0)
+        {
+            // The trailing jump stays pending until the next code is known.
+            PatchStep tail = Unsafe.Add(ref steps, count);
+            _tail = new PendingTail(start + tail.Offset, tail.Addend,
+                tail.Op == PatchOp.TailNext ? -1 : TargetBlock(targets[tail.Arg], entry));
+            _hasTail = true;
+        }
+    }
+
+    /// <summary>
+    /// Copies a variant's code in 32-byte chunks: the source is followed by at least <see cref="LibraryPlan.CopySlack"/>
+    /// readable bytes (the next record, or the blob's padding) and the destination has that much spare capacity, so the
+    /// last chunk may overrun.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyCode(ref byte destination, ref byte source, int length)
+    {
+        nuint offset = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            do
+            {
+                Vector256.LoadUnsafe(ref source, offset).StoreUnsafe(ref destination, offset);
+                offset += 32;
+            }
+            while (offset < (nuint)(uint)length);
+        }
+        else
+        {
+            do
+            {
+                Vector128.LoadUnsafe(ref source, offset).StoreUnsafe(ref destination, offset);
+                offset += 16;
+            }
+            while (offset < (nuint)(uint)length);
+        }
+    }
+
+    /// <summary>Applies a variant's patch steps (all but the trailing jump's) to its freshly copied code.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Patch(ref byte code, ref PatchStep step, int count, int start, int entry, ref Location locations,
+        ref ulong hole, ref Block targets)
+    {
+        // The plan guarantees every step's field lies inside the variant, its hole/target index is below the
+        // family's counts (which the spans were checked against) and its value index below the number of values.
+        for (int k = 0; k < count; k++)
+        {
+            PatchStep s = Unsafe.Add(ref step, k);
+            ref byte field = ref Unsafe.Add(ref code, s.Offset);
+            switch (s.Op)
+            {
+                case PatchOp.Hole64:
+                    Unsafe.WriteUnaligned(ref field, unchecked(Unsafe.Add(ref hole, s.Arg) + (ulong)(long)s.Addend));
+                    break;
+                case PatchOp.Hole32:
+                    Unsafe.WriteUnaligned(ref field, unchecked((uint)(Unsafe.Add(ref hole, s.Arg) + (ulong)(long)s.Addend)));
+                    break;
+                case PatchOp.Slot32:
+                    Unsafe.WriteUnaligned(ref field, unchecked((uint)SlotValue(ref locations, s)));
+                    break;
+                case PatchOp.Hole16:
+                    Unsafe.WriteUnaligned(ref field, unchecked((ushort)(Unsafe.Add(ref hole, s.Arg) + (ulong)(long)s.Addend)));
+                    break;
+                case PatchOp.Hole8:
+                    field = unchecked((byte)(Unsafe.Add(ref hole, s.Arg) + (ulong)(long)s.Addend));
+                    break;
+                case PatchOp.HoleRel32:
+                case PatchOp.HoleRel64:
+                    _callSites.Add(new CallSite(start + s.Offset, Unsafe.Add(ref hole, s.Arg),
+                        s.Op == PatchOp.HoleRel32 ? RelocationKind.Rel32 : RelocationKind.Rel64, s.Addend));
+                    break;
+                case PatchOp.Slot64:
+                    Unsafe.WriteUnaligned(ref field, SlotValue(ref locations, s));
+                    break;
+                case PatchOp.Slot16:
+                    Unsafe.WriteUnaligned(ref field, unchecked((ushort)SlotValue(ref locations, s)));
+                    break;
+                case PatchOp.Slot8:
+                    field = unchecked((byte)SlotValue(ref locations, s));
+                    break;
+                case PatchOp.Next32:
+                case PatchOp.Next64:
+                    _pendingNext.Add(new NextFixup(start + s.Offset, s.Op == PatchOp.Next32 ? RelocationKind.Rel32 : RelocationKind.Rel64, s.Addend));
+                    break;
+                case PatchOp.Target32:
+                case PatchOp.Target64:
+                {
+                    int block = TargetBlock(Unsafe.Add(ref targets, s.Arg), entry);
+                    BranchTo(block, start + s.Offset, s.Op == PatchOp.Target32 ? RelocationKind.Rel32 : RelocationKind.Rel64, s.Addend);
+                    break;
+                }
             }
         }
-        if (wideExists)
-        {
-            wideFailure = VariantRules.FirstUnusableHole(_library, variants[wideIndex], holes);
-            if (wideFailure < 0)
-            {
-                wide = true;
-                return wideIndex;
-            }
-        }
-        throw NoVariant(family, narrowIndex, wideIndex, narrowFailure, wideFailure, inputs, outputs, holes);
     }
 
-    /// <summary>The exception for an emit no variant can serve (built only on that path: it allocates).</summary>
-    private StencilEmitException NoVariant(StencilFamily family, int narrowIndex, int wideIndex, int narrowFailure, int wideFailure,
-        ReadOnlySpan<Location> inputs, ReadOnlySpan<Location> outputs, ReadOnlySpan<ulong> holes)
-    {
-        var variants = _library.Variants;
-        string where = DescribeLocations(inputs, outputs);
-        if (narrowFailure < 0 && wideFailure < 0)
-            return new MissingVariantException(
-                $"Stencil {family.Name} has no variant for locations {where} (for example, two outputs cannot share a register).", family.Name, where);
-        string narrow = narrowFailure >= 0 ? "the narrow variant's " + HoleFieldKinds(variants[narrowIndex], narrowFailure) : "";
-        string wide = wideFailure >= 0 ? "the wide variant's " + HoleFieldKinds(variants[wideIndex], wideFailure) : "";
-        string reason = narrow.Length > 0 && wide.Length > 0 ? $"it fits neither {narrow} nor {wide}."
-            : $"it does not fit {narrow}{wide}{(family.HasWide ? "." : ", and the stencil has no wide variant.")}";
-        int hole = wideFailure >= 0 ? wideFailure : narrowFailure;
-        ulong value = holes[hole];
-        return new HoleValueException(
-            $"Hole {hole} of stencil {family.Name} {where} cannot take value {unchecked((long)value)} (0x{value:x}): {reason}", family.Name, hole, value);
-    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong SlotValue(ref Location locations, PatchStep step) =>
+        unchecked((ulong)((long)Unsafe.Add(ref locations, step.Arg).Index * 8 + step.Addend));
 
-    private string HoleFieldKinds(in StencilVariant variant, int hole)
+    /// <summary>
+    /// The block of <paramref name="target"/> (checked to be this builder's), noting that the stencil logged at
+    /// <paramref name="entry"/> jumps to it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int TargetBlock(Block target, int entry)
     {
-        var code = _library.CodeOf(variant);
-        var sb = new StringBuilder();
-        foreach (var r in _library.RelocationsOf(variant))
-        {
-            if (r.Patch != PatchKind.Hole || r.Index != hole) continue;
-            if (sb.Length > 0) sb.Append('/');
-            sb.Append(r.Kind);
-            if (r.Kind == RelocationKind.Rel32 && !VariantRules.IsDirectCallOrJump(code, r.Offset))
-                sb.Append(" (not a call or jmp)");
-        }
-        return sb.Append(" field").ToString();
-    }
-
-    private void Patch(in StencilVariant variant, int start, int record, ReadOnlySpan<Location> inputs, ReadOnlySpan<Location> outputs,
-        ReadOnlySpan<ulong> holes, ReadOnlySpan<Block> targets)
-    {
-        // Byte offsets of the stack-located values: stack inputs first, then stack outputs, in parameter order.
-        Span<int> slotOffsets = stackalloc int[32];
-        int stackValues = 0;
-        foreach (var l in inputs)
-            if (l.IsStack) slotOffsets[stackValues++] = l.Index * 8;
-        foreach (var l in outputs)
-            if (l.IsStack) slotOffsets[stackValues++] = l.Index * 8;
-
-        bool droppableTail = VariantRules.HasDroppableTail(_library, variant);
-        var relocations = _library.RelocationsOf(variant);
-        Span<byte> code = _code.AsSpan();
-        for (int k = 0; k < relocations.Length; k++)
-        {
-            Relocation r = relocations[k];
-            int field = start + r.Offset;
-            bool isTail = droppableTail && k == relocations.Length - 1;
-            switch (r.Patch)
-            {
-                case PatchKind.Hole:
-                    if (r.IsRelative)
-                        _callSites.Add(new CallSite(field, holes[r.Index], r.Kind, r.Addend));
-                    else
-                        RelocationWriter.Write(code, field, r.Kind, unchecked(holes[r.Index] + (ulong)(long)r.Addend));
-                    break;
-                case PatchKind.Slot:
-                    RelocationWriter.Write(code, field, r.Kind, unchecked((ulong)(long)slotOffsets[r.Index] + (ulong)(long)r.Addend));
-                    break;
-                case PatchKind.Next:
-                    if (isTail) SetTail(new PendingTail(field, r.Kind, r.Addend, -1, record));
-                    else _pendingNext.Add(new NextFixup(field, r.Kind, r.Addend));
-                    break;
-                case PatchKind.Target:
-                    int block = targets[r.Index].Id;
-                    ref BlockState state = ref _blocks[block];
-                    if (state.FirstTargetedBy < 0) state.FirstTargetedBy = record;
-                    if (isTail) SetTail(new PendingTail(field, r.Kind, r.Addend, block, record));
-                    else BranchTo(block, field, r.Kind, r.Addend);
-                    break;
-            }
-        }
-    }
-
-    private void SetTail(PendingTail tail)
-    {
-        _tail = tail;
-        _hasTail = true;
+        int block = target.Id;
+        ref BlockState state = ref _blocks.UncheckedAt(block);
+        if (state.FirstTargetedBy < 0) state.FirstTargetedBy = entry;
+        return block;
     }
 
     /// <summary>Patches a branch to a placed block, or queues it until the block is placed.</summary>
     private void BranchTo(int block, int field, RelocationKind kind, int addend)
     {
-        ref BlockState state = ref _blocks[block];
+        ref BlockState state = ref _blocks.UncheckedAt(block);
         if (state.Offset >= 0)
         {
             WriteRelative(field, kind, addend, state.Offset);
@@ -383,8 +609,18 @@ public sealed class FunctionBuilder
         state.FixupHead = _fixups.Count - 1;
     }
 
-    private void WriteRelative(int field, RelocationKind kind, int addend, int destination) =>
-        RelocationWriter.Write(_code.AsSpan(), field, kind, unchecked((ulong)((long)destination + addend - field)));
+    /// <summary>Writes a branch inside the body (which is at most <see cref="MaxCodeSize"/>, so a rel32 always reaches).</summary>
+    private void WriteRelative(int field, RelocationKind kind, int addend, int destination)
+    {
+        long value = (long)destination + addend - field;
+        ref byte at = ref _code.UncheckedAt(field);
+        if (kind == RelocationKind.Rel32)
+        {
+            Debug.Assert(value is >= int.MinValue and <= int.MaxValue);
+            Unsafe.WriteUnaligned(ref at, (int)value);
+        }
+        else Unsafe.WriteUnaligned(ref at, value);
+    }
 
     /// <summary>
     /// Called when the code after the last stencil becomes known (the next emit, or compile): decides the pending
@@ -397,32 +633,33 @@ public sealed class FunctionBuilder
         {
             _hasTail = false;
             if (_tail.IsNext || IsStartedHere(_tail.Block))
-            {
                 _code.Truncate(_code.Count - VariantRules.TailJumpLength);
-                _records[_tail.Record].TailDropped = true;
-            }
             else
-            {
-                BranchTo(_tail.Block, _tail.Field, _tail.Kind, _tail.Addend);
-            }
+                BranchTo(_tail.Block, _tail.Field, RelocationKind.Rel32, _tail.Addend);
         }
         int end = _code.Count;
-        foreach (var next in _pendingNext.AsSpan())
-            WriteRelative(next.Field, next.Kind, next.Addend, end);
-        _pendingNext.Clear();
-        foreach (int block in _blocksHere.AsSpan())
+        if (_pendingNext.Count != 0)
         {
-            ref BlockState state = ref _blocks[block];
-            state.Offset = end;
-            for (int f = state.FixupHead; f >= 0; f = _fixups[f].NextInChain)
-            {
-                var fixup = _fixups[f];
-                WriteRelative(fixup.Field, fixup.Kind, fixup.Addend, end);
-            }
-            state.FixupHead = -1;
-            _blockOrder.Add(block);
+            foreach (var next in _pendingNext.AsSpan())
+                WriteRelative(next.Field, next.Kind, next.Addend, end);
+            _pendingNext.Clear();
         }
-        _blocksHere.Clear();
+        if (_blocksHere.Count != 0)
+        {
+            foreach (int block in _blocksHere.AsSpan())
+            {
+                ref BlockState state = ref _blocks.UncheckedAt(block);
+                state.Offset = end;
+                for (int f = state.FixupHead; f >= 0; f = _fixups.UncheckedAt(f).NextInChain)
+                {
+                    var fixup = _fixups.UncheckedAt(f);
+                    WriteRelative(fixup.Field, fixup.Kind, fixup.Addend, end);
+                }
+                state.FixupHead = -1;
+                _blockOrder.Add(block);
+            }
+            _blocksHere.Clear();
+        }
     }
 
     private bool IsStartedHere(int block)
@@ -437,7 +674,7 @@ public sealed class FunctionBuilder
     {
         if (_code.Count == 0)
             throw new FunctionCompileException("The function has no code: emit at least a returning stencil before Compile.");
-        string last = _records.Count > 0 ? _records[_records.Count - 1].Family.Name : "?";
+        string last = _lastEntry >= 0 ? FamilyOf(_lastEntry).Name : "?";
         if ((_hasTail && (_tail.IsNext || IsStartedHere(_tail.Block))) || _pendingNext.Count > 0)
             throw new FunctionCompileException(
                 $"Control runs off the end of the function after stencil {last}: the last stencil continues to the next code, but there is none (end with a returning stencil or a jump).",
@@ -445,22 +682,28 @@ public sealed class FunctionBuilder
         foreach (int b in _blocksHere.AsSpan())
         {
             if (_blocks[b].FirstTargetedBy >= 0)
+            {
+                string stencil = FamilyOf(_blocks[b].FirstTargetedBy).Name;
                 throw new FunctionCompileException(
-                    $"Block B{b} is started at the very end of the function with no code after it, but stencil {_records[_blocks[b].FirstTargetedBy].Family.Name} jumps to it; control would run off the end.",
-                    new Block(_id, b), _records[_blocks[b].FirstTargetedBy].Family.Name);
+                    $"Block B{b} is started at the very end of the function with no code after it, but stencil {stencil} jumps to it; control would run off the end.",
+                    new Block(_id, b), stencil);
+            }
         }
         for (int b = 0; b < _blocks.Count; b++)
         {
             ref BlockState state = ref _blocks[b];
             if (state.FirstTargetedBy >= 0 && !state.Started)
             {
-                string stencil = _records[state.FirstTargetedBy].Family.Name;
+                string stencil = FamilyOf(state.FirstTargetedBy).Name;
                 throw new FunctionCompileException(
-                    $"Block B{b} is jumped to by stencil {stencil} (at code offset 0x{_records[state.FirstTargetedBy].Offset:x}) but was never started.",
+                    $"Block B{b} is jumped to by stencil {stencil} (at code offset 0x{_log[state.FirstTargetedBy]:x}) but was never started.",
                     new Block(_id, b), stencil);
             }
         }
     }
+
+    /// <summary>The family of the stencil whose log entry is at <paramref name="entry"/>.</summary>
+    private StencilFamily FamilyOf(int entry) => _plan.FamilyOf(_log[entry + 1]);
 
     private (int Offset, int Block)[] BlockLayout()
     {
@@ -473,64 +716,10 @@ public sealed class FunctionBuilder
         return layout;
     }
 
-    private int LocationCode(StencilFamily family, string list, int i, Location location, ref int stackValues, ref int frameSlots)
-    {
-        CheckLocation(family, list, i, location);
-        if (location.IsRegister) return location.Index;
-        stackValues++;
-        if (location.Index >= frameSlots) frameSlots = location.Index + 1;
-        return _registers;
-    }
-
-    /// <summary>Checks a location; <paramref name="index"/> &lt; 0 means <paramref name="argument"/> is not a list.</summary>
-    private void CheckLocation(StencilFamily family, string argument, int index, Location location)
-    {
-        if (location.IsRegister ? location.Index >= _registers : location.Index >= MaxStackSlots)
-            ThrowBadLocation(family, index < 0 ? argument : $"{argument}[{index}]", location);
-    }
-
-    private void ThrowBadLocation(StencilFamily family, string argument, Location location) =>
-        throw new StencilEmitException(
-            location.IsRegister
-                ? $"Argument {argument} of stencil {family.Name} is {location}, but library {_library.Name} has only registers r0..r{_registers - 1}."
-                : $"Argument {argument} of stencil {family.Name} is {location}, but stack slots are limited to s0..s{MaxStackSlots - 1}.",
-            family.Name, argument);
-
-    /// <summary>Checks a block; <paramref name="index"/> &lt; 0 means <paramref name="argument"/> is not a list.</summary>
-    private void CheckBlock(Block block, StencilFamily? family, string argument, int index = -1)
-    {
-        if (block.Builder != _id || (uint)block.Id >= (uint)_blocks.Count)
-            ThrowBadBlock(block, family, index < 0 ? argument : $"{argument}[{index}]");
-    }
-
-    private static void ThrowBadBlock(Block block, StencilFamily? family, string argument)
-    {
-        string what = block.Builder == 0 ? "default(Block), not a block" : $"block {block} of another builder";
-        throw new StencilEmitException(
-            family is null
-                ? $"Argument {argument} is {what}; use a block from this builder's NewBlock()."
-                : $"Argument {argument} of stencil {family.Name} is {what}; use a block from this builder's NewBlock().",
-            family?.Name, argument);
-    }
-
-    private static void CheckCount(StencilFamily family, string argument, int given, int expected)
-    {
-        if (given != expected)
-            throw new StencilEmitException(
-                $"Stencil {family} takes {expected} {argument}, but {given.ToString(CultureInfo.InvariantCulture)} were given.", family.Name, argument);
-    }
-
-    private void ThrowIfCompiled()
-    {
-        if (_compiled)
-            throw new StencilEmitException("The function was already compiled; a FunctionBuilder cannot be used after Compile. Create a new builder.");
-    }
-
     private void ReleaseStorage()
     {
         _code.Release();
-        _records.Release();
-        _locations.Release();
+        _log.Release();
         _blocks.Release();
         _blockOrder.Release();
         _fixups.Release();

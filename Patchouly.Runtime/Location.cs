@@ -39,6 +39,9 @@ public readonly struct Location : IEquatable<Location>
         return new Location((slot << 1) | 1);
     }
 
+    /// <summary>The packed form (bit 0: stack; bits 1..31: index), for the emit loop.</summary>
+    internal int Bits => _bits;
+
     /// <summary>True for a register location.</summary>
     public bool IsRegister => (_bits & 1) == 0;
 

@@ -6,11 +6,13 @@ namespace Patchouly.Runtime;
 /// <summary>
 /// A minimal location allocator for simple JIT front ends: <see cref="Allocate"/> hands out the lowest free register,
 /// and once all registers are taken, the lowest free stack slot (new slots as needed). No liveness analysis, no
-/// spilling: a value keeps its location until <see cref="Free"/>.
+/// spilling: a value keeps its location until <see cref="Free"/>. Reserved registers (a builder's
+/// <see cref="FunctionBuilder.ScratchRegisters"/>) are never handed out.
 /// </summary>
 public sealed class RegisterAllocator
 {
     private readonly bool[] _registers;
+    private readonly bool[] _reserved;
     private readonly List<bool> _slots = new();
     private int _freeSlotHint;
 
@@ -22,7 +24,48 @@ public sealed class RegisterAllocator
         if (registers is < 0 or > 11)
             throw new ArgumentOutOfRangeException(nameof(registers), registers, "A library has 0 to 11 register locations.");
         _registers = new bool[registers];
+        _reserved = new bool[registers];
     }
+
+    /// <summary>Creates an allocator over registers 0..<paramref name="registers"/>−1 that never hands out <paramref name="reserved"/>.</summary>
+    /// <param name="registers">The number of register locations; 0 to 11.</param>
+    /// <param name="reserved">Registers to keep out of allocation (for example scratch registers).</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="registers"/> is outside 0..11.</exception>
+    /// <exception cref="ArgumentException">A reserved location is a stack slot or a register outside the range.</exception>
+    public RegisterAllocator(int registers, params ReadOnlySpan<Location> reserved) : this(registers)
+    {
+        foreach (var r in reserved) Reserve(r);
+    }
+
+    /// <summary>
+    /// An allocator for <paramref name="builder"/>: over its library's registers, with its
+    /// <see cref="FunctionBuilder.ScratchRegisters"/> reserved.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> is null.</exception>
+    public static RegisterAllocator For(FunctionBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var allocator = new RegisterAllocator(builder.Library.Registers);
+        foreach (var r in builder.ScratchRegisters) allocator.Reserve(r);
+        return allocator;
+    }
+
+    /// <summary>Keeps <paramref name="register"/> out of allocation from now on (reserving it again does nothing).</summary>
+    /// <exception cref="ArgumentException"><paramref name="register"/> is a stack slot or outside the allocator's registers.</exception>
+    /// <exception cref="InvalidOperationException"><paramref name="register"/> is allocated now.</exception>
+    public void Reserve(Location register)
+    {
+        if (register.IsStack || register.Index >= _registers.Length)
+            throw new ArgumentException(
+                $"Only registers r0..r{_registers.Length - 1} can be reserved, not {register}.", nameof(register));
+        if (_registers[register.Index] && !_reserved[register.Index])
+            throw new InvalidOperationException($"Register {register} is allocated; free it before reserving it.");
+        _registers[register.Index] = true;
+        _reserved[register.Index] = true;
+    }
+
+    /// <summary>True when <paramref name="register"/> is reserved (never allocated).</summary>
+    public bool IsReserved(Location register) => register.IsRegister && register.Index < _reserved.Length && _reserved[register.Index];
 
     /// <summary>The number of register locations.</summary>
     public int Registers => _registers.Length;
@@ -33,7 +76,7 @@ public sealed class RegisterAllocator
     /// <summary>How many locations are allocated now.</summary>
     public int Allocated { get; private set; }
 
-    /// <summary>Takes the lowest free register, or else the lowest free stack slot.</summary>
+    /// <summary>Takes the lowest free (unreserved) register, or else the lowest free stack slot.</summary>
     /// <exception cref="InvalidOperationException">All <see cref="FunctionBuilder.MaxStackSlots"/> stack slots are in use.</exception>
     public Location Allocate()
     {
@@ -64,9 +107,9 @@ public sealed class RegisterAllocator
         return Location.Stack(_slots.Count - 1);
     }
 
-    /// <summary>True when <paramref name="location"/> is currently allocated.</summary>
+    /// <summary>True when <paramref name="location"/> is currently allocated (reserved registers are not).</summary>
     public bool IsAllocated(Location location) => location.IsRegister
-        ? location.Index < _registers.Length && _registers[location.Index]
+        ? location.Index < _registers.Length && _registers[location.Index] && !_reserved[location.Index]
         : location.Index < _slots.Count && _slots[location.Index];
 
     /// <summary>Returns a location for reuse.</summary>

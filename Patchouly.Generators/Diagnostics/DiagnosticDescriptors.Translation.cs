@@ -48,7 +48,7 @@ internal static partial class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor TypeNotSupported = Error("PATCH0108",
         "Type not supported in stencils",
-        "Type '{0}' cannot be used in stencil code{1}; stencils compute with integers, bool, char, enums, float, double, pointers to those, unmanaged function pointers and Patchouly.Target",
+        "Type '{0}' cannot be used in stencil code{1}; stencils compute with integers, bool, char, enums, float, double, unmanaged structs declared in the project, pointers, unmanaged function pointers and Patchouly.Target",
         TranslationCategory);
 
     public static readonly DiagnosticDescriptor MemberAccessNotSupported = Error("PATCH0109",
@@ -59,5 +59,25 @@ internal static partial class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor StatementNotSupported = Error("PATCH0110",
         "Statement not supported in stencils",
         "'{0}' is not supported in stencil code{1}",
+        TranslationCategory);
+
+    public static readonly DiagnosticDescriptor StructLayoutNotSupported = Error("PATCH0111",
+        "Struct layout not supported in stencils",
+        "Struct '{0}' cannot be used by value in stencil code: {1}",
+        TranslationCategory);
+
+    public static readonly DiagnosticDescriptor StackAllocNotSupported = Error("PATCH0112",
+        "stackalloc not supported here",
+        "'{0}' is not supported in stencil code: {1}",
+        TranslationCategory);
+
+    public static readonly DiagnosticDescriptor IntrinsicNotSupported = Error("PATCH0113",
+        "Library method not available in stencils",
+        "'{0}' is not available in stencil code{1}; stencils can call the intrinsics listed in docs/authoring.md (Math and MathF Abs, Min, Max, Clamp, Sign, Sqrt, Floor, Ceiling, Truncate, Round; BitOperations; BitConverter bit casts; Unsafe on pointers)",
+        TranslationCategory);
+
+    public static readonly DiagnosticDescriptor StructTooLarge = Error("PATCH0114",
+        "Struct value too large",
+        "Struct '{0}' is {1} bytes, and stencil code copies struct values of at most {2} bytes (clang would call memcpy or memset for larger copies, which stencils cannot); use it through a pointer",
         TranslationCategory);
 }

@@ -83,47 +83,17 @@ internal static class CLiterals
         _ => Convert.ToUInt64(value, CultureInfo.InvariantCulture),
     };
 
-    /// <summary>An exact float or double literal: small integers in decimal, everything else as a hexadecimal
-    /// floating constant (exact by construction), infinities and NaN through clang builtins.</summary>
+    /// <summary>
+    /// A float or double constant, exact: built from its bits by the prelude's <c>pr_f64</c>/<c>pr_f32</c> (with the
+    /// readable value in a comment). A literal would land in a .rodata constant pool, which stencils cannot refer to;
+    /// even +0.0, which clang could materialise with xorps: knowing an operand is zero lets clang rewrite x * 0.0 into a
+    /// sign-mask operation with a mask from a pool.
+    /// </summary>
     public static string Floating(double d, bool isFloat)
     {
-        // Every constant but +0.0 would land in a .rodata constant pool, which stencils cannot refer to: build it from
-        // its bits instead (the prelude's pr_f64/pr_f32), with the readable value in a comment.
-        if (BitConverter.DoubleToInt64Bits(d) != 0)
-        {
-            string readable = double.IsNaN(d) ? "NaN" : d.ToString("R", CultureInfo.InvariantCulture);
-            return isFloat
-                ? $"pr_f32(0x{BitConverter.ToInt32(BitConverter.GetBytes((float)d), 0):X8}U /* {readable}f */)"
-                : $"pr_f64(0x{BitConverter.DoubleToInt64Bits(d):X16}ULL /* {readable} */)";
-        }
-        return LiteralText(d, isFloat);
-    }
-
-    /// <summary>The C literal spelling of a float or double (used for +0.0 and in comments).</summary>
-    private static string LiteralText(double d, bool isFloat)
-    {
-        string suffix = isFloat ? "f" : "";
-        if (double.IsNaN(d)) return isFloat ? "__builtin_nanf(\"\")" : "__builtin_nan(\"\")";
-        if (double.IsPositiveInfinity(d)) return isFloat ? "__builtin_inff()" : "__builtin_inf()";
-        if (double.IsNegativeInfinity(d)) return isFloat ? "(-__builtin_inff())" : "(-__builtin_inf())";
-
-        long bits = BitConverter.DoubleToInt64Bits(d);
-        bool negative = bits < 0;
-        double magnitude = Math.Abs(d);
-        string text;
-        if (magnitude < 16777216.0 && magnitude == Math.Floor(magnitude))
-        {
-            text = ((long)magnitude).ToString(CultureInfo.InvariantCulture) + ".0" + suffix;
-        }
-        else
-        {
-            int exponent = (int)((bits >> 52) & 0x7FF);
-            long mantissa = bits & 0xFFFFFFFFFFFFFL;
-            string lead = exponent == 0 ? "0" : "1";
-            int e = exponent == 0 ? -1022 : exponent - 1023;
-            string fraction = mantissa.ToString("x13", CultureInfo.InvariantCulture).TrimEnd('0');
-            text = "0x" + lead + (fraction.Length > 0 ? "." + fraction : "") + "p" + (e >= 0 ? "+" : "") + e.ToString(CultureInfo.InvariantCulture) + suffix;
-        }
-        return negative ? "(-" + text + ")" : text;
+        string readable = double.IsNaN(d) ? "NaN" : d.ToString("R", CultureInfo.InvariantCulture);
+        return isFloat
+            ? $"pr_f32(0x{BitConverter.ToInt32(BitConverter.GetBytes((float)d), 0):X8}U /* {readable}f */)"
+            : $"pr_f64(0x{BitConverter.DoubleToInt64Bits(d):X16}ULL /* {readable} */)";
     }
 }

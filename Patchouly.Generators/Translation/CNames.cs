@@ -11,6 +11,8 @@ namespace Patchouly.Generators.Translation;
 /// <item><c>pr_</c>: runtime helper functions of the prelude (division traps, float conversions).</item>
 /// <item><c>v_</c>: C# parameters and locals (<see cref="Variable"/>).</item>
 /// <item><c>t_</c>: temporaries introduced by the translator (<see cref="Temporary"/>).</item>
+/// <item><c>s_</c>: C structs declared for C# structs (<see cref="Struct"/>); <c>f_</c>: their fields (<see cref="Field"/>).</item>
+/// <item><c>sa_</c>: the arrays behind <c>stackalloc</c> (<see cref="StackArray"/>).</item>
 /// </list>
 /// A name made only of ASCII letters, digits and underscores is kept as it is after the prefix. Any other name is
 /// escaped injectively into ASCII (<c>_</c> becomes <c>__</c>, any other character <c>_xHHHH</c>) after a prefix
@@ -28,6 +30,41 @@ internal static class CNames
 
     /// <summary>The C name of a C# parameter or local: <c>v_name</c>.</summary>
     public static string Variable(string name) => Prefixed("v_", "u_", name);
+
+    /// <summary>The C name of a field of a C# struct: <c>f_name</c> (compiler-generated backing fields are escaped).</summary>
+    public static string Field(string name) => Prefixed("f_", "g_", name);
+
+    /// <summary>The C array behind <c>stackalloc</c> number <paramref name="number"/>: <c>sa_1</c>.</summary>
+    public static string StackArray(int number) => "sa_" + number.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// The C struct tag of a C# struct, from its namespaces, containing types and name: <c>s_Point</c> for a struct
+    /// in the global namespace, <c>s_Geometry_0Point</c> for <c>Geometry.Point</c>. Each part is escaped as
+    /// <c>_</c> → <c>__</c>, any character other than an ASCII letter or digit → <c>_xHHHH</c>, and parts are
+    /// joined by <c>_0</c> (a C# identifier cannot start with a digit), so distinct C# types give distinct tags.
+    /// </summary>
+    public static string Struct(Microsoft.CodeAnalysis.INamedTypeSymbol type)
+    {
+        var parts = new System.Collections.Generic.List<string>();
+        for (Microsoft.CodeAnalysis.ISymbol? s = type; s is not null; s = s.ContainingSymbol)
+        {
+            if (s is Microsoft.CodeAnalysis.INamespaceSymbol { IsGlobalNamespace: true }) break;
+            if (s is Microsoft.CodeAnalysis.INamespaceOrTypeSymbol) parts.Add(s.MetadataName);
+        }
+        parts.Reverse();
+        var sb = new StringBuilder("s_");
+        for (int i = 0; i < parts.Count; i++)
+        {
+            if (i > 0) sb.Append("_0");
+            foreach (char c in parts[i])
+            {
+                if (c == '_') sb.Append("__");
+                else if (c is >= 'a' and <= 'z' or >= 'A' and <= 'Z' or >= '0' and <= '9') sb.Append(c);
+                else sb.Append("_x").Append(((int)c).ToString("X4", System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
+        return sb.ToString();
+    }
 
     /// <summary>The C name of translator temporary number <paramref name="number"/>: <c>t_1</c>.</summary>
     public static string Temporary(int number) => "t_" + number.ToString(System.Globalization.CultureInfo.InvariantCulture);

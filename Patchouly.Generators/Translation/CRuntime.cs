@@ -28,7 +28,10 @@ internal static class CRuntime
     public const string FloatConstants =
         "/* Float constants are materialised from their bits (movabs + movq) instead of a .rodata constant pool. */\n" +
         Inline + "double pr_f64(uint64_t b) { __asm__(\"\" : \"+r\"(b)); return __builtin_bit_cast(double, b); }\n" +
-        Inline + "float pr_f32(uint32_t b) { __asm__(\"\" : \"+r\"(b)); return __builtin_bit_cast(float, b); }\n";
+        Inline + "float pr_f32(uint32_t b) { __asm__(\"\" : \"+r\"(b)); return __builtin_bit_cast(float, b); }\n" +
+        "/* Integers are hidden the same way before they are converted to floating point, so that clang cannot fold a conversion\n" +
+        "   of a value it knows (a loop counter, a constant argument) into a floating-point constant in .rodata. */\n" +
+        Inline + "int64_t pr_opaque_i64(int64_t x) { __asm__(\"\" : \"+r\"(x)); return x; }\n";
 
     /// <summary>Every helper name, in the order the prelude defines them.</summary>
     public static readonly IReadOnlyList<string> Order = new[]
@@ -58,7 +61,7 @@ internal static class CRuntime
         "pr_f2i32" => Inline + "int32_t pr_f2i32(double x)\n{\n    if (x != x) return 0;\n    if (x <= pr_f64(0xC1E0000000200000ULL)) return INT32_MIN; /* -2147483649.0 */\n    if (x >= pr_f64(0x41E0000000000000ULL)) return INT32_MAX; /* 2147483648.0 */\n    return (int32_t)x;\n}\n",
         "pr_f2u32" => Inline + "uint32_t pr_f2u32(double x)\n{\n    if (!(x > pr_f64(0xBFF0000000000000ULL))) return 0; /* -1.0: NaN, or truncates below 0 */\n    if (x >= pr_f64(0x41F0000000000000ULL)) return UINT32_MAX; /* 4294967296.0 */\n    return (uint32_t)x;\n}\n",
         "pr_f2i64" => Inline + "int64_t pr_f2i64(double x)\n{\n    if (x != x) return 0;\n    if (x < pr_f64(0xC3E0000000000000ULL)) return INT64_MIN; /* -9223372036854775808.0 */\n    if (x >= pr_f64(0x43E0000000000000ULL)) return INT64_MAX; /* 9223372036854775808.0 */\n    return (int64_t)x;\n}\n",
-        "pr_f2u64" => Inline + "uint64_t pr_f2u64(double x)\n{\n    if (!(x > pr_f64(0xBFF0000000000000ULL))) return 0; /* -1.0: NaN, or truncates below 0 */\n    if (x >= pr_f64(0x43F0000000000000ULL)) return UINT64_MAX; /* 18446744073709551616.0 */\n    return (uint64_t)x;\n}\n",
+        "pr_f2u64" => Inline + "uint64_t pr_f2u64(double x)\n{\n    if (!(x > pr_f64(0xBFF0000000000000ULL))) return 0; /* -1.0: NaN, or truncates below 0 */\n    if (x >= pr_f64(0x43F0000000000000ULL)) return UINT64_MAX; /* 18446744073709551616.0 */\n    double t = pr_f64(0x43E0000000000000ULL); /* 2^63: (uint64_t)x would use a constant pool */\n    if (x < t) return (uint64_t)(int64_t)x;\n    return (uint64_t)(int64_t)(x - t) ^ 0x8000000000000000ULL;\n}\n",
         _ => throw new KeyNotFoundException(name),
     };
 

@@ -40,6 +40,7 @@ internal static class CTypes
         }
 
         if (IsTarget(type)) return "int32_t";
+        if (IsStruct(type)) return "struct " + CNames.Struct((INamedTypeSymbol)type);
 
         return type.SpecialType switch
         {
@@ -114,6 +115,16 @@ internal static class CTypes
 
     public static bool IsFunctionPointer(ITypeSymbol type) => type is IFunctionPointerTypeSymbol;
 
+    /// <summary>
+    /// True for a C# struct that stencil code can use as a C struct: an unmanaged, non-generic, non-ref struct
+    /// declared in source (the layout attributes of a struct from another assembly are not visible), other than
+    /// <c>Patchouly.Target</c> and the primitive types. Whether its layout is supported is checked by
+    /// <see cref="CStructs"/> where it is used.
+    /// </summary>
+    public static bool IsStruct(ITypeSymbol type) =>
+        type is INamedTypeSymbol { TypeKind: TypeKind.Struct, SpecialType: SpecialType.None, IsGenericType: false, IsRefLikeType: false, IsUnmanagedType: true } named
+        && !IsTarget(type) && named.DeclaringSyntaxReferences.Length > 0;
+
     /// <summary>True for <c>Patchouly.Target</c>.</summary>
     public static bool IsTarget(ITypeSymbol type) =>
         type is INamedTypeSymbol { Name: "Target", TypeKind: TypeKind.Struct, ContainingNamespace: { Name: "Patchouly", ContainingNamespace.IsGlobalNamespace: true } };
@@ -165,7 +176,7 @@ internal static class CTypes
     // an unmanaged value.
     private static string? MapSignatureType(ITypeSymbol type)
     {
-        if (IsTarget(type) || IsBool(Underlying(type)) || Underlying(type).SpecialType == SpecialType.System_Char) return null;
+        if (IsTarget(type) || IsStruct(type) || IsBool(Underlying(type)) || Underlying(type).SpecialType == SpecialType.System_Char) return null;
         string? c = Map(type);
         return c == "void" ? null : c;
     }

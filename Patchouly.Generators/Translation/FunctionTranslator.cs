@@ -24,7 +24,7 @@ namespace Patchouly.Generators.Translation;
 /// <para>Anything that cannot be translated faithfully produces a diagnostic at the exact source location and makes
 /// the translation fail; operations with compile errors fail silently (the compiler reports those).</para>
 /// </remarks>
-internal sealed class FunctionTranslator
+internal sealed partial class FunctionTranslator
 {
     private static readonly SymbolEqualityComparer s_symbols = SymbolEqualityComparer.Default;
 
@@ -40,7 +40,10 @@ internal sealed class FunctionTranslator
     private readonly HashSet<ILocalSymbol> _readLocals = new(s_symbols);
     private int _indent = 1;
     private int _temporaries;
+    private int _stackArrays;
     private bool _failed;
+    private readonly List<string> _functionScope = new();
+    private readonly HashSet<ITypeSymbol> _reportedTypes = new(s_symbols);
 
     public FunctionTranslator(StencilTranslator owner, IMethodSymbol method, BaseMethodDeclarationSyntax syntax, SemanticModel model, List<DiagnosticInfo> diagnostics)
     {
@@ -53,20 +56,25 @@ internal sealed class FunctionTranslator
 
     public FunctionResult Translate()
     {
+        var body = _model.GetOperation(_syntax, _owner.CancellationToken) as IMethodBodyOperation;
+        var block = body?.BlockBody ?? body?.ExpressionBody;
+        RegisterSignatureTypes();
         string? returnType = ReturnType();
         string parameters = Parameters();
 
-        var body = _model.GetOperation(_syntax, _owner.CancellationToken) as IMethodBodyOperation;
-        var block = body?.BlockBody ?? body?.ExpressionBody;
         if (block is null) return FunctionResult.Failed;
+        RegisterTypes(block);
         if (_failed || returnType is null) return FunctionResult.Failed;
 
         FindAddressTaken(block);
         _out.Append("{\n");
+        int bodyStart = _out.Length;
         BlockContents(block);
         if (!_method.ReturnsVoid)
             Line("__builtin_unreachable(); /* C# proves the end of the method unreachable */");
         _out.Append("}\n");
+        // Arrays behind stackalloc live as long as the method, as in C#: they are declared at its top.
+        if (_functionScope.Count > 0) _out.Insert(bodyStart, string.Concat(_functionScope.Select(d => "    " + d + "\n")));
         return _failed ? FunctionResult.Failed : new FunctionResult(returnType, parameters, _out.ToString());
     }
 
@@ -143,6 +151,7 @@ internal sealed class FunctionTranslator
                 case ILocalReferenceOperation l: _addressTaken.Add(l.Local); break;
                 case IParameterReferenceOperation p: _addressTaken.Add(p.Parameter); break;
                 case IDeclarationExpressionOperation d: AddTaken(d.Expression); break;
+                case IFieldReferenceOperation { Instance: { } instance }: AddTaken(instance); break;
             }
         }
     }
@@ -218,7 +227,7 @@ internal sealed class FunctionTranslator
                 continue;
             }
             _predeclared.Add(local);
-            Line(c + " " + CNames.Variable(local.Name) + Unused(local) + ";");
+            Line(c + " " + CNames.Variable(local.Name) + Unused(local) + ZeroInitializer(local.Type, location) + ";");
         }
     }
 
@@ -333,7 +342,7 @@ internal sealed class FunctionTranslator
                 }
                 else
                 {
-                    Line(value is null ? c + " " + name + ";" : c + " " + name + " = " + value.Text + ";");
+                    Line(value is null ? c + " " + name + ZeroInitializer(local.Type, declarator.Syntax.GetLocation()) + ";" : c + " " + name + " = " + value.Text + ";");
                 }
             }
         }
@@ -369,6 +378,7 @@ internal sealed class FunctionTranslator
         }
         string condition = loop.Condition is null ? "1" : Condition(Expr(loop.Condition));
         if (loop.ConditionIsUntil) condition = "!(" + condition + ")";
+        Line(NoVectorize);
         if (loop.ConditionIsTop)
         {
             Line("while (" + condition + ")");
@@ -386,6 +396,12 @@ internal sealed class FunctionTranslator
             Line("}");
         }
     }
+
+    /// <summary>
+    /// Loops are not vectorized: vector code needs vector constants (induction steps, splats), which clang loads from a
+    /// constant pool that stencils cannot refer to. Unrolling is still allowed.
+    /// </summary>
+    private const string NoVectorize = "#pragma clang loop vectorize(disable) interleave(disable)";
 
     private void For(IForLoopOperation loop)
     {
@@ -421,6 +437,7 @@ internal sealed class FunctionTranslator
             var expression = op is IExpressionStatementOperation statement ? statement.Operation : op;
             if (VoidExpression(expression) is { } text) increments.Add(text);
         }
+        Line(NoVectorize);
         Line("for (" + init + "; " + condition + "; " + string.Join(", ", increments) + ")");
         Embedded(loop.Body);
         if (wrap)
@@ -542,6 +559,7 @@ internal sealed class FunctionTranslator
         _owner.CancellationToken.ThrowIfCancellationRequested();
         if (op is IInvalidOperation) return Silent();
         if (op.ConstantValue.HasValue) return Constant(op);
+        if (op.Type is { } valueType && CTypes.IsStruct(valueType) && !CheckStructValue(valueType, op.Syntax.GetLocation())) return null;
 
         switch (op)
         {
@@ -564,7 +582,7 @@ internal sealed class FunctionTranslator
             case IIncrementOrDecrementOperation increment:
                 return IncrementOrDecrement(increment, valueUsed: true);
             case IInvocationOperation invocation:
-                return Invocation(invocation);
+                return TryIntrinsic(invocation, out var intrinsic) ? intrinsic : Invocation(invocation);
             case IFunctionPointerInvocationOperation call:
                 return FunctionPointerInvocation(call);
             case IAddressOfOperation addressOf:
@@ -583,6 +601,8 @@ internal sealed class FunctionTranslator
             case IInterpolatedStringOperation:
             case IUtf8StringOperation:
                 return Fail(DiagnosticDescriptors.StringNotSupported, op.Syntax.GetLocation(), "The string '" + Snippet(op.Syntax) + "'");
+            case IObjectCreationOperation creation when creation.Type is { } created && CTypes.IsStruct(created):
+                return StructCreation(creation);
             case IObjectCreationOperation:
             case IArrayCreationOperation:
             case IAnonymousObjectCreationOperation:
@@ -613,7 +633,9 @@ internal sealed class FunctionTranslator
                     if (op.Syntax is PrefixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.PointerIndirectionExpression } or ElementAccessExpressionSyntax)
                         return LValueOf(op)?.Read();
                     if (op.Syntax is StackAllocArrayCreationExpressionSyntax or ImplicitStackAllocArrayCreationExpressionSyntax)
-                        return Fail(DiagnosticDescriptors.ObjectCreationNotSupported, op.Syntax.GetLocation(), Snippet(op.Syntax));
+                        return StackAlloc(op);
+                    if (IsImplicitDereference(op))
+                        return LValueOf(op)?.Read();
                 }
                 return Unsupported(op);
         }
@@ -640,6 +662,7 @@ internal sealed class FunctionTranslator
         if (CTypes.IsTarget(type)) return new CExpr("(-1)", "int32_t", invariant: true);
         string? c = CTypes.Map(type);
         if (c is null || c == "void") return TypeError(type, op.Syntax.GetLocation(), "");
+        if (CTypes.IsStruct(type)) return new CExpr("((" + c + "){0})", c, invariant: true);
         string? text = type is IPointerTypeSymbol or IFunctionPointerTypeSymbol ? CLiterals.For(type, null)
             : CTypes.IsBool(type) ? "((_Bool)0)"
             : CLiterals.For(type, CTypes.IsFloatingPoint(type) ? 0.0 : 0);
@@ -655,6 +678,8 @@ internal sealed class FunctionTranslator
 
     private CExpr? FieldReference(IFieldReferenceOperation field)
     {
+        if (field.Instance is { Type: { } instanceType } && !field.Field.IsStatic && CTypes.IsStruct(instanceType))
+            return StructFieldValue(field);
         if (field.Instance is not null && Expr(field.Instance) is null) return null;
         var f = field.Field;
         string what = f.IsStatic && f.IsReadOnly ? "static readonly field" : f.IsStatic ? "static field" : "field";
@@ -673,6 +698,19 @@ internal sealed class FunctionTranslator
                 var instance = Expr(property.Instance);
                 return instance is null ? null : Derived("(" + instance.Text + " == -1)", "_Bool", instance);
             }
+        }
+        // nint/nuint MinValue, MaxValue and IntPtr.Size are properties, but constants on the 64-bit targets Patchouly supports.
+        if (p.IsStatic && p.ContainingType.SpecialType is SpecialType.System_IntPtr or SpecialType.System_UIntPtr)
+        {
+            bool signed = p.ContainingType.SpecialType == SpecialType.System_IntPtr;
+            string? constant = p.Name switch
+            {
+                "MinValue" => signed ? "((intptr_t)INT64_MIN)" : "((uintptr_t)0)",
+                "MaxValue" => signed ? "((intptr_t)INT64_MAX)" : "((uintptr_t)UINT64_MAX)",
+                "Size" => "8",
+                _ => null,
+            };
+            if (constant is not null) return new CExpr(constant, p.Name == "Size" ? "int32_t" : signed ? "intptr_t" : "uintptr_t", invariant: true);
         }
         if (property.Instance is not null && Expr(property.Instance) is null) return null;
         return Fail(DiagnosticDescriptors.MemberAccessNotSupported, property.Syntax.GetLocation(),
@@ -743,7 +781,13 @@ internal sealed class FunctionTranslator
                 text = x;
                 break;
             case UnaryOperatorKind.Minus:
-                if (CTypes.IsFloatingPoint(type)) text = "(-" + x + ")";
+                if (CTypes.IsFloatingPoint(type))
+                {
+                    // -x flips the sign bit (also of zeros and NaNs); C's unary minus would load the mask from a constant pool.
+                    string helper = "pr_neg_" + (type.SpecialType == SpecialType.System_Single ? "f32" : "f64");
+                    _owner.UseIntrinsic(helper);
+                    text = helper + "(" + Unparenthesized(x) + ")";
+                }
                 else if (CTypes.IsIntegral(type) && CTypes.BitWidth(type) >= 32)
                 {
                     string u = CTypes.UnsignedOf(c);
@@ -854,11 +898,11 @@ internal sealed class FunctionTranslator
             if (value.HasWrites)
             {
                 string t = Temp();
-                text = "({ " + lv.CType + "* " + a + " = " + lv.Address.Text + "; " + lv.CType + " " + t + " = " + value.Text + "; *" + a + " = " + t + "; })";
+                text = "({ " + lv.PointerType + " " + a + " = " + lv.Address.Text + "; " + lv.CType + " " + t + " = " + value.Text + "; *" + a + " = " + t + "; })";
             }
             else
             {
-                text = "({ " + lv.CType + "* " + a + " = " + lv.Address.Text + "; *" + a + " = " + value.Text + "; })";
+                text = "({ " + lv.PointerType + " " + a + " = " + lv.Address.Text + "; *" + a + " = " + value.Text + "; })";
             }
         }
         return new CExpr(text, lv.CType, stable: false, hasCalls: value.HasCalls || (lv.Address?.HasCalls ?? false), hasWrites: true);
@@ -940,30 +984,30 @@ internal sealed class FunctionTranslator
             if (lv.Address!.Pure && (operand is null || operand.Pure) && !returnOld)
             {
                 // The location is side-effect free: evaluating it twice is evaluating it once.
-                text = "(" + lv.Text + " = " + compute(lv.Text, operand?.Text) + ")";
+                text = "(" + lv.Text + " = " + compute(lv.ReadText, operand?.Text) + ")";
             }
             else
             {
                 string a = Temp();
-                var fixedLv = new LValue(LValueKind.Fixed, "(*" + a + ")", lv.CType, stable: false, new CExpr(a, lv.CType + "*", invariant: true));
+                var fixedLv = new LValue(LValueKind.Fixed, "(*" + a + ")", lv.CType, stable: false, new CExpr(a, lv.PointerType, invariant: true), lv.PointerType, lv.BoolByte);
                 var inner = ReadModifyWrite(fixedLv, operand, compute, returnOld);
-                text = "({ " + lv.CType + "* " + a + " = " + lv.Address.Text + "; " + inner.Text + "; })";
+                text = "({ " + lv.PointerType + " " + a + " = " + lv.Address.Text + "; " + inner.Text + "; })";
             }
         }
         else if (returnOld)
         {
             string t = Temp();
-            text = "({ " + lv.CType + " " + t + " = " + lv.Text + "; " + lv.Text + " = " + compute(t, operand?.Text) + "; " + t + "; })";
+            text = "({ " + lv.CType + " " + t + " = " + lv.ReadText + "; " + lv.Text + " = " + compute(t, operand?.Text) + "; " + t + "; })";
         }
         else if (operand is null || (!operand.HasWrites && !CExpr.Conflict(lv.Read(), operand)))
         {
-            text = "(" + lv.Text + " = " + compute(lv.Text, operand?.Text) + ")";
+            text = "(" + lv.Text + " = " + compute(lv.ReadText, operand?.Text) + ")";
         }
         else
         {
             string t = Temp();
             string u = Temp();
-            text = "({ " + lv.CType + " " + t + " = " + lv.Text + "; " + operand.CType + " " + u + " = " + operand.Text + "; "
+            text = "({ " + lv.CType + " " + t + " = " + lv.ReadText + "; " + operand.CType + " " + u + " = " + operand.Text + "; "
                 + lv.Text + " = " + compute(t, u) + "; })";
         }
         return new CExpr(text, lv.CType, stable: false, hasCalls: calls, hasWrites: true);
@@ -1065,8 +1109,9 @@ internal sealed class FunctionTranslator
         string c = pointerType is not null && CTypes.Map(pointerType) is { } mapped ? mapped : lv.CType + "*";
         return lv.Kind switch
         {
-            LValueKind.Variable => new CExpr("(&" + lv.Text + ")", c, invariant: true),
-            _ => new CExpr(lv.Address!.Text, c, invariant: lv.Address.Invariant, stable: lv.Address.Stable, hasCalls: lv.Address.HasCalls, hasWrites: lv.Address.HasWrites),
+            LValueKind.Variable => new CExpr(lv.PointerType == c ? "(&" + lv.Text + ")" : "((" + c + ")&" + lv.Text + ")", c, invariant: true),
+            _ => new CExpr(lv.PointerType == c ? lv.Address!.Text : "((" + c + ")" + lv.Address!.Text + ")", c,
+                invariant: lv.Address.Invariant, stable: lv.Address.Stable, hasCalls: lv.Address.HasCalls, hasWrites: lv.Address.HasWrites),
         };
     }
 
@@ -1084,26 +1129,43 @@ internal sealed class FunctionTranslator
 
     private sealed class LValue
     {
-        public LValue(LValueKind kind, string text, string cType, bool stable, CExpr? address)
+        public LValue(LValueKind kind, string text, string cType, bool stable, CExpr? address, string? pointerType = null, bool boolByte = false)
         {
             Kind = kind;
             Text = text;
             CType = cType;
             Stable = stable;
             Address = address;
+            PointerType = pointerType ?? cType + "*";
+            BoolByte = boolByte;
         }
 
         public LValueKind Kind { get; }
+
+        /// <summary>The C lvalue (what is assigned to).</summary>
         public string Text { get; }
+
+        /// <summary>The C type of the C# value.</summary>
         public string CType { get; }
         public bool Stable { get; }
+
+        /// <summary>The address, of type <see cref="PointerType"/> (null for variables).</summary>
         public CExpr? Address { get; }
+
+        /// <summary>The C type of <see cref="Address"/>: a pointer to the alignment-1 typedef of the object for memory.</summary>
+        public string PointerType { get; }
+
+        /// <summary>A C# bool stored in a byte (memory, struct fields): read as "non-zero", written as 0 or 1.</summary>
+        public bool BoolByte { get; }
+
+        /// <summary>The C rvalue of the C# value.</summary>
+        public string ReadText => BoolByte ? "(" + Text + " != 0)" : Text;
 
         public CExpr Read() => Kind switch
         {
-            LValueKind.Variable => new CExpr(Text, CType, stable: Stable),
-            LValueKind.Fixed => new CExpr(Text, CType, stable: false),
-            _ => new CExpr(Text, CType, stable: false, hasCalls: Address!.HasCalls, hasWrites: Address.HasWrites),
+            LValueKind.Variable => new CExpr(ReadText, CType, stable: Stable),
+            LValueKind.Fixed => new CExpr(ReadText, CType, stable: false),
+            _ => new CExpr(ReadText, CType, stable: false, hasCalls: Address!.HasCalls, hasWrites: Address.HasWrites),
         };
     }
 
@@ -1137,15 +1199,18 @@ internal sealed class FunctionTranslator
             case IDeclarationExpressionOperation declaration:
                 return LValueOf(declaration.Expression);
             case { Kind: OperationKind.None, Syntax: PrefixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.PointerIndirectionExpression } }:
+            case { Kind: OperationKind.None } when IsImplicitDereference(op):
             {
                 var pointerOp = op.ChildOperations.FirstOrDefault();
                 if (pointerOp is null || op.Type is null) return SilentLValue();
                 var pointer = Expr(pointerOp);
                 if (pointer is null) return null;
-                string? c = CTypes.Map(op.Type);
-                if (c is null || c == "void") { TypeError(op.Type, op.Syntax.GetLocation(), ""); return null; }
-                return new LValue(LValueKind.Computed, "(*" + pointer.Text + ")", c, false, pointer);
+                return Dereference(pointer, op.Type, op.Syntax.GetLocation());
             }
+            case IFieldReferenceOperation { Instance: { Type: { } instanceType } } field when !field.Field.IsStatic && CTypes.IsStruct(instanceType) && !field.Field.IsFixedSizeBuffer:
+                return StructFieldLValue(field);
+            case IInvocationOperation invocation when IsLValueIntrinsic(invocation):
+                return IntrinsicLValue(invocation);
             case { Kind: OperationKind.None, Syntax: ElementAccessExpressionSyntax }:
             {
                 var children = op.ChildOperations.ToList();
@@ -1155,11 +1220,13 @@ internal sealed class FunctionTranslator
                 if (pointer is null || index is null) return null;
                 string? c = CTypes.Map(op.Type);
                 if (c is null || c == "void") { TypeError(op.Type, op.Syntax.GetLocation(), ""); return null; }
+                string ua = _owner.Unaligned(c);
+                string cast = "(" + ua + "*)";
                 bool hoisted = false;
-                string address = Sequence(new[] { pointer, index }, t => "(&" + t[0] + "[" + t[1] + "])", () => hoisted = true);
-                var addressExpr = Derived(address, c + "*", pointer, index);
-                string text = hoisted ? "(*" + address + ")" : pointer.Text + "[" + index.Text + "]";
-                return new LValue(LValueKind.Computed, text, c, false, addressExpr);
+                string address = Sequence(new[] { pointer, index }, t => "(&(" + cast + t[0] + ")[" + t[1] + "])", () => hoisted = true);
+                var addressExpr = Derived(address, ua + "*", pointer, index);
+                string text = hoisted ? "(*" + address + ")" : "(" + cast + pointer.Text + ")[" + index.Text + "]";
+                return new LValue(LValueKind.Computed, text, c, false, addressExpr, ua + "*", CTypes.IsBool(op.Type));
             }
             default:
                 Expr(op); // reports why (field, property, ...)
@@ -1403,8 +1470,9 @@ internal sealed class FunctionTranslator
             if (pointer.PointedAtType.SpecialType == SpecialType.System_Void) return null;
             return "((" + CTypes.Map(pointer) + ")((uintptr_t)" + x + op + "sizeof(" + CTypes.Map(pointer.PointedAtType) + ")))";
         }
-        if (type.SpecialType == SpecialType.System_Single) return "(" + x + op + "1.0f)";
-        if (type.SpecialType == SpecialType.System_Double) return "(" + x + op + "1.0)";
+        // 1.0 is built from its bits like every float constant (a literal would land in a constant pool).
+        if (type.SpecialType == SpecialType.System_Single) return "(" + x + op + CLiterals.Floating(1.0, isFloat: true) + ")";
+        if (type.SpecialType == SpecialType.System_Double) return "(" + x + op + CLiterals.Floating(1.0, isFloat: false) + ")";
         var u = CTypes.Underlying(type);
         if (!CTypes.IsIntegral(u)) return null;
         string c = CTypes.Map(u)!;
@@ -1455,7 +1523,17 @@ internal sealed class FunctionTranslator
         bool sourceFloat = CTypes.IsFloatingPoint(source), targetFloat = CTypes.IsFloatingPoint(target);
 
         if (sourceInt && targetInt) return IntegerConversion(x, sc, CTypes.IsSignedInteger(source), CTypes.BitWidth(source)!.Value, target);
-        if ((sourceInt || sourceFloat) && targetFloat) return "((" + tc + ")" + x + ")";
+        if (sourceInt && targetFloat && !CTypes.IsSignedInteger(source) && CTypes.BitWidth(source) == 64)
+        {
+            // clang converts a 64-bit unsigned integer with constants from a constant pool: use the prelude's helper.
+            string helper = target.SpecialType == SpecialType.System_Single ? "pr_tof32_u64" : "pr_tof64_u64";
+            _owner.UseIntrinsic(helper);
+            return helper + "((uint64_t)" + x + ")";
+        }
+        // Every integer fits in int64_t exactly (ulong was handled above), and converting the same value from a wider type
+        // rounds the same way; the value is hidden from clang first (see pr_opaque_i64).
+        if (sourceInt && targetFloat) return "((" + tc + ")pr_opaque_i64((int64_t)" + x + "))";
+        if (sourceFloat && targetFloat) return "((" + tc + ")" + x + ")";
         if (sourceFloat && targetInt) return FloatToInteger(x, source, target);
         if (sourcePointer && targetPointer) return "((" + tc + ")" + x + ")";
         if (sourcePointer && targetInt) return IntegerConversion("((uintptr_t)" + x + ")", "uintptr_t", false, 64, target);
@@ -1541,7 +1619,9 @@ internal sealed class FunctionTranslator
         if (type is IFunctionPointerTypeSymbol)
             hint += " (function pointers must be 'delegate* unmanaged' with the default or Cdecl calling convention, no ref parameters and no bool or char, which the runtime would marshal)";
         else if (type.TypeKind == TypeKind.Struct && type.SpecialType == SpecialType.None && !CTypes.IsTarget(type))
-            hint += " (structs are not supported yet)";
+            hint += type.DeclaringSyntaxReferences.Length == 0
+                ? " (a struct from another assembly: its layout is not visible to Patchouly; declare the struct in this project)"
+                : " (only unmanaged, non-generic structs can be used)";
         else if (type.IsReferenceType)
             hint += " (it is a managed type)";
         return Fail(DiagnosticDescriptors.TypeNotSupported, location, type.ToDisplayString(), hint);

@@ -35,6 +35,13 @@ internal sealed class StencilTranslator
     private readonly List<IMethodSymbol> _inProgress = new();
     private readonly HashSet<IMethodSymbol> _usedAsHelpers = new(s_symbols);
     private readonly HashSet<string> _runtimeHelpers = new();
+    private readonly HashSet<string> _intrinsicHelpers = new();
+    private readonly Dictionary<INamedTypeSymbol, StructLayoutInfo> _layouts = new(s_symbols);
+    private readonly HashSet<INamedTypeSymbol> _computing = new(s_symbols);
+    private readonly List<INamedTypeSymbol> _usedStructs = new();
+    private readonly HashSet<INamedTypeSymbol> _usedStructSet = new(s_symbols);
+    private readonly Dictionary<string, string> _unaligned = new();
+    private readonly List<string> _unalignedOrder = new();
 
     public StencilTranslator(Compilation compilation, INamedTypeSymbol libraryType, CancellationToken cancellationToken)
     {
@@ -86,6 +93,29 @@ internal sealed class StencilTranslator
             sb.Append("#pragma STDC FP_CONTRACT OFF\n");
             sb.Append(CRuntime.FloatConstants);
 
+            if (_usedStructs.Count > 0)
+            {
+                sb.Append("\n/* C# structs used by the stencils, laid out as the CLR lays them out (checked by the assertions). */\n");
+                foreach (var type in _usedStructs) sb.Append(_layouts[type].CName).Append(";\n");
+                var defined = new HashSet<INamedTypeSymbol>(s_symbols);
+                foreach (var type in _usedStructs) Define(type);
+
+                void Define(INamedTypeSymbol type)
+                {
+                    var layout = _layouts[type];
+                    if (layout.Error is not null || !defined.Add(type)) return;
+                    foreach (var inner in layout.Nested) Define(inner);
+                    sb.Append('\n').Append(CStructs.Declaration(layout));
+                }
+            }
+
+            if (_unalignedOrder.Count > 0)
+            {
+                sb.Append("\n/* Memory is accessed through these alignment-1 types: C# allows any address, C would assume natural alignment. */\n");
+                foreach (string c in _unalignedOrder)
+                    sb.Append("typedef __typeof__(").Append(c == "_Bool" ? "uint8_t" : c).Append(") ").Append(_unaligned[c]).Append(" __attribute__((aligned(1)));\n");
+            }
+
             string? lastComment = null;
             foreach (string name in CRuntime.Order)
             {
@@ -95,6 +125,20 @@ internal sealed class StencilTranslator
                 if (comment != lastComment && comment is not null) sb.Append(comment);
                 lastComment = comment;
                 sb.Append(CRuntime.Definition(name));
+            }
+
+            if (_intrinsicHelpers.Count > 0)
+            {
+                sb.Append('\n').Append(CIntrinsics.Comment);
+                var emitted = new HashSet<string>();
+                foreach (string name in _intrinsicHelpers.OrderBy(n => n, StringComparer.Ordinal)) EmitIntrinsic(name);
+
+                void EmitIntrinsic(string name)
+                {
+                    if (!emitted.Add(name)) return;
+                    foreach (string dependency in CIntrinsics.Dependencies(name)) EmitIntrinsic(dependency);
+                    sb.Append(CIntrinsics.Definition(name));
+                }
             }
 
             var helpers = _declarationOrder
@@ -113,6 +157,91 @@ internal sealed class StencilTranslator
 
     /// <summary>Records that translated code calls runtime helper <paramref name="name"/>.</summary>
     internal void UseRuntime(string name) => _runtimeHelpers.Add(name);
+
+    /// <summary>Records that translated code calls intrinsic helper <paramref name="name"/> (see <see cref="CIntrinsics"/>).</summary>
+    internal void UseIntrinsic(string name)
+    {
+        _intrinsicHelpers.Add(name);
+        foreach (string dependency in CIntrinsics.Dependencies(name)) UseIntrinsic(dependency);
+        foreach (string runtime in CIntrinsics.RuntimeDependencies(name)) UseRuntime(runtime);
+    }
+
+    /// <summary>The name of the alignment-1 typedef of C type <paramref name="cType"/> (<c>_Bool</c> is stored as
+    /// <c>uint8_t</c>), through which translated code reads and writes memory.</summary>
+    internal string Unaligned(string cType)
+    {
+        if (_unaligned.TryGetValue(cType, out var name)) return name;
+        var sb = new StringBuilder("pr_ua_");
+        if (cType.StartsWith("__typeof__", StringComparison.Ordinal)) sb.Append("fn");
+        else if (cType == "_Bool") sb.Append("bool");
+        else
+        {
+            foreach (char c in cType)
+            {
+                if (c is >= 'a' and <= 'z' or >= 'A' and <= 'Z' or >= '0' and <= '9' or '_') sb.Append(c);
+                else if (c == '*') sb.Append("_p");
+                else if (c == ' ') sb.Append('_');
+            }
+        }
+        string baseName = sb.ToString();
+        name = baseName;
+        for (int n = 2; _unaligned.ContainsValue(name); n++) name = baseName + "_" + n.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        _unaligned[cType] = name;
+        _unalignedOrder.Add(cType);
+        return name;
+    }
+
+    /// <summary>The layout of struct <paramref name="type"/> (computed once).</summary>
+    internal StructLayoutInfo Layout(INamedTypeSymbol type)
+    {
+        type = type.OriginalDefinition;
+        if (_layouts.TryGetValue(type, out var layout)) return layout;
+        if (!_computing.Add(type))
+        {
+            // Only a C# compile error (a struct containing itself) gets here.
+            return new StructLayoutInfo(type, "struct " + CNames.Struct(type)) { Error = "it contains itself" };
+        }
+        try
+        {
+            layout = CStructs.Compute(type, Layout);
+        }
+        finally
+        {
+            _computing.Remove(type);
+        }
+        _layouts[type] = layout;
+        return layout;
+    }
+
+    /// <summary>
+    /// Records that translated code uses <paramref name="type"/>: every struct it contains or points to (transitively)
+    /// is declared in the prelude. Returns why a struct used by value cannot be, or null.
+    /// </summary>
+    internal string? UseType(ITypeSymbol? type)
+    {
+        switch (type)
+        {
+            case null:
+                return null;
+            case IPointerTypeSymbol pointer:
+                UseType(pointer.PointedAtType);
+                return null;
+            case IFunctionPointerTypeSymbol functionPointer:
+                UseType(functionPointer.Signature.ReturnType);
+                foreach (var p in functionPointer.Signature.Parameters) UseType(p.Type);
+                return null;
+        }
+        if (!CTypes.IsStruct(type)) return null;
+        var named = (INamedTypeSymbol)type.OriginalDefinition;
+        var layout = Layout(named);
+        if (_usedStructSet.Add(named))
+        {
+            foreach (var inner in layout.Nested) UseType(inner);
+            foreach (var pointee in layout.PointedTo) UseType(pointee);
+            _usedStructs.Add(named);
+        }
+        return layout.Error;
+    }
 
     /// <summary>True when <paramref name="method"/> can be called from stencil code (a static, ordinary, non-generic method of the library).</summary>
     internal bool IsLibraryMethod(IMethodSymbol method) =>

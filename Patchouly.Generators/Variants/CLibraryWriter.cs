@@ -190,7 +190,8 @@ internal static class CLibraryWriter
                     string sym = VariantNames.Hole(family.CName, hole++, spec.Wide);
                     bool isFunctionPointer = p.Type.Class == WordClass.Pointer && p.Type.CSharp.StartsWith("delegate*", System.StringComparison.Ordinal);
                     args.Add(spec.Wide && isFunctionPointer ? $"PATCHOULY_WIDE_FN({p.Type.C}, {sym})"
-                        : p.Type.Class == WordClass.Float ? p.Type.FromWord($"(uintptr_t)({sym})")
+                        // clang 19's constant evaluator crashes on __builtin_bit_cast of an address constant: launder it.
+                        : p.Type.Class == WordClass.Float ? p.Type.FromWord($"({{ uint64_t patchouly_hole = (uintptr_t)({sym}); patchouly_hole; }})")
                         : $"PATCHOULY_HOLE({p.Type.C}, {sym})");
                     break;
                 case ParameterRole.Target:

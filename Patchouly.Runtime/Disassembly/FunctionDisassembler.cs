@@ -36,19 +36,21 @@ internal static class FunctionDisassembler
         var sb = new StringBuilder();
 
         sb.Append("; entry shim ").Append(map.Entry.Name).Append(" (C ABI: allocates the frame, calls body)\n");
-        DecodeRange(sb, formatter, code, address, 0, map.EntryLength, []);
+        DecodeRange(sb, formatter, code, address, map.EntryOffset, map.EntryLength, []);
 
         sb.Append("body:\n");
         var marks = new List<(int Offset, int Order, string Text)>();
         for (int i = 0; i < map.Blocks.Length; i++)
             marks.Add((map.Blocks[i].Offset, i, "B" + map.Blocks[i].Block.ToString(CultureInfo.InvariantCulture) + ":"));
         int order = map.Blocks.Length;
-        foreach (var s in map.Stencils)
+        for (int i = 0; i < map.Stencils.Length; i++)
         {
-            var locations = map.Locations.AsSpan(s.LocationStart, s.Family.Inputs + s.Family.Outputs);
-            string text = "; " + s.Family.Name + " "
-                + FunctionBuilder.DescribeLocations(locations[..s.Family.Inputs], locations[s.Family.Inputs..])
-                + (s.Wide ? " wide" : " narrow") + (s.TailDropped ? " (trailing jump dropped)" : "");
+            var s = map.Stencils[i];
+            var family = map.FamilyOf(s);
+            var locations = map.Locations.AsSpan(s.LocationStart, family.Inputs + family.Outputs);
+            string text = "; " + family.Name + " "
+                + FunctionBuilder.DescribeLocations(locations[..family.Inputs], locations[family.Inputs..])
+                + (map.IsWide(s) ? " wide" : " narrow") + (map.TailDropped(i) ? " (trailing jump dropped)" : "");
             marks.Add((s.Offset, order++, text));
         }
         // Blocks placed at an offset come before the stencil emitted there, since they were started before it.

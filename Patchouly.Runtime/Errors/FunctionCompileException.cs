@@ -24,4 +24,7 @@ public sealed class FunctionCompileException : InvalidOperationException
 
     /// <summary>The name of the stencil at fault, or null.</summary>
     public string? Stencil { get; }
+
+    /// <summary>The name of the function at fault when a <see cref="JitModule"/> was compiled, or null.</summary>
+    public string? Function { get; init; }
 }

@@ -2,16 +2,12 @@ using Patchouly.Runtime.Tables;
 
 namespace Patchouly.Runtime.Internal;
 
-/// <summary>One emitted stencil, for messages and disassembly.</summary>
+/// <summary>One emitted stencil, for messages and disassembly (no references, so recording it costs no GC barrier).</summary>
 /// <param name="Offset">Where its code starts in the body.</param>
-/// <param name="Family">The family.</param>
-/// <param name="Wide">True for the wide (64-bit hole) variant.</param>
+/// <param name="Variant">The variant's index in the library (which gives the family, and narrow or wide).</param>
 /// <param name="LocationStart">Index of its first location (inputs, then outputs) in the builder's location list.</param>
-internal record struct StencilRecord(int Offset, StencilFamily Family, bool Wide, int LocationStart)
-{
-    /// <summary>True once the stencil's trailing jump was dropped because its destination follows directly.</summary>
-    public bool TailDropped { get; set; }
-}
+/// <remarks>Whether its trailing jump was dropped follows from the next stencil's offset (see <see cref="Linking.FunctionMap.TailDropped"/>).</remarks>
+internal readonly record struct StencilRecord(int Offset, int Variant, int LocationStart);
 
 /// <summary>The state of one block of a builder.</summary>
 internal struct BlockState
@@ -22,7 +18,7 @@ internal struct BlockState
     /// <summary>True once <see cref="FunctionBuilder.StartBlock"/> was called for it.</summary>
     public bool Started;
 
-    /// <summary>The first stencil (record index) that jumps to the block; -1 if none.</summary>
+    /// <summary>The first stencil (its position in the builder's stencil log) that jumps to the block; -1 if none.</summary>
     public int FirstTargetedBy;
 
     /// <summary>Head of the chain of forward references waiting for the block's offset; -1 if none.</summary>
@@ -45,8 +41,11 @@ internal readonly record struct CallSite(int Field, ulong Value, RelocationKind 
 /// The last stencil's trailing <c>jmp rel32</c>, kept pending until the code after it is known: dropped if it jumps
 /// to that code, otherwise patched.
 /// </summary>
-internal readonly record struct PendingTail(int Field, RelocationKind Kind, int Addend, int Block, int Record)
+/// <param name="Field">Body offset of the rel32 field.</param>
+/// <param name="Addend">The relocation's addend.</param>
+/// <param name="Block">The block jumped to, or -1 for the next stencil.</param>
+internal readonly record struct PendingTail(int Field, int Addend, int Block)
 {
-    /// <summary>The block jumped to, or -1 for the next stencil.</summary>
+    /// <summary>True when the jump goes to the next stencil.</summary>
     public bool IsNext => Block < 0;
 }

@@ -1,6 +1,7 @@
 using System;
 using System.Buffers;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Patchouly.Runtime.Internal;
 
@@ -45,6 +46,33 @@ internal struct PooledList<T>
         return start;
     }
 
+    /// <summary>Appends <paramref name="count"/> uninitialised elements and returns the index of the first.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int Extend(int count)
+    {
+        int start = _count;
+        if (_items is null || _items.Length - _count < count) Grow(_count + count);
+        _count += count;
+        return start;
+    }
+
+    /// <summary>
+    /// As <see cref="Extend(int)"/>, also making sure <paramref name="slack"/> more elements of capacity follow the new end
+    /// (so a copy may overrun it by that much).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int Extend(int count, int slack)
+    {
+        int start = _count;
+        if (_items is null || _items.Length - _count < count + slack) Grow(_count + count + slack);
+        _count += count;
+        return start;
+    }
+
+    /// <summary>A reference to element <paramref name="index"/> without a bounds check: the caller guarantees it is below <see cref="Count"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly ref T UncheckedAt(int index) => ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_items!), (nint)(uint)index);
+
     /// <summary>Drops the elements from <paramref name="count"/> on.</summary>
     public void Truncate(int count)
     {
@@ -54,7 +82,14 @@ internal struct PooledList<T>
 
     public void Clear() => _count = 0;
 
-    public readonly T[] ToArray() => AsSpan().ToArray();
+    /// <summary>A copy of the elements (in an array that is not zeroed first, since every element is overwritten).</summary>
+    public readonly T[] ToArray()
+    {
+        if (_count == 0) return [];
+        var copy = GC.AllocateUninitializedArray<T>(_count);
+        AsSpan().CopyTo(copy);
+        return copy;
+    }
 
     /// <summary>Returns the storage to the pool; the list is empty afterwards.</summary>
     public void Release()
@@ -67,6 +102,7 @@ internal struct PooledList<T>
         _count = 0;
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private void Grow(int needed)
     {
         int size = Math.Max(needed, _items is null ? 16 : (int)Math.Min((long)_items.Length * 2, Array.MaxLength));

@@ -6,12 +6,29 @@ using Patchouly.Runtime.Tables;
 
 namespace Patchouly.Runtime.Linking;
 
+/// <summary>The result of linking: the executable memory, a copy of its contents, and one map per function.</summary>
+internal sealed class LinkResult(ExecutableMemory memory, byte[] image, FunctionMap[] maps, int trampolineOffset, int trampolineCount)
+{
+    public ExecutableMemory Memory { get; } = memory;
+
+    /// <summary>A copy of the used part of the memory.</summary>
+    public byte[] Image { get; } = image;
+
+    public FunctionMap[] Maps { get; } = maps;
+
+    /// <summary>Where the shared trampolines start.</summary>
+    public int TrampolineOffset { get; } = trampolineOffset;
+
+    public int TrampolineCount { get; } = trampolineCount;
+}
+
 /// <summary>
-/// Turns a finished body into a <see cref="CompiledFunction"/>. Layout: <c>[entry shim][pad][body][pad][trampolines]</c>,
-/// padding with <c>int3</c> to 16 bytes. The entry shim's call is patched to the body and its frame size to
-/// <c>FrameSlots * 8</c>. PC-relative calls to host functions are patched directly when the callee is within ±2 GiB
-/// of the call, and otherwise go through a trampoline (<c>jmp qword [rip+0]</c> followed by the 8-byte address),
-/// one per distinct callee.
+/// Turns finished bodies into executable code. Layout, per function: <c>[entry shim][pad][body][pad]</c>, then the
+/// trampolines shared by all functions, padding with <c>int3</c> to 16 bytes. Each entry shim's call is patched to its
+/// body and its frame size to <c>FrameSlots * 8</c>. PC-relative calls to host functions are patched directly when the
+/// callee is within ±2 GiB of the call, and otherwise go through a trampoline (<c>jmp qword [rip+0]</c> followed by the
+/// 8-byte address), one per distinct callee. The code is written straight into the read-write mapping, which is then
+/// made read-execute.
 /// </summary>
 internal static class FunctionLinker
 {
@@ -52,72 +69,100 @@ internal static class FunctionLinker
                 throw new FunctionCompileException($"The frame of {frameSlots} stack slots ({size} bytes) does not fit the entry shim's {r.Kind} frame-size field.");
     }
 
-    /// <summary>Lays out, patches and maps the function.</summary>
-    public static CompiledFunction Link(StencilLibrary library, ReadOnlySpan<byte> body, ReadOnlySpan<CallSite> callSites,
-        int frameSlots, int parameterCount, FunctionMap map, nint addressHint)
+    /// <summary>
+    /// Lays out, patches and maps settled, checked functions (<see cref="FunctionBuilder.PrepareLink"/>) in one
+    /// allocation. The builders are not changed.
+    /// </summary>
+    /// <exception cref="FunctionCompileException">The code is too large to map.</exception>
+    /// <exception cref="ExecutableMemoryException">Mapping or protecting failed.</exception>
+    public static LinkResult Link(StencilLibrary library, ReadOnlySpan<FunctionBuilder> functions, nint addressHint)
     {
         var entry = library.Variants[library.EntryFamily.FirstVariant];
-        int entryLength = entry.Length;
-        int bodyOffset = Align(entryLength);
-        int bodyEnd = bodyOffset + body.Length;
-        int trampolineOffset = Align(bodyEnd);
+        var entryCode = library.CodeOf(entry);
+        var entryRelocations = library.RelocationsOf(entry);
+        int count = functions.Length;
+        var maps = new FunctionMap[count];
+        long offset = 0;
         int maxTrampolines = 0;
-        foreach (var site in callSites)
-            if (site.Kind == RelocationKind.Rel32) maxTrampolines++;
-        long total = (long)trampolineOffset + (long)maxTrampolines * TrampolineSize;
-        if (total > ExecutableMemory.MaxSize)
-            throw new FunctionCompileException($"The function's code ({total} bytes) is too large to map.");
-
-        var image = new byte[total];
-        image.AsSpan().Fill(Int3);
-        library.CodeOf(entry).CopyTo(image);
-        foreach (var r in library.RelocationsOf(entry))
+        for (int i = 0; i < count; i++)
         {
-            ulong value = r.Patch == PatchKind.FrameSize
-                ? unchecked((ulong)frameSlots * 8 + (ulong)(long)r.Addend)
-                : unchecked((ulong)((long)bodyOffset + r.Addend - r.Offset));
-            RelocationWriter.Write(image, r.Offset, r.Kind, value);
+            var map = maps[i] = functions[i].CreateMap();
+            map.EntryOffset = (int)Math.Min(Align(offset), int.MaxValue);
+            map.EntryLength = entry.Length;
+            offset = Align(map.EntryOffset + (long)entry.Length);
+            if (offset > ExecutableMemory.MaxSize) throw TooLarge(offset);
+            map.BodyOffset = (int)offset;
+            map.BodyLength = functions[i].Body.Length;
+            offset += map.BodyLength;
+            foreach (var site in functions[i].CallSites)
+                if (site.Kind == RelocationKind.Rel32) maxTrampolines++;
         }
-        body.CopyTo(image.AsSpan(bodyOffset));
+        long bodiesEnd = offset;
+        long trampolineOffset = Align(offset);
+        long total = trampolineOffset + (long)maxTrampolines * TrampolineSize;
+        if (total > ExecutableMemory.MaxSize) throw TooLarge(total);
 
         var memory = ExecutableMemory.Allocate((int)total, addressHint);
         try
         {
+            Span<byte> image = memory.Writable;
             ulong codeAddress = (ulong)memory.Address;
             var trampolines = new List<(int Offset, ulong Destination)>();
             Dictionary<ulong, int>? byDestination = null;
-            foreach (var site in callSites)
+            int written = 0;
+            for (int i = 0; i < count; i++)
             {
-                int field = bodyOffset + site.Field;
-                ulong place = codeAddress + (ulong)field;
-                ulong direct = unchecked(site.Value + (ulong)(long)site.Addend - place);
-                if (RelocationWriter.TryWrite(image, field, site.Kind, direct)) continue;
-
-                // A call/jmp rel32 whose callee is out of reach: the instruction ends with the field, so it means to go
-                // to Value + Addend + 4; send it to a trampoline that jumps there.
-                ulong destination = unchecked(site.Value + (ulong)(long)site.Addend + 4);
-                byDestination ??= new Dictionary<ulong, int>();
-                if (!byDestination.TryGetValue(destination, out int offset))
+                var map = maps[i];
+                var function = functions[i];
+                image[written..map.EntryOffset].Fill(Int3);
+                entryCode.CopyTo(image.Slice(map.EntryOffset));
+                foreach (var r in entryRelocations)
                 {
-                    offset = trampolineOffset + trampolines.Count * TrampolineSize;
-                    WriteTrampoline(image.AsSpan(offset, TrampolineSize), destination);
-                    trampolines.Add((offset, destination));
-                    byDestination.Add(destination, offset);
+                    int field = map.EntryOffset + r.Offset;
+                    ulong value = r.Patch == PatchKind.FrameSize
+                        ? unchecked((ulong)function.FrameSlots * 8 + (ulong)(long)r.Addend)
+                        : unchecked((ulong)((long)map.BodyOffset + r.Addend - field));
+                    RelocationWriter.Write(image, field, r.Kind, value);
                 }
-                RelocationWriter.Write(image, field, site.Kind, unchecked((ulong)((long)offset - field - 4)));
+                image[(map.EntryOffset + map.EntryLength)..map.BodyOffset].Fill(Int3);
+                function.Body.CopyTo(image.Slice(map.BodyOffset));
+                written = map.BodyOffset + map.BodyLength;
+
+                List<(int Offset, ulong Destination)>? own = null;
+                HashSet<int>? ownOffsets = null;
+                foreach (var site in function.CallSites)
+                {
+                    int field = map.BodyOffset + site.Field;
+                    ulong place = codeAddress + (ulong)field;
+                    ulong direct = unchecked(site.Value + (ulong)(long)site.Addend - place);
+                    if (RelocationWriter.TryWrite(image, field, site.Kind, direct)) continue;
+
+                    // A call/jmp rel32 whose callee is out of reach: the instruction ends with the field, so it means to go
+                    // to Value + Addend + 4; send it to a trampoline that jumps there.
+                    ulong destination = unchecked(site.Value + (ulong)(long)site.Addend + 4);
+                    byDestination ??= new Dictionary<ulong, int>();
+                    if (!byDestination.TryGetValue(destination, out int at))
+                    {
+                        at = (int)trampolineOffset + trampolines.Count * TrampolineSize;
+                        WriteTrampoline(image.Slice(at, TrampolineSize), destination);
+                        trampolines.Add((at, destination));
+                        byDestination.Add(destination, at);
+                    }
+                    own ??= new List<(int, ulong)>();
+                    ownOffsets ??= new HashSet<int>();
+                    if (ownOffsets.Add(at)) own.Add((at, destination));
+                    RelocationWriter.Write(image, field, site.Kind, unchecked((ulong)((long)at - field - 4)));
+                }
+                if (own is not null) map.Trampolines = own.ToArray();
             }
 
-            int used = trampolines.Count > 0 ? trampolineOffset + trampolines.Count * TrampolineSize : bodyEnd;
-            if (used < image.Length) Array.Resize(ref image, used);
-            image.CopyTo(memory.Writable);
+            int used = trampolines.Count > 0 ? (int)trampolineOffset + trampolines.Count * TrampolineSize : (int)bodiesEnd;
+            image[written..Math.Min(used, (int)trampolineOffset)].Fill(Int3);
+            byte[] copy = GC.AllocateUninitializedArray<byte>(used);
+            image[..used].CopyTo(copy);
             memory.Notify("written");
             memory.MakeExecutable();
-
-            map.EntryLength = entryLength;
-            map.BodyOffset = bodyOffset;
-            map.BodyLength = body.Length;
-            map.Trampolines = trampolines.ToArray();
-            return new CompiledFunction(library, memory, image, parameterCount, frameSlots, map);
+            return new LinkResult(memory, copy, maps, (int)trampolineOffset, trampolines.Count);
         }
         catch
         {
@@ -126,14 +171,19 @@ internal static class FunctionLinker
         }
     }
 
+    private static FunctionCompileException TooLarge(long size) =>
+        new($"The code ({size} bytes) is too large to map (the limit is {ExecutableMemory.MaxSize} bytes).");
+
     private static void WriteTrampoline(Span<byte> slot, ulong destination)
     {
-        // jmp qword ptr [rip+0]; .quad destination
+        // jmp qword ptr [rip+0]; .quad destination; 2 bytes of int3
         slot[0] = 0xFF;
         slot[1] = 0x25;
         BinaryPrimitives.WriteInt32LittleEndian(slot.Slice(2), 0);
         BinaryPrimitives.WriteUInt64LittleEndian(slot.Slice(6), destination);
+        slot[14] = Int3;
+        slot[15] = Int3;
     }
 
-    private static int Align(int offset) => (offset + Alignment - 1) & ~(Alignment - 1);
+    private static long Align(long offset) => (offset + Alignment - 1) & ~(long)(Alignment - 1);
 }

@@ -5,39 +5,105 @@ namespace Patchouly.Runtime.Linking;
 
 /// <summary>
 /// Where everything is in a compiled function's code: the entry shim, each stencil with its locations, each block,
-/// each trampoline. Used for disassembly.
+/// each trampoline. Used for disassembly and perf maps. Offsets are relative to the start of the allocation (the
+/// module's, for a function of a <see cref="JitModule"/>), except the stencils' and blocks', which are relative to the body.
 /// </summary>
 internal sealed class FunctionMap
 {
-    public FunctionMap(StencilRecord[] stencils, Location[] locations, (int Offset, int Block)[] blocks, StencilFamily entry)
+    private readonly int[] _log;
+    private StencilRecord[]? _stencils;
+    private Location[]? _locations;
+
+    /// <summary>Creates the map from a builder's stencil log (offset, variant, locations per stencil).</summary>
+    public FunctionMap(LibraryPlan plan, int[] log, (int Offset, int Block)[] blocks, string name)
     {
-        Stencils = stencils;
-        Locations = locations;
+        Plan = plan;
+        _log = log;
         Blocks = blocks;
-        Entry = entry;
+        Name = name;
     }
 
-    /// <summary>The emitted stencils in order; offsets are relative to the body.</summary>
-    public StencilRecord[] Stencils { get; }
+    /// <summary>The plan of the library (resolves a record's variant to its family).</summary>
+    public LibraryPlan Plan { get; }
+
+    /// <summary>The emitted stencils in order; offsets are relative to the body. Decoded from the log on first use.</summary>
+    public StencilRecord[] Stencils
+    {
+        get
+        {
+            if (_stencils is null) Decode();
+            return _stencils!;
+        }
+    }
 
     /// <summary>All stencils' locations (inputs then outputs), indexed by <see cref="StencilRecord.LocationStart"/>.</summary>
-    public Location[] Locations { get; }
+    public Location[] Locations
+    {
+        get
+        {
+            if (_locations is null) Decode();
+            return _locations!;
+        }
+    }
+
+    private void Decode()
+    {
+        var stencils = new System.Collections.Generic.List<StencilRecord>();
+        var locations = new System.Collections.Generic.List<Location>();
+        for (int at = 0; at + 1 < _log.Length;)
+        {
+            int offset = _log[at], variant = _log[at + 1];
+            var family = Plan.FamilyOf(variant);
+            int values = family.Inputs + family.Outputs;
+            stencils.Add(new StencilRecord(offset, variant, locations.Count));
+            for (int i = 0; i < values; i++)
+                locations.Add(System.Runtime.CompilerServices.Unsafe.As<int, Location>(ref _log[at + 2 + i]));
+            at += 2 + values;
+        }
+        _locations = locations.ToArray();
+        _stencils = stencils.ToArray();
+    }
 
     /// <summary>The started blocks in start order, with body-relative offsets.</summary>
     public (int Offset, int Block)[] Blocks { get; }
 
-    /// <summary>The entry shim's family.</summary>
-    public StencilFamily Entry { get; }
+    /// <summary>The function's name.</summary>
+    public string Name { get; }
 
-    /// <summary>Length of the entry shim in bytes (it starts at offset 0).</summary>
+    /// <summary>The entry shim's family.</summary>
+    public StencilFamily Entry => Plan.Library.EntryFamily;
+
+    /// <summary>Offset of the entry shim in the allocation.</summary>
+    public int EntryOffset { get; set; }
+
+    /// <summary>Length of the entry shim in bytes.</summary>
     public int EntryLength { get; set; }
 
-    /// <summary>Offset of the body in the code.</summary>
+    /// <summary>Offset of the body in the allocation.</summary>
     public int BodyOffset { get; set; }
 
     /// <summary>Length of the body.</summary>
     public int BodyLength { get; set; }
 
-    /// <summary>Code offset of each trampoline and the absolute address it jumps to.</summary>
+    /// <summary>Offset (in the allocation) of each trampoline this function's calls use, and the absolute address it jumps to.</summary>
     public (int Offset, ulong Destination)[] Trampolines { get; set; } = [];
+
+    /// <summary>The family of a stencil record.</summary>
+    public StencilFamily FamilyOf(in StencilRecord record) => Plan.FamilyOf(record.Variant);
+
+    /// <summary>True when the record's variant is a wide one.</summary>
+    public bool IsWide(in StencilRecord record)
+    {
+        var family = FamilyOf(record);
+        return record.Variant - family.FirstVariant >= family.NarrowSlots;
+    }
+
+    /// <summary>True when stencil <paramref name="index"/>'s trailing jump was dropped (its code is 5 bytes shorter than its variant's).</summary>
+    public bool TailDropped(int index) =>
+        (Plan.Variant(Stencils[index].Variant).Flags & PlanFlags.HasTail) != 0
+        && StencilLength(index) == Plan.Variant(Stencils[index].Variant).Length - VariantRules.TailJumpLength;
+
+    /// <summary>The length of stencil <paramref name="index"/>'s code in the body (after any dropped trailing jump).</summary>
+    public int StencilLength(int index) =>
+        (index + 1 < Stencils.Length ? Stencils[index + 1].Offset : BodyLength) - Stencils[index].Offset;
 }

@@ -137,6 +137,9 @@ public sealed unsafe class ExecutableMemory : IDisposable
         _mapping.Dispose();
     }
 
+    /// <summary>Keeps <paramref name="dependent"/> alive until the memory is unmapped (see <see cref="MappingHandle.AddDependent"/>).</summary>
+    internal void AddDependent(SafeHandle dependent) => _mapping.AddDependent(dependent);
+
     /// <summary>Tells the test hook that a stage has completed.</summary>
     internal void Notify(string stage) => StageObserver?.Invoke(this, stage);
 

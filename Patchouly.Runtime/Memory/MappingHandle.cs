@@ -16,12 +16,31 @@ internal sealed unsafe class MappingHandle : SafeHandle
         Length = length;
     }
 
+    private SafeHandle? _dependent;
+
     /// <summary>The mapped length in bytes (a multiple of the page size).</summary>
     public nuint Length { get; }
 
     /// <inheritdoc />
     public override bool IsInvalid => handle == 0 || handle == -1;
 
+    /// <summary>
+    /// Keeps <paramref name="dependent"/> (memory the code reads, such as a module's slot table) from being released
+    /// until this mapping is: takes a reference on it, released after the <c>munmap</c>. At most one.
+    /// </summary>
+    public void AddDependent(SafeHandle dependent)
+    {
+        if (_dependent is not null) throw new InvalidOperationException("The mapping already has a dependent handle.");
+        bool added = false;
+        dependent.DangerousAddRef(ref added);
+        if (added) _dependent = dependent;
+    }
+
     /// <inheritdoc />
-    protected override bool ReleaseHandle() => LibC.Munmap((void*)handle, Length, out _) == 0;
+    protected override bool ReleaseHandle()
+    {
+        bool unmapped = LibC.Munmap((void*)handle, Length, out _) == 0;
+        _dependent?.DangerousRelease();
+        return unmapped;
+    }
 }

@@ -36,6 +36,15 @@ public sealed class StencilFamily
         HasWide = hasWide;
         FirstVariant = firstVariant;
         Signature = signature;
+        // The entry shim gets a shape no emit can match, so emitting it takes the error path.
+        ShapeInOut = kind == StencilFamilyKind.Entry ? ulong.MaxValue : (ulong)(uint)inputs | (ulong)(uint)outputs << 32;
+        ShapeHolesTargets = (ulong)(uint)(holeBits?.Length ?? 0) | (ulong)(uint)targets << 32;
+        HoleMasks = new ulong[holeBits?.Length ?? 0];
+        for (int i = 0; i < HoleMasks.Length; i++)
+        {
+            int bits = holeBits![i];
+            HoleMasks[i] = bits is > 0 and < 64 ? ~((1UL << bits) - 1) : 0;
+        }
     }
 
     /// <summary>The stencil's name (the C# method name, or <c>__entry</c>/<c>__move</c>/<c>__jump</c>).</summary>
@@ -57,6 +66,15 @@ public sealed class StencilFamily
     public ReadOnlyMemory<byte> HoleWidths => HoleBits;
 
     internal byte[] HoleBits { get; }
+
+    /// <summary>Inputs | outputs &lt;&lt; 32 (all ones for the entry shim), for a one-compare shape check.</summary>
+    internal ulong ShapeInOut { get; }
+
+    /// <summary>Holes | targets &lt;&lt; 32.</summary>
+    internal ulong ShapeHolesTargets { get; }
+
+    /// <summary>Per hole, the bits a value must not have (above the hole's width); 0 for 64-bit holes.</summary>
+    internal ulong[] HoleMasks { get; }
 
     /// <summary>Number of explicit <see cref="Patchouly.Target"/> parameters.</summary>
     public int Targets { get; }

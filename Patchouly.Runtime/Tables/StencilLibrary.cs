@@ -1,5 +1,7 @@
 using System;
 using System.Collections.Generic;
+using System.Threading;
+using Patchouly.Runtime.Internal;
 
 namespace Patchouly.Runtime.Tables;
 
@@ -10,6 +12,7 @@ namespace Patchouly.Runtime.Tables;
 public sealed class StencilLibrary
 {
     private readonly Dictionary<string, StencilFamily> _byName = new(StringComparer.Ordinal);
+    private LibraryPlan? _plan;
 
     /// <summary>Creates a library from generated tables.</summary>
     /// <param name="name">The library's C# type name.</param>
@@ -50,14 +53,18 @@ public sealed class StencilLibrary
         }
 
         Families = families;
+        FamilyArray = families;
         int locations = registers + 1;
         for (int i = 0; i < families.Length; i++)
         {
             var f = families[i];
+            ArgumentNullException.ThrowIfNull(f, nameof(families));
+            if (f.FirstVariant < 0 || f.Inputs < 0 || f.Outputs < 0 || f.Targets is < 0 or > 256 || f.Holes > 256)
+                throw new ArgumentException($"Stencil table of {name} is corrupt: family {f.Name} has a negative first variant or value count, or more than 256 holes or targets.");
             f.Library = this;
             f.Index = i;
             long slots = 1;
-            for (int k = 0; k < f.Inputs + f.Outputs; k++) slots *= locations;
+            for (int k = 0; k < f.Inputs + f.Outputs && slots <= int.MaxValue; k++) slots *= locations;
             if (slots > int.MaxValue || f.FirstVariant + (f.HasWide ? 2 * slots : slots) > variants.Length)
                 throw new ArgumentException($"Stencil table of {name} is corrupt: family {f.Name} has more variants than the table.");
             f.NarrowSlots = (int)slots;
@@ -96,6 +103,24 @@ public sealed class StencilLibrary
 
     /// <summary>All families, built-ins included.</summary>
     public IReadOnlyList<StencilFamily> Families { get; }
+
+    /// <summary>The families as an array.</summary>
+    internal StencilFamily[] FamilyArray { get; }
+
+    /// <summary>The validated, decoded form of the tables the builder emits from (built on first use).</summary>
+    internal LibraryPlan Plan
+    {
+        get
+        {
+            var plan = Volatile.Read(ref _plan);
+            if (plan is null)
+            {
+                plan = new LibraryPlan(this);
+                plan = Interlocked.CompareExchange(ref _plan, plan, null) ?? plan;
+            }
+            return plan;
+        }
+    }
 
     /// <summary>The built-in entry shim.</summary>
     public StencilFamily EntryFamily { get; } = null!;

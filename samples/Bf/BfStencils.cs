@@ -2,34 +2,235 @@ using Patchouly;
 
 namespace Patchouly.Samples.Bf;
 
+/// <summary>
+/// The stencils of the brainf*ck JIT. Register 0 (R13) holds the data pointer <c>p</c>, register 1 (R14) the I/O
+/// context handed to the host callbacks, register 2 (R15) a copy of the current cell while a chain of tests on it
+/// runs (see <see cref="LoadAddTest"/>); all three are callee-saved in the C ABI, so they survive the calls to the
+/// host. Cell offsets, constants and the tape's bounds (the tape is allocated before compiling) are holes.
+/// </summary>
+/// <remarks>
+/// Two-target branch stencils take the target that is usually the code right after them first: clang places a
+/// stencil's first target as its trailing <c>jmp</c>, which the runtime drops when that block is started right after
+/// the stencil, leaving a single conditional branch (see the JIT's emit code).
+/// </remarks>
 [StencilLibrary(Registers = 3)]
 public static unsafe partial class BfStencils
 {
-    [Stencil] public static void Add(byte* p, [Hole] nint off, [Hole] byte n) { p[off] += n; }
-    [Stencil] public static void Set(byte* p, [Hole] nint off, [Hole] byte n) { p[off] = n; }
-    [Stencil] public static void MulAdd(byte* p, [Hole] nint src, [Hole] nint dst, [Hole] byte f) { p[dst] += (byte)(p[src] * f); }
+    /// <summary>Status returned by <see cref="Exit"/> on success.</summary>
+    public const long StatusOk = 0;
+
+    /// <summary>Status returned when an I/O callback failed.</summary>
+    public const long StatusIoError = 1;
+
+    /// <summary>Low byte of the status returned by <see cref="Overrun"/> off the left end; the rest is the pointer's cell index.</summary>
+    public const long StatusOverrunLeft = 2;
+
+    /// <summary>Low byte of the status returned by <see cref="Overrun"/> off the right end.</summary>
+    public const long StatusOverrunRight = 3;
+
+    // ---- cells ----
+
+    [Stencil] public static void Inc(byte* p, [Hole] nint off) => p[off]++;
+
+    [Stencil] public static void Dec(byte* p, [Hole] nint off) => p[off]--;
+
+    [Stencil] public static void Add(byte* p, [Hole] nint off, [Hole] byte n) => p[off] += n;
+
+    [Stencil] public static void Zero(byte* p, [Hole] nint off) => p[off] = 0;
+
+    [Stencil] public static void Set(byte* p, [Hole] nint off, [Hole] byte n) => p[off] = n;
+
+    /// <summary><c>t[dst] += t[src]</c> (a multiply loop's factor 1).</summary>
+    [Stencil] public static void AddCell(byte* p, [Hole] nint dst, [Hole] nint src) => p[dst] += p[src];
+
+    /// <summary><c>t[dst] -= t[src]</c> (factor 255).</summary>
+    [Stencil] public static void SubCell(byte* p, [Hole] nint dst, [Hole] nint src) => p[dst] -= p[src];
+
+    /// <summary><c>t[dst] = t[src]</c> (a multiply loop into a cleared cell).</summary>
+    [Stencil] public static void Copy(byte* p, [Hole] nint dst, [Hole] nint src) => p[dst] = p[src];
+
+    /// <summary><c>t[dst] = t[src] * factor</c>.</summary>
+    [Stencil] public static void MulSet(byte* p, [Hole] nint dst, [Hole] nint src, [Hole] byte factor) => p[dst] = (byte)(p[src] * factor);
+
+    /// <summary><c>t[dst] += t[src] * factor</c>.</summary>
+    [Stencil] public static void MulAdd(byte* p, [Hole] nint dst, [Hole] nint src, [Hole] byte factor) => p[dst] += (byte)(p[src] * factor);
+
+    // ---- pointer ----
+
     [Stencil] public static byte* Move(byte* p, [Hole] nint n) => p + n;
+
+    /// <summary><c>while (t[p]) p += step</c>; the zero guard cells stop it at the latest just past the tape.</summary>
     [Stencil]
-    public static Target Check(byte* p, byte* start, [Hole] nint lo, [Hole] nuint span, Target left, Target right)
+    public static byte* Scan(byte* p, [Hole] nint step)
     {
-        if ((nuint)(p + lo - start) > span) return p + lo < start ? left : right;
-        return Target.Next;
+        while (true)
+        {
+            if (p[0] == 0) return p;
+            if (p[step] == 0) return p + step;
+            if (p[2 * step] == 0) return p + 2 * step;
+            if (p[3 * step] == 0) return p + 3 * step;
+            p += 4 * step;
+        }
     }
-    [Stencil] public static Target LoopBegin(byte* p, Target exit) => *p == 0 ? exit : Target.Next;
-    [Stencil] public static Target LoopEnd(byte* p, Target body) => *p != 0 ? body : Target.Next;
-    [Stencil] public static byte* Scan(byte* p, [Hole] nint step) { while (*p != 0) p += step; return p; }
+
+    /// <summary><c>while (t[p]) p -= step</c> (a positive hole: negative values do not fit every narrow relocation clang picks).</summary>
     [Stencil]
-    public static Target Output(byte* p, [Hole] nint off, [Hole] delegate* unmanaged<nint, int, int> write, [Hole] nint ctx, Target ioError)
-        => write(ctx, p[off]) != 0 ? ioError : Target.Next;
-    [Stencil] public static Target T1(byte* p, Target exit) { if (*p == 0) return exit; return Target.Next; }
-    [Stencil] public static Target T2(byte* p, Target exit) => *p != 0 ? Target.Next : exit;
-    [Stencil] public static Target T3(byte* p, Target body, Target exit) => *p != 0 ? body : exit;
-    [Stencil] public static Target T4(byte* p, Target body, Target exit) => *p == 0 ? exit : body;
-    [Stencil] public static Target T5(byte* p, Target exit, Target body) => *p != 0 ? body : exit;
-    [Stencil] public static Target C2(byte* p, byte* start, [Hole] nint lo, [Hole] nuint span, Target bad) => (nuint)(p + lo - start) > span ? bad : Target.Next;
-    [Stencil] public static void A1(byte* p, [Hole] nint off, [Hole] nint n) { p[off] = (byte)(p[off] + (byte)n); }
-    [Stencil] public static void A2(byte* p, [Hole] nint off, [Hole] sbyte n) { p[off] = (byte)(p[off] + n); }
-    [Stencil] public static void A3(byte* p, [Hole] nint off) { p[off]++; }
-    [Stencil] public static void S1(byte* p, [Hole] nint off, [Hole] nint n) { p[off] = (byte)n; }
-    [Stencil(ReturnsToCaller = true)] public static long Return([Hole] long code) => code;
+    public static byte* ScanBack(byte* p, [Hole] nint step)
+    {
+        while (true)
+        {
+            if (p[0] == 0) return p;
+            if (p[-step] == 0) return p - step;
+            if (p[-2 * step] == 0) return p - 2 * step;
+            if (p[-3 * step] == 0) return p - 3 * step;
+            p -= 4 * step;
+        }
+    }
+
+    /// <summary><c>[&gt;]</c>: eight cells at a time (a zero byte in a word: <c>(v - 0x01..) &amp; ~v &amp; 0x80..</c>).</summary>
+    [Stencil]
+    public static byte* ScanRight(byte* p)
+    {
+        while (true)
+        {
+            ulong v = *(ulong*)p;
+            if (((v - 0x0101010101010101UL) & ~v & 0x8080808080808080UL) != 0) break;
+            p += 8;
+        }
+        while (*p != 0) p++;
+        return p;
+    }
+
+    /// <summary><c>[&lt;]</c>: eight cells at a time.</summary>
+    [Stencil]
+    public static byte* ScanLeft(byte* p)
+    {
+        while (true)
+        {
+            ulong v = *(ulong*)(p - 7);
+            if (((v - 0x0101010101010101UL) & ~v & 0x8080808080808080UL) != 0) break;
+            p -= 8;
+        }
+        while (*p != 0) p--;
+        return p;
+    }
+
+    // ---- bounds checks (the limits are addresses: below 2 GiB they are 32-bit immediates) ----
+
+    /// <summary>Both ends: cells <c>p+lo</c> .. <c>p+lo+span</c> are on the tape; <paramref name="bias"/> is <c>lo - start</c>.</summary>
+    [Stencil]
+    public static Target Check(byte* p, [Hole] nint bias, [Hole] nuint span, Target ok, Target overrun)
+        => (nuint)(p + bias) > span ? overrun : ok;
+
+    /// <summary>The low end: <c>p+lo</c> is not before the first cell; <paramref name="limit"/> is <c>start - lo</c>.</summary>
+    [Stencil]
+    public static Target CheckLow(byte* p, [Hole] nuint limit, Target ok, Target overrun)
+        => (nuint)p < limit ? overrun : ok;
+
+    /// <summary>The high end: <c>p+hi</c> is not after the last cell; <paramref name="limit"/> is <c>end - hi</c>.</summary>
+    [Stencil]
+    public static Target CheckHigh(byte* p, [Hole] nuint limit, Target ok, Target overrun)
+        => (nuint)p >= limit ? overrun : ok;
+
+    /// <summary>
+    /// The cold half of a multiply loop's conditional check (a failed range check jumps here): an overrun only
+    /// when the loop counter <c>t[src]</c> is not 0, otherwise back to the code after the check.
+    /// </summary>
+    [Stencil]
+    public static Target IfNonZero(byte* p, [Hole] nint src, Target back, Target overrun)
+        => p[src] != 0 ? overrun : back;
+
+    /// <summary>The cold half of a failed two-sided check: which end (<paramref name="bias"/> is <c>lo - start</c>).</summary>
+    [Stencil]
+    public static Target Side(byte* p, [Hole] nint bias, Target right, Target left)
+        => (nint)(p + bias) < 0 ? left : right;
+
+    // ---- control ----
+
+    /// <summary>Loop entry: skips to <paramref name="exit"/> when the cell is 0.</summary>
+    [Stencil] public static Target LoopBegin(byte* p, Target body, Target exit) => *p == 0 ? exit : body;
+
+    /// <summary>Loop back-edge: back to <paramref name="body"/> while the cell is not 0.</summary>
+    [Stencil] public static Target LoopEnd(byte* p, Target exit, Target body) => *p != 0 ? body : exit;
+
+    /// <summary><c>t[p] += n</c>, then the loop entry test on the result.</summary>
+    [Stencil]
+    public static Target AddLoopBegin(byte* p, [Hole] byte n, Target body, Target exit)
+    {
+        byte v = (byte)(*p + n);
+        *p = v;
+        return v == 0 ? exit : body;
+    }
+
+    /// <summary><c>t[p] += n</c>, then the back-edge test on the result.</summary>
+    [Stencil]
+    public static Target AddLoopEnd(byte* p, [Hole] byte n, Target exit, Target body)
+    {
+        byte v = (byte)(*p + n);
+        *p = v;
+        return v != 0 ? body : exit;
+    }
+
+    /// <summary><c>t[p]--</c>, then the loop entry test.</summary>
+    [Stencil]
+    public static Target DecLoopBegin(byte* p, Target body, Target exit)
+    {
+        byte v = (byte)(*p - 1);
+        *p = v;
+        return v == 0 ? exit : body;
+    }
+
+    /// <summary><c>t[p]--</c>, then the back-edge test.</summary>
+    [Stencil]
+    public static Target DecLoopEnd(byte* p, Target exit, Target body)
+    {
+        byte v = (byte)(*p - 1);
+        *p = v;
+        return v != 0 ? body : exit;
+    }
+
+    // ---- a chain of tests on one cell (-[-[-[...]]]) with the cell in a register ----
+
+    /// <summary><c>c = t[p] + n</c> (memory is not updated); continue in <paramref name="body"/> unless it is 0.</summary>
+    [Stencil]
+    public static Target LoadAddTest(byte* p, [Hole] byte n, Target body, Target exit, out nuint c)
+    {
+        byte v = (byte)(*p + n);
+        c = v;
+        return v == 0 ? exit : body;
+    }
+
+    /// <summary><c>c += n</c>; continue in <paramref name="body"/> unless it is 0.</summary>
+    [Stencil]
+    public static Target AddTest(nuint c, [Hole] byte n, Target body, Target exit, out nuint result)
+    {
+        byte v = (byte)(c + n);
+        result = v;
+        return v == 0 ? exit : body;
+    }
+
+    /// <summary>Writes the register copy back: <c>t[p] = c</c>.</summary>
+    [Stencil] public static void StoreCell(byte* p, nuint c) => *p = (byte)c;
+
+    // ---- I/O through host callbacks (return 0 / a byte, -1 at end of input, another negative value on failure) ----
+
+    [Stencil]
+    public static Target Output(byte* p, nint ctx, [Hole] nint off, [Hole] delegate* unmanaged<nint, int, int> write, Target ok, Target ioError)
+        => write(ctx, p[off]) != 0 ? ioError : ok;
+
+    [Stencil]
+    public static Target Input(byte* p, nint ctx, [Hole] nint off, [Hole] delegate* unmanaged<nint, int> read, Target ok, Target ioError)
+    {
+        int c = read(ctx);
+        if (c >= 0) p[off] = (byte)c;
+        return c < -1 ? ioError : ok;
+    }
+
+    // ---- leaving ----
+
+    [Stencil(ReturnsToCaller = true)] public static long Exit([Hole] long status) => status;
+
+    /// <summary>A failed check: returns the pointer's cell index and <paramref name="status"/> (<see cref="StatusOverrunLeft"/> or <see cref="StatusOverrunRight"/>).</summary>
+    [Stencil(ReturnsToCaller = true)]
+    public static long Overrun(byte* p, [Hole] nint start, [Hole] long status) => ((long)((nint)p - start) << 8) | status;
 }

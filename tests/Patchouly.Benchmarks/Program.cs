@@ -1,45 +1,205 @@
 using System;
 using System.Diagnostics;
+using BenchmarkDotNet.Running;
 using Patchouly.Runtime;
 
 namespace Patchouly.Benchmarks;
 
-public static class Program
+/// <summary>
+/// Runtime benchmarks (<c>./build.sh bench runtime [BenchmarkDotNet arguments]</c>): every benchmark by default.
+/// <c>--quick</c> prints a fast best-of-10 emit measurement, <c>--each</c> the cost per stencil kind,
+/// <c>--profile</c> emits for 8 seconds and <c>--profile-compile</c> emits and compiles 1 MiB functions for 8 seconds
+/// (for <c>perf record</c>; run with <c>DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0</c>).
+/// </summary>
+public static unsafe class Program
 {
-    public static void Main(string[] args)
+    public static int Main(string[] args)
     {
-        Quick();
+        Verify();
+        switch (args.Length > 0 ? args[0] : "")
+        {
+            case "--quick": Quick(); return 0;
+            case "--profile": Profile(); return 0;
+            case "--each": Each(); return 0;
+            case "--profile-compile": ProfileCompile(); return 0;
+        }
+        if (args.Length == 0) args = ["--filter", "*"];
+        var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, new BenchConfig());
+        foreach (var summary in summaries)
+            if (summary.HasCriticalValidationErrors) return 1;
+        return 0;
+    }
+
+    /// <summary>
+    /// Checks that the benchmarked code is right: a function runs, a 100,000-stencil function compiles, and two clang-compiled module functions
+    /// call each other through their slots (even/odd).
+    /// </summary>
+    private static void Verify()
+    {
+        var b = new FunctionBuilder(BenchStencils.Library, 1);
+        var e = new BenchStencils.Emitter(b);
+        e.AddConst(Workload.R0, 5, Workload.R1);
+        e.Return(Workload.R1);
+        using (var f = b.Compile())
+            Check(f.Invoke(37) == 42, "AddConst");
+
+        var module = new JitModule(BenchStencils.Library);
+        var even = module.DefineFunction(1, "even");
+        var odd = module.DefineFunction(1, "odd");
+        Parity(even, odd, 1);
+        Parity(odd, even, 0);
+        using (var compiled = module.Compile())
+        {
+            Check(compiled[0].Invoke(100) == 1 && compiled[0].Invoke(33) == 0, "even");
+            Check(compiled[1].Invoke(33) == 1 && compiled[1].Invoke(1000) == 0, "odd");
+        }
+
+        var large = new FunctionBuilder(BenchStencils.Library, 1);
+        LargeFunctionBenchmarks.EmitFunction(large);
+        using (var f = large.Compile())
+            Check(f.Code.Length > 1_000_000, "100,000-stencil function");
+        Console.WriteLine("Verified: functions and modules of BenchStencils run correctly.");
+
+        void Parity(FunctionBuilder f, FunctionBuilder other, long atZero)
+        {
+            var emit = new BenchStencils.Emitter(f);
+            var zero = f.NewBlock();
+            emit.IfZero(Workload.R0, zero);
+            emit.AddConst(Workload.R0, -1, Workload.R0);
+            emit.CallSlot(Workload.R0, (delegate* unmanaged<long, long>*)module.SlotAddress(other), Workload.R0);
+            emit.Return(Workload.R0);
+            f.StartBlock(zero);
+            emit.ReturnConst(atZero);
+        }
+    }
+
+    private static void Check(bool ok, string what)
+    {
+        if (!ok) throw new InvalidOperationException($"Verification failed: {what}.");
+    }
+
+    private static void Each()
+    {
+        var b = new FunctionBuilder(BenchStencils.Library, 1);
+        var e = new BenchStencils.Emitter(b);
+        Location r0 = Location.Register(0), r1 = Location.Register(1), r2 = Location.Register(2), r3 = Location.Register(3), s3 = Location.Stack(3);
+        var exit = default(Block);
+        (string, Action)[] cases =
+        [
+            ("Add r r r", () => e.Add(r0, r1, r2)),
+            ("Const narrow", () => e.Const(5, r1)),
+            ("Const wide", () => e.Const(1L << 40, r1)),
+            ("AddConst wide ->s", () => e.AddConst(r2, 1L << 40, s3)),
+            ("Sub s r r", () => e.Sub(s3, r2, r1)),
+            ("Mul r r s", () => e.Mul(r1, r2, s3)),
+            ("Load", () => e.Load(r0, 5, r3)),
+            ("Store", () => e.Store(r0, r3, 6)),
+            ("IfZero", () => e.IfZero(r1, exit)),
+            ("Move s r", () => b.Move(s3, r2)),
+            ("NewBlock+Start", () => b.StartBlock(b.NewBlock())),
+        ];
+        for (int round = 0; round < 3; round++)
+        {
+            foreach (var (name, action) in cases)
+            {
+                var sw = Stopwatch.StartNew();
+                for (int rep = 0; rep < 500; rep++)
+                {
+                    b.Reset();
+                    exit = b.NewBlock();
+                    for (int i = 0; i < 1000; i++) action();
+                }
+                if (round == 2) Console.WriteLine($"{name,-20} {sw.Elapsed.TotalNanoseconds / 500000:F1} ns");
+            }
+        }
+    }
+
+    private static void ProfileCompile()
+    {
+        var sw = Stopwatch.StartNew();
+        double bestEmit = double.MaxValue, bestCompile = double.MaxValue, bestFree = double.MaxValue, totalCompile = 0, gcTime = 0;
+        int rounds = 0, withGc = 0;
+        while (sw.ElapsedMilliseconds < 8000)
+        {
+            var t = Stopwatch.StartNew();
+            var b = new FunctionBuilder(BenchStencils.Library, 1);
+            var e = new BenchStencils.Emitter(b);
+            var exit = b.NewBlock();
+            for (int unit = 0; b.CodeSize < 1024 * 1024 - 64; unit++) Workload.EmitUnit(b, e, exit, unit);
+            e.Return(Workload.R1);
+            b.StartBlock(exit);
+            e.ReturnConst(-1);
+            bestEmit = Math.Min(bestEmit, t.Elapsed.TotalMilliseconds);
+            t.Restart();
+            int gcs = GC.CollectionCount(0);
+            var f = b.Compile();
+            bestCompile = Math.Min(bestCompile, t.Elapsed.TotalMilliseconds);
+            totalCompile += t.Elapsed.TotalMilliseconds;
+            rounds++;
+            if (GC.CollectionCount(0) != gcs) { withGc++; gcTime += t.Elapsed.TotalMilliseconds; }
+            t.Restart();
+            f.Dispose();
+            bestFree = Math.Min(bestFree, t.Elapsed.TotalMilliseconds);
+        }
+        Console.WriteLine($"1 MiB (best): emit {bestEmit:F3} ms, compile {bestCompile:F3} ms (mean {totalCompile / rounds:F3} ms over {rounds}; {withGc} with a GC, mean {gcTime / Math.Max(1, withGc):F3} ms), free {bestFree:F3} ms");
+    }
+
+    private static void Profile()
+    {
+        var b = new FunctionBuilder(BenchStencils.Library, 1);
+        var e = new BenchStencils.Emitter(b);
+        var sw = Stopwatch.StartNew();
+        long emits = 0;
+        while (sw.ElapsedMilliseconds < 8000)
+        {
+            b.Reset();
+            var exit = b.NewBlock();
+            for (int i = 0; i < 100; i++) Workload.EmitUnit(b, e, exit, i);
+            emits += 100 * Workload.EmitsPerUnit;
+        }
+        Console.WriteLine($"mixed: {sw.Elapsed.TotalNanoseconds / emits:F1} ns/emit");
     }
 
     private static void Quick()
     {
         var b = new FunctionBuilder(BenchStencils.Library, 1);
         var e = new BenchStencils.Emitter(b);
-        for (int round = 0; round < 5; round++)
+        double bestMixed = double.MaxValue, bestAdd = double.MaxValue;
+        var r0 = Location.Register(0); var r1 = Location.Register(1); var r2 = Location.Register(2);
+        for (int round = 0; round < 10; round++)
         {
-            long alloc = GC.GetAllocatedBytesForCurrentThread();
             var sw = Stopwatch.StartNew();
             int emits = 0;
-            for (int rep = 0; rep < 2000; rep++)
+            for (int rep = 0; rep < 1000; rep++)
             {
                 b.Reset();
                 var exit = b.NewBlock();
                 for (int i = 0; i < 100; i++) Workload.EmitUnit(b, e, exit, i);
                 emits += 100 * Workload.EmitsPerUnit;
             }
-            sw.Stop();
-            long bytes = GC.GetAllocatedBytesForCurrentThread() - alloc;
-            Console.WriteLine($"mixed: {sw.Elapsed.TotalNanoseconds / emits:F1} ns/emit, {(double)bytes / emits:F3} B/emit");
+            bestMixed = Math.Min(bestMixed, sw.Elapsed.TotalNanoseconds / emits);
             sw.Restart();
             emits = 0;
-            var r0 = Location.Register(0); var r1 = Location.Register(1); var r2 = Location.Register(2);
-            for (int rep = 0; rep < 2000; rep++)
+            for (int rep = 0; rep < 1000; rep++)
             {
                 b.Reset();
                 for (int i = 0; i < 1000; i++) e.Add(r0, r1, r2);
                 emits += 1000;
             }
-            Console.WriteLine($"add:   {sw.Elapsed.TotalNanoseconds / emits:F1} ns/emit");
+            bestAdd = Math.Min(bestAdd, sw.Elapsed.TotalNanoseconds / emits);
         }
+        var triples = Workload.RandomTriples(4096, 42);
+        double bestRandom = double.MaxValue;
+        for (int round = 0; round < 10; round++)
+        {
+            var sw = Stopwatch.StartNew();
+            for (int rep = 0; rep < 1000; rep++)
+            {
+                b.Reset();
+                for (int i = 0; i < 1200; i++) Workload.EmitRandom(e, triples[(rep * 1200 + i) & 4095], i);
+            }
+            bestRandom = Math.Min(bestRandom, sw.Elapsed.TotalNanoseconds / 1_200_000);
+        }
+        Console.WriteLine($"best: mixed {bestMixed:F1} ns/emit, add {bestAdd:F1} ns/emit, random locations {bestRandom:F1} ns/emit");
     }
 }

@@ -35,6 +35,31 @@ internal static unsafe class Workload
         e.Sub(R2, R3, R1);
     }
 
+    /// <summary>Location triples drawn at random from r0..r3 and s0..s7 (so emits touch many different variants).</summary>
+    public static (Location A, Location B, Location C)[] RandomTriples(int count, int seed)
+    {
+        var random = new System.Random(seed);
+        var pool = new Location[12];
+        for (int i = 0; i < 4; i++) pool[i] = Location.Register(i);
+        for (int i = 0; i < 8; i++) pool[4 + i] = Location.Stack(i);
+        var triples = new (Location, Location, Location)[count];
+        for (int i = 0; i < count; i++)
+            triples[i] = (pool[random.Next(12)], pool[random.Next(12)], pool[random.Next(12)]);
+        return triples;
+    }
+
+    /// <summary>Emits one arithmetic stencil with the locations of <paramref name="t"/> (Add, Sub, Mul or AddConst by <paramref name="i"/>).</summary>
+    public static void EmitRandom(BenchStencils.Emitter e, (Location A, Location B, Location C) t, int i)
+    {
+        switch (i & 3)
+        {
+            case 0: e.Add(t.A, t.B, t.C); break;
+            case 1: e.Sub(t.A, t.B, t.C); break;
+            case 2: e.Mul(t.A, t.B, t.C); break;
+            default: e.AddConst(t.A, (i & 4) != 0 ? 1L << 40 : i, t.C); break;
+        }
+    }
+
     /// <summary>Emits <paramref name="units"/> units and the function's end; the result can be compiled.</summary>
     public static void EmitFunction(FunctionBuilder b, int units)
     {

@@ -36,6 +36,28 @@ public class CorruptTablesTests
     }
 
     [Fact]
+    public void VariantsClaimedByTwoFamiliesAreRefused()
+    {
+        var b = Basics();
+        b.Add(new("Neg", Normal, 1, 1, [], 0, false, "long Neg(long a)", c =>
+        {
+            c.Load(0, Register.RAX);
+            c.Asm.Add(Instruction.Create(Code.Neg_rm64, Register.RAX));
+            c.Store(c.Output(0), Register.RAX);
+            c.Asm.JumpNext();
+        }));
+        b.AddAlias("AlsoNeg", "Neg");
+        var library = b.Build("Overlapping");
+        var builder = new FunctionBuilder(library);
+        var e = Assert.Throws<StencilTablesException>(() => builder.Emit(library.GetFamily("AlsoNeg"), [R0], [R1]));
+        Assert.Contains("AlsoNeg", e.Message);
+        Assert.Contains("shared with another family", e.Message);
+        Assert.Equal(0, builder.CodeSize);
+        // The built-ins are unaffected.
+        builder.Move(R0, R1);
+    }
+
+    [Fact]
     public void EntryShimThatDoesNotCallTheBody()
     {
         var b = new TestLibraryBuilder(2);

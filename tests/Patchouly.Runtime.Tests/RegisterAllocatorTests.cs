@@ -68,6 +68,29 @@ public class RegisterAllocatorTests
     }
 
     [Fact]
+    public void ReservedRegistersAreNeverHandedOut()
+    {
+        var a = new RegisterAllocator(3, Location.Register(1));
+        Assert.True(a.IsReserved(Location.Register(1)));
+        Assert.False(a.IsReserved(Location.Register(0)));
+        Assert.False(a.IsReserved(Location.Stack(1)));
+        Assert.Equal(Location.Register(0), a.Allocate());
+        Assert.Equal(Location.Register(2), a.Allocate());
+        Assert.Equal(Location.Stack(0), a.Allocate());
+        Assert.False(a.IsAllocated(Location.Register(1)));
+        Assert.Throws<InvalidOperationException>(() => a.Free(Location.Register(1)));
+
+        a.Reserve(Location.Register(1)); // again: nothing changes
+        Assert.Contains("r0 is allocated", Assert.Throws<InvalidOperationException>(() => a.Reserve(Location.Register(0))).Message);
+        a.Free(Location.Register(0));
+        a.Reserve(Location.Register(0));
+        Assert.Equal(Location.Stack(1), a.Allocate());
+        Assert.Throws<ArgumentException>(() => a.Reserve(Location.Stack(0)));
+        Assert.Contains("r0..r2", Assert.Throws<ArgumentException>(() => a.Reserve(Location.Register(3))).Message);
+        Assert.Throws<ArgumentNullException>(() => RegisterAllocator.For(null!));
+    }
+
+    [Fact]
     public void DrivesABuilderThatSpillsToTheStack()
     {
         // Keep ten values alive at once (3 registers, so 7 spill), then sum them pairwise: 1 + 2 + ... + 10.

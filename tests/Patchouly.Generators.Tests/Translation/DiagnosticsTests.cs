@@ -8,6 +8,11 @@ public class DiagnosticsTests
 {
     private static string Library(string members) => TranslationHarness.Usings + """
         public struct Pair { public int A; public int B; }
+        public struct Built { public int A; public Built(int a) { A = a; } }
+        [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Auto)] public struct AutoPair { public int A; public long B; }
+        [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential, Size = 10)] public struct OddSize { public long A; }
+        public struct Big { public long A, B, C, D, E, F, G, H, I, J, K, L, M, N, O, P, Q; }
+        public struct HasAuto { public int X; public AutoPair Inner; }
 
         [StencilLibrary]
         public static unsafe partial class Lib
@@ -84,12 +89,98 @@ public class DiagnosticsTests
     }
 
     [Fact]
-    public void StructCreationIsPATCH0102() =>
-        AssertDiagnostic("[Stencil] public static int S(int x) { var p = new Pair(); return x; }", "PATCH0102", "new Pair()");
+    public void StructCreationWithAConstructorIsPATCH0102() =>
+        AssertDiagnostic("[Stencil] public static int S(int x) { var p = new Built(x); return p.A; }", "PATCH0102", "new Built(x)");
 
     [Fact]
-    public void StackAllocIsPATCH0102() =>
-        AssertDiagnostic("[Stencil] public static int S(int x) { int* p = stackalloc int[4]; return x; }", "PATCH0102", "stackalloc int[4]");
+    public void StackAllocWithAVariableSizeIsPATCH0112()
+    {
+        var d = AssertDiagnostic("[Stencil] public static int S(int x) { int* p = stackalloc int[x]; return *p; }", "PATCH0112", "stackalloc int[x]");
+        Assert.Contains("constant", d.Message);
+    }
+
+    [Fact]
+    public void LargeStackAllocIsPATCH0112()
+    {
+        var d = AssertDiagnostic("[Stencil] public static int S(int x) { long* p = stackalloc long[513]; return (int)*p; }", "PATCH0112", "stackalloc long[513]");
+        Assert.Contains("4104 bytes", d.Message);
+    }
+
+    [Fact]
+    public void StackAllocInALoopIsPATCH0112()
+    {
+        var d = AssertDiagnostic("[Stencil] public static int S(int x) { int s = 0; for (int i = 0; i < x; i++) { int* p = stackalloc int[2]; s += *p; } return s; }", "PATCH0112", "stackalloc int[2]");
+        Assert.Contains("loop", d.Message);
+    }
+
+    [Fact]
+    public void StackAllocIntoASpanIsReported()
+    {
+        var library = TranslationHarness.Translate(Library("[Stencil] public static int S(int x) { Span<int> p = stackalloc int[2]; return x; }"));
+        Assert.NotEmpty(library.Diagnostics);
+        Assert.Empty(library.Functions);
+    }
+
+    [Fact]
+    public void AutoLayoutStructIsPATCH0111AtItsUse()
+    {
+        var d = AssertDiagnostic("[Stencil] public static long S(AutoPair* p) { AutoPair q = *p; return q.B; }", "PATCH0111", "q = *p");
+        Assert.Contains("LayoutKind.Auto", d.Message);
+    }
+
+    [Fact]
+    public void AStructContainingAnAutoLayoutStructIsPATCH0111()
+    {
+        var d = AssertDiagnostic("[Stencil] public static int S(HasAuto* ptr) => ptr->X;", "PATCH0111", "ptr", 1);
+        Assert.Contains("Inner", d.Message);
+    }
+
+    [Fact]
+    public void APointerToAnAutoLayoutStructIsFine()
+    {
+        var library = TranslationHarness.Translate(Library("[Stencil] public static long S(AutoPair* p, long x) => (long)(p + 1) + x;"));
+        Assert.Empty(library.Diagnostics);
+    }
+
+    [Fact]
+    public void SizeThatIsNotAMultipleOfTheAlignmentIsPATCH0111()
+    {
+        var d = AssertDiagnostic("[Stencil] public static long S(OddSize* ptr) => ptr->A;", "PATCH0111", "ptr", 1);
+        Assert.Contains("multiple of its alignment (8)", d.Message);
+    }
+
+    [Fact]
+    public void LargeStructLocalIsPATCH0114()
+    {
+        var d = AssertDiagnostic("[Stencil] public static long S(Big* p) { Big b = *p; return b.A; }", "PATCH0114", "*p");
+        Assert.Contains("136 bytes", d.Message);
+    }
+
+    [Fact]
+    public void LargeStructFieldsThroughAPointerAreFine()
+    {
+        var library = TranslationHarness.Translate(Library("[Stencil] public static long S(Big* p) { p->Q = p->A + p[1].B; return p->Q; }"));
+        Assert.Empty(library.Diagnostics);
+    }
+
+    [Fact]
+    public void MathSinIsPATCH0113()
+    {
+        var d = AssertDiagnostic("[Stencil] public static double S(double x) => Math.Sin(x);", "PATCH0113", "Math.Sin(x)");
+        Assert.Contains("C math library", d.Message);
+    }
+
+    [Fact]
+    public void MathRoundToDigitsIsPATCH0113() =>
+        AssertDiagnostic("[Stencil] public static double S(double x) => Math.Round(x, 2);", "PATCH0113", "Math.Round(x, 2)");
+
+    [Fact]
+    public void UnsafeCopyBlockIsPATCH0113() =>
+        AssertDiagnostic("[Stencil] public static void S(byte* p, byte* q) { System.Runtime.CompilerServices.Unsafe.CopyBlock(p, q, 16); }", "PATCH0113", "System.Runtime.CompilerServices.Unsafe.CopyBlock(p, q, 16)");
+
+    [Fact]
+    public void BitCastOfDifferentSizesIsPATCH0113() =>
+        AssertDiagnostic("[Stencil] public static long S(int x) => System.Runtime.CompilerServices.Unsafe.BitCast<int, long>(x);", "PATCH0113", "System.Runtime.CompilerServices.Unsafe.BitCast<int, long>(x)");
 
     [Fact]
     public void ConsoleWriteLineIsPATCH0103()
@@ -105,8 +196,8 @@ public class DiagnosticsTests
     }
 
     [Fact]
-    public void MathCallIsPATCH0103() =>
-        AssertDiagnostic("[Stencil] public static int S(int x) => Math.Abs(x);", "PATCH0103", "Math.Abs(x)");
+    public void OtherBclCallIsPATCH0103() =>
+        AssertDiagnostic("[Stencil] public static long S(int x) => GC.GetTotalMemory(false) + x;", "PATCH0103", "GC.GetTotalMemory(false)");
 
     [Fact]
     public void GenericHelperIsPATCH0103() =>
@@ -195,10 +286,10 @@ public class DiagnosticsTests
         AssertDiagnostic("[Stencil] public static int S(int x) { decimal d = 1.5m; return x; }", "PATCH0108", "1.5m");
 
     [Fact]
-    public void StructLocalIsPATCH0108()
+    public void StructFromAnotherAssemblyIsPATCH0108()
     {
-        var d = AssertDiagnostic("[Stencil] public static int S(int x) { Pair p = default; return x; }", "PATCH0108", "default");
-        Assert.Contains("Pair", d.Message);
+        var d = AssertDiagnostic("[Stencil] public static int S(int x) { Guid g = default; return x; }", "PATCH0108", "default");
+        Assert.Contains("another assembly", d.Message);
     }
 
     [Fact]
@@ -220,9 +311,9 @@ public class DiagnosticsTests
     [Fact]
     public void UnsupportedHelperParameterIsPATCH0108AtTheParameterType() =>
         AssertDiagnostic("""
-            static int Sum(Pair p) => 0;
+            static int Sum(decimal p) => 0;
             [Stencil] public static int S(int x) => Sum(default);
-            """, "PATCH0108", "Pair", occurrence: 1);
+            """, "PATCH0108", "decimal");
 
     [Fact]
     public void StaticFieldIsPATCH0109()
@@ -345,7 +436,7 @@ public class DiagnosticsTests
     public void DescriptorsAreInTheTranslationRangeAndDistinct()
     {
         var ids = DiagnosticDescriptors.All.Where(d => d.Category == "Patchouly.Translation").Select(d => d.Id).ToList();
-        Assert.Equal(Enumerable.Range(100, 11).Select(i => "PATCH0" + i).ToArray(), ids.ToArray());
+        Assert.Equal(Enumerable.Range(100, 15).Select(i => "PATCH0" + i).ToArray(), ids.ToArray());
         Assert.All(DiagnosticDescriptors.All.Where(d => d.Category == "Patchouly.Translation"), d => Assert.EndsWith(d.Id.ToLowerInvariant(), d.HelpLinkUri));
     }
 }

@@ -62,8 +62,8 @@ public class NamesAndTypesTests
         Assert.Null(Map("w"));   // stdcall
         Assert.Null(Map("x"));   // managed calling convention
         Assert.Null(Map("y"));   // bool is marshalled
-        Assert.Null(Map("z"));   // structs: not yet
-        Assert.Null(Map("za"));
+        Assert.Equal("struct s_S", Map("z"));   // unmanaged structs declared in source
+        Assert.Equal("struct s_S*", Map("za"));
         Assert.Null(Map("zb"));
         Assert.Null(Map("zc"));
         Assert.Equal("__typeof__(int32_t (*)(int64_t*))", Map("zd"));

@@ -21,6 +21,7 @@ internal readonly unsafe struct TestEmitter(FunctionBuilder builder)
     public void Pair(Location a, Location same, Location next) => builder.Emit(TestStencils.Pair, [a], [same, next], default, default);
     public void CallHost(Location a, delegate* unmanaged<long, long> f, Location result) => builder.Emit(TestStencils.CallHost, [a], [result], [(ulong)(void*)f], default);
     public void CallHostAbs(Location a, delegate* unmanaged<long, long> f, Location result) => builder.Emit(TestStencils.CallHostAbs, [a], [result], [(ulong)(void*)f], default);
+    public void CallSlot(Location a, nint slot, Location result) => builder.Emit(TestStencils.CallSlot, [a], [result], [(ulong)slot], default);
     public void TailCallHost(Location a, delegate* unmanaged<long, long> f) => builder.Emit(TestStencils.TailCallHost, [a], default, [(ulong)(void*)f], default);
     public void LeaHole(long value, Location result) => builder.Emit(TestStencils.LeaHole, default, [result], [unchecked((ulong)value)], default);
     public void Return(Location value) => builder.Emit(TestStencils.Return, [value], default, default, default);

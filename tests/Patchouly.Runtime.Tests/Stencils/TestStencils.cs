@@ -1,3 +1,4 @@
+using System;
 using Iced.Intel;
 using Patchouly.Runtime.Tables;
 using static Patchouly.Runtime.Tables.StencilFamilyKind;
@@ -33,15 +34,21 @@ internal static class TestStencils
     public static StencilFamily CallHost => Library.GetFamily("CallHost");
     public static StencilFamily CallHostAbs => Library.GetFamily("CallHostAbs");
     public static StencilFamily TailCallHost => Library.GetFamily("TailCallHost");
+    public static StencilFamily CallSlot => Library.GetFamily("CallSlot");
     public static StencilFamily LeaHole => Library.GetFamily("LeaHole");
     public static StencilFamily LeaOnly => Library.GetFamily("LeaOnly");
     public static StencilFamily Return => Library.GetFamily("Return");
     public static StencilFamily ReturnConst => Library.GetFamily("ReturnConst");
 
     /// <summary>Builds a fresh library (a separate instance, for the "family of another library" tests).</summary>
-    public static StencilLibrary Create(string name)
+    /// <param name="name">The library's name.</param>
+    /// <param name="omit">
+    /// Leaves out the variants it returns true for (family name, location codes with <see cref="Registers"/> meaning a
+    /// stack slot, wide), the way tables that skip stack variants to keep variant counts down would.
+    /// </param>
+    public static StencilLibrary Create(string name, Func<string, int[], bool, bool>? omit = null)
     {
-        var b = new TestLibraryBuilder(Registers);
+        var b = new TestLibraryBuilder(Registers) { Omit = omit };
         b.Add(new("__entry", Entry, 0, 0, s_none, 1, false, "", TestLibraryBuilder.EntryShim));
         b.Add(new("__move", Move, 1, 1, s_none, 0, false, "", c =>
         {
@@ -156,6 +163,26 @@ internal static class TestStencils
                 c.Asm.OnImmediate(RelocationKind.Abs32, PatchKind.Hole, 0);
             }
             c.Asm.Add(Instruction.Create(Code.Call_rm64, Register.RAX));
+            c.Asm.Add(Instruction.Create(Code.Add_rm64_imm8, Register.RSP, 8));
+            c.Store(c.Output(0), Register.RAX);
+            c.Asm.JumpNext();
+        }));
+        b.Add(new("CallSlot", Normal, 1, 1, s_word, 0, true, "long CallSlot(long a, [Hole] delegate* unmanaged<long, long>* slot)", c =>
+        {
+            // Calls the C-ABI function whose address is stored at the hole (a module's slot): narrow
+            // call qword [abs32] (FF 14 25, Abs32S: the slot must lie in the low 2 GiB); wide movabs rax + call [rax].
+            c.Load(0, Register.RDI);
+            c.Asm.Add(Instruction.Create(Code.Sub_rm64_imm8, Register.RSP, 8));
+            if (c.Wide)
+            {
+                c.LoadHole(0, Register.RAX);
+                c.Asm.Add(Instruction.Create(Code.Call_rm64, new MemoryOperand(Register.RAX)));
+            }
+            else
+            {
+                c.Asm.Add(Instruction.Create(Code.Call_rm64, new MemoryOperand(Register.None, VariantAssembler.Placeholder32, 4)));
+                c.Asm.OnDisplacement(RelocationKind.Abs32S, PatchKind.Hole, 0);
+            }
             c.Asm.Add(Instruction.Create(Code.Add_rm64_imm8, Register.RSP, 8));
             c.Store(c.Output(0), Register.RAX);
             c.Asm.JumpNext();

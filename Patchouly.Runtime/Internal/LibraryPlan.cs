@@ -1,0 +1,337 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Patchouly.Runtime.Tables;
+
+namespace Patchouly.Runtime.Internal;
+
+/// <summary>What one precomputed patch step writes, and how wide the field is.</summary>
+internal enum PatchOp : byte
+{
+    /// <summary>Hole value + addend into a 1-, 2-, 4- or 8-byte absolute field (the value was range-checked when the variant was selected).</summary>
+    Hole8, Hole16, Hole32, Hole64,
+    /// <summary>A PC-relative hole (a <c>call</c>/<c>jmp rel32</c>, or a Rel64 field): resolved when the code's address is known.</summary>
+    HoleRel32, HoleRel64,
+    /// <summary>Stack slot byte offset + addend; <see cref="PatchStep.Arg"/> is the value index (inputs, then outputs).</summary>
+    Slot8, Slot16, Slot32, Slot64,
+    /// <summary>A branch to the code after the stencil, from inside it.</summary>
+    Next32, Next64,
+    /// <summary>A branch to target <see cref="PatchStep.Arg"/>.</summary>
+    Target32, Target64,
+    /// <summary>The trailing <c>jmp rel32</c> (to next, or to target <see cref="PatchStep.Arg"/>), dropped when its destination follows.</summary>
+    TailNext, TailTarget,
+}
+
+/// <summary>One relocation of a variant, validated and decoded for the emit loop (8 bytes).</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal readonly struct PatchStep(ushort offset, PatchOp op, byte arg, int addend)
+{
+    public readonly ushort Offset = offset;
+    public readonly PatchOp Op = op;
+    public readonly byte Arg = arg;
+    public readonly int Addend = addend;
+}
+
+/// <summary>
+/// An absolute hole field with a limited range: the variant can take hole value <c>h</c> when
+/// <c>h + Bias &lt;= Span</c> (unsigned, wrapping), i.e. when <c>h + addend</c> lies in the field's signed range (16 bytes).
+/// </summary>
+[StructLayout(LayoutKind.Sequential, Size = 16)]
+internal readonly struct HoleCheck(int hole, ulong bias, uint span)
+{
+    public readonly ulong Bias = bias;
+    public readonly uint Span = span;
+    public readonly byte Hole = (byte)hole;
+
+    public bool Accepts(ulong value) => unchecked(value + Bias) <= Span;
+}
+
+[Flags]
+internal enum PlanFlags : byte
+{
+    None = 0,
+    /// <summary>The slot holds compiled code.</summary>
+    Exists = 1,
+    /// <summary>The variant's relocations cannot be patched (corrupt tables): selecting it throws.</summary>
+    Corrupt = 2,
+    /// <summary>A hole is referenced PC-relatively by an instruction that is not a direct call or jump: no value fits.</summary>
+    NeverFits = 4,
+    /// <summary>The variant can continue with the code after it (it has a branch to next).</summary>
+    FallsThrough = 8,
+    /// <summary>The step after the last counted one is the droppable trailing jump (<see cref="PatchOp.TailNext"/> or <see cref="PatchOp.TailTarget"/>).</summary>
+    HasTail = 16,
+}
+
+/// <summary>
+/// The header of one variant's record in <see cref="LibraryPlan.Blob"/> (16 bytes). The record continues with its
+/// <see cref="PatchStep"/>s (<see cref="StepCount"/>, plus the trailing jump's with <see cref="PlanFlags.HasTail"/>), its
+/// <see cref="HoleCheck"/>s, and its code at <see cref="CodeStart"/>: everything an emit reads is in one place.
+/// </summary>
+[StructLayout(LayoutKind.Sequential, Size = 16)]
+internal struct VariantPlan
+{
+    /// <summary>The code's length in bytes (0: the variant does not exist).</summary>
+    public ushort Length;
+    /// <summary>The lowest and highest stack slot number every Slot field of the variant can address.</summary>
+    public ushort SlotMin, SlotMax;
+    /// <summary>Where the code starts, relative to this header.</summary>
+    public ushort CodeStart;
+    /// <summary>The number of steps, not counting the trailing jump's (which follows them, with <see cref="PlanFlags.HasTail"/>).</summary>
+    public byte StepCount;
+    public byte CheckCount;
+    public PlanFlags Flags;
+    /// <summary>The first hole that no value fits (with <see cref="PlanFlags.NeverFits"/>).</summary>
+    public byte NeverFitsHole;
+    /// <summary>The family's index.</summary>
+    public int Family;
+
+    /// <summary>Where the checks start, relative to the header.</summary>
+    public readonly int CheckStart => HeaderSize + (StepCount + ((Flags & PlanFlags.HasTail) != 0 ? 1 : 0)) * 8;
+
+    /// <summary>True when the variant exists and is not corrupt or unusable for every hole value.</summary>
+    public readonly bool IsReady => (Flags & (PlanFlags.Exists | PlanFlags.Corrupt | PlanFlags.NeverFits)) == PlanFlags.Exists;
+
+    public const int HeaderSize = 16;
+}
+
+/// <summary>
+/// The per-library precomputation behind <see cref="FunctionBuilder.Emit"/>: every variant's relocations validated once
+/// and turned into <see cref="PatchStep"/>s (stack-value numbers resolved to value positions, the droppable trailing
+/// jump marked), the range checks narrow holes need, and the stack slots each variant can address. Built on first use
+/// and shared by every builder of the library (it is immutable).
+/// </summary>
+internal sealed class LibraryPlan
+{
+    /// <summary>How many bytes the emit loop may read past a variant's code (it copies in 32-byte chunks).</summary>
+    public const int CopySlack = 32;
+
+    public LibraryPlan(StencilLibrary library)
+    {
+        Library = library;
+        var variants = library.Variants;
+        Offsets = new int[variants.Length];
+        var family = new int[variants.Length];
+        family.AsSpan().Fill(-1);
+        var blob = new PooledList<byte>();
+        var steps = new PooledList<PatchStep>();
+        var checks = new PooledList<HoleCheck>();
+        try
+        {
+            // Record 0 is the shared "does not exist" header, and where the slots of missing variants point.
+            blob.Extend(VariantPlan.HeaderSize);
+            blob.AsSpan().Clear();
+            Span<int> codes = stackalloc int[64];
+            Span<int> stackValue = stackalloc int[64];
+            int locations = library.Registers + 1;
+            var families = library.FamilyArray;
+            for (int fi = 0; fi < families.Length; fi++)
+            {
+                var f = families[fi];
+                int values = Math.Min(f.Inputs + f.Outputs, codes.Length); // the constructor bounds slots; this only guards the buffers
+                for (int slot = 0; slot < f.VariantSlots; slot++)
+                {
+                    int vi = f.FirstVariant + slot;
+                    bool shared = family[vi] >= 0;
+                    family[vi] = fi;
+                    var variant = variants[vi];
+                    var plan = new VariantPlan { Family = fi };
+                    steps.Clear();
+                    checks.Clear();
+                    if (variant.Exists)
+                    {
+                        plan.Flags = PlanFlags.Exists;
+                        plan.Length = (ushort)variant.Length;
+                        int rest = slot % f.NarrowSlots, stackValues = 0;
+                        for (int v = values - 1; v >= 0; v--)
+                        {
+                            codes[v] = rest % locations;
+                            rest /= locations;
+                        }
+                        for (int v = 0; v < values; v++)
+                            if (codes[v] == library.Registers) stackValue[stackValues++] = v;
+                        if (shared || !Build(library, f, variant, stackValue[..stackValues], ref plan, ref steps, ref checks))
+                            plan.Flags |= PlanFlags.Corrupt;
+                    }
+                    else
+                    {
+                        Offsets[vi] = 0;
+                        continue;
+                    }
+                    Offsets[vi] = Append(ref blob, ref plan, steps.AsSpan(), checks.AsSpan(), library.CodeOf(variant));
+                }
+            }
+            blob.Extend(CopySlack);
+            Blob = blob.ToArray();
+            Blob.AsSpan(Blob.Length - CopySlack).Clear();
+        }
+        finally
+        {
+            blob.Release();
+            steps.Release();
+            checks.Release();
+        }
+        try
+        {
+            Linking.FunctionLinker.ValidateEntry(library);
+        }
+        catch (StencilTablesException e)
+        {
+            EntryError = e.Message;
+        }
+    }
+
+    public StencilLibrary Library { get; }
+
+    /// <summary>
+    /// Every variant's record — header, steps, checks, code — aligned to 8 bytes, followed by <see cref="CopySlack"/>
+    /// bytes so any code can be copied in whole chunks.
+    /// </summary>
+    public byte[] Blob { get; }
+
+    /// <summary>Per variant of <see cref="StencilLibrary.Variants"/>, the offset of its record in <see cref="Blob"/> (0: missing).</summary>
+    public int[] Offsets { get; }
+
+    /// <summary>Why the entry shim cannot be used, or null.</summary>
+    public string? EntryError { get; }
+
+    /// <summary>The number of variants.</summary>
+    public int VariantCount => Offsets.Length;
+
+    /// <summary>The header of variant <paramref name="variant"/>.</summary>
+    public ref readonly VariantPlan Variant(int variant) => ref Unsafe.As<byte, VariantPlan>(ref Blob[Offsets[variant]]);
+
+    /// <summary>The patch steps of variant <paramref name="variant"/>, the trailing jump's included.</summary>
+    public ReadOnlySpan<PatchStep> StepsOf(int variant)
+    {
+        ref readonly var v = ref Variant(variant);
+        int count = v.StepCount + ((v.Flags & PlanFlags.HasTail) != 0 ? 1 : 0);
+        return MemoryMarshal.Cast<byte, PatchStep>(Blob.AsSpan(Offsets[variant] + VariantPlan.HeaderSize, count * 8));
+    }
+
+    /// <summary>The family a variant belongs to.</summary>
+    public StencilFamily FamilyOf(int variant) => Library.FamilyArray[Variant(variant).Family];
+
+    private static int Append(ref PooledList<byte> blob, ref VariantPlan plan, ReadOnlySpan<PatchStep> steps,
+        ReadOnlySpan<HoleCheck> checks, ReadOnlySpan<byte> code)
+    {
+        int offset = blob.Count;
+        int size = VariantPlan.HeaderSize + steps.Length * 8 + checks.Length * 16;
+        plan.CodeStart = (ushort)size;
+        size = (size + code.Length + 7) & ~7;
+        int at = blob.Extend(size);
+        var record = blob.AsSpan().Slice(at, size);
+        record.Clear();
+        MemoryMarshal.Write(record, in plan);
+        MemoryMarshal.AsBytes(steps).CopyTo(record.Slice(VariantPlan.HeaderSize));
+        MemoryMarshal.AsBytes(checks).CopyTo(record.Slice(VariantPlan.HeaderSize + steps.Length * 8));
+        code.CopyTo(record.Slice(plan.CodeStart));
+        return offset;
+    }
+
+    /// <summary>
+    /// Decodes and checks one variant's relocations. False when they break a rule <see cref="VariantRules.Validate"/>
+    /// enforces (the variant is then marked corrupt, and selecting it throws that method's message).
+    /// </summary>
+    private static bool Build(StencilLibrary library, StencilFamily family, in StencilVariant variant, ReadOnlySpan<int> stackValue,
+        ref VariantPlan plan, ref PooledList<PatchStep> steps, ref PooledList<HoleCheck> checks)
+    {
+        var relocations = library.RelocationsOf(variant);
+        var code = library.CodeOf(variant);
+        bool droppableTail = VariantRules.HasDroppableTail(library, variant);
+        long slotMin = 0, slotMax = FunctionBuilder.MaxStackSlots - 1;
+        for (int k = 0; k < relocations.Length; k++)
+        {
+            var r = relocations[k];
+            if (r.Size == 0 || r.Offset + r.Size > variant.Length) return false;
+            bool isTail = droppableTail && k == relocations.Length - 1;
+            PatchOp op;
+            byte arg = r.Index;
+            switch (r.Patch)
+            {
+                case PatchKind.Hole:
+                    if (r.Index >= family.Holes) return false;
+                    switch (r.Kind)
+                    {
+                        case RelocationKind.Rel64: op = PatchOp.HoleRel64; break;
+                        case RelocationKind.Rel32:
+                            op = PatchOp.HoleRel32;
+                            if (!VariantRules.IsDirectCallOrJump(code, r.Offset) && (plan.Flags & PlanFlags.NeverFits) == 0)
+                            {
+                                plan.Flags |= PlanFlags.NeverFits;
+                                plan.NeverFitsHole = r.Index;
+                            }
+                            break;
+                        case RelocationKind.Abs64: op = PatchOp.Hole64; break;
+                        default:
+                            op = r.Size switch { 1 => PatchOp.Hole8, 2 => PatchOp.Hole16, _ => PatchOp.Hole32 };
+                            var (min, max) = SignedRange(r.Kind);
+                            checks.Add(new HoleCheck(r.Index, unchecked((ulong)((long)r.Addend - min)), unchecked((uint)(max - min))));
+                            break;
+                    }
+                    break;
+                case PatchKind.Slot:
+                    if (r.IsRelative || r.Index >= stackValue.Length) return false;
+                    arg = (byte)stackValue[r.Index];
+                    op = r.Size switch { 1 => PatchOp.Slot8, 2 => PatchOp.Slot16, 4 => PatchOp.Slot32, _ => PatchOp.Slot64 };
+                    if (r.Kind != RelocationKind.Abs64)
+                    {
+                        // An 8- or 16-bit slot field is a sign-extended displacement: only its signed range is safe.
+                        (long min, long max) = r.Kind switch
+                        {
+                            RelocationKind.Abs8 => ((long)sbyte.MinValue, (long)sbyte.MaxValue),
+                            RelocationKind.Abs16 => ((long)short.MinValue, (long)short.MaxValue),
+                            _ => SignedRange(r.Kind),
+                        };
+                        slotMin = Math.Max(slotMin, CeilDiv8(min - r.Addend));
+                        slotMax = Math.Min(slotMax, FloorDiv8(max - r.Addend));
+                    }
+                    break;
+                case PatchKind.Next:
+                    if (!r.IsRelative) return false;
+                    op = isTail ? PatchOp.TailNext : r.Kind == RelocationKind.Rel32 ? PatchOp.Next32 : PatchOp.Next64;
+                    plan.Flags |= PlanFlags.FallsThrough;
+                    break;
+                case PatchKind.Target:
+                    if (!r.IsRelative || r.Index >= family.Targets) return false;
+                    op = isTail ? PatchOp.TailTarget : r.Kind == RelocationKind.Rel32 ? PatchOp.Target32 : PatchOp.Target64;
+                    break;
+                case PatchKind.FrameSize:
+                    if (family.Kind != StencilFamilyKind.Entry || r.IsRelative) return false;
+                    continue; // written by the linker
+                default:
+                    return false;
+            }
+            steps.Add(new PatchStep(r.Offset, op, arg, r.Addend));
+        }
+        if (steps.Count > byte.MaxValue || checks.Count > byte.MaxValue) return false;
+        plan.StepCount = (byte)steps.Count;
+        plan.CheckCount = (byte)checks.Count;
+        if (droppableTail && plan.StepCount > 0 && steps[steps.Count - 1].Op is PatchOp.TailNext or PatchOp.TailTarget)
+        {
+            plan.StepCount--;
+            plan.Flags |= PlanFlags.HasTail;
+        }
+        if (slotMin > slotMax)
+        {
+            slotMin = 1;
+            slotMax = 0; // no slot is addressable: any stack location is refused with a message
+        }
+        plan.SlotMin = (ushort)slotMin;
+        plan.SlotMax = (ushort)slotMax;
+        return true;
+    }
+
+    /// <summary>The signed range of values (value + addend, 64-bit) an absolute field of <paramref name="kind"/> can hold.</summary>
+    public static (long Min, long Max) SignedRange(RelocationKind kind) => kind switch
+    {
+        RelocationKind.Abs32 => (0, uint.MaxValue),
+        RelocationKind.Abs32S => (int.MinValue, int.MaxValue),
+        RelocationKind.Abs16 => (short.MinValue, ushort.MaxValue),
+        RelocationKind.Abs8 => (sbyte.MinValue, byte.MaxValue),
+        _ => (long.MinValue, long.MaxValue),
+    };
+
+    private static long FloorDiv8(long value) => value >> 3;
+
+    private static long CeilDiv8(long value) => -((-value) >> 3);
+}

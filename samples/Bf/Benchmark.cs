@@ -1,0 +1,272 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using Patchouly.Samples.Bf.Engines;
+using Patchouly.Samples.Bf.Ir;
+
+namespace Patchouly.Samples.Bf;
+
+/// <summary>
+/// <c>--bench</c>: every engine on mandelbrot.bf and factor.bf (input <c>179424691</c>), compile and run time
+/// (median and min of N repetitions, each a fresh compile and run), ratios against <c>jit</c>, the compile cost of
+/// a program of more than 2 MB, and which goals are met. Writes <c>artifacts/bench/bf.json</c> under the repository.
+/// </summary>
+internal static class Benchmark
+{
+    private static readonly EngineKind[] s_engines = [EngineKind.Jit, EngineKind.Emit, EngineKind.Aot, EngineKind.Interp];
+
+    private sealed record Sample(double CompileMs, double RunMs);
+
+    private sealed record Row(string Program, EngineKind Engine, List<Sample> Samples, long CodeSize)
+    {
+        public double CompileMedian => Median(Samples.Select(s => s.CompileMs));
+        public double CompileMin => Samples.Min(s => s.CompileMs);
+        public double RunMedian => Median(Samples.Select(s => s.RunMs));
+        public double RunMin => Samples.Min(s => s.RunMs);
+    }
+
+    public static int Run(int reps, TextWriter w, IReadOnlyCollection<EngineKind>? only = null)
+    {
+        var c = CultureInfo.InvariantCulture;
+        w.WriteLine($"bf benchmark: {reps} repetition(s) per engine and program; each is a fresh compile (from the IR) and a run.");
+        w.WriteLine($"machine: {RuntimeInformation.OSDescription.Trim()}, {RuntimeInformation.ProcessArchitecture}, {Environment.ProcessorCount} CPUs, {CpuName()}, .NET {Environment.Version}, clang: {AotEngine.FindClang() ?? "none"}");
+        w.WriteLine("compile time: jit = stencil copy-and-patch + mapping the code; emit = IL generation + CreateDelegate + RyuJIT, forced by");
+        w.WriteLine("  a first call of every dynamic method with dry = 1 (returns at once; RyuJIT compiles the whole method then);");
+        w.WriteLine("  aot = printing C + clang -O3 -shared + dlopen; interp = copying the IR. The shared front end (parse + optimise) is");
+        w.WriteLine("  reported separately. Before measuring, every engine compiles and runs a small program once (warm-up).");
+        w.WriteLine();
+
+        var programs = new List<(string Name, string Source, byte[] Input, byte[]? Expected)>
+        {
+            ("mandelbrot", BfRunner.Embedded("mandelbrot.bf"), [], Encoding.Latin1.GetBytes(BfRunner.Embedded("Mandelbrot.out"))),
+            ("factor", BfRunner.Embedded("factor.bf"), "179424691\n"u8.ToArray(), null),
+        };
+        bool aot = AotEngine.FindClang() is not null;
+        var engines = s_engines.Where(e => (aot || e != EngineKind.Aot) && (only is null || only.Count == 0 || e == EngineKind.Jit || only.Contains(e))).ToArray();
+        if (!aot) w.WriteLine("note: no clang found, the aot engine is skipped");
+
+        // Warm-up: JIT-compile the engines' own code paths.
+        var warm = IrBuilder.Build("++++[>++++<-]>[<+>-]<[.>+<-],[>]<[<]");
+        foreach (var e in engines)
+        {
+            using var compiled = Engines.Engines.Compile(e, warm);
+            compiled.Run(new BfIo(new MemoryStream([1]), Stream.Null));
+        }
+
+        var rows = new List<Row>();
+        var frontEnd = new Dictionary<string, (double Ms, int Ops)>();
+        bool identical = true;
+        foreach (var (name, source, input, expected) in programs)
+        {
+            var fe = new List<double>();
+            BfProgram program = null!;
+            for (int r = 0; r < Math.Max(3, reps); r++)
+            {
+                var sw = Stopwatch.StartNew();
+                program = IrBuilder.Build(source);
+                fe.Add(sw.Elapsed.TotalMilliseconds);
+            }
+            frontEnd[name] = (Median(fe), program.Count);
+            byte[]? reference = expected;
+            // Round-robin over the engines, so that a burst of load on the machine hits them alike.
+            var samples = engines.ToDictionary(e => e, _ => new List<Sample>());
+            var codeSize = new Dictionary<EngineKind, long>();
+            for (int r = 0; r < reps; r++)
+            {
+                foreach (var e in engines)
+                {
+                    var output = new MemoryStream();
+                    var sw = Stopwatch.StartNew();
+                    using var compiled = Engines.Engines.Compile(e, program);
+                    double compileMs = sw.Elapsed.TotalMilliseconds;
+                    var io = new BfIo(new MemoryStream(input), output);
+                    sw.Restart();
+                    var result = compiled.Run(io);
+                    double runMs = sw.Elapsed.TotalMilliseconds;
+                    io.Flush();
+                    codeSize[e] = compiled.CodeSize;
+                    samples[e].Add(new Sample(compileMs, runMs));
+                    var bytes = output.ToArray();
+                    reference ??= bytes;
+                    if (result.Status != RunStatus.Ok || !bytes.AsSpan().SequenceEqual(reference))
+                    {
+                        identical = false;
+                        w.WriteLine($"MISMATCH: {name} under {Name(e)}: {result.Message(io)}, {bytes.Length} bytes of output");
+                    }
+                }
+            }
+            foreach (var e in engines)
+            {
+                var row = new Row(name, e, samples[e], codeSize[e]);
+                rows.Add(row);
+                w.WriteLine(string.Create(c, $"  measured {name,-10} {Name(e),-6} compile {row.CompileMedian,9:F3} ms  run {row.RunMedian,9:F1} ms"));
+            }
+        }
+        w.WriteLine();
+
+        // The table.
+        w.WriteLine("| program | engine | IR ops | compile median (ms) | compile min (ms) | run median (ms) | run min (ms) | compile vs jit | run vs jit | code bytes |");
+        w.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var row in rows)
+        {
+            var jit = rows.First(r => r.Program == row.Program && r.Engine == EngineKind.Jit);
+            w.WriteLine(string.Create(c,
+                $"| {row.Program} | {Name(row.Engine)} | {frontEnd[row.Program].Ops} | {row.CompileMedian:F3} | {row.CompileMin:F3} | {row.RunMedian:F1} | {row.RunMin:F1} | {row.CompileMedian / jit.CompileMedian:F1}x | {row.RunMedian / jit.RunMedian:F2}x | {row.CodeSize} |"));
+        }
+        foreach (var (name, (ms, ops)) in frontEnd)
+            w.WriteLine(string.Create(c, $"front end (parse + optimise, shared by all engines) {name}: {ms:F3} ms for {ops} IR ops"));
+        w.WriteLine("(code bytes: machine code for jit and aot, IL for emit, the IR array for interp)");
+        w.WriteLine();
+
+        // Linear compile cost.
+        var scaling = Environment.GetEnvironmentVariable("BF_BENCH_NO_SCALING") is { Length: > 0 } ? [] : Scaling(w, engines.Where(e => e != EngineKind.Aot).ToArray());
+
+        // Goals.
+        w.WriteLine();
+        w.WriteLine("goals:");
+        var goals = new List<(string Goal, bool Met, string Detail)>();
+        foreach (var (name, _, _, _) in programs)
+        {
+            var jit = rows.First(r => r.Program == name && r.Engine == EngineKind.Jit);
+            var emit = rows.FirstOrDefault(r => r.Program == name && r.Engine == EngineKind.Emit);
+            var a = rows.FirstOrDefault(r => r.Program == name && r.Engine == EngineKind.Aot);
+            if (emit is not null)
+            {
+                double vsEmit = jit.RunMedian / emit.RunMedian;
+                goals.Add(($"{name}: jit run time <= 0.9x emit", vsEmit <= 0.9, string.Create(c, $"{vsEmit:F2}x ({jit.RunMedian:F1} vs {emit.RunMedian:F1} ms)")));
+            }
+            if (a is not null)
+            {
+                double vsAot = jit.RunMedian / a.RunMedian;
+                goals.Add(($"{name}: jit run time <= 1.2x aot", vsAot <= 1.2, string.Create(c, $"{vsAot:F2}x ({jit.RunMedian:F1} vs {a.RunMedian:F1} ms)")));
+            }
+            if (emit is not null)
+            {
+                double faster = emit.CompileMedian / jit.CompileMedian;
+                goals.Add(($"{name}: jit compiles >= 50x faster than emit", faster >= 50, string.Create(c, $"{faster:F0}x ({jit.CompileMedian:F3} vs {emit.CompileMedian:F3} ms)")));
+            }
+        }
+        goals.Add(("all engines give byte-identical output", identical, identical ? "yes" : "NO"));
+        foreach (var (goal, met, detail) in goals)
+            w.WriteLine($"  [{(met ? "met" : "MISSED")}] {goal}: {detail}");
+
+        string? path = WriteJson(rows, frontEnd, scaling, goals, reps);
+        if (path is not null) w.WriteLine($"wrote {path}");
+        return identical ? 0 : 1;
+    }
+
+    private sealed record ScalingRow(EngineKind Engine, int Copies, int Ops, long SourceBytes, double CompileMs, double NsPerOp);
+
+    /// <summary>Compile time at 1x and at more than 2 MB of source (mandelbrot repeated), per IR op.</summary>
+    private static List<ScalingRow> Scaling(TextWriter w, EngineKind[] engines)
+    {
+        var c = CultureInfo.InvariantCulture;
+        string one = BfRunner.Embedded("mandelbrot.bf");
+        int copies = (2 * 1024 * 1024 + one.Length - 1) / one.Length + 1;
+        var big = new StringBuilder(one.Length * copies);
+        for (int i = 0; i < copies; i++) big.Append(one);
+        var sw = Stopwatch.StartNew();
+        var large = IrBuilder.Build(big.ToString());
+        double feMs = sw.Elapsed.TotalMilliseconds;
+        var small = IrBuilder.Build(one);
+        w.WriteLine(string.Create(c, $"compile cost vs size: mandelbrot x1 ({one.Length} bytes, {small.Count} IR ops) and x{copies} ({big.Length} bytes, {large.Count} IR ops; front end {feMs:F0} ms, {feMs * 1e6 / large.Count:F0} ns/op)"));
+        w.WriteLine("| engine | ns/op x1 | ns/op large | compile x1 (ms) | compile large (ms) | large/x1 per op |");
+        w.WriteLine("|---|---:|---:|---:|---:|---:|");
+        var rows = new List<ScalingRow>();
+        foreach (var e in engines)
+        {
+            double t1 = Enumerable.Range(0, 5).Select(_ => CompileMs(e, small)).Min();
+            double tl = Enumerable.Range(0, e == EngineKind.Emit ? 1 : 3).Select(_ => CompileMs(e, large)).Min();
+            double n1 = t1 * 1e6 / small.Count, nl = tl * 1e6 / large.Count;
+            rows.Add(new ScalingRow(e, 1, small.Count, one.Length, t1, n1));
+            rows.Add(new ScalingRow(e, copies, large.Count, big.Length, tl, nl));
+            w.WriteLine(string.Create(c, $"| {Name(e)} | {n1:F1} | {nl:F1} | {t1:F3} | {tl:F1} | {nl / n1:F2} |"));
+        }
+        w.WriteLine("(aot is left out of the large program: clang -O3 needs minutes for it)");
+        return rows;
+    }
+
+    private static double CompileMs(EngineKind engine, BfProgram program)
+    {
+        var sw = Stopwatch.StartNew();
+        using var compiled = Engines.Engines.Compile(engine, program);
+        return sw.Elapsed.TotalMilliseconds;
+    }
+
+    private static string? WriteJson(List<Row> rows, Dictionary<string, (double Ms, int Ops)> frontEnd, List<ScalingRow> scaling,
+        List<(string Goal, bool Met, string Detail)> goals, int reps)
+    {
+        string? root = FindRoot();
+        if (root is null) return null;
+        string dir = Path.Combine(root, "artifacts", "bench");
+        Directory.CreateDirectory(dir);
+        string path = Path.Combine(dir, "bf.json");
+        var doc = new
+        {
+            machine = new
+            {
+                os = RuntimeInformation.OSDescription.Trim(),
+                arch = RuntimeInformation.ProcessArchitecture.ToString(),
+                cpus = Environment.ProcessorCount,
+                cpu = CpuName(),
+                dotnet = Environment.Version.ToString(),
+                clang = AotEngine.FindClang(),
+            },
+            date = DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture),
+            repetitions = reps,
+            results = rows.Select(r => new
+            {
+                program = r.Program,
+                engine = Name(r.Engine),
+                irOps = frontEnd[r.Program].Ops,
+                compileMs = new { median = r.CompileMedian, min = r.CompileMin, all = r.Samples.Select(s => s.CompileMs) },
+                runMs = new { median = r.RunMedian, min = r.RunMin, all = r.Samples.Select(s => s.RunMs) },
+                codeBytes = r.CodeSize,
+            }),
+            frontEndMs = frontEnd.ToDictionary(kv => kv.Key, kv => kv.Value.Ms),
+            compileScaling = scaling.Select(s => new { engine = Name(s.Engine), copies = s.Copies, irOps = s.Ops, sourceBytes = s.SourceBytes, compileMs = s.CompileMs, nsPerOp = s.NsPerOp }),
+            goals = goals.Select(g => new { goal = g.Goal, met = g.Met, detail = g.Detail }),
+        };
+        File.WriteAllText(path, JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }));
+        return path;
+    }
+
+    /// <summary>The repository root: the first directory above the current one or the binary with Patchouly.slnx.</summary>
+    internal static string? FindRoot()
+    {
+        foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+                if (File.Exists(Path.Combine(dir.FullName, "Patchouly.slnx"))) return dir.FullName;
+        return null;
+    }
+
+    private static string CpuName()
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/cpuinfo"))
+                if (line.StartsWith("model name", StringComparison.Ordinal)) return line[(line.IndexOf(':') + 1)..].Trim();
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+        return "unknown CPU";
+    }
+
+    private static string Name(EngineKind e) => e.ToString().ToLowerInvariant();
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var v = values.OrderBy(x => x).ToArray();
+        return v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
+    }
+}

@@ -1,0 +1,357 @@
+using System;
+using System.Collections.Generic;
+using System.Runtime.InteropServices;
+using Patchouly.Runtime;
+using Patchouly.Samples.Bf.Ir;
+
+namespace Patchouly.Samples.Bf.Engines;
+
+/// <summary>
+/// The Patchouly engine: one stencil (often a specialised one) per IR op, copied and patched by
+/// <see cref="FunctionBuilder"/>.
+/// <list type="bullet">
+/// <item>Registers: r0 = data pointer, r1 = I/O context, r2 = the current cell during a test chain. Offsets,
+/// constants and the tape's bounds are holes (the tape is allocated before compiling, below 2 GiB when possible, so
+/// a one-sided check is <c>cmp r13, imm32; jb/jae</c>).</item>
+/// <item>Loops are <c>LoopBegin</c> (jump past the loop on 0) and <c>LoopEnd</c> (jump back while not 0); the body,
+/// and the code after every branch, is a block started right after the branch, so the branch's trailing jump is
+/// dropped and each test is a single conditional jump.</item>
+/// <item>Failure paths are cold blocks after the function's code: which end a two-sided check failed at, and the
+/// counter test of a multiply loop's conditional check.</item>
+/// <item>Test chains: nested loops that test the same cell, like the decimal switch <c>-[-[-[...]]]</c>, keep the
+/// cell in r2 (no store, so no store-to-load forwarding between the tests); the writes to other cells between the
+/// tests are held back and done once on each exit (in a cold stub per exit) and where the chain ends.</item>
+/// </list>
+/// </summary>
+public sealed unsafe class JitEngine : ICompiledProgram
+{
+    private static readonly Location P = Location.Register(0);
+    private static readonly Location Ctx = Location.Register(1);
+    private static readonly Location C = Location.Register(2);
+
+    private readonly CompiledFunction _function;
+
+    private JitEngine(CompiledFunction function, Tape tape)
+    {
+        _function = function;
+        Tape = tape;
+    }
+
+    /// <inheritdoc />
+    public EngineKind Engine => EngineKind.Jit;
+
+    /// <inheritdoc />
+    public Tape Tape { get; }
+
+    /// <inheritdoc />
+    public long CodeSize => _function.Code.Length;
+
+    /// <summary>The native function (for disassembly).</summary>
+    public CompiledFunction Function => _function;
+
+    /// <summary>Compiles the IR to native code for <paramref name="tape"/> (which the result owns).</summary>
+    public static JitEngine Compile(BfProgram program, Tape tape)
+    {
+        ArgumentNullException.ThrowIfNull(program);
+        ArgumentNullException.ThrowIfNull(tape);
+        return new JitEngine(new Compiler(program.Ops, tape).Run(), tape);
+    }
+
+    private sealed class Compiler
+    {
+        private readonly Op[] _ops;
+        private readonly nint _start, _end;
+        private readonly int _cells;
+        private readonly FunctionBuilder _builder;
+        private readonly BfStencils.Emitter _emit;
+        private readonly Block[] _labels;
+        private readonly bool[] _hasLabel;
+        private readonly bool[] _isTarget;
+        private readonly Block _overrunLeft, _overrunRight, _ioError;
+        private readonly delegate* unmanaged<nint, int, int> _write = NativeIo.WritePointer;
+        private readonly delegate* unmanaged<nint, int> _read = NativeIo.ReadPointer;
+
+        // Cold code after the function: the failure paths of two-sided checks (which end?), of multiply loops'
+        // conditional checks (is the counter 0?), and the exits of test chains.
+        private readonly List<(Block Block, nint Bias)> _sides = new();
+        private readonly List<(Block Block, int Src, Block Back, Block Fail)> _nonZero = new();
+        private readonly List<(Block Block, (int Cell, Op Op)[] Writes, Block Exit)> _chainExits = new();
+
+        // Test chain state: r2 holds t[p]; memory t[p] is stale; these writes to other cells are held back.
+        private bool _chain;
+        private readonly List<(int Cell, Op Op)> _held = new();
+
+        public Compiler(Op[] ops, Tape tape)
+        {
+            _ops = ops;
+            _start = (nint)tape.Start;
+            _end = (nint)tape.End;
+            _cells = tape.Cells;
+            _builder = new FunctionBuilder(BfStencils.Library, parameterCount: 2);
+            _emit = new BfStencils.Emitter(_builder);
+            _labels = new Block[ops.Length + 1];
+            _hasLabel = new bool[ops.Length + 1];
+            _isTarget = new bool[ops.Length + 1];
+            _overrunLeft = _builder.NewBlock();
+            _overrunRight = _builder.NewBlock();
+            _ioError = _builder.NewBlock();
+        }
+
+        public CompiledFunction Run()
+        {
+            var ops = _ops;
+            // A block wherever code is jumped to (loop targets) and after each branch (its fall-through).
+            for (int i = 0; i < ops.Length; i++)
+            {
+                switch (ops[i].Kind)
+                {
+                    case OpKind.LoopBegin:
+                    case OpKind.LoopEnd:
+                        _hasLabel[ops[i].Arg] = _isTarget[ops[i].Arg] = true;
+                        _hasLabel[i + 1] = true;
+                        break;
+                    case OpKind.Check:
+                    case OpKind.CheckNonZero:
+                    case OpKind.Output:
+                    case OpKind.Input:
+                        _hasLabel[i + 1] = true;
+                        break;
+                }
+            }
+            for (int i = 0; i <= ops.Length; i++)
+                if (_hasLabel[i]) _labels[i] = _builder.NewBlock();
+
+            for (int i = 0; i < ops.Length; i++)
+            {
+                if (_chain && _isTarget[i]) EndChain(); // whoever jumps here expects the cell in memory
+                if (_hasLabel[i]) _builder.StartBlock(_labels[i]);
+                Emit(i, ops[i]);
+            }
+            if (_hasLabel[ops.Length]) _builder.StartBlock(_labels[ops.Length]);
+            EmitColdCode();
+            return _builder.Compile();
+        }
+
+        private void Emit(int i, in Op op)
+        {
+            if (_chain)
+            {
+                if (op.Kind is OpKind.Add or OpKind.Set && op.Offset != 0)
+                {
+                    Hold(op); // done at each exit and at the end of the chain
+                    return;
+                }
+                if (op.Kind == OpKind.LoopBegin)
+                {
+                    Block exit = ChainExit(op.Arg);
+                    _emit.AddTest(C, op.Imm, _labels[i + 1], exit, C);
+                    return;
+                }
+                if (op.Kind != OpKind.Check) EndChain(); // checks read no cell: they stay in the chain
+            }
+            var emit = _emit;
+            switch (op.Kind)
+            {
+                case OpKind.Add:
+                    if (op.Imm == 1) emit.Inc(P, op.Offset);
+                    else if (op.Imm == 255) emit.Dec(P, op.Offset);
+                    else emit.Add(P, op.Offset, op.Imm);
+                    break;
+                case OpKind.Set:
+                    if (op.Imm == 0) emit.Zero(P, op.Offset);
+                    else emit.Set(P, op.Offset, op.Imm);
+                    break;
+                case OpKind.MulAdd:
+                    if (op.Imm == 1) emit.AddCell(P, op.Offset, op.Arg);
+                    else if (op.Imm == 255) emit.SubCell(P, op.Offset, op.Arg);
+                    else emit.MulAdd(P, op.Offset, op.Arg, op.Imm);
+                    break;
+                case OpKind.MulSet:
+                    if (op.Imm == 1) emit.Copy(P, op.Offset, op.Arg);
+                    else emit.MulSet(P, op.Offset, op.Arg, op.Imm);
+                    break;
+                case OpKind.Move:
+                    emit.Move(P, op.Arg, P);
+                    break;
+                case OpKind.Scan:
+                    if (op.Arg == 1) emit.ScanRight(P, P);
+                    else if (op.Arg == -1) emit.ScanLeft(P, P);
+                    else if (op.Arg > 0) emit.Scan(P, op.Arg, P);
+                    else emit.ScanBack(P, -op.Arg, P);
+                    break;
+                case OpKind.Check:
+                    EmitCheck(op, _labels[i + 1], Fail(op));
+                    break;
+                case OpKind.CheckNonZero:
+                {
+                    Block cold = _builder.NewBlock();
+                    _nonZero.Add((cold, op.Arg2, _labels[i + 1], Fail(op)));
+                    EmitCheck(op, _labels[i + 1], cold);
+                    break;
+                }
+                case OpKind.LoopBegin:
+                    if (StartsChain(i))
+                    {
+                        _chain = true;
+                        emit.LoadAddTest(P, op.Imm, _labels[i + 1], ChainExit(op.Arg), C);
+                    }
+                    else if (op.Imm == 0) emit.LoopBegin(P, _labels[i + 1], _labels[op.Arg]);
+                    else if (op.Imm == 255) emit.DecLoopBegin(P, _labels[i + 1], _labels[op.Arg]);
+                    else emit.AddLoopBegin(P, op.Imm, _labels[i + 1], _labels[op.Arg]);
+                    break;
+                case OpKind.LoopEnd:
+                    if (op.Imm == 0) emit.LoopEnd(P, _labels[i + 1], _labels[op.Arg]);
+                    else if (op.Imm == 255) emit.DecLoopEnd(P, _labels[i + 1], _labels[op.Arg]);
+                    else emit.AddLoopEnd(P, op.Imm, _labels[i + 1], _labels[op.Arg]);
+                    break;
+                case OpKind.Output:
+                    emit.Output(P, Ctx, op.Offset, _write, _labels[i + 1], _ioError);
+                    break;
+                case OpKind.Input:
+                    emit.Input(P, Ctx, op.Offset, _read, _labels[i + 1], _ioError);
+                    break;
+                case OpKind.End:
+                    emit.Exit(BfStencils.StatusOk);
+                    break;
+                default:
+                    throw new InvalidOperationException($"op {i} ({op}) cannot be compiled");
+            }
+        }
+
+        /// <summary>
+        /// A loop entry test starts a chain when the body (after writes to other cells and checks) tests the same
+        /// cell again, and the body is entered only from this test.
+        /// </summary>
+        private bool StartsChain(int i)
+        {
+            for (int j = i + 1; j < _ops.Length; j++)
+            {
+                if (_isTarget[j]) return false;
+                ref readonly Op op = ref _ops[j];
+                if (op.Kind == OpKind.LoopBegin) return true;
+                if (op.Kind is OpKind.Add or OpKind.Set && op.Offset != 0 || op.Kind == OpKind.Check) continue;
+                return false;
+            }
+            return false;
+        }
+
+        /// <summary>A cold stub for leaving the chain at a test: the cell is 0, and the held writes are done.</summary>
+        private Block ChainExit(int target)
+        {
+            Block stub = _builder.NewBlock();
+            _chainExits.Add((stub, _held.ToArray(), _labels[target]));
+            return stub;
+        }
+
+        /// <summary>Holds back a write, merged with an earlier one to the same cell (set then add is a set).</summary>
+        private void Hold(in Op op)
+        {
+            for (int k = 0; k < _held.Count; k++)
+            {
+                if (_held[k].Cell != op.Offset) continue;
+                Op merged = op.Kind == OpKind.Set ? op : _held[k].Op with { Imm = unchecked((byte)(_held[k].Op.Imm + op.Imm)) };
+                _held[k] = (op.Offset, merged);
+                return;
+            }
+            _held.Add((op.Offset, op));
+        }
+
+        private void EndChain()
+        {
+            _emit.StoreCell(P, C);
+            foreach (var (_, op) in _held) EmitWrite(op);
+            _held.Clear();
+            _chain = false;
+        }
+
+        private void EmitWrite(in Op op)
+        {
+            if (op.Kind == OpKind.Add && op.Imm == 0) return;
+            if (op.Kind == OpKind.Set)
+            {
+                if (op.Imm == 0) _emit.Zero(P, op.Offset);
+                else _emit.Set(P, op.Offset, op.Imm);
+            }
+            else if (op.Imm == 1) _emit.Inc(P, op.Offset);
+            else if (op.Imm == 255) _emit.Dec(P, op.Offset);
+            else _emit.Add(P, op.Offset, op.Imm);
+        }
+
+        private Block Fail(in Op op)
+        {
+            if (op.Imm == Op.CheckLow) return _overrunLeft;
+            if (op.Imm == Op.CheckHigh) return _overrunRight;
+            Block side = _builder.NewBlock();
+            _sides.Add((side, op.Offset - _start));
+            return side;
+        }
+
+        private void EmitCheck(in Op op, Block ok, Block fail)
+        {
+            switch (op.Imm)
+            {
+                case Op.CheckLow:
+                    _emit.CheckLow(P, (nuint)(_start - op.Offset), ok, fail);
+                    break;
+                case Op.CheckHigh:
+                    _emit.CheckHigh(P, (nuint)(_end - op.Arg), ok, fail);
+                    break;
+                default:
+                    _emit.Check(P, op.Offset - _start, (nuint)Engines.Span(op, _cells), ok, fail);
+                    break;
+            }
+        }
+
+        private void EmitColdCode()
+        {
+            foreach (var (block, writes, exit) in _chainExits)
+            {
+                _builder.StartBlock(block);
+                _emit.Zero(P, 0);
+                foreach (var (_, op) in writes) EmitWrite(op);
+                _builder.Jump(exit);
+            }
+            foreach (var (block, src, back, fail) in _nonZero)
+            {
+                _builder.StartBlock(block);
+                _emit.IfNonZero(P, src, back, fail);
+            }
+            foreach (var (block, bias) in _sides)
+            {
+                _builder.StartBlock(block);
+                _emit.Side(P, bias, _overrunRight, _overrunLeft);
+            }
+            _builder.StartBlock(_overrunLeft);
+            _emit.Overrun(P, _start, BfStencils.StatusOverrunLeft);
+            _builder.StartBlock(_overrunRight);
+            _emit.Overrun(P, _start, BfStencils.StatusOverrunRight);
+            _builder.StartBlock(_ioError);
+            _emit.Exit(BfStencils.StatusIoError);
+        }
+    }
+
+    /// <inheritdoc />
+    public RunResult Run(BfIo io)
+    {
+        ArgumentNullException.ThrowIfNull(io);
+        Tape.Clear();
+        var handle = GCHandle.Alloc(io);
+        try
+        {
+            var entry = (delegate* unmanaged<long, long, long>)_function.EntryPoint;
+            long status = entry((long)Tape.Start, GCHandle.ToIntPtr(handle));
+            return RunResult.FromNative(status, Tape.Cells);
+        }
+        finally
+        {
+            handle.Free();
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _function.Dispose();
+        Tape.Dispose();
+    }
+}

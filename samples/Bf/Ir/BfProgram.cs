@@ -1,0 +1,65 @@
+using System;
+using System.Globalization;
+using System.Text;
+
+namespace Patchouly.Samples.Bf.Ir;
+
+/// <summary>A parsed and optimised program: the linear IR every engine runs.</summary>
+public sealed class BfProgram
+{
+    internal BfProgram(Op[] ops, int tokenCount, int sourceLength)
+    {
+        Ops = ops;
+        TokenCount = tokenCount;
+        SourceLength = sourceLength;
+    }
+
+    /// <summary>The operations; the last one is <see cref="OpKind.End"/>.</summary>
+    public Op[] Ops { get; }
+
+    /// <summary>The number of run-length folded commands the source had.</summary>
+    public int TokenCount { get; }
+
+    /// <summary>The length of the source text.</summary>
+    public int SourceLength { get; }
+
+    /// <summary>The number of IR operations.</summary>
+    public int Count => Ops.Length;
+
+    /// <summary>How many operations of <paramref name="kind"/> there are.</summary>
+    public int CountOf(OpKind kind)
+    {
+        int n = 0;
+        foreach (var op in Ops)
+            if (op.Kind == kind) n++;
+        return n;
+    }
+
+    /// <summary>One line per operation: <c>index: op</c>, indented by loop depth.</summary>
+    public string Dump()
+    {
+        var sb = new StringBuilder();
+        int depth = 0;
+        for (int i = 0; i < Ops.Length; i++)
+        {
+            if (Ops[i].Kind == OpKind.LoopEnd) depth--;
+            sb.Append(i.ToString(CultureInfo.InvariantCulture).PadLeft(6)).Append(": ").Append(' ', 2 * Math.Max(depth, 0)).AppendLine(Ops[i].ToString());
+            if (Ops[i].Kind == OpKind.LoopBegin) depth++;
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>Counts by kind, e.g. <c>add 120, set 31, ...</c>.</summary>
+    public string Summary()
+    {
+        var sb = new StringBuilder();
+        foreach (OpKind kind in Enum.GetValues<OpKind>())
+        {
+            int n = CountOf(kind);
+            if (n == 0) continue;
+            if (sb.Length > 0) sb.Append(", ");
+            sb.Append(kind.ToString().ToLowerInvariant()).Append(' ').Append(n.ToString(CultureInfo.InvariantCulture));
+        }
+        return sb.ToString();
+    }
+}

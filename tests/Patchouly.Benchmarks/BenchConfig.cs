@@ -1,0 +1,31 @@
+using BenchmarkDotNet.Columns;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Diagnosers;
+using BenchmarkDotNet.Exporters;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Loggers;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+
+namespace Patchouly.Benchmarks;
+
+/// <summary>
+/// A short in-process job (no separate build of a host project, so a full run stays within a few minutes), the memory
+/// diagnoser, and the console table.
+/// </summary>
+public sealed class BenchConfig : ManualConfig
+{
+    public BenchConfig()
+    {
+        AddJob(Job.ShortRun
+            .WithToolchain(InProcessEmitToolchain.Instance)
+            .WithWarmupCount(3)
+            .WithIterationCount(5)
+            .WithId("Short"));
+        AddDiagnoser(MemoryDiagnoser.Default);
+        AddColumnProvider(DefaultColumnProviders.Instance);
+        AddColumn(StatisticColumn.Median, StatisticColumn.Min); // robust on a shared machine
+        AddLogger(ConsoleLogger.Default);
+        AddExporter(MarkdownExporter.Console);
+        WithOptions(ConfigOptions.DisableLogFile | ConfigOptions.JoinSummary);
+    }
+}

@@ -1,0 +1,43 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using Patchouly.Samples.Bf;
+using Patchouly.Samples.Bf.Engines;
+
+namespace Patchouly.Bf.Tests;
+
+/// <summary>The programs of <c>samples/Bf/Programs</c> (copied next to the tests) and how to run them.</summary>
+public static class TestPrograms
+{
+    public static string Directory { get; } = Path.Combine(AppContext.BaseDirectory, "Programs");
+
+    /// <summary>Every program with an expected output: (program, input or null, expected output, heavy).</summary>
+    public static readonly (string Program, string? Input, string Output, bool Heavy)[] WithOutput =
+    [
+        ("Hello.b", null, "Hello.out", false),
+        ("kostya-bench.b", null, "kostya-bench.out", false),
+        ("rdebath-bench.b", null, "rdebath-bench.out", false),
+        ("Endtest.b", "Endtest.in", "Endtest.out", false),
+        ("cristofd-misctest.b", null, "cristofd-misctest.out", false),
+        ("cristofd-endtest.b", "cristofd-endtest.in", "cristofd-endtest.out", false),
+        ("factor.bf", "Factor.in", "Factor.out", false),
+        ("mandelbrot.bf", null, "Mandelbrot.out", true),
+    ];
+
+    public static EngineKind[] AllEngines { get; } = [EngineKind.Jit, EngineKind.Interp, EngineKind.Emit, EngineKind.Aot];
+
+    public static string Source(string name) => File.ReadAllText(Path.Combine(Directory, name));
+
+    public static byte[] Bytes(string? name) => name is null ? [] : File.ReadAllBytes(Path.Combine(Directory, name));
+
+    /// <summary>Compiles and runs with the engine (small tape when asked), returning the status and the output.</summary>
+    public static (RunResult Result, byte[] Output) Run(string source, EngineKind engine, byte[]? input = null, int cells = Tape.DefaultCells)
+        => BfRunner.Run(source, engine, input, cells);
+
+    /// <summary>True when the aot engine can run here (clang is found).</summary>
+    public static bool HasClang => AotEngine.FindClang() is not null;
+
+    public static IEnumerable<EngineKind> Engines(bool includeAot = true) =>
+        AllEngines.Where(e => e != EngineKind.Aot || (includeAot && HasClang));
+}

@@ -1,0 +1,137 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Xunit.Abstractions;
+
+namespace Patchouly.Differential.Tests;
+
+/// <summary>
+/// Every mismatch the differential tests found, as a named test with the minimal stencil and inputs. Most were stencils
+/// the build rejected (PATCH2004) because clang put a constant in .rodata; one crashed clang; two were .NET JIT bugs
+/// (the managed specification is therefore run unoptimized).
+/// </summary>
+public class RegressionTests : DifferentialLibrary
+{
+    public RegressionTests(ITestOutputHelper output) : base(output) { }
+
+    internal const string Source = """
+        using System;
+        using System.Numerics;
+        using Patchouly;
+
+        namespace Regressions;
+
+        [StencilLibrary(Registers = 2)]
+        public static unsafe partial class Regressions
+        {
+            static double Mix(double a, long b) { double r = a; for (int i = 0; i < (int)(b & 3); i++) r = r * 0.5 + i; return r; }
+
+            // -x on a double or float was C's unary minus: xorps with a sign mask from a constant pool.
+            [Stencil] public static double Negate(double a) => -a;
+            [Stencil] public static float NegateF(float a) => -a;
+            // ++ and -- on floating point added the literal 1.0, from a constant pool.
+            [Stencil] public static double Increment(double a) { a++; --a; a++; return a; }
+            // (double)ulong and (float)ulong: clang's unsigned conversion loads constants from a pool.
+            [Stencil] public static double FromULong(ulong a) => a;
+            [Stencil] public static float FromULongF(ulong a) => a;
+            // (ulong)double: the in-range conversion subtracted 2^63 loaded from a pool.
+            [Stencil] public static ulong ToULong(double a) => (ulong)a;
+            // Converting a loop counter to double: clang unrolled the loop and folded (double)1, (double)2 into pool constants.
+            [Stencil] public static double LoopCounterToDouble(double a, long b) => Mix(a, b);
+            // double.IsPositiveInfinity on the bits: clang turned the integer compare back into x == +inf, +inf from a pool.
+            [Stencil] public static bool PositiveInfinity(double a) => double.IsPositiveInfinity(a) || double.IsNegativeInfinity(a * 2);
+            // A double hole in some expressions crashed clang 19 (__builtin_bit_cast of an address constant).
+            [Stencil] public static double DoubleHole(double a, [Hole] double h) => a * h;
+            [Stencil] public static ulong DoubleHoleAlone([Hole] double h) => (ulong)h;
+            // The .NET 10 JIT (optimized) computes 2 % int.RotateRight(0x7FFFFFFF, 31) as 2; C# says 2 % -2 == 0.
+            [Stencil] public static int RemainderByRotate(int x) => x % int.RotateRight(0x7FFFFFFF, 31);
+            // The .NET 10 JIT (optimized) turns long.Log2 of a negative constant into an invalid program instead of throwing.
+            [Stencil] public static long Log2OfConstant(long x) => x > 0 ? long.Log2(x) : long.Log2(-1 & x | 1);
+        }
+        """;
+
+    private static readonly Lazy<Harness> s_harness = new(() => Harness.Create([Source]));
+
+    private static ulong D(double d) => BitConverter.DoubleToUInt64Bits(d);
+    private static ulong F(float f) => BitConverter.SingleToUInt32Bits(f);
+
+    [Fact]
+    public void Negating_a_double_needs_no_constant_pool()
+    {
+        foreach (double d in new[] { 1.5, -0.0, 0.0, double.NaN, double.NegativeInfinity }) CheckCase(s_harness.Value, "Negate", [D(d)]);
+        CheckCase(s_harness.Value, "NegateF", [F(-0.0f)]);
+    }
+
+    [Fact]
+    public void Incrementing_a_double_needs_no_constant_pool() => CheckCase(s_harness.Value, "Increment", [D(0.5)]);
+
+    [Fact]
+    public void Ulong_to_floating_point_needs_no_constant_pool()
+    {
+        foreach (ulong u in new[] { 0UL, 1UL << 63, ulong.MaxValue, (1UL << 53) + 1, 0x8000_0000_0000_0401UL })
+        {
+            CheckCase(s_harness.Value, "FromULong", [u]);
+            CheckCase(s_harness.Value, "FromULongF", [u]);
+        }
+    }
+
+    [Fact]
+    public void Double_to_ulong_needs_no_constant_pool()
+    {
+        foreach (double d in new[] { 9223372036854775808.0, 1.8446744073709550e19, 1e20, -1.0, double.NaN, 3.7 }) CheckCase(s_harness.Value, "ToULong", [D(d)]);
+    }
+
+    [Fact]
+    public void Converting_a_known_integer_to_double_needs_no_constant_pool() => CheckCase(s_harness.Value, "LoopCounterToDouble", [D(10.0), 3]);
+
+    [Fact]
+    public void Float_classification_needs_no_constant_pool()
+    {
+        foreach (double d in new[] { double.PositiveInfinity, double.NegativeInfinity, -1e308, double.NaN }) CheckCase(s_harness.Value, "PositiveInfinity", [D(d)]);
+    }
+
+    [Fact]
+    public void Double_holes_do_not_crash_clang()
+    {
+        CheckCase(s_harness.Value, "DoubleHole", [D(3.0)], [D(-0.5)]);
+        CheckCase(s_harness.Value, "DoubleHoleAlone", [], [D(1e19)]);
+    }
+
+    [Fact]
+    public void Remainder_by_a_rotated_constant_follows_CSharp_not_the_optimizing_JIT() => CheckCase(s_harness.Value, "RemainderByRotate", [2]);
+
+    [Fact]
+    public void Log2_of_a_negative_number_traps_like_CSharp_throws()
+    {
+        CheckCase(s_harness.Value, "Log2OfConstant", [1000]);
+        var s = s_harness.Value["Log2OfConstant"];
+        var random = new Random(5);
+        var placement = s_harness.Value.RandomPlacement(s, random);
+        using var function = s_harness.Value.Compile(s, [], placement);
+        // C# throws for negative x (the native code would trap, so the case is skipped, not run).
+        Assert.Null(s_harness.Value.Run(s, [new Arg(unchecked((ulong)-5L))], [], placement, function, 1));
+    }
+
+    internal const string ConstantStoresSource = """
+        using Patchouly;
+        namespace Regressions;
+        public struct Point { public int X; public int Y; }
+        [StencilLibrary(Registers = 2)]
+        public static unsafe partial class ConstantStores
+        {
+            [Stencil] public static void Store(Point* p) { p[0] = new Point { X = 3, Y = 4 }; p[1] = default; }
+        }
+        """;
+
+    /// <summary>
+    /// 16 adjacent bytes of non-zero constants stored to memory: the x86 backend merges the stores into one SSE store of
+    /// a constant from .rodata, so the build rejects the stencil (PATCH2004). The translator cannot prevent it; the
+    /// build flag -mno-implicit-float (in ClangCompiler.Flags) does, at no cost to explicit floating point.
+    /// </summary>
+    [Fact(Skip = "Known limitation: needs -mno-implicit-float in Patchouly.Build.Tasks/Compile/ClangCompiler.cs (requested)")]
+    public void Adjacent_constant_stores_need_no_constant_pool()
+    {
+        using var harness = Harness.Create([ConstantStoresSource]);
+        Check(harness, "Store");
+    }
+}
