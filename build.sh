@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Patchouly build script.
-#   ./build.sh run             run the sample JIT on its built-in program
+#   ./build.sh run             run the bf JIT (samples/Bf) on its embedded mandelbrot program
 #   ./build.sh test            build everything and run every test; ends with "N passed, N failed[, N skipped]"
 #   ./build.sh pack            make artifacts/packages/Patchouly.<version>.nupkg
 #   ./build.sh bench <what>    run a benchmark (runtime, bf)
@@ -54,8 +54,8 @@ ensure_clang() {
 
 cmd_run() {
   ensure_clang
-  dotnet build samples/Calc/Calc.csproj -c Release -v:q -nologo
-  dotnet run -c Release --no-build --project samples/Calc -- "$@"
+  dotnet build samples/Bf/Bf.csproj -c Release -v:q -nologo
+  dotnet run -c Release --no-build --project samples/Bf -- "$@"
 }
 
 cmd_test() {

@@ -32,7 +32,8 @@ public sealed class ClangCompiler(ClangInfo clang)
     /// <summary>
     /// The flags for an optimisation level ("O3", "O2", "Os"). Small code model for data (narrow holes are imm32),
     /// medium with a zero large-data threshold so <c>.ldata</c> symbols (wide holes) are reached by <c>movabs</c>;
-    /// no PIC (no GOT); one section per function; no unwind tables, stack protector, jump tables or libc calls.
+    /// no PIC (no GOT); one section per function; no unwind tables, stack protector, jump tables or libc calls;
+    /// no implicit vector code (it would load its constants from .rodata, which a stencil cannot reach).
     /// </summary>
     public static IReadOnlyList<string> Flags(string optimization) =>
     [
@@ -40,7 +41,7 @@ public sealed class ClangCompiler(ClangInfo clang)
         "-ffreestanding", "-fno-builtin", "-fwrapv", "-fno-strict-aliasing", "-fno-delete-null-pointer-checks",
         "-fno-pic", "-mcmodel=medium", "-mlarge-data-threshold=0", "-ffunction-sections",
         "-fno-asynchronous-unwind-tables", "-fno-unwind-tables", "-fno-stack-protector", "-fno-jump-tables",
-        "-fomit-frame-pointer", "-w",
+        "-fomit-frame-pointer", "-mno-implicit-float", "-w",
     ];
 
     /// <summary>Compiles each C file to the object file next to it (<c>x.c</c> → <c>x.o</c>), at most

@@ -164,7 +164,8 @@ internal static class CIntrinsics
                     "    uint64_t b = pr_hide_u64(__builtin_bit_cast(uint64_t, x)); /* hidden: see pr_hide_u64 */\n" +
                     "    uint64_t s = b & 0x8000000000000000ULL;\n" +
                     "    int e = (int)((b >> 52) & 0x7FF);\n" +
-                    "    if (e >= 1075) return x; /* |x| >= 2^52: integral, infinite or NaN */\n" +
+                    "    if (e == 0x7FF) return x + x; /* infinite, or NaN: quieted as roundsd does */\n" +
+                    "    if (e >= 1075) return x; /* |x| >= 2^52: already an integer */\n" +
                     "    uint64_t ip, frac, half;\n" +
                     "    if (e < 1022) { ip = 0; frac = (b << 1) != 0; half = 2; } /* |x| < 0.5 */\n" +
                     "    else\n    {\n" +

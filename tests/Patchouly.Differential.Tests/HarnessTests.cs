@@ -19,8 +19,8 @@ public class HarnessTests
         public static unsafe partial class AddressDependent
         {
             [Stencil] public static long Address(long* p) => (long)p;
-            [Stencil] public static void Scribble(long* p) { p[((long)p >> 6) & 7] = 1; }
-            [Stencil] public static Target Pick(long* p, Target a) => (((long)p >> 6) & 1) == 0 ? a : Target.Next;
+            [Stencil] public static void Scribble(long* p) { p[((ulong)p * 0x9E3779B97F4A7C15UL) >> 61] = 1; }
+            [Stencil] public static Target Pick(long* p, Target a) => ((ulong)p * 0x9E3779B97F4A7C15UL) >> 63 == 0 ? a : Target.Next;
             [Stencil] public static long* Same(long* p) => p + 3;
         }
         """;

@@ -8,7 +8,7 @@ namespace Patchouly.Differential.Tests;
 /// <summary>
 /// Random expression stencils, compiled once per test run into one library (Registers = 2), each checked natively
 /// against its managed self on random inputs with edge values, in random register/stack placements, with narrow and
-/// wide hole values. Case count: PATCHOULY_DIFF_CASES (default 12,000); seed: PATCHOULY_DIFF_SEED (default fixed).
+/// wide hole values. Case count: PATCHOULY_DIFF_CASES (default 30,000); seed: PATCHOULY_DIFF_SEED (default fixed).
 /// </summary>
 public class RandomExpressionTests
 {
@@ -24,7 +24,7 @@ public class RandomExpressionTests
     {
         int seed = EnvInt("PATCHOULY_DIFF_SEED", 20250611);
         int stencils = EnvInt("PATCHOULY_DIFF_STENCILS", 240);
-        int cases = EnvInt("PATCHOULY_DIFF_CASES", 12000);
+        int cases = EnvInt("PATCHOULY_DIFF_CASES", 30000);
         var clock = Stopwatch.StartNew();
         string source = new RandomStencils(seed).Library(stencils);
         Harness harness;

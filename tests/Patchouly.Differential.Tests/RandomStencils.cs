@@ -70,6 +70,9 @@ internal sealed class RandomStencils
             sb.Append($"    static {t} Div({t} a, {t} b) => b == 0{guard} ? a : ({t})(a / b);\n");
             sb.Append($"    static {t} Rem({t} a, {t} b) => b == 0{guard} ? a : ({t})(a % b);\n");
         }
+        sb.Append("    // NaN payloads and signs are unspecified (which operand's NaN an operation returns is up to the compiler): NaNs are\n");
+        sb.Append("    // made canonical before their bits are looked at.\n");
+        sb.Append("    static double N(double x) => double.IsNaN(x) ? double.NaN : x;\n    static float N(float x) => float.IsNaN(x) ? float.NaN : x;\n");
         sb.Append("    static double Mix(double a, long b) { double r = a; for (int i = 0; i < (int)(b & 3); i++) r = r * 0.5 + i; return r; }\n\n");
         return sb.ToString();
     }
@@ -118,7 +121,8 @@ internal sealed class RandomStencils
         if (_memory)
         {
             string t = Pick(s_numeric);
-            body.Append("        *(").Append(t).Append("*)(m + ").Append(R(64)).Append(") = ").Append(Expr(t, 3)).Append(";\n");
+            string value = t is "float" or "double" ? "N(" + Expr(t, 3) + ")" : Expr(t, 3);
+            body.Append("        *(").Append(t).Append("*)(m + ").Append(R(64)).Append(") = ").Append(value).Append(";\n");
         }
         if (outs > 0) body.Append("        o0 = ").Append(Expr(outType, 3)).Append(";\n");
         if (targets)
@@ -311,10 +315,10 @@ internal sealed class RandomStencils
             {
                 string call = Pick(new[]
                 {
-                    "BitConverter.DoubleToInt64Bits(" + Expr("double", d) + ")",
-                    "BitConverter.SingleToInt32Bits(" + Expr("float", d) + ")",
-                    "BitConverter.DoubleToUInt64Bits(" + Expr("double", d) + ")",
-                    "Unsafe.BitCast<float, uint>(" + Expr("float", d) + ")",
+                    "BitConverter.DoubleToInt64Bits(N(" + Expr("double", d) + "))",
+                    "BitConverter.SingleToInt32Bits(N(" + Expr("float", d) + "))",
+                    "BitConverter.DoubleToUInt64Bits(N(" + Expr("double", d) + "))",
+                    "Unsafe.BitCast<float, uint>(N(" + Expr("float", d) + "))",
                     "((long)Mix(" + Expr("double", d) + ", " + Expr("long", d) + "))",
                 });
                 return "((" + type + ")" + call + ")";
@@ -344,7 +348,8 @@ internal sealed class RandomStencils
                 return math + "." + Pick(new[] { "Sqrt", "Floor", "Ceiling", "Truncate", "Round", "Abs" }) + "(" + Expr(type, d) + ")";
             case 7:
                 return Chance(50)
-                    ? math + "." + Pick(new[] { "Min", "Max", "CopySign" }) + "(" + Expr(type, d) + ", " + Expr(type, d) + ")"
+                    ? math + "." + Pick(new[] { "Min", "Max" }) + "(" + Expr(type, d) + ", " + Expr(type, d) + ")"
+                    : Chance(30) ? math + ".CopySign(" + Expr(type, d) + ", N(" + Expr(type, d) + "))"
                     : math + ".Round(" + Expr(type, d) + ", MidpointRounding." + Pick(new[] { "ToEven", "AwayFromZero", "ToZero", "ToNegativeInfinity", "ToPositiveInfinity" }) + ")";
             case 8:
                 return type == "double"
@@ -374,7 +379,8 @@ internal sealed class RandomStencils
             case 5:
             {
                 string t = Pick(s_floats);
-                return t + "." + Pick(new[] { "IsNaN", "IsInfinity", "IsFinite", "IsNegative", "IsPositiveInfinity", "IsNegativeInfinity" }) + "(" + Expr(t, d) + ")";
+                string f = Pick(new[] { "IsNaN", "IsInfinity", "IsFinite", "IsNegative", "IsPositiveInfinity", "IsNegativeInfinity" });
+                return t + "." + f + (f == "IsNegative" ? "(N(" + Expr(t, d) + "))" : "(" + Expr(t, d) + ")");
             }
             case 6:
             {

@@ -128,7 +128,7 @@ public class RegressionTests : DifferentialLibrary
     /// a constant from .rodata, so the build rejects the stencil (PATCH2004). The translator cannot prevent it; the
     /// build flag -mno-implicit-float (in ClangCompiler.Flags) does, at no cost to explicit floating point.
     /// </summary>
-    [Fact(Skip = "Known limitation: needs -mno-implicit-float in Patchouly.Build.Tasks/Compile/ClangCompiler.cs (requested)")]
+    [Fact]
     public void Adjacent_constant_stores_need_no_constant_pool()
     {
         using var harness = Harness.Create([ConstantStoresSource]);

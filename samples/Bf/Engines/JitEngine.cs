@@ -134,6 +134,9 @@ public sealed unsafe class JitEngine : ICompiledProgram
 
         private void Emit(int i, in Op op)
         {
+            // Code after this op that others jump to expects the cell in memory; a branch here would jump to that
+            // block directly, past code placed before it, so the chain ends before the op.
+            if (_chain && _isTarget[i + 1]) EndChain();
             if (_chain)
             {
                 if (op.Kind is OpKind.Add or OpKind.Set && op.Offset != 0)
