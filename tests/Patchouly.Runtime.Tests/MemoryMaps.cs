@@ -64,6 +64,26 @@ internal static class MemoryMaps
         return best != 0 ? (nint)(best & ~0xFFFUL) : throw new InvalidOperationException("no free address range far away");
     }
 
+    /// <summary>The number of lines (mappings) in <c>/proc/self/maps</c>.</summary>
+    public static int Count() => File.ReadAllLines("/proc/self/maps").Length;
+
+    /// <summary>
+    /// The number of anonymous private read-execute mappings (no file, inode 0): the kind <see cref="ExecutableMemory"/>
+    /// makes. (.NET's own JIT code lives in shared, file-backed "doublemapper" mappings.)
+    /// </summary>
+    public static int AnonymousExecutableCount()
+    {
+        int count = 0;
+        foreach (var line in File.ReadAllLines("/proc/self/maps"))
+        {
+            // address perms offset dev inode [path]
+            var fields = line.Split(' ', 6, StringSplitOptions.RemoveEmptyEntries);
+            if (fields.Length >= 5 && fields[1] == "r-xp" && fields[4] == "0" && (fields.Length == 5 || fields[5].Trim().Length == 0))
+                count++;
+        }
+        return count;
+    }
+
     /// <summary>True when some mapping anywhere in the process is writable and executable.</summary>
     public static bool IsWritableAndExecutable(string permissions) => permissions.Contains('w') && permissions.Contains('x');
 }
