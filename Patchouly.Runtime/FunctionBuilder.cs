@@ -533,48 +533,54 @@ public sealed partial class FunctionBuilder
         {
             PatchStep s = Unsafe.Add(ref step, k);
             ref byte field = ref Unsafe.Add(ref code, s.Offset);
-            switch (s.Op)
+            // The common fields inline; the rest out of line, which keeps the emit path's registers free.
+            if (s.Op == PatchOp.Slot32)
+                Unsafe.WriteUnaligned(ref field, unchecked((uint)SlotValue(ref locations, s)));
+            else if (s.Op == PatchOp.Hole32)
+                Unsafe.WriteUnaligned(ref field, unchecked((uint)(Unsafe.Add(ref hole, s.Arg) + (ulong)(long)s.Addend)));
+            else if (s.Op == PatchOp.Hole64)
+                Unsafe.WriteUnaligned(ref field, unchecked(Unsafe.Add(ref hole, s.Arg) + (ulong)(long)s.Addend));
+            else
+                PatchOther(ref field, s, start, entry, ref locations, ref hole, ref targets);
+        }
+    }
+
+    /// <summary>Applies a patch step other than <see cref="PatchOp.Slot32"/>, <see cref="PatchOp.Hole32"/> and <see cref="PatchOp.Hole64"/>.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void PatchOther(ref byte field, PatchStep s, int start, int entry, ref Location locations, ref ulong hole, ref Block targets)
+    {
+        switch (s.Op)
+        {
+            case PatchOp.Hole16:
+                Unsafe.WriteUnaligned(ref field, unchecked((ushort)(Unsafe.Add(ref hole, s.Arg) + (ulong)(long)s.Addend)));
+                break;
+            case PatchOp.Hole8:
+                field = unchecked((byte)(Unsafe.Add(ref hole, s.Arg) + (ulong)(long)s.Addend));
+                break;
+            case PatchOp.HoleRel32:
+            case PatchOp.HoleRel64:
+                _callSites.Add(new CallSite(start + s.Offset, Unsafe.Add(ref hole, s.Arg),
+                    s.Op == PatchOp.HoleRel32 ? RelocationKind.Rel32 : RelocationKind.Rel64, s.Addend));
+                break;
+            case PatchOp.Slot64:
+                Unsafe.WriteUnaligned(ref field, SlotValue(ref locations, s));
+                break;
+            case PatchOp.Slot16:
+                Unsafe.WriteUnaligned(ref field, unchecked((ushort)SlotValue(ref locations, s)));
+                break;
+            case PatchOp.Slot8:
+                field = unchecked((byte)SlotValue(ref locations, s));
+                break;
+            case PatchOp.Next32:
+            case PatchOp.Next64:
+                _pendingNext.Add(new NextFixup(start + s.Offset, s.Op == PatchOp.Next32 ? RelocationKind.Rel32 : RelocationKind.Rel64, s.Addend));
+                break;
+            case PatchOp.Target32:
+            case PatchOp.Target64:
             {
-                case PatchOp.Hole64:
-                    Unsafe.WriteUnaligned(ref field, unchecked(Unsafe.Add(ref hole, s.Arg) + (ulong)(long)s.Addend));
-                    break;
-                case PatchOp.Hole32:
-                    Unsafe.WriteUnaligned(ref field, unchecked((uint)(Unsafe.Add(ref hole, s.Arg) + (ulong)(long)s.Addend)));
-                    break;
-                case PatchOp.Slot32:
-                    Unsafe.WriteUnaligned(ref field, unchecked((uint)SlotValue(ref locations, s)));
-                    break;
-                case PatchOp.Hole16:
-                    Unsafe.WriteUnaligned(ref field, unchecked((ushort)(Unsafe.Add(ref hole, s.Arg) + (ulong)(long)s.Addend)));
-                    break;
-                case PatchOp.Hole8:
-                    field = unchecked((byte)(Unsafe.Add(ref hole, s.Arg) + (ulong)(long)s.Addend));
-                    break;
-                case PatchOp.HoleRel32:
-                case PatchOp.HoleRel64:
-                    _callSites.Add(new CallSite(start + s.Offset, Unsafe.Add(ref hole, s.Arg),
-                        s.Op == PatchOp.HoleRel32 ? RelocationKind.Rel32 : RelocationKind.Rel64, s.Addend));
-                    break;
-                case PatchOp.Slot64:
-                    Unsafe.WriteUnaligned(ref field, SlotValue(ref locations, s));
-                    break;
-                case PatchOp.Slot16:
-                    Unsafe.WriteUnaligned(ref field, unchecked((ushort)SlotValue(ref locations, s)));
-                    break;
-                case PatchOp.Slot8:
-                    field = unchecked((byte)SlotValue(ref locations, s));
-                    break;
-                case PatchOp.Next32:
-                case PatchOp.Next64:
-                    _pendingNext.Add(new NextFixup(start + s.Offset, s.Op == PatchOp.Next32 ? RelocationKind.Rel32 : RelocationKind.Rel64, s.Addend));
-                    break;
-                case PatchOp.Target32:
-                case PatchOp.Target64:
-                {
-                    int block = TargetBlock(Unsafe.Add(ref targets, s.Arg), entry);
-                    BranchTo(block, start + s.Offset, s.Op == PatchOp.Target32 ? RelocationKind.Rel32 : RelocationKind.Rel64, s.Addend);
-                    break;
-                }
+                int block = TargetBlock(Unsafe.Add(ref targets, s.Arg), entry);
+                BranchTo(block, start + s.Offset, s.Op == PatchOp.Target32 ? RelocationKind.Rel32 : RelocationKind.Rel64, s.Addend);
+                break;
             }
         }
     }
