@@ -14,13 +14,15 @@ namespace Patchouly.Benchmarks;
 /// </summary>
 public sealed class BenchConfig : ManualConfig
 {
-    public BenchConfig()
+    /// <param name="cpuTime">Time by the thread's CPU time (<see cref="ThreadCpuClock"/>) instead of wall time.</param>
+    public BenchConfig(bool cpuTime = false)
     {
-        AddJob(Job.ShortRun
+        var job = Job.ShortRun
             .WithToolchain(InProcessEmitToolchain.Instance)
             .WithWarmupCount(3)
             .WithIterationCount(5)
-            .WithId("Short"));
+            .WithId(cpuTime ? "ShortCpu" : "Short");
+        AddJob(cpuTime ? job.WithClock(ThreadCpuClock.Instance) : job);
         AddDiagnoser(MemoryDiagnoser.Default);
         AddColumnProvider(DefaultColumnProviders.Instance);
         AddColumn(StatisticColumn.Median, StatisticColumn.Min); // robust on a shared machine

@@ -1,12 +1,14 @@
 using System;
 using System.Diagnostics;
+using System.Linq;
 using BenchmarkDotNet.Running;
 using Patchouly.Runtime;
 
 namespace Patchouly.Benchmarks;
 
 /// <summary>
-/// Runtime benchmarks (<c>./build.sh bench runtime [BenchmarkDotNet arguments]</c>): every benchmark by default.
+/// Runtime benchmarks (<c>./build.sh bench runtime [--cpu] [BenchmarkDotNet arguments]</c>): every benchmark by default,
+/// timed by wall clock, or with <c>--cpu</c> by the thread's CPU time (<see cref="ThreadCpuClock"/>).
 /// <c>--quick [--cpu]</c> prints a fast best-of-10 emit measurement (wall time, or the thread's CPU time, which a busy machine disturbs less), <c>--each</c> the cost per stencil kind,
 /// <c>--profile</c> emits for 8 seconds and <c>--profile-compile</c> emits and compiles 1 MiB functions for 8 seconds
 /// (for <c>perf record</c>; run with <c>DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0</c>).
@@ -23,8 +25,10 @@ public static unsafe class Program
             case "--each": Each(); return 0;
             case "--profile-compile": ProfileCompile(); return 0;
         }
+        bool cpu = args.Contains("--cpu");
+        args = args.Where(a => a != "--cpu").ToArray();
         if (args.Length == 0) args = ["--filter", "*"];
-        var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, new BenchConfig());
+        var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, new BenchConfig(cpu));
         foreach (var summary in summaries)
             if (summary.HasCriticalValidationErrors) return 1;
         return 0;
@@ -160,22 +164,6 @@ public static unsafe class Program
         Console.WriteLine($"mixed: {sw.Elapsed.TotalNanoseconds / emits:F1} ns/emit");
     }
 
-    /// <summary>The calling thread's CPU time in nanoseconds (unaffected by time spent descheduled on a busy machine).</summary>
-    private static long ThreadCpuNanoseconds()
-    {
-        Timespec t;
-        if (clock_gettime(3 /* CLOCK_THREAD_CPUTIME_ID */, &t) != 0) throw new InvalidOperationException("clock_gettime failed");
-        return t.Seconds * 1_000_000_000 + t.Nanoseconds;
-    }
-
-    private struct Timespec
-    {
-        public long Seconds, Nanoseconds;
-    }
-
-    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "clock_gettime")]
-    private static extern int clock_gettime(int clock, Timespec* time);
-
     /// <summary>A simple clock for <see cref="Quick"/>: wall time, or thread CPU time with <c>--cpu</c>.</summary>
     private sealed class Clock(bool cpu)
     {
@@ -184,11 +172,11 @@ public static unsafe class Program
 
         public void Restart()
         {
-            if (cpu) _start = ThreadCpuNanoseconds();
+            if (cpu) _start = ThreadCpuClock.Now();
             else _wall.Restart();
         }
 
-        public double ElapsedNanoseconds => cpu ? ThreadCpuNanoseconds() - _start : _wall.Elapsed.TotalNanoseconds;
+        public double ElapsedNanoseconds => cpu ? ThreadCpuClock.Now() - _start : _wall.Elapsed.TotalNanoseconds;
     }
 
     private static void Quick(bool cpu)
