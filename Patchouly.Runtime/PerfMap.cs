@@ -36,8 +36,22 @@ public static class PerfMap
     /// <summary>Whether to write one entry per stencil (and the entry shim) instead of one per function.</summary>
     public static bool IncludeStencils { get; set; }
 
-    /// <summary>The file the entries go to: <c>/tmp/perf-&lt;pid&gt;.map</c>.</summary>
-    public static string FilePath { get; } = $"/tmp/perf-{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}.map";
+    /// <summary>
+    /// The file the entries go to: <c>/tmp/perf-&lt;pid&gt;.map</c>, or <c>/tmp/perf-&lt;pid&gt;.patchouly.map</c> when the
+    /// .NET runtime writes its own perf map (<c>DOTNET_PerfMapEnabled</c> 1 or 3). The runtime keeps that file open and
+    /// writes at its own position, so lines appended by anyone else are overwritten; append the Patchouly file to it
+    /// after the process exits (<c>cat /tmp/perf-PID.patchouly.map &gt;&gt; /tmp/perf-PID.map</c>).
+    /// </summary>
+    public static string FilePath { get; } = ChooseFilePath(Environment.ProcessId,
+        Environment.GetEnvironmentVariable("DOTNET_PerfMapEnabled") ?? Environment.GetEnvironmentVariable("COMPlus_PerfMapEnabled"));
+
+    /// <summary>The perf map file of process <paramref name="pid"/>, given the runtime's <c>PerfMapEnabled</c> setting.</summary>
+    internal static string ChooseFilePath(int pid, string? runtimePerfMap)
+    {
+        // PerfMapEnabled: 0 off, 1 perf map and jitdump, 2 jitdump only, 3 perf map only.
+        bool runtimeWritesMap = runtimePerfMap?.Trim() is "1" or "3";
+        return string.Create(CultureInfo.InvariantCulture, $"/tmp/perf-{pid}{(runtimeWritesMap ? ".patchouly" : "")}.map");
+    }
 
     /// <summary>Appends the entries of freshly linked functions (when enabled).</summary>
     internal static void Record(LinkResult linked, ReadOnlySpan<CompiledFunction> functions)

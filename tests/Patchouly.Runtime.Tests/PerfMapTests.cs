@@ -29,6 +29,17 @@ public sealed class PerfMapTests : IDisposable
         Assert.Equal($"/tmp/perf-{Environment.ProcessId}.map", PerfMap.FilePath);
     }
 
+    [Theory]
+    [InlineData(null, "/tmp/perf-42.map")]
+    [InlineData("0", "/tmp/perf-42.map")]
+    [InlineData("2", "/tmp/perf-42.map")] // jitdump only
+    [InlineData("1", "/tmp/perf-42.patchouly.map")] // the runtime owns /tmp/perf-42.map and would overwrite our lines
+    [InlineData("3", "/tmp/perf-42.patchouly.map")]
+    public void ASeparateFileWhenTheRuntimeWritesItsOwnPerfMap(string? runtimeSetting, string expected)
+    {
+        Assert.Equal(expected, PerfMap.ChooseFilePath(42, runtimeSetting));
+    }
+
     [Fact]
     public void NothingIsWrittenWhenDisabled()
     {
