@@ -68,21 +68,28 @@ internal static class MemoryMaps
     public static int Count() => File.ReadAllLines("/proc/self/maps").Length;
 
     /// <summary>
-    /// The number of anonymous private read-execute mappings (no file, inode 0): the kind <see cref="ExecutableMemory"/>
-    /// makes. (.NET's own JIT code lives in shared, file-backed "doublemapper" mappings.)
+    /// The anonymous private read-execute mappings (no file, inode 0), the kind <see cref="ExecutableMemory"/> makes, as
+    /// address ranges. (.NET's own JIT code lives in shared, file-backed "doublemapper" mappings.)
     /// </summary>
-    public static int AnonymousExecutableCount()
+    public static List<(ulong From, ulong To)> AnonymousExecutable()
     {
-        int count = 0;
+        var result = new List<(ulong, ulong)>();
         foreach (var line in File.ReadAllLines("/proc/self/maps"))
         {
             // address perms offset dev inode [path]
             var fields = line.Split(' ', 6, StringSplitOptions.RemoveEmptyEntries);
             if (fields.Length >= 5 && fields[1] == "r-xp" && fields[4] == "0" && (fields.Length == 5 || fields[5].Trim().Length == 0))
-                count++;
+            {
+                var range = fields[0].Split('-');
+                result.Add((ulong.Parse(range[0], NumberStyles.HexNumber, CultureInfo.InvariantCulture),
+                    ulong.Parse(range[1], NumberStyles.HexNumber, CultureInfo.InvariantCulture)));
+            }
         }
-        return count;
+        return result;
     }
+
+    /// <summary>The number of <see cref="AnonymousExecutable"/> mappings.</summary>
+    public static int AnonymousExecutableCount() => AnonymousExecutable().Count;
 
     /// <summary>True when some mapping anywhere in the process is writable and executable.</summary>
     public static bool IsWritableAndExecutable(string permissions) => permissions.Contains('w') && permissions.Contains('x');
