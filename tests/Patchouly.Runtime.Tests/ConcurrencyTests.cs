@@ -55,7 +55,7 @@ public unsafe class ConcurrencyTests(ITestOutputHelper output)
         output.WriteLine(
             $"{Threads} threads for {elapsed.TotalSeconds:F1} s: {counters.Functions} functions and {counters.Modules} modules " +
             $"(2 functions each) compiled, run and freed; {counters.Calls} checked calls, {counters.PreventedCalls} calls of " +
-            $"disposed functions refused; anonymous r-x mappings {mappingsBefore} before, {mappingsAfter} after; " +
+            $"disposed functions refused (by their owner right after disposing, or by others racing with it); anonymous r-x mappings {mappingsBefore} before, {mappingsAfter} after; " +
             $"/proc/self/maps lines {linesBefore} before, {linesAfter} after.");
         Assert.True(counters.Functions > Threads && counters.Modules > Threads, $"{counters.Functions} functions, {counters.Modules} modules");
         Assert.True(mappingsAfter <= mappingsBefore, $"executable mappings leaked: {mappingsBefore} before, {mappingsAfter} after");
@@ -137,8 +137,15 @@ public unsafe class ConcurrencyTests(ITestOutputHelper output)
             builder.Reset();
             EmitSumLoop(builder, thread, 0);
             var mine = builder.Compile();
-            Interlocked.Exchange(ref shared[thread], mine)?.Dispose();
+            var previous = Interlocked.Exchange(ref shared[thread], mine);
             Interlocked.Increment(ref counters.Functions);
+            if (previous is not null)
+            {
+                previous.Dispose(); // another thread may be running it: the unmapping waits for that call
+                Assert.Throws<ObjectDisposedException>(() => previous.Invoke(1));
+                Assert.Throws<ObjectDisposedException>(() => previous.EntryPoint);
+                Interlocked.Increment(ref counters.PreventedCalls);
+            }
             var theirs = Volatile.Read(ref shared[random.Next(Threads)]);
             if (theirs is null) continue;
             try
