@@ -47,6 +47,18 @@ public static unsafe class Program
         using (var f = b.Compile())
             Check(f.Invoke(37) == 42, "AddConst");
 
+        // A negative int hole (clang-compiled Load: p[index]) stays narrow and indexes backwards.
+        long* data = stackalloc long[] { 10, 11, 12, 13 };
+        foreach (int index in new[] { -2, -1, 0, 1 })
+        {
+            var l = new FunctionBuilder(BenchStencils.Library, 1);
+            var le = new BenchStencils.Emitter(l);
+            le.Load(Workload.R0, index, Workload.R1);
+            le.Return(Workload.R1);
+            using var lf = l.Compile();
+            Check(lf.Invoke((long)(data + 2)) == 12 + index && lf.Disassemble().Contains("; Load [r0 -> r1] narrow"), $"Load index {index}");
+        }
+
         var module = new JitModule(BenchStencils.Library);
         var even = module.DefineFunction(1, "even");
         var odd = module.DefineFunction(1, "odd");
