@@ -110,7 +110,7 @@ public static class StencilBuild
         var source = CLibraryWriter.Write(library);
         string optimization = library.Optimization switch { 3 => "O3", 2 => "O2", 10 => "Os", _ => options.Optimization };
         string flags = string.Join(" ", ClangCompiler.Flags(optimization));
-        string buildHash = ContentHash.Of(string.Join("\n", source.FullText, clang.VersionLine, flags, ClangCompiler.Target, ModelHash.WriterVersion));
+        string buildHash = ContentHash.Of(string.Join("\n", source.FullText, clang.VersionLine, flags, ClangCompiler.Target, ModelHash.WriterVersion, ToolIdentity));
         string tablesFile = Path.Combine(options.OutputDirectory, library.FullName + Generators.Generator.StencilGenerator.TablesSuffix);
         string workDirectory = Path.Combine(options.OutputDirectory, library.FullName);
         int variants = source.Variants.Count;
@@ -180,6 +180,13 @@ public static class StencilBuild
         }
         return null;
     }
+
+    /// <summary>
+    /// Identifies this build of the task (its module version id, which a deterministic build derives from its content):
+    /// part of the build hash, so that tables written by another Patchouly (an upgrade, or a changed tables writer) are
+    /// rebuilt rather than trusted.
+    /// </summary>
+    private static readonly string ToolIdentity = typeof(StencilBuild).Assembly.ManifestModule.ModuleVersionId.ToString("N");
 
     /// <summary>The build hash recorded in the first line of a tables file, or null.</summary>
     public static string? ReadBuildHash(string tablesFile)

@@ -50,6 +50,8 @@ public class StencilBuildTests
         string tables = File.ReadAllText(result.TablesFile);
         Assert.Contains("partial class Small", tables);
         Assert.Contains("// AddConst: long AddConst(long a, [Hole] long c)", tables);
+        // Hovering a family constant in the IDE shows its C# signature, its C prototype and its variants.
+        Assert.Matches(@"/// <summary><c>long AddConst\(long a, \[Hole\] long c\)</c></summary>\s+/// <remarks>C: <c>[^<]*int64_t f\d+_AddConst\(int64_t v_a, int64_t v_c\)</c><br/>\s+/// \d+ variants \(slots \d+\.\.\d+\), \d+(-\d+)? bytes( each)?\.</remarks>\s+internal const int AddConst = \d+;", tables);
 
         var again = StencilBuild.Run(TestStencils.CompileCSharp(Source), new StencilBuildOptions(dir), log);
         Assert.False(Assert.Single(again!).ClangRan);
