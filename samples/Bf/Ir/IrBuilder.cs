@@ -209,6 +209,22 @@ public static class IrBuilder
             return (delta0 & 1) == 1 && !others ? LoopKind.Clear : LoopKind.General;
         }
 
+        /// <summary>
+        /// The state of a general loop whose body is being linearised: what <see cref="LoopExit"/> needs when its
+        /// <c>]</c> is reached. Loops nest on an explicit stack, not the call stack, so deeply nested brackets
+        /// (a million levels) cannot overflow it.
+        /// </summary>
+        private struct LoopFrame
+        {
+            public int Close;           // the token index of the loop's ']'
+            public int Begin;           // the LoopBegin op, or -1 when the loop is entered unconditionally
+            public int EntryLo, EntryHi;
+            public bool OuterHoist;
+            public int OuterBodyStart;
+        }
+
+        private readonly Stack<LoopFrame> _loops = new();
+
         private void Body(int from, int to)
         {
             for (int i = from; i < to; i++)
@@ -283,31 +299,45 @@ public static class IrBuilder
                                 {
                                     enters = true;
                                 }
-                                Loop(i, close, pre, enters);
-                                break;
+                                LoopEnter(i, close, pre, enters);
+                                continue; // the body follows; its ']' ends the loop (LoopExit)
                             }
                         }
                         i = close;
                         break;
                     }
                     case TokenKind.Close:
-                        throw new InvalidOperationException("unexpected ']' (the tokenizer matches brackets)");
+                        // Only the ']' of a general loop is reached (other loops are skipped whole); the tokenizer
+                        // matched the brackets, so it closes the innermost open loop.
+                        if (_loops.Count == 0 || _loops.Peek().Close != i)
+                            throw new InvalidOperationException("unexpected ']' (the tokenizer matches brackets)");
+                        LoopExit(_loops.Pop());
+                        break;
                 }
             }
+            if (_loops.Count != 0) throw new InvalidOperationException("a loop was left open (the tokenizer matches brackets)");
         }
 
-        private void Loop(int open, int close, byte pre, bool enters)
+        /// <summary>Starts a general loop: its entry test, then its body is linearised by <see cref="Body"/>.</summary>
+        private void LoopEnter(int open, int close, byte pre, bool enters)
         {
             EndSegment();
             Materialize();
             int begin = enters ? -1 : _ops.Count;
-            if (!enters) _ops.Add(new Op(OpKind.LoopBegin));
+            if (!enters) _ops.Add(new Op(OpKind.LoopBegin, imm: pre));
             int entryLo = _vLo, entryHi = _vHi; // contains 0: the loop test was just checked
             bool balanced = _balanced[open];
             var hull = _hull[open];
 
-            bool outerHoist = _hoist;
-            int outerBodyStart = _bodyStart;
+            _loops.Push(new LoopFrame
+            {
+                Close = close,
+                Begin = begin,
+                EntryLo = entryLo,
+                EntryHi = entryHi,
+                OuterHoist = _hoist,
+                OuterBodyStart = _bodyStart,
+            });
             _hoist = balanced;
             _bodyStart = _ops.Count;
             // What is on the tape when an iteration starts: what was before the loop, and what the previous
@@ -323,7 +353,11 @@ public static class IrBuilder
                 _vLo = _vHi = 0;
             }
             _knownZero = NoCell;
-            Body(open + 1, close);
+        }
+
+        /// <summary>Ends a general loop when its body has been linearised: the back-edge test and the entry's target.</summary>
+        private void LoopExit(in LoopFrame frame)
+        {
             Visit(_pos, _pos);
             // Fuse the last write of the loop cell into the back-edge test.
             int j = LastTouch(_pos);
@@ -336,16 +370,16 @@ public static class IrBuilder
             EndSegment();
             Materialize();
             int bodyStart = _bodyStart;
-            _hoist = outerHoist;
-            _bodyStart = outerBodyStart;
+            _hoist = frame.OuterHoist;
+            _bodyStart = frame.OuterBodyStart;
 
             // A body that ends with the loop cell known to be 0 (an inner loop on it, a clear) runs at most once.
             if (post != 0 || _knownZero != 0) _ops.Add(new Op(OpKind.LoopEnd, arg: bodyStart, imm: post));
-            if (begin >= 0) _ops[begin] = new Op(OpKind.LoopBegin, arg: _ops.Count, imm: pre);
+            if (frame.Begin >= 0) _ops[frame.Begin] = new Op(OpKind.LoopBegin, arg: _ops.Count, imm: _ops[frame.Begin].Imm);
             // The exit is reached from the entry test (the pointer where it was) or the back-edge: what both
             // verified is verified.
-            _vLo = Math.Max(entryLo, _vLo);
-            _vHi = Math.Min(entryHi, _vHi);
+            _vLo = Math.Max(frame.EntryLo, _vLo);
+            _vHi = Math.Min(frame.EntryHi, _vHi);
             _knownZero = 0;
         }
 
