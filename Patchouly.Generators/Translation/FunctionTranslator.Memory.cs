@@ -101,7 +101,15 @@ internal sealed partial class FunctionTranslator
         var children = op.ChildOperations.ToList();
         return children.Count == 1 && children[0].Type is IPointerTypeSymbol pointer
             && SymbolEqualityComparer.Default.Equals(pointer.PointedAtType, op.Type)
-            && ReferenceEquals(children[0].Syntax, op.Syntax);
+            && ReferenceEquals(Unparenthesized(children[0].Syntax), Unparenthesized(op.Syntax));
+    }
+
+    /// <summary>The expression inside any parentheses: <c>(p + 1)-&gt;f</c> dereferences an operation whose syntax is
+    /// <c>(p + 1)</c>, and the pointer operand's syntax is <c>p + 1</c>.</summary>
+    private static SyntaxNode Unparenthesized(SyntaxNode node)
+    {
+        while (node is ParenthesizedExpressionSyntax p) node = p.Expression;
+        return node;
     }
 
     /// <summary>

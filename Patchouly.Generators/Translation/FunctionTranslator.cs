@@ -472,10 +472,11 @@ internal sealed partial class FunctionTranslator
                 switch (clause)
                 {
                     case ISingleValueCaseClauseOperation single:
-                        var value = Expr(single.Value);
-                        if (value is not null && !value.Invariant)
-                            Report(DiagnosticDescriptors.UnsupportedConstruct, single.Value.Syntax.GetLocation(), "A case label that is not a constant", "");
-                        Line("case " + value?.Text + ":");
+                        CaseLabel(single.Value);
+                        break;
+                    // Roslyn binds the constant labels of a switch on nint/nuint (not a C# 1 governing type) as constant patterns.
+                    case IPatternCaseClauseOperation { Pattern: IConstantPatternOperation constant, Guard: null } when constant.Value.ConstantValue.HasValue:
+                        CaseLabel(constant.Value);
                         break;
                     case IDefaultCaseClauseOperation:
                         Line("default:");
@@ -499,6 +500,14 @@ internal sealed partial class FunctionTranslator
             _indent--;
             Line("}");
         }
+    }
+
+    private void CaseLabel(IOperation label)
+    {
+        var value = Expr(label);
+        if (value is not null && !value.Invariant)
+            Report(DiagnosticDescriptors.UnsupportedConstruct, label.Syntax.GetLocation(), "A case label that is not a constant", "");
+        Line("case " + value?.Text + ":");
     }
 
     private void Branch(IBranchOperation branch)

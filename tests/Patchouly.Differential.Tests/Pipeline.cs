@@ -63,7 +63,13 @@ internal static class Pipeline
         if (errors.Count > 0) throw new InvalidOperationException("C# errors:\n" + string.Join("\n", errors.Take(20)));
         var type = Patchouly.Build.Tasks.Tasks.StencilBuild.FindLibraries(compilation, default).Single();
         var result = StencilLibraryParser.Parse(type, compilation, default);
-        if (result.Diagnostics.Count > 0) throw new InvalidOperationException("Stencil errors:\n" + string.Join("\n", result.Diagnostics.Take(20)));
+        if (result.Diagnostics.Count > 0)
+        {
+            string rejected = Path.Combine(Path.GetTempPath(), "patchouly-differential", "rejected-" + Guid.NewGuid().ToString("n")[..8]);
+            System.IO.Directory.CreateDirectory(rejected);
+            for (int i = 0; i < sources.Length; i++) File.WriteAllText(Path.Combine(rejected, i == 0 ? "Stencils.cs" : $"Stencils{i}.cs"), sources[i]);
+            throw new InvalidOperationException("Stencil errors (sources in " + rejected + "):\n" + string.Join("\n", result.Diagnostics.Take(20)));
+        }
         var model = result.Library!;
 
         var c = CLibraryWriter.Write(model);

@@ -1,5 +1,7 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Linq;
 using Xunit.Abstractions;
 
@@ -30,7 +32,7 @@ public class RandomExpressionTests
         Harness harness;
         try
         {
-            harness = Harness.Create([source]);
+            harness = Harness.Create([source], functions: Callees.Functions());
         }
         catch (ConstantPoolException e)
         {
@@ -40,7 +42,7 @@ public class RandomExpressionTests
             _output.WriteLine($"the build rejected {e.Stencils.Count} stencils for a constant pool (needs -mno-implicit-float): {string.Join(", ", e.Stencils)}");
             _output.WriteLine(e.Message);
             Assert.True(e.Stencils.Count <= stencils / 20, "too many stencils need a constant pool: " + e.Message);
-            harness = Harness.Create([new RandomStencils(seed).Library(stencils, exclude: e.Stencils.ToHashSet())]);
+            harness = Harness.Create([new RandomStencils(seed).Library(stencils, exclude: e.Stencils.ToHashSet())], functions: Callees.Functions());
         }
         using var _ = harness;
         _output.WriteLine($"built {harness.Stencils.Count} stencils, {harness.Built.Source.Variants.Count} variants in {clock.ElapsedMilliseconds} ms (clang {harness.Built.ClangMilliseconds} ms); C in {harness.Built.Directory}");
@@ -57,4 +59,25 @@ public class RandomExpressionTests
         Assert.True(outcome.MismatchedCases == 0, outcome.Report());
         if (only is null) Assert.True(outcome.Cases >= cases * 9 / 10, outcome.Summary);
     }
+}
+
+/// <summary>The callees of the random stencils' function-pointer inputs and holes (<see cref="RandomStencils.FunctionPointers"/>):
+/// managed code both sides call through the same address.</summary>
+internal static unsafe class Callees
+{
+    [UnmanagedCallersOnly]
+    private static long Fl(long a, long b) => unchecked(a * 31 + (b ^ (b >>> 7)));
+
+    [UnmanagedCallersOnly]
+    private static double Fd(double x, int n) => x * 0.5 + n;
+
+    [UnmanagedCallersOnly]
+    private static void Fp(long* p, long v) => *p = unchecked(*p * 7 + v);
+
+    public static Dictionary<string, nint> Functions() => new()
+    {
+        ["fl"] = (nint)(delegate* unmanaged<long, long, long>)&Fl,
+        ["fd"] = (nint)(delegate* unmanaged<double, int, double>)&Fd,
+        ["fp"] = (nint)(delegate* unmanaged<long*, long, void>)&Fp,
+    };
 }

@@ -7,12 +7,17 @@ using System.Text;
 namespace Patchouly.Differential.Tests;
 
 /// <summary>
-/// Generates a stencil library of random expression stencils over every type the translator supports (all integer
-/// widths, <c>nint</c>/<c>nuint</c>, <c>char</c>, <c>bool</c>, <c>float</c>, <c>double</c>): arithmetic, bitwise and
-/// shift operators, comparisons, conversions (including float to integer saturation), conditionals, intrinsics,
-/// compound assignments, increments, small loops and helper calls, with inputs, holes, <c>out</c> parameters and
-/// targets. Integer division goes through helpers that never divide by zero or MinValue by -1, so no case throws
-/// (Math.Abs(MinValue) and the like may: those cases are skipped).
+/// Generates a stencil library of random stencils over every type the translator supports (all integer widths,
+/// <c>nint</c>/<c>nuint</c>, <c>char</c>, <c>bool</c>, <c>float</c>, <c>double</c>, two user enums): arithmetic, bitwise
+/// and shift operators, comparisons, conversions (including float to integer saturation), conditionals, intrinsics,
+/// compound assignments, increments, helper calls; statements <c>if</c>/<c>else</c>, <c>switch</c> on integers and
+/// enums, <c>for</c>/<c>while</c>/<c>do</c> loops with <c>break</c>/<c>continue</c> (bounded by a counter), small
+/// <c>stackalloc</c> buffers indexed in range, <c>&amp;</c> of locals and parameters read and written through the
+/// pointer; a pointer (input or hole) to a user struct <c>Cell</c> in the harness's memory, read and written through
+/// <c>-&gt;</c>, indexing and struct copies; calls through function-pointer inputs and holes (<c>fl</c>, <c>fd</c>,
+/// <c>fp</c>: managed [UnmanagedCallersOnly] callees, see <see cref="Callees"/>); inputs, holes, up to two <c>out</c>
+/// parameters and targets. Integer division goes through helpers that never divide by zero or MinValue by -1, so no
+/// case throws (Math.Abs(MinValue) and the like may: those cases are skipped).
 /// </summary>
 internal sealed class RandomStencils
 {
@@ -20,9 +25,40 @@ internal sealed class RandomStencils
     private static readonly string[] s_floats = { "float", "double" };
     private static readonly string[] s_numeric = s_integers.Concat(s_floats).ToArray();
     private static readonly string[] s_all = s_numeric.Append("bool").ToArray();
+    private static readonly string[] s_enums = { "Kind", "Bits" };
+    /// <summary>Types that convert explicitly to any numeric type or enum.</summary>
+    private static readonly string[] s_castable = s_numeric.Concat(s_enums).ToArray();
     private static readonly HashSet<string> s_signed = new() { "sbyte", "short", "int", "long", "nint" };
     private static readonly HashSet<string> s_minMax = new() { "sbyte", "byte", "short", "ushort", "int", "uint", "long", "ulong", "nint", "nuint", "float", "double" };
     private static readonly HashSet<string> s_genericMath = new() { "sbyte", "byte", "short", "ushort", "int", "uint", "long", "ulong", "nint", "nuint" };
+
+    private static readonly Dictionary<string, string[]> s_members = new()
+    {
+        ["Kind"] = new[] { "A", "B", "C", "D", "E", "F" },
+        ["Bits"] = new[] { "None", "X", "Y", "Z", "W" },
+    };
+
+    /// <summary>The fields of <c>Cell</c> (no bool: the harness fills memory with random bytes).</summary>
+    private static readonly (string Name, string Type)[] s_cellFields =
+    {
+        ("A", "int"), ("B", "long"), ("C", "byte"), ("D", "short"), ("K", "Kind"), ("F", "double"), ("U", "uint"), ("G", "float"), ("H", "char"), ("S", "sbyte"),
+    };
+
+    /// <summary>The user types the stencils use (declared next to the library class).</summary>
+    public const string Types = """
+        public enum Kind : short { A = -2, B = 0, C = 1, D = 3, E = 7, F = 300 }
+        [Flags] public enum Bits : byte { None = 0, X = 1, Y = 2, Z = 4, W = 0x80 }
+        public struct Cell { public int A; public long B; public byte C; public short D; public Kind K; public double F; public uint U; public float G; public char H; public sbyte S; }
+
+        """;
+
+    /// <summary>The function pointers stencils may call, by parameter name: C# type and callee.</summary>
+    public static readonly IReadOnlyDictionary<string, string> FunctionPointers = new Dictionary<string, string>
+    {
+        ["fl"] = "delegate* unmanaged<long, long, long>",
+        ["fd"] = "delegate* unmanaged<double, int, double>",
+        ["fp"] = "delegate* unmanaged<long*, long, void>",
+    };
 
     private readonly Random _random;
     private readonly List<(string Name, string Type)> _scope = new();
@@ -43,6 +79,7 @@ internal sealed class RandomStencils
     {
         var sb = new StringBuilder();
         sb.Append("using System;\nusing System.Numerics;\nusing System.Runtime.CompilerServices;\nusing Patchouly;\n\nnamespace Random;\n\n");
+        sb.Append(Types);
         sb.Append("[StencilLibrary(Registers = ").Append(registers).Append(")]\npublic static unsafe partial class RandomStencils\n{\n");
         sb.Append(Helpers());
         for (int i = 0; i < count; i++)
@@ -73,22 +110,30 @@ internal sealed class RandomStencils
         sb.Append("    // NaN payloads and signs are unspecified (which operand's NaN an operation returns is up to the compiler): NaNs are\n");
         sb.Append("    // made canonical before their bits are looked at.\n");
         sb.Append("    static double N(double x) => double.IsNaN(x) ? double.NaN : x;\n    static float N(float x) => float.IsNaN(x) ? float.NaN : x;\n");
-        sb.Append("    static double Mix(double a, long b) { double r = a; for (int i = 0; i < (int)(b & 3); i++) r = r * 0.5 + i; return r; }\n\n");
+        sb.Append("    static double Mix(double a, long b) { double r = a; for (int i = 0; i < (int)(b & 3); i++) r = r * 0.5 + i; return r; }\n");
+        sb.Append("    static void Twice(long* p, long v) { *p += v; *p *= 2; }\n\n");
         return sb.ToString();
     }
+
+    private string ValueType(int enumPercent = 12) => Chance(enumPercent) ? Pick(s_enums) : Pick(s_all);
+
+    private static bool IsValue(string type) => !type.Contains(':') && type != "Cell*" && !FunctionPointers.ContainsKey(type);
+
+    private bool InScope(string type) => _scope.Any(v => v.Type == type);
 
     private string Stencil(string name)
     {
         _scope.Clear();
         _locals = 0;
+        _loopDepth = 0;
         int inputs = R(4), holes = R(3);
         bool targets = Chance(15);
-        int outs = Chance(25) ? 1 : 0;
-        string returnType = targets ? "Target" : Chance(10) && outs > 0 ? "void" : Pick(s_all);
+        int outs = Chance(25) ? 1 + (Chance(40) ? 1 : 0) : 0;
+        string returnType = targets ? "Target" : Chance(outs > 1 ? 40 : 10) && outs > 0 ? "void" : ValueType();
         int outputs = outs + (returnType is "void" or "Target" ? 0 : 1);
         // Keep variants down: (Registers + 1)^(inputs + outputs), at most 4 values.
         while (inputs + outputs > (Chance(5) ? 4 : 3)) inputs--;
-        if (inputs < 0) { inputs = 0; outs = 0; }
+        if (inputs < 0) { inputs = 0; }
 
         var parameters = new List<string>();
         // Some stencils also read and write memory through a byte pointer (at any alignment).
@@ -98,33 +143,71 @@ internal sealed class RandomStencils
             parameters.Add("byte* m");
             inputs--;
         }
+        // Some read and write Cells through a pointer input or hole (into the harness's buffers).
+        if (Chance(20))
+        {
+            if (inputs > 0 && Chance(50))
+            {
+                parameters.Add("Cell* c");
+                inputs--;
+            }
+            else
+            {
+                parameters.Add("[Hole] Cell* c");
+                holes = Math.Max(0, holes - 1);
+            }
+            _scope.Add(("c", "Cell*"));
+        }
+        // Some call through function pointers (holes, or inputs).
+        foreach (var f in FunctionPointers.Keys)
+        {
+            if (!Chance(10)) continue;
+            if (inputs > 0 && Chance(30))
+            {
+                parameters.Add(FunctionPointers[f] + " " + f);
+                inputs--;
+            }
+            else parameters.Add("[Hole] " + FunctionPointers[f] + " " + f);
+            _scope.Add((f, f));
+        }
         for (int i = 0; i < inputs; i++)
         {
-            string t = Pick(s_all);
+            string t = ValueType();
             parameters.Add(t + " a" + i);
             _scope.Add(("a" + i, t));
         }
         for (int h = 0; h < holes; h++)
         {
-            string t = Pick(s_all);
+            string t = ValueType();
             parameters.Add("[Hole] " + t + " h" + h);
             _scope.Add(("h" + h, t));
         }
         int targetCount = targets ? 1 + R(2) : 0;
         for (int t = 0; t < targetCount; t++) parameters.Add("Target t" + t);
-        string outType = Pick(s_all);
-        if (outs > 0) parameters.Add("out " + outType + " o0");
+        var outTypes = Enumerable.Range(0, outs).Select(_ => ValueType()).ToArray();
+        for (int o = 0; o < outs; o++) parameters.Add("out " + outTypes[o] + " o" + o);
 
         var body = new StringBuilder();
-        int statements = R(4);
+        int statements = R(6);
         for (int s = 0; s < statements; s++) Statement(body, "        ", 2);
+        // Every function pointer a stencil has is called at least once.
+        if (InScope("fl")) Declare(body, "long", "fl(" + Expr("long", 2) + ", " + Expr("long", 2) + ")");
+        if (InScope("fd")) Declare(body, "double", "fd(" + Expr("double", 2) + ", " + Expr("int", 2) + ")");
+        if (InScope("fp"))
+        {
+            string local = Declare(body, "long", Expr("long", 2));
+            body.Append("        fp(&").Append(local).Append(", ").Append(Expr("long", 2)).Append(");\n");
+        }
         if (_memory)
         {
             string t = Pick(s_numeric);
-            string value = t is "float" or "double" ? "N(" + Expr(t, 3) + ")" : Expr(t, 3);
-            body.Append("        *(").Append(t).Append("*)(m + ").Append(R(64)).Append(") = ").Append(value).Append(";\n");
+            body.Append("        *(").Append(t).Append("*)(m + ").Append(R(64)).Append(") = ").Append(Canonical(t, Expr(t, 3))).Append(";\n");
         }
-        if (outs > 0) body.Append("        o0 = ").Append(Expr(outType, 3)).Append(";\n");
+        for (int o = 0; o < outs; o++)
+        {
+            body.Append("        o").Append(o).Append(" = ").Append(Expr(outTypes[o], 3)).Append(";\n");
+            _scope.Add(("o" + o, outTypes[o]));
+        }
         if (targets)
         {
             body.Append("        if (").Append(Expr("bool", 3)).Append(") return t0;\n");
@@ -138,13 +221,45 @@ internal sealed class RandomStencils
         return $"    [Stencil] public static {returnType} {name}({string.Join(", ", parameters)})\n    {{\n        unchecked\n        {{\n{body.ToString().Replace("\n        ", "\n            ").Insert(0, "    ")}        }}\n    }}\n";
     }
 
+    /// <summary>Declares a local at the top level of the body.</summary>
+    private string Declare(StringBuilder body, string type, string value)
+    {
+        string name = "l" + _locals++;
+        body.Append("        ").Append(type).Append(' ').Append(name).Append(" = ").Append(value).Append(";\n");
+        _scope.Add((name, type));
+        return name;
+    }
+
+    /// <summary>A value to store to memory the harness compares: floating point with canonical NaNs.</summary>
+    private static string Canonical(string type, string value) => type is "float" or "double" ? "N(" + value + ")" : value;
+
+    private string CellAt() => Pick(new[] { "c->", "c->", "c[1].", "c[2].", "c[-1].", "(*c).", "(c + 3)->" });
+
+    /// <summary>A block of 1-<paramref name="count"/> statements in braces (locals declared inside leave scope after it).</summary>
+    private void Block(StringBuilder body, string indent, int depth, int count, string? first = null, bool exits = false)
+    {
+        body.Append(indent).Append("{\n");
+        int before = _scope.Count;
+        if (first is not null) body.Append(indent).Append("    ").Append(first).Append('\n');
+        int n = 1 + R(count);
+        // In a loop body, often a conditional break or continue somewhere among the statements.
+        int exit = exits && Chance(60) ? R(n + 1) : -1;
+        for (int i = 0; i <= n; i++)
+        {
+            if (i == exit) body.Append(indent).Append("    if (").Append(Expr("bool", 2)).Append(") ").Append(Chance(50) ? "break;\n" : "continue;\n");
+            if (i < n) Statement(body, indent + "    ", depth);
+        }
+        _scope.RemoveRange(before, _scope.Count - before);
+        body.Append(indent).Append("}\n");
+    }
+
     private void Statement(StringBuilder body, string indent, int depth)
     {
-        int kind = R(10);
-        var locals = _scope.Where(v => v.Name.StartsWith('l')).ToList();
+        int kind = R(22);
+        var locals = _scope.Where(v => v.Name.StartsWith('l') && IsValue(v.Type)).ToList();
         if (kind < 4 || locals.Count == 0)
         {
-            string t = Pick(s_all);
+            string t = ValueType();
             string name = "l" + _locals++;
             body.Append(indent).Append(t).Append(' ').Append(name).Append(" = ").Append(Expr(t, 3)).Append(";\n");
             _scope.Add((name, t));
@@ -155,52 +270,201 @@ internal sealed class RandomStencils
         {
             case 4:
             case 5:
-            {
-                string op = CompoundOperator(type);
-                string operand = op is "<<=" or ">>=" or ">>>=" ? Expr("int", 2) : Expr(type, 2);
-                body.Append(indent).Append(local).Append(' ').Append(op).Append(' ').Append(operand).Append(";\n");
-                break;
-            }
-            case 6 when type != "bool":
+                body.Append(indent).Append(local).Append(' ').Append(CompoundAssignment(type, 2)).Append(";\n");
+                return;
+            case 6 when type is not ("bool" or "Bits"):
                 body.Append(indent).Append(Pick(new[] { local + "++", local + "--", "++" + local, "--" + local })).Append(";\n");
-                break;
+                return;
             case 7 when depth > 0:
-            {
-                body.Append(indent).Append("if (").Append(Expr("bool", 2)).Append(")\n").Append(indent).Append("{\n");
-                int before = _scope.Count;
-                Statement(body, indent + "    ", depth - 1);
-                _scope.RemoveRange(before, _scope.Count - before);
-                body.Append(indent).Append("}\n");
+                body.Append(indent).Append("if (").Append(Expr("bool", 2)).Append(")\n");
+                Block(body, indent, depth - 1, 2);
                 if (Chance(50))
                 {
-                    body.Append(indent).Append("else\n").Append(indent).Append("{\n");
-                    Statement(body, indent + "    ", depth - 1);
-                    _scope.RemoveRange(before, _scope.Count - before);
-                    body.Append(indent).Append("}\n");
+                    body.Append(indent).Append("else\n");
+                    Block(body, indent, depth - 1, 2);
                 }
-                break;
-            }
-            case 8 when depth > 0 && _loopDepth == 0 && type != "bool":
+                return;
+            case 8 when depth > 0 && _loopDepth < 2:
+                Loop(body, indent, depth);
+                return;
+            case 9 when depth > 0:
+                Switch(body, indent, depth);
+                return;
+            case 10 when _loopDepth > 0:
+                body.Append(indent).Append("if (").Append(Expr("bool", 2)).Append(") ").Append(Chance(50) ? "break;\n" : "continue;\n");
+                return;
+            case 11 when _loopDepth == 0 && _scope.Count(v => v.Type.StartsWith("buf:", StringComparison.Ordinal)) < 2:
             {
-                string i = "i" + _locals++;
-                body.Append(indent).Append("for (int ").Append(i).Append(" = 0; ").Append(i).Append(" < ").Append(1 + R(5)).Append("; ").Append(i).Append("++)\n")
-                    .Append(indent).Append("{\n");
-                int before = _scope.Count;
-                _scope.Add((i, "int"));
-                _loopDepth++;
-                string op = CompoundOperator(type);
-                string operand = op is "<<=" or ">>=" or ">>>=" ? Expr("int", 1) : Expr(type, 2);
-                body.Append(indent).Append("    ").Append(local).Append(' ').Append(op).Append(' ').Append(operand).Append(";\n");
-                if (Chance(30)) body.Append(indent).Append("    if (").Append(Expr("bool", 1)).Append(") break;\n");
-                _loopDepth--;
-                _scope.RemoveRange(before, _scope.Count - before);
-                body.Append(indent).Append("}\n");
-                break;
+                // A small stackalloc buffer (zeroed, or initialized), indexed in range.
+                string t = Chance(80) ? Pick(s_integers) : Pick(s_floats);
+                int length = Pick(new[] { 2, 4, 8 });
+                string name = "b" + _locals++;
+                body.Append(indent).Append(t).Append("* ").Append(name).Append(" = stackalloc ").Append(t);
+                if (Chance(40)) body.Append("[] { ").Append(string.Join(", ", Enumerable.Range(0, length).Select(_ => Expr(t, 1)))).Append(" };\n");
+                else body.Append('[').Append(length).Append("];\n");
+                _scope.Add((name, "buf:" + t + ":" + length));
+                return;
+            }
+            case 12 when _scope.FirstOrDefault(v => v.Type.StartsWith("buf:", StringComparison.Ordinal)) is { Name: not null } buffer:
+            {
+                string element = Element(buffer.Name, buffer.Type);
+                string t = buffer.Type.Split(':')[1];
+                body.Append(indent).Append(element).Append(' ').Append(Chance(50) ? "= " + Expr(t, 2) : CompoundAssignment(t, 2)).Append(";\n");
+                return;
+            }
+            case 13:
+            {
+                // The address of a local, a parameter, a buffer element or a Cell field.
+                var targets = _scope.Where(v => (v.Name[0] is 'l' or 'a' || (v.Name[0] == 'h' && Chance(30))) && IsValue(v.Type) && v.Type != "bool")
+                    .Select(v => (Address: "&" + v.Name, v.Type)).ToList();
+                foreach (var b in _scope.Where(v => v.Type.StartsWith("buf:", StringComparison.Ordinal)))
+                    targets.Add(("&" + Element(b.Name, b.Type), b.Type.Split(':')[1]));
+                if (InScope("Cell*"))
+                    foreach (var f in s_cellFields.Where(f => f.Type is not ("float" or "double")))
+                        targets.Add(("&" + CellAt() + f.Name, f.Type));
+                if (targets.Count == 0) goto default;
+                var (address, t) = Pick(targets);
+                string name = "p" + _locals++;
+                body.Append(indent).Append(t).Append("* ").Append(name).Append(" = ").Append(address).Append(";\n");
+                _scope.Add((name, "ptr:" + t));
+                return;
+            }
+            case 14 when _scope.FirstOrDefault(v => v.Type.StartsWith("ptr:", StringComparison.Ordinal)) is { Name: not null } pointer:
+            {
+                string t = pointer.Type[4..];
+                body.Append(indent).Append("*").Append(pointer.Name).Append(' ').Append(Chance(50) ? "= " + Expr(t, 2) : CompoundAssignment(t, 2)).Append(";\n");
+                return;
+            }
+            case 15 when InScope("Cell*"):
+            case 16 when InScope("Cell*"):
+            {
+                var (field, t) = Pick(s_cellFields);
+                string at = CellAt() + field;
+                if (t is "float" or "double") body.Append(indent).Append(at).Append(" = N(").Append(Expr(t, 2)).Append(");\n");
+                else if (Chance(20) && t != "Kind") body.Append(indent).Append(at).Append(Chance(50) ? "++" : "--").Append(";\n");
+                else body.Append(indent).Append(at).Append(' ').Append(Chance(50) ? "= " + Expr(t, 2) : CompoundAssignment(t, 2)).Append(";\n");
+                return;
+            }
+            case 17 when InScope("Cell*"):
+            {
+                // A struct copy through a local.
+                string name = "s" + _locals++;
+                var (field, t) = Pick(s_cellFields);
+                body.Append(indent).Append("Cell ").Append(name).Append(" = ").Append(Chance(70) ? Pick(new[] { "*c", "c[1]", "c[2]", "c[-1]", "c[3]", "*(c + 1)" }) : "default").Append(";\n");
+                body.Append(indent).Append(name).Append('.').Append(field).Append(" = ").Append(Canonical(t, Expr(t, 2))).Append(";\n");
+                body.Append(indent).Append(Pick(new[] { "c[1]", "*c", "c[2]", "c[-1]" })).Append(" = ").Append(name).Append(";\n");
+                return;
+            }
+            case 18 when InScope("fp"):
+            {
+                // A call through a function pointer that writes through its pointer argument.
+                var longs = _scope.Where(v => v.Type == "long" && v.Name[0] is 'l' or 'a').Select(v => "&" + v.Name).ToList();
+                if (InScope("Cell*")) longs.Add("&" + CellAt() + "B");
+                if (longs.Count == 0) goto default;
+                body.Append(indent).Append("fp(").Append(Pick(longs)).Append(", ").Append(Expr("long", 2)).Append(");\n");
+                return;
+            }
+            case 19:
+            {
+                // A helper that writes through a pointer to a local.
+                var longs = _scope.Where(v => v.Type == "long" && v.Name[0] is 'l').ToList();
+                if (longs.Count == 0) goto default;
+                body.Append(indent).Append("Twice(&").Append(Pick(longs).Name).Append(", ").Append(Expr("long", 2)).Append(");\n");
+                return;
             }
             default:
                 body.Append(indent).Append(local).Append(" = ").Append(Expr(type, 3)).Append(";\n");
+                return;
+        }
+    }
+
+    /// <summary>An element of a stackalloc buffer, at an index in range.</summary>
+    private string Element(string name, string bufferType)
+    {
+        int length = int.Parse(bufferType.Split(':')[2], CultureInfo.InvariantCulture);
+        return Chance(30) ? name + "[" + R(length) + "]" : name + "[" + Expr("int", 1) + " & " + (length - 1) + "]";
+    }
+
+    /// <summary>A compound assignment operator and operand for a variable of <paramref name="type"/>.</summary>
+    private string CompoundAssignment(string type, int depth)
+    {
+        if (type == "Kind") return Pick(new[] { "+=", "-=" }) + " " + Expr("short", depth);
+        if (type == "Bits") return Pick(new[] { "|=", "&=", "^=" }) + " " + Expr("Bits", depth);
+        string op = CompoundOperator(type);
+        return op + " " + (op is "<<=" or ">>=" or ">>>=" ? Expr("int", depth) : Expr(type, depth));
+    }
+
+    /// <summary>A bounded loop: for, while, do or while (true), with a counter that advances before any continue.</summary>
+    private void Loop(StringBuilder body, string indent, int depth)
+    {
+        string i = "i" + _locals++;
+        int limit = 1 + R(5);
+        _loopDepth++;
+        int before = _scope.Count;
+        switch (R(4))
+        {
+            case 0:
+                body.Append(indent).Append("for (int ").Append(i).Append(" = 0; ").Append(i).Append(" < ").Append(limit).Append("; ").Append(i).Append("++)\n");
+                _scope.Add((i, "int"));
+                Block(body, indent, depth - 1, 3, exits: true);
+                _scope.RemoveRange(before, _scope.Count - before);
+                break;
+            case 1:
+                body.Append(indent).Append("int ").Append(i).Append(" = 0;\n");
+                body.Append(indent).Append("while (").Append(i).Append(" < ").Append(limit).Append(")\n");
+                _scope.Add((i, "int"));
+                Block(body, indent, depth - 1, 3, i + "++;", exits: true);
+                break;
+            case 2:
+                body.Append(indent).Append("int ").Append(i).Append(" = 0;\n");
+                body.Append(indent).Append("do\n");
+                _scope.Add((i, "int"));
+                Block(body, indent, depth - 1, 3, i + "++;", exits: true);
+                body.Append(indent).Append("while (").Append(i).Append(" < ").Append(limit).Append(" && ").Append(Expr("bool", 2)).Append(");\n");
+                break;
+            default:
+                body.Append(indent).Append("int ").Append(i).Append(" = 0;\n");
+                body.Append(indent).Append("while (true)\n");
+                _scope.Add((i, "int"));
+                Block(body, indent, depth - 1, 3, "if (++" + i + " > " + limit + ") break;", exits: true);
                 break;
         }
+        _loopDepth--;
+    }
+
+    /// <summary>A switch on an integer (masked, so that cases match often) or on an enum.</summary>
+    private void Switch(StringBuilder body, string indent, int depth)
+    {
+        string type = Chance(35) ? Pick(s_enums) : Pick(s_integers);
+        List<string> labels;
+        string subject;
+        if (s_enums.Contains(type))
+        {
+            subject = Expr(type, 2);
+            labels = s_members[type].Where(_ => Chance(60)).Select(m => type + "." + m).ToList();
+        }
+        else
+        {
+            subject = Chance(70) ? "((" + type + ")(" + Expr(type, 2) + " & 7))" : Expr(type, 2);
+            var values = Enumerable.Range(0, 8).Where(_ => Chance(40)).Select(v => v.ToString(CultureInfo.InvariantCulture)).ToList();
+            if (s_signed.Contains(type) && Chance(30)) values.Add("-1");
+            labels = values.Select(v => "(" + type + ")(" + v + ")").ToList();
+        }
+        body.Append(indent).Append("switch (").Append(subject).Append(")\n").Append(indent).Append("{\n");
+        var sections = new List<List<string>>();
+        foreach (var label in labels)
+        {
+            if (sections.Count > 0 && Chance(25)) sections[^1].Add(label); // several labels for one section
+            else sections.Add(new List<string> { label });
+        }
+        if (Chance(50)) sections.Insert(R(sections.Count + 1), new List<string> { "default" });
+        foreach (var section in sections)
+        {
+            foreach (var label in section) body.Append(indent).Append("    ").Append(label == "default" ? "default:" : "case " + label + ":").Append('\n');
+            Block(body, indent + "    ", depth - 1, 2);
+            body.Append(indent).Append("        ").Append(_loopDepth > 0 && Chance(15) ? "continue;\n" : "break;\n");
+        }
+        body.Append(indent).Append("}\n");
     }
 
     private string CompoundOperator(string type)
@@ -218,6 +482,7 @@ internal sealed class RandomStencils
         return type switch
         {
             "bool" => BoolExpr(depth),
+            "Kind" or "Bits" => EnumExpr(type, depth),
             "float" or "double" => FloatExpr(type, depth),
             _ => IntegerExpr(type, depth),
         };
@@ -226,9 +491,17 @@ internal sealed class RandomStencils
     private string Leaf(string type)
     {
         if (_memory && type != "bool" && Chance(15)) return "(*(" + type + "*)(m + " + R(64) + "))";
-        var same = _scope.Where(v => v.Type == type).ToList();
-        if (same.Count > 0 && Chance(70)) return Pick(same).Name;
-        var numeric = _scope.Where(v => v.Type != "bool").ToList();
+        // Memory and variables of the type: Cell fields, pointers to locals, buffer elements, locals and parameters.
+        var same = new List<string>();
+        if (InScope("Cell*")) same.AddRange(s_cellFields.Where(f => f.Type == type).Select(f => CellAt() + f.Name));
+        foreach (var (name, t) in _scope)
+        {
+            if (t == type) same.Add(name);
+            else if (t == "ptr:" + type) same.Add("(*" + name + ")");
+            else if (t.StartsWith("buf:" + type + ":", StringComparison.Ordinal)) same.Add(Element(name, t));
+        }
+        if (same.Count > 0 && Chance(70)) return Pick(same);
+        var numeric = _scope.Where(v => IsValue(v.Type) && v.Type != "bool").ToList();
         if (type != "bool" && numeric.Count > 0 && Chance(50)) return "(" + type + ")" + Pick(numeric).Name;
         return Literal(type);
     }
@@ -239,6 +512,9 @@ internal sealed class RandomStencils
         {
             case "bool":
                 return Chance(50) ? "true" : "false";
+            case "Kind":
+            case "Bits":
+                return Chance(70) ? type + "." + Pick(s_members[type]) : "((" + type + ")0x" + Values.RandomInteger(type == "Kind" ? 16 : 8, type == "Kind", _random).ToString("X", CultureInfo.InvariantCulture) + "UL)";
             case "float":
             case "double":
             {
@@ -292,7 +568,9 @@ internal sealed class RandomStencils
                 return "(" + Expr("bool", d) + " ? " + Expr(type, d) + " : " + Expr(type, d) + ")";
             case 6:
             case 7:
-                return "((" + type + ")" + Expr(Pick(s_numeric), d) + ")";
+                if (InScope("fl") && Chance(25)) return "((" + type + ")fl(" + Expr("long", d) + ", " + Expr("long", d) + "))";
+                if (Chance(10)) return "((" + type + ")(" + Expr("Kind", d) + " - " + Expr("Kind", d) + "))";
+                return "((" + type + ")" + Expr(Pick(s_castable), d) + ")";
             case 8 when s_minMax.Contains(type):
                 return "Math." + Pick(new[] { "Min", "Max" }) + "(" + Expr(type, d) + ", " + Expr(type, d) + ")";
             case 9 when s_signed.Contains(type):
@@ -343,7 +621,8 @@ internal sealed class RandomStencils
                 return "(" + Expr("bool", d) + " ? " + Expr(type, d) + " : " + Expr(type, d) + ")";
             case 4:
             case 5:
-                return "((" + type + ")" + Expr(Pick(s_numeric), d) + ")";
+                if (InScope("fd") && Chance(30)) return "((" + type + ")fd(" + Expr("double", d) + ", " + Expr("int", d) + "))";
+                return "((" + type + ")" + Expr(Pick(s_castable), d) + ")";
             case 6:
                 return math + "." + Pick(new[] { "Sqrt", "Floor", "Ceiling", "Truncate", "Round", "Abs" }) + "(" + Expr(type, d) + ")";
             case 7:
@@ -387,9 +666,34 @@ internal sealed class RandomStencils
                 string t = Pick(s_genericMath.ToArray());
                 return t + ".IsPow2(" + Expr(t, d) + ")";
             }
+            case 7 when Chance(40):
+            {
+                string t = Pick(s_enums);
+                if (t == "Bits" && Chance(50)) return "((" + Expr(t, d) + " & Bits." + Pick(s_members[t]) + ") " + Pick(new[] { "!=", "==" }) + " 0)";
+                return "(" + Expr(t, d) + " " + Pick(new[] { "<", "<=", ">", ">=", "==", "!=" }) + " " + Expr(t, d) + ")";
+            }
             default:
                 return Leaf("bool");
         }
     }
-}
 
+    private string EnumExpr(string type, int depth)
+    {
+        int d = depth - 1;
+        switch (R(6))
+        {
+            case 0:
+                return "(" + Expr("bool", d) + " ? " + Expr(type, d) + " : " + Expr(type, d) + ")";
+            case 1:
+            case 2:
+                return "((" + type + ")" + Expr(Pick(s_castable), d) + ")";
+            case 3:
+            case 4:
+                return type == "Kind"
+                    ? "(" + Expr(type, d) + " " + Pick(new[] { "+", "-" }) + " " + Expr("short", d) + ")"
+                    : Chance(25) ? "(~" + Expr(type, d) + ")" : "(" + Expr(type, d) + " " + Pick(new[] { "|", "&", "^" }) + " " + Expr(type, d) + ")";
+            default:
+                return Leaf(type);
+        }
+    }
+}

@@ -134,4 +134,44 @@ public class RegressionTests : DifferentialLibrary
         using var harness = Harness.Create([ConstantStoresSource]);
         Check(harness, "Store");
     }
+
+    internal const string ShapesSource = """
+        using Patchouly;
+        namespace Regressions;
+        public struct Cell { public int A; public long B; public short D; }
+        [StencilLibrary(Registers = 2)]
+        public static unsafe partial class Shapes
+        {
+            // Roslyn binds the case labels of a switch on nint or nuint as constant patterns: the translator rejected them (PATCH0100).
+            [Stencil] public static long SwitchOnNint(nint x)
+            {
+                long r;
+                switch (x & 7) { case 0: r = 10; break; case (nint)3: case 5: r = x * 2; break; case -1: r = 1; break; default: r = -x; break; }
+                switch (x) { case -8: return r + 1000; case (nint)(-1): return r + 2000; }
+                return r;
+            }
+            [Stencil] public static nuint SwitchOnNuint(nuint x) { switch (x >> 60) { case 0: return 1; case 15: return x; case (nuint)7: return 2; default: return x >> 1; } }
+            // (p + k)->f: the dereference's syntax is the parenthesized expression, its pointer operand's is p + k; the
+            // translator did not recognize it (PATCH0100, also as an assignment target).
+            [Stencil] public static long ParenthesizedArrow(Cell* c, int v) { (c + 1)->A = v; ((c + 2))->B += v; (c - 1)->D--; return (c + 1)->A + ((c + 3))->B + (*(c + 1)).A; }
+        }
+        """;
+
+    private static readonly Lazy<Harness> s_shapes = new(() => Harness.Create([ShapesSource]));
+
+    [Fact]
+    public void Switch_on_nint_and_nuint_is_translated()
+    {
+        foreach (long x in new[] { 0L, 3, 5, 7, -1, -8, -5, long.MinValue, long.MaxValue, 11 }) CheckCase(s_shapes.Value, "SwitchOnNint", [unchecked((ulong)x)]);
+        foreach (ulong x in new ulong[] { 0, 1, ulong.MaxValue, 7UL << 60, 15UL << 60, 3UL << 60 }) CheckCase(s_shapes.Value, "SwitchOnNuint", [x]);
+        Check(s_shapes.Value, "SwitchOnNint");
+        Check(s_shapes.Value, "SwitchOnNuint");
+    }
+
+    [Fact]
+    public void Arrow_on_a_parenthesized_pointer_expression_is_translated()
+    {
+        CheckCase(s_shapes.Value, "ParenthesizedArrow", [0, 5]);
+        Check(s_shapes.Value, "ParenthesizedArrow");
+    }
 }
