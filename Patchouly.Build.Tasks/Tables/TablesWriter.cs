@@ -48,7 +48,7 @@ internal static class TablesWriter
         w.AppendLine("#pragma warning disable");
         if (library.Namespace.Length > 0) w.AppendLine($"namespace {library.Namespace};");
         w.AppendLine();
-        w.AppendLine($"partial class {library.Name}");
+        w.AppendLine($"partial class {library.Identifier}");
         w.AppendLine("{");
         w.AppendLine("    /// <summary>The compiled stencil tables of this library (written by the Patchouly build).</summary>");
         w.AppendLine("    [global::System.CodeDom.Compiler.GeneratedCode(\"Patchouly\", \"1.0\")]");

@@ -43,7 +43,7 @@ public static class StencilBuild
         try
         {
             Directory.CreateDirectory(options.OutputDirectory);
-            RemoveStaleTables(options.OutputDirectory, libraries.Select(l => l.ToDisplayString()));
+            RemoveStaleTables(options.OutputDirectory, libraries.Select(l => KnownNames.FileName(l.ToDisplayString())));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -111,8 +111,8 @@ public static class StencilBuild
         string optimization = library.Optimization switch { 3 => "O3", 2 => "O2", 10 => "Os", _ => options.Optimization };
         string flags = string.Join(" ", ClangCompiler.Flags(optimization));
         string buildHash = ContentHash.Of(string.Join("\n", source.FullText, clang.VersionLine, flags, ClangCompiler.Target, ModelHash.WriterVersion, ToolIdentity));
-        string tablesFile = Path.Combine(options.OutputDirectory, library.FullName + Generators.Generator.StencilGenerator.TablesSuffix);
-        string workDirectory = Path.Combine(options.OutputDirectory, library.FullName);
+        string tablesFile = Path.Combine(options.OutputDirectory, library.FileName + Generators.Generator.StencilGenerator.TablesSuffix);
+        string workDirectory = Path.Combine(options.OutputDirectory, library.FileName);
         int variants = source.Variants.Count;
 
         try

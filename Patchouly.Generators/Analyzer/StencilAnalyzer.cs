@@ -1,6 +1,8 @@
 using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Patchouly.Generators.Diagnostics;
 using Patchouly.Generators.Parsing;
@@ -24,6 +26,23 @@ public sealed class StencilAnalyzer : DiagnosticAnalyzer
         context.EnableConcurrentExecution();
         context.RegisterSymbolAction(AnalyzeType, SymbolKind.NamedType);
         context.RegisterSymbolAction(AnalyzeMethod, SymbolKind.Method);
+        // Local functions and lambdas are not symbols a symbol action sees; [Stencil] on them would be ignored silently.
+        context.RegisterSyntaxNodeAction(AnalyzeFunction, SyntaxKind.LocalFunctionStatement, SyntaxKind.ParenthesizedLambdaExpression);
+    }
+
+    private static void AnalyzeFunction(SyntaxNodeAnalysisContext context)
+    {
+        var (attributes, symbol, location) = context.Node switch
+        {
+            LocalFunctionStatementSyntax f => (f.AttributeLists, context.SemanticModel.GetDeclaredSymbol(f, context.CancellationToken), f.Identifier.GetLocation()),
+            ParenthesizedLambdaExpressionSyntax l => (l.AttributeLists, context.SemanticModel.GetSymbolInfo(l, context.CancellationToken).Symbol,
+                l.AttributeLists.Count > 0 ? l.AttributeLists[0].GetLocation() : l.GetLocation()),
+            _ => (default(SyntaxList<AttributeListSyntax>), null, null),
+        };
+        if (attributes.Count == 0 || symbol is not IMethodSymbol method) return;
+        if (!method.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == KnownNames.StencilAttribute)) return;
+        string what = method.MethodKind == MethodKind.LocalFunction ? $"local function '{method.Name}'" : "a lambda";
+        context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.StencilNotAMethod, location, what));
     }
 
     private static void AnalyzeType(SymbolAnalysisContext context)

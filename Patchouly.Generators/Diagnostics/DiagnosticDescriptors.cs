@@ -40,7 +40,7 @@ internal static partial class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor ReservedStencilName = Error("PATCH0006",
         "Reserved stencil name",
-        "Stencil name '{0}' is reserved; names may not start with '__' and may not be 'Library' or 'Emitter'");
+        "Stencil name '{0}' is reserved; names may not start with '__' and may not be 'Library', 'Emitter' or 'Builder'");
 
     public static readonly DiagnosticDescriptor UnsupportedParameterType = Error("PATCH0007",
         "Unsupported stencil parameter type",
@@ -77,6 +77,18 @@ internal static partial class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor TooManyParameters = Error("PATCH0015",
         "Too many stencil parameters",
         "Stencil '{0}' has {1} {2}; at most {3} are allowed");
+
+    public static readonly DiagnosticDescriptor ReservedMemberName = Error("PATCH0016",
+        "Member name used by the generated code",
+        "'{0}' is declared by the code Patchouly generates for stencil library '{1}'; rename this member");
+
+    public static readonly DiagnosticDescriptor StencilNotAMethod = Error("PATCH0017",
+        "[Stencil] on a local function or lambda",
+        "[Stencil] on {0} has no effect; a stencil is a static method of a [StencilLibrary] class");
+
+    public static readonly DiagnosticDescriptor AsyncStencil = Error("PATCH0018",
+        "Stencil is async",
+        "Stencil '{0}' is async; stencils run synchronously inside JIT-compiled code");
 
     private static Dictionary<string, DiagnosticDescriptor>? s_byId;
 

@@ -23,7 +23,7 @@ internal static class EmitApiWriter
         w.AppendLine("#pragma warning disable CS1591");
         if (library.Namespace.Length > 0) w.AppendLine($"namespace {library.Namespace};");
         w.AppendLine();
-        w.AppendLine($"partial class {library.Name}");
+        w.AppendLine($"partial class {library.Identifier}");
         w.AppendLine("{");
         w.AppendLine($"    private const string PatchoulyModelHash = \"{modelHash}\";");
         w.AppendLine($"    private static {Rt}.Tables.StencilLibrary? s_patchoulyLibrary;");
@@ -33,7 +33,7 @@ internal static class EmitApiWriter
         w.AppendLine($"    public static {Rt}.Tables.StencilLibrary Library =>");
         w.AppendLine($"        s_patchoulyLibrary ??= {Rt}.Tables.StencilTables.Load(\"{library.FullName}\", PatchoulyModelHash, PatchoulyTables.ModelHash, PatchoulyTables.Create);");
         w.AppendLine();
-        w.AppendLine($"    /// <summary>Emits the stencils of <see cref=\"{library.Name}\"/> into a <see cref=\"{Rt}.FunctionBuilder\"/>.</summary>");
+        w.AppendLine($"    /// <summary>Emits the stencils of <see cref=\"{library.Identifier}\"/> into a <see cref=\"{Rt}.FunctionBuilder\"/>.</summary>");
         w.AppendLine($"    public readonly {(needsUnsafe ? "unsafe " : "")}struct Emitter");
         w.AppendLine("    {");
         w.AppendLine($"        private readonly {Rt}.FunctionBuilder _builder;");
@@ -52,7 +52,7 @@ internal static class EmitApiWriter
         foreach (var family in library.Families.Where(f => f.Kind is FamilyKind.Normal or FamilyKind.Return))
         {
             w.AppendLine();
-            WriteMethod(w, family);
+            WriteMethod(w, family, library);
         }
         w.AppendLine("    }");
         w.AppendLine("}");
@@ -67,7 +67,7 @@ internal static class EmitApiWriter
         w.AppendLine("#nullable enable");
         if (library.Namespace.Length > 0) w.AppendLine($"namespace {library.Namespace};");
         w.AppendLine();
-        w.AppendLine($"partial class {library.Name}");
+        w.AppendLine($"partial class {library.Identifier}");
         w.AppendLine("{");
         w.AppendLine("    private static class PatchoulyTables");
         w.AppendLine("    {");
@@ -80,7 +80,7 @@ internal static class EmitApiWriter
         return w.ToString();
     }
 
-    private static void WriteMethod(StringBuilder w, FamilyModel family)
+    private static void WriteMethod(StringBuilder w, FamilyModel family, LibraryModel library)
     {
         var parameters = new List<string>();
         var inputs = new List<string>();
@@ -128,7 +128,8 @@ internal static class EmitApiWriter
         w.AppendLine($"        /// <summary>Emits <c>{Xml(family.Signature)}</c>{(family.Kind == FamilyKind.Return ? ", which returns from the compiled function" : "")}.</summary>");
         foreach (var d in docs) w.AppendLine("        /// " + d);
         w.AppendLine($"        public void {Escape(family.Name)}({string.Join(", ", parameters)})");
-        w.AppendLine($"            => _builder.Emit(Library.Families[{family.Index}], {Span(inputs)}, {Span(outputs)}, {Span(holes)}, {Span(targets)});");
+        // Qualified so that no parameter name (they are the stencil's) can hide the field or the property.
+        w.AppendLine($"            => this._builder.Emit({library.GlobalName}.Library.Families[{family.Index}], {Span(inputs)}, {Span(outputs)}, {Span(holes)}, {Span(targets)});");
     }
 
     private static string Span(List<string> items) => items.Count == 0 ? "default" : "[" + string.Join(", ", items) + "]";

@@ -29,7 +29,9 @@ public sealed class StencilGenerator : IIncrementalGenerator
         var libraries = context.SyntaxProvider.ForAttributeWithMetadataName(
                 KnownNames.StencilLibraryAttribute,
                 static (node, _) => node is ClassDeclarationSyntax,
-                static (ctx, ct) => StencilLibraryParser.Parse((INamedTypeSymbol)ctx.TargetSymbol, ctx.SemanticModel.Compilation, ct).Library)
+                static (ctx, ct) => IsFirstAttributedDeclaration(ctx)
+                    ? StencilLibraryParser.Parse((INamedTypeSymbol)ctx.TargetSymbol, ctx.SemanticModel.Compilation, ct).Library
+                    : null)
             .Where(static m => m is not null)
             .Combine(defaultRegisters)
             .Select(static (pair, _) => pair.Left!.WithDefaultRegisters(pair.Right))
@@ -47,12 +49,23 @@ public sealed class StencilGenerator : IIncrementalGenerator
         context.RegisterSourceOutput(libraries.Combine(tables), static (spc, pair) =>
         {
             var (library, hash) = pair.Left;
-            spc.AddSource(library.FullName + ".Patchouly.g.cs", EmitApiWriter.Write(library, hash));
-            var file = pair.Right.FirstOrDefault(t => string.Equals(t.LibraryFullName, library.FullName, StringComparison.Ordinal));
-            spc.AddSource(library.FullName + ".PatchoulyTables.g.cs",
+            spc.AddSource(library.FileName + ".Patchouly.g.cs", EmitApiWriter.Write(library, hash));
+            var file = pair.Right.FirstOrDefault(t => string.Equals(t.LibraryFileName, library.FileName, StringComparison.Ordinal));
+            spc.AddSource(library.FileName + ".PatchoulyTables.g.cs",
                 file is not null && file.Text.Length > 0 ? file.Text : EmitApiWriter.WriteMissingTables(library));
         });
     }
 
-    private sealed record TablesFile(string LibraryFullName, string Text);
+    /// <summary>
+    /// True for the class declaration that carries the first [StencilLibrary] of its type. The attribute on two partial
+    /// declarations (an error the compiler reports) would otherwise produce the library's sources twice.
+    /// </summary>
+    private static bool IsFirstAttributedDeclaration(GeneratorAttributeSyntaxContext ctx)
+    {
+        var first = ctx.TargetSymbol.GetAttributes()
+            .FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == KnownNames.StencilLibraryAttribute)?.ApplicationSyntaxReference;
+        return first is null || (first.SyntaxTree == ctx.TargetNode.SyntaxTree && ctx.TargetNode.Span.Contains(first.Span));
+    }
+
+    private sealed record TablesFile(string LibraryFileName, string Text);
 }

@@ -29,6 +29,15 @@ internal sealed record LibraryModel(
     /// <summary>The fully qualified name, e.g. <c>Samples.Calc.CalcStencils</c>.</summary>
     public string FullName => Namespace.Length == 0 ? Name : Namespace + "." + Name;
 
+    /// <summary>The class name as a C# identifier (<c>@class</c> for a class named <c>class</c>).</summary>
+    public string Identifier => Parsing.KnownNames.Identifier(Name);
+
+    /// <summary>The fully qualified name as C# code refers to the class: <c>global::Ns.Lib</c>.</summary>
+    public string GlobalName => "global::" + (Namespace.Length == 0 ? Identifier : Namespace + "." + Identifier);
+
+    /// <summary>The name of the library's files: the tables file, the work directory and the generated sources.</summary>
+    public string FileName => Parsing.KnownNames.FileName(FullName);
+
     /// <summary>Number of location codes: the registers plus "stack".</summary>
     public int Locations => Registers + 1;
 }

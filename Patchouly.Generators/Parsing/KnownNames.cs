@@ -11,6 +11,22 @@ internal static class KnownNames
 
     public const int DefaultRegisters = 9;
 
+    /// <summary>Names the generated code declares in a library class (PATCH0016 when the user declares one too).</summary>
+    public static readonly string[] GeneratedMemberNames = ["Library", "Emitter", "PatchoulyTables", "PatchoulyModelHash", "s_patchoulyLibrary"];
+
+    /// <summary>Stencil names the generated <c>Emitter</c> struct uses for itself (PATCH0006).</summary>
+    public static bool IsReservedStencilName(string name) =>
+        name.StartsWith("__", System.StringComparison.Ordinal) || name is "Library" or "Emitter" or "Builder";
+
+    /// <summary>A name as a C# identifier in generated code: keywords and contextual keywords get an <c>@</c>.</summary>
+    public static string Identifier(string name) =>
+        Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(name) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None
+        || Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetContextualKeywordKind(name) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None
+            ? "@" + name : name;
+
+    /// <summary>A file or hint name for a library: its full name without the <c>@</c> of escaped keywords.</summary>
+    public static string FileName(string fullName) => fullName.Replace("@", "");
+
     /// <summary>The MSBuild property (visible to the compiler as <c>build_property.PatchoulyRegisters</c>) that sets the
     /// register count of libraries whose attribute does not.</summary>
     public const string RegistersProperty = "build_property.PatchoulyRegisters";

@@ -61,6 +61,14 @@ internal static class StencilLibraryParser
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidRegisterCount, attrLocation, registers));
             registers = Math.Max(1, Math.Min(KnownNames.MaxRegisters, registers));
         }
+        foreach (var member in type.GetMembers())
+        {
+            if (member.IsImplicitlyDeclared || Array.IndexOf(KnownNames.GeneratedMemberNames, member.Name) < 0) continue;
+            if (member is IMethodSymbol m && HasAttribute(m, KnownNames.StencilAttribute)) continue; // PATCH0006
+            // Members the generator itself declared (the compilation may already contain its output) are not the user's.
+            if (member.DeclaringSyntaxReferences.All(r => IsGeneratedFile(r.SyntaxTree.FilePath))) continue;
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ReservedMemberName, member.Locations.FirstOrDefault() ?? typeLocation, member.Name, type.Name));
+        }
         if (diagnostics.Count > 0) return new Result(null, diagnostics);
 
         var translator = new StencilTranslator(compilation, type, cancellationToken);
@@ -109,7 +117,9 @@ internal static class StencilLibraryParser
             r.GetSyntax() is MethodDeclarationSyntax m && (m.Body is not null || m.ExpressionBody is not null));
         if (!method.IsStatic || method.IsGenericMethod || !hasBody || method.MethodKind != MethodKind.Ordinary)
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.StencilMustBeStatic, location, method.Name));
-        if (method.Name.StartsWith("__", StringComparison.Ordinal) || method.Name is "Library" or "Emitter")
+        if (method.IsAsync)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.AsyncStencil, location, method.Name));
+        if (KnownNames.IsReservedStencilName(method.Name))
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ReservedStencilName, location, method.Name));
         if (!seenNames.Add(method.Name))
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateStencilName, location, method.Name));
@@ -191,6 +201,9 @@ internal static class StencilLibraryParser
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooManyParameters, location, method.Name, count, what, KnownNames.MaxIndexedParameters));
         }
     }
+
+    private static bool IsGeneratedFile(string path) =>
+        path.EndsWith(".Patchouly.g.cs", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".PatchoulyTables.g.cs", StringComparison.OrdinalIgnoreCase);
 
     private static bool HasAttribute(ISymbol symbol, string metadataName) =>
         symbol.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == metadataName);
