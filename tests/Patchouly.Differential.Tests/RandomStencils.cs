@@ -479,6 +479,7 @@ internal sealed class RandomStencils
     private string Expr(string type, int depth)
     {
         if (depth <= 0 || Chance(20)) return Leaf(type);
+        if (Chance(5) && SideEffect(type, depth) is { } effect) return effect;
         return type switch
         {
             "bool" => BoolExpr(depth),
@@ -486,6 +487,27 @@ internal sealed class RandomStencils
             "float" or "double" => FloatExpr(type, depth),
             _ => IntegerExpr(type, depth),
         };
+    }
+
+    /// <summary>An assignment, compound assignment or increment of a local (or through a pointer) used as a value, which
+    /// C# evaluates in left-to-right order with the operands around it.</summary>
+    private string? SideEffect(string type, int depth)
+    {
+        var targets = _scope.Where(v => v.Name[0] == 'l' && v.Type == type).Select(v => v.Name)
+            .Concat(_scope.Where(v => v.Type == "ptr:" + type).Select(v => "*" + v.Name)).ToList();
+        if (targets.Count == 0) return null;
+        string target = Pick(targets);
+        switch (R(3))
+        {
+            case 0:
+                return "(" + target + " = " + Expr(type, depth - 1) + ")";
+            case 1:
+                return "(" + target + " " + CompoundAssignment(type, depth - 1) + ")";
+            default:
+                if (type is "bool" or "Bits") goto case 0;
+                string operand = target[0] == '*' ? "(" + target + ")" : target;
+                return "(" + Pick(new[] { operand + "++", operand + "--", "++" + operand, "--" + operand }) + ")";
+        }
     }
 
     private string Leaf(string type)
