@@ -65,6 +65,8 @@ internal sealed class RandomStencils
     private int _locals;
     private int _loopDepth;
     private bool _memory;
+    /// <summary>What an early return returns: "" (void), "t0" (a target), a value type, or null (no early returns: the stencil has out parameters).</summary>
+    private string? _earlyReturn;
 
     public RandomStencils(int seed) => _random = new Random(seed);
 
@@ -111,7 +113,10 @@ internal sealed class RandomStencils
         sb.Append("    // made canonical before their bits are looked at.\n");
         sb.Append("    static double N(double x) => double.IsNaN(x) ? double.NaN : x;\n    static float N(float x) => float.IsNaN(x) ? float.NaN : x;\n");
         sb.Append("    static double Mix(double a, long b) { double r = a; for (int i = 0; i < (int)(b & 3); i++) r = r * 0.5 + i; return r; }\n");
-        sb.Append("    static void Twice(long* p, long v) { *p += v; *p *= 2; }\n\n");
+        sb.Append("    static void Twice(long* p, long v) { *p += v; *p *= 2; }\n");
+        sb.Append("    static void Acc(ref long x, long v) { x = x * 3 + v; }\n");
+        sb.Append("    static bool TryHalve(long x, out long half) { half = x >> 1; return (x & 1) == 0; }\n");
+        sb.Append("    static int Sum3(int a, int b, int c) => a - b * 2 + c * 3;\n\n");
         return sb.ToString();
     }
 
@@ -183,6 +188,7 @@ internal sealed class RandomStencils
             _scope.Add(("h" + h, t));
         }
         int targetCount = targets ? 1 + R(2) : 0;
+        _earlyReturn = outs > 0 ? null : targets ? "t" + R(targetCount) : returnType == "void" ? "" : returnType;
         for (int t = 0; t < targetCount; t++) parameters.Add("Target t" + t);
         var outTypes = Enumerable.Range(0, outs).Select(_ => ValueType()).ToArray();
         for (int o = 0; o < outs; o++) parameters.Add("out " + outTypes[o] + " o" + o);
@@ -255,7 +261,7 @@ internal sealed class RandomStencils
 
     private void Statement(StringBuilder body, string indent, int depth)
     {
-        int kind = R(22);
+        int kind = R(24);
         var locals = _scope.Where(v => v.Name.StartsWith('l') && IsValue(v.Type)).ToList();
         if (kind < 4 || locals.Count == 0)
         {
@@ -364,6 +370,24 @@ internal sealed class RandomStencils
                 body.Append(indent).Append("fp(").Append(Pick(longs)).Append(", ").Append(Expr("long", 2)).Append(");\n");
                 return;
             }
+            case 20:
+            {
+                // A helper with a ref parameter: a local, a parameter, a buffer element, a Cell field or through a pointer.
+                var longs = _scope.Where(v => v.Type == "long" && v.Name[0] is 'l' or 'a').Select(v => v.Name)
+                    .Concat(_scope.Where(v => v.Type == "ptr:long").Select(v => "*" + v.Name))
+                    .Concat(_scope.Where(v => v.Type.StartsWith("buf:long:", StringComparison.Ordinal)).Select(v => Element(v.Name, v.Type))).ToList();
+                if (InScope("Cell*")) longs.Add(CellAt() + "B");
+                if (longs.Count == 0) goto default;
+                body.Append(indent).Append("Acc(ref ").Append(Pick(longs)).Append(", ").Append(Expr("long", 2)).Append(");\n");
+                return;
+            }
+            case 21 when depth < 2 && _earlyReturn is not null:
+            {
+                // An early return from inside a block, loop or switch.
+                string value = _earlyReturn == "" ? "" : _earlyReturn.StartsWith('t') && _earlyReturn.Length == 2 ? " " + _earlyReturn : " " + Expr(_earlyReturn, 2);
+                body.Append(indent).Append("if (").Append(Expr("bool", 2)).Append(") return").Append(value).Append(";\n");
+                return;
+            }
             case 19:
             {
                 // A helper that writes through a pointer to a local.
@@ -401,8 +425,21 @@ internal sealed class RandomStencils
         int limit = 1 + R(5);
         _loopDepth++;
         int before = _scope.Count;
-        switch (R(4))
+        switch (R(5))
         {
+            case 4:
+            {
+                // A counter of a narrow (or 32-bit) type that wraps around its maximum before reaching the limit.
+                string ct = Pick(new[] { "byte", "sbyte", "ushort", "short", "char", "uint", "int" });
+                var (bits, signed) = s_widths[ct];
+                long start = (signed ? (1L << (bits - 1)) : (1L << bits)) - 1 - R(3);
+                body.Append(indent).Append("for (").Append(ct).Append(' ').Append(i).Append(" = (").Append(ct).Append(')').Append(start)
+                    .Append("; ").Append(i).Append(" != (").Append(ct).Append(')').Append(start + limit).Append("; ").Append(i).Append("++)\n");
+                _scope.Add((i, ct));
+                Block(body, indent, depth - 1, 3, exits: true);
+                _scope.RemoveRange(before, _scope.Count - before);
+                break;
+            }
             case 0:
                 body.Append(indent).Append("for (int ").Append(i).Append(" = 0; ").Append(i).Append(" < ").Append(limit).Append("; ").Append(i).Append("++)\n");
                 _scope.Add((i, "int"));
@@ -479,6 +516,7 @@ internal sealed class RandomStencils
     private string Expr(string type, int depth)
     {
         if (depth <= 0 || Chance(20)) return Leaf(type);
+        if (Chance(5) && SideEffect(type, depth) is { } effect) return effect;
         return type switch
         {
             "bool" => BoolExpr(depth),
@@ -486,6 +524,27 @@ internal sealed class RandomStencils
             "float" or "double" => FloatExpr(type, depth),
             _ => IntegerExpr(type, depth),
         };
+    }
+
+    /// <summary>An assignment, compound assignment or increment of a local (or through a pointer) used as a value, which
+    /// C# evaluates in left-to-right order with the operands around it.</summary>
+    private string? SideEffect(string type, int depth)
+    {
+        var targets = _scope.Where(v => v.Name[0] == 'l' && v.Type == type).Select(v => v.Name)
+            .Concat(_scope.Where(v => v.Type == "ptr:" + type).Select(v => "*" + v.Name)).ToList();
+        if (targets.Count == 0) return null;
+        string target = Pick(targets);
+        switch (R(3))
+        {
+            case 0:
+                return "(" + target + " = " + Expr(type, depth - 1) + ")";
+            case 1:
+                return "(" + target + " " + CompoundAssignment(type, depth - 1) + ")";
+            default:
+                if (type is "bool" or "Bits") goto case 0;
+                string operand = target[0] == '*' ? "(" + target + ")" : target;
+                return "(" + Pick(new[] { operand + "++", operand + "--", "++" + operand, "--" + operand }) + ")";
+        }
     }
 
     private string Leaf(string type)
@@ -568,6 +627,12 @@ internal sealed class RandomStencils
                 return "(" + Expr("bool", d) + " ? " + Expr(type, d) + " : " + Expr(type, d) + ")";
             case 6:
             case 7:
+                if (Chance(8)) return "((" + type + ")Sum3(" + Expr("int", d) + ", " + Expr("int", d) + ", " + Expr("int", d) + "))";
+                if (Chance(8))
+                {
+                    string half = "l" + _locals++;
+                    return "(TryHalve(" + Expr("long", d) + ", out long " + half + ") ? (" + type + ")" + half + " : " + Expr(type, d) + ")";
+                }
                 if (InScope("fl") && Chance(25)) return "((" + type + ")fl(" + Expr("long", d) + ", " + Expr("long", d) + "))";
                 if (Chance(10)) return "((" + type + ")(" + Expr("Kind", d) + " - " + Expr("Kind", d) + "))";
                 return "((" + type + ")" + Expr(Pick(s_castable), d) + ")";

@@ -342,6 +342,19 @@ public class DiagnosticsTests
     public void ForEachIsPATCH0110() =>
         AssertDiagnostic("[Stencil] public static int S(int x) { foreach (var c in \"\") { } return x; }", "PATCH0110", "foreach");
 
+    /// <summary>Roslyn binds the labels of a switch on nint/nuint as constant patterns; they are constants all the same.</summary>
+    [Fact]
+    public void SwitchOnNintTranslatesItsConstantLabels()
+    {
+        var library = TranslationHarness.Translate(Library("[Stencil] public static long S(nint x, nuint y) { switch (x) { case 0: return 1; case (nint)(-1): case 5: return 2; } switch (y) { case 7: return 3; default: return 4; } }"));
+        Assert.Empty(library.Diagnostics);
+        string c = library.Functions["S"];
+        Assert.Equal(4, System.Text.RegularExpressions.Regex.Matches(c, @"\bcase\b").Count);
+        Assert.Contains("case ((intptr_t)(-INT64_C(1))):", c);
+        Assert.Contains("case ((uintptr_t)UINT64_C(7)):", c);
+        Assert.Contains("default:", c);
+    }
+
     [Fact]
     public void GotoCaseIsPATCH0110() =>
         AssertDiagnostic("[Stencil] public static int S(int x) { switch (x) { case 1: x++; goto case 2; case 2: return x; } return 0; }", "PATCH0110", "goto");
