@@ -3,7 +3,7 @@
 #   ./build.sh run             run the bf JIT (samples/Bf) on its embedded mandelbrot program
 #   ./build.sh test            build everything and run every test; ends with "N passed, N failed[, N skipped]"
 #   ./build.sh pack            make artifacts/packages/Patchouly.<version>.nupkg
-#   ./build.sh bench <what>    run a benchmark (runtime, bf)
+#   ./build.sh bench <what>    run a benchmark (runtime, bf, build)
 #   ./build.sh clang           only make sure clang >= 19 (and llvm tools) are installed
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -84,13 +84,38 @@ cmd_pack() {
   echo "$out/Patchouly.$version.nupkg"
 }
 
+# From-scratch stencil builds of the sample libraries: the stencil output directory is deleted, then `dotnet build`
+# recompiles the stencils (clang) and the project. Prints, per run, the task's own line, the time of the target
+# PatchoulyCompileStencils (MSBuild's performance summary) and the whole build's wall-clock time.
+bench_build() {
+  local runs="${1:-3}" project name dir log start end
+  for project in samples/Calc/Calc.csproj samples/Bf/Bf.csproj; do
+    name=$(basename "$project" .csproj)
+    dotnet build "$project" -c Release -v:q -nologo >/dev/null
+    for i in $(seq "$runs"); do
+      dir="$(dirname "$project")/obj/Release/net10.0/patchouly"
+      rm -rf "$dir"
+      log=$(mktemp)
+      start=$(date +%s.%N)
+      dotnet build "$project" -c Release -nologo -v:n -clp:PerformanceSummary >"$log" 2>&1 || { cat "$log"; exit 1; }
+      end=$(date +%s.%N)
+      printf '%s run %d: %s; target PatchoulyCompileStencils %s ms; build %.2f s (load %s)\n' "$name" "$i" \
+        "$(grep -o 'Patchouly: compiled [^;]*; clang [^)]*)' "$log" | head -n1 | sed 's/^Patchouly: //')" \
+        "$(grep -E '^ +[0-9]+ ms +PatchoulyCompileStencils ' "$log" | awk '{print $1}' | head -n1)" \
+        "$(awk -v a="$start" -v b="$end" 'BEGIN{print b-a}')" "$(cut -d' ' -f1 /proc/loadavg)"
+      rm -f "$log"
+    done
+  done
+}
+
 cmd_bench() {
   ensure_clang
   local what="${1:-}"
   case "$what" in
     runtime) dotnet run -c Release --project tests/Patchouly.Benchmarks -- "${@:2}" ;;
     bf) dotnet run -c Release --project samples/Bf -- --bench "${@:2}" ;;
-    *) echo "usage: ./build.sh bench runtime|bf" >&2; exit 2 ;;
+    build) bench_build "${@:2}" ;;
+    *) echo "usage: ./build.sh bench runtime|bf|build" >&2; exit 2 ;;
   esac
 }
 
