@@ -153,6 +153,8 @@ public class RegressionTests : DifferentialLibrary
             [Stencil] public static nuint SwitchOnNuint(nuint x) { switch (x >> 60) { case 0: return 1; case 15: return x; case (nuint)7: return 2; default: return x >> 1; } }
             // (p + k)->f: the dereference's syntax is the parenthesized expression, its pointer operand's is p + k; the
             // translator did not recognize it (PATCH0100, also as an assignment target).
+            // Narrow targets: .NET converts to int (saturating) and then truncates; docs/authoring.md quotes (byte)300.0 == 44.
+            [Stencil] public static long NarrowFromDouble(double d) => (byte)d + (sbyte)d * 1000L + (ushort)d * 1000000L + (short)d * 100000000000L;
             [Stencil] public static long ParenthesizedArrow(Cell* c, int v) { (c + 1)->A = v; ((c + 2))->B += v; (c - 1)->D--; return (c + 1)->A + ((c + 3))->B + (*(c + 1)).A; }
         }
         """;
@@ -166,6 +168,16 @@ public class RegressionTests : DifferentialLibrary
         foreach (ulong x in new ulong[] { 0, 1, ulong.MaxValue, 7UL << 60, 15UL << 60, 3UL << 60 }) CheckCase(s_shapes.Value, "SwitchOnNuint", [x]);
         Check(s_shapes.Value, "SwitchOnNint");
         Check(s_shapes.Value, "SwitchOnNuint");
+    }
+
+    private static double s_threeHundred = 300.0;
+
+    [Fact]
+    public void Narrow_conversions_from_double_go_through_int_as_in_dotnet()
+    {
+        Assert.Equal(44, (byte)s_threeHundred); // not 255: the documented example holds for the running .NET
+        foreach (double d in new[] { 300.0, -129.0, 65536.0, 1e10, -1e10, double.NaN, 127.9, -32769.5, double.PositiveInfinity })
+            CheckCase(s_shapes.Value, "NarrowFromDouble", [D(d)]);
     }
 
     [Fact]
