@@ -45,9 +45,14 @@ public sealed class StencilGenerator : IIncrementalGenerator
 
         var tables = context.AdditionalTextsProvider
             .Where(static t => t.Path.EndsWith(TablesSuffix, StringComparison.OrdinalIgnoreCase))
-            .Select(static (t, ct) => new TablesFile(
-                Path.GetFileName(t.Path).Substring(0, Path.GetFileName(t.Path).Length - TablesSuffix.Length),
-                t.GetText(ct)?.ToString() ?? ""))
+            .Select(static (t, ct) =>
+            {
+                string text = t.GetText(ct)?.ToString() ?? "";
+                return new TablesFile(
+                    Path.GetFileName(t.Path).Substring(0, Path.GetFileName(t.Path).Length - TablesSuffix.Length),
+                    text,
+                    TablesHeader.Verify(text) is not null);
+            })
             .WithTrackingName(TrackingNames.TablesFiles)
             .Collect()
             .WithTrackingName(TrackingNames.Tables);
@@ -58,7 +63,9 @@ public sealed class StencilGenerator : IIncrementalGenerator
             spc.AddSource(library.FileName + ".Patchouly.g.cs", EmitApiWriter.Write(library, hash));
             var file = pair.Right.FirstOrDefault(t => string.Equals(t.LibraryFileName, library.FileName, StringComparison.Ordinal));
             spc.AddSource(library.FileName + ".PatchoulyTables.g.cs",
-                file is not null && file.Text.Length > 0 ? file.Text : EmitApiWriter.WriteMissingTables(library));
+                file is null || file.Text.Length == 0 ? EmitApiWriter.WriteMissingTables(library)
+                : !file.Intact ? EmitApiWriter.WriteMissingTables(library, damaged: true)
+                : file.Text);
         });
     }
 
@@ -73,7 +80,9 @@ public sealed class StencilGenerator : IIncrementalGenerator
         return first is null || (first.SyntaxTree == ctx.TargetNode.SyntaxTree && ctx.TargetNode.Span.Contains(first.Span));
     }
 
-    private sealed record TablesFile(string LibraryFileName, string Text);
+    /// <param name="Intact">The content matches the hash in the first line (a truncated or edited file would add
+    /// broken code to the compilation; it is replaced by a stub that says so at run time).</param>
+    private sealed record TablesFile(string LibraryFileName, string Text, bool Intact);
 
     /// <summary>The names of the pipeline's steps, as <c>GeneratorRunResult.TrackedSteps</c> reports them.</summary>
     internal static class TrackingNames

@@ -338,3 +338,21 @@ public class FailureTests
         Assert.False(File.Exists(Path.Combine(dir, "obj", "F.Small.PatchoulyTables.cs")));
     }
 }
+
+/// <summary>The tables file format on its own: what the build writes, the compiler reads back unchanged.</summary>
+public class TablesFileFormatTests
+{
+    [Fact]
+    public void A_written_file_read_the_way_the_compiler_reads_additional_files_still_verifies()
+    {
+        string path = Path.Combine(Directory.CreateTempSubdirectory("patchouly-format-").FullName, "N.L.PatchoulyTables.cs");
+        // Non-ASCII text (stencil and parameter names may be any letters) and both kinds of line ending.
+        string body = "// Ajouté(long é): 变量\r\nnamespace N;\npartial class L { }\n";
+        TablesFile.WriteAtomically(path, TablesFile.Seal("abc", body));
+        using var stream = File.OpenRead(path);
+        var text = Microsoft.CodeAnalysis.Text.SourceText.From(stream, encoding: null, throwIfBinaryDetected: true);
+        Assert.Equal("abc", Generators.Generator.TablesHeader.Verify(text.ToString()));
+        Assert.Equal((TablesFileState.Intact, "abc"), TablesFile.Inspect(path));
+        Assert.Null(Generators.Generator.TablesHeader.Verify(text.ToString().Replace("变量", "变")));
+    }
+}
