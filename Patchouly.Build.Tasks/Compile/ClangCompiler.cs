@@ -11,8 +11,14 @@ namespace Patchouly.Build.Tasks.Compile;
 
 /// <summary>clang failed on a compilation unit.</summary>
 public sealed class ClangFailedException(string unit, int exitCode, string output)
-    : Exception($"clang failed on {unit} (exit code {exitCode}):\n{output}")
+    : Exception($"clang failed on {unit} ({ClangCompiler.DescribeExit(exitCode)}):\n{output}")
 {
+    /// <summary>clang's exit code (128 + N when it was killed by signal N; -1 when it could not be started).</summary>
+    public int ExitCode { get; } = exitCode;
+
+    /// <summary>True when clang did not finish on its own: killed by a signal (a crash, the OOM killer, kill -9).</summary>
+    public bool Crashed => ClangCompiler.Signal(ExitCode) is not null;
+
     /// <summary>The C file.</summary>
     public string Unit { get; } = unit;
 
@@ -25,6 +31,22 @@ public sealed class ClangCompiler(ClangInfo clang)
 {
     /// <summary>The target triple every stencil is compiled for.</summary>
     public const string Target = "x86_64-unknown-linux-gnu";
+
+    /// <summary>The signal that killed a process, from its exit code as .NET reports it on Unix (128 + signal).</summary>
+    public static int? Signal(int exitCode) => exitCode is > 128 and < 128 + 65 ? exitCode - 128 : null;
+
+    /// <summary>"exit code 1", or "killed by signal 11 (SIGSEGV)".</summary>
+    public static string DescribeExit(int exitCode)
+    {
+        if (Signal(exitCode) is not int signal) return exitCode == -1 ? "it could not be started" : $"exit code {exitCode}";
+        string? name = signal switch
+        {
+            1 => "SIGHUP", 2 => "SIGINT", 3 => "SIGQUIT", 4 => "SIGILL", 5 => "SIGTRAP", 6 => "SIGABRT", 7 => "SIGBUS",
+            8 => "SIGFPE", 9 => "SIGKILL", 11 => "SIGSEGV", 13 => "SIGPIPE", 14 => "SIGALRM", 15 => "SIGTERM",
+            24 => "SIGXCPU", 25 => "SIGXFSZ", _ => null,
+        };
+        return $"killed by signal {signal}{(name is null ? "" : $" ({name})")}";
+    }
 
     /// <summary>The clang used.</summary>
     public ClangInfo Clang { get; } = clang;
@@ -76,7 +98,17 @@ public sealed class ClangCompiler(ClangInfo clang)
         psi.ArgumentList.Add(objectFile);
         File.Delete(objectFile);
 
-        using var process = Process.Start(psi) ?? throw new ClangFailedException(cFile, -1, "the process could not be started");
+        Process? started;
+        try
+        {
+            started = Process.Start(psi);
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            // Found when the build started, gone or no longer executable now.
+            throw new ClangFailedException(cFile, -1, $"{Clang.Path} could not be started: {e.Message}");
+        }
+        using var process = started ?? throw new ClangFailedException(cFile, -1, "the process could not be started");
         var output = new StringBuilder();
         var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
         var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);

@@ -91,6 +91,13 @@ public sealed class CompileStencils : MSBuildTask, ICancelableTask
             log.Error("PATCH2005", $"Patchouly could not read the project's sources or references: {e.Message}");
             return false;
         }
+        catch (Exception e)
+        {
+            // A bug in Patchouly: one coded error with the stack trace rather than MSBuild's MSB4018 crash report.
+            log.Error("PATCH2007", $"Patchouly's build task failed unexpectedly ({e.GetType().Name}: {e.Message}); no tables were written. " +
+                $"This is a bug in Patchouly; please report it with this message.\n{e}");
+            return false;
+        }
     }
 
     private sealed class MSBuildLog(MSBuildTask task) : IBuildLog

@@ -31,7 +31,9 @@ public sealed record LibraryBuildResult(string Library, string TablesFile, bool 
 /// <summary>
 /// The build stage: finds the stencil libraries in a compilation, writes their C, compiles it with clang (unless the
 /// tables are already up to date), reads the objects and writes the tables. Error codes: PATCH2001 clang missing,
-/// PATCH2002 clang failed, PATCH2003 unreadable object, PATCH2004 unsupported stencil code, PATCH2005 file-system error.
+/// PATCH2002 clang failed or crashed, PATCH2003 unreadable object, PATCH2004 unsupported stencil code, PATCH2005
+/// file-system error. A tables file is trusted only when its content matches the hash in its first line, and is
+/// replaced atomically (see <see cref="TablesFile"/>), so a failed or killed build never leaves tables a later build trusts.
 /// </summary>
 public static class StencilBuild
 {
@@ -117,7 +119,10 @@ public static class StencilBuild
 
         try
         {
-            if (File.Exists(tablesFile) && ReadBuildHash(tablesFile) == buildHash)
+            var (state, recorded) = TablesFile.Inspect(tablesFile);
+            if (state == TablesFileState.Damaged)
+                log.Message($"Patchouly: {tablesFile} does not match the hash in its first line (a damaged or foreign file); rebuilding it.", important: true);
+            if (state == TablesFileState.Intact && recorded == buildHash)
             {
                 log.Message($"Patchouly: {library.Name} stencil tables are up to date ({variants} variants); clang not run.", important: true);
                 return new LibraryBuildResult(library.FullName, tablesFile, false, library.Families.Count, variants, 0, TimeSpan.Zero);
@@ -156,9 +161,7 @@ public static class StencilBuild
             var extracted = StencilExtractor.Extract(source, elves);
             var provenance = new TablesProvenance(clang.VersionLine, flags, ClangCompiler.Target, buildHash);
             string tables = TablesWriter.Write(source, extracted, provenance);
-            string temporary = tablesFile + ".tmp";
-            File.WriteAllText(temporary, tables);
-            File.Move(temporary, tablesFile, overwrite: true);
+            TablesFile.WriteAtomically(tablesFile, tables);
             if (!options.KeepIntermediate) foreach (var o in objects) File.Delete(o);
 
             int codeBytes = extracted.Variants.Sum(v => v.Code.Length);
@@ -188,15 +191,9 @@ public static class StencilBuild
     /// </summary>
     private static readonly string ToolIdentity = typeof(StencilBuild).Assembly.ManifestModule.ModuleVersionId.ToString("N");
 
-    /// <summary>The build hash recorded in the first line of a tables file, or null.</summary>
-    public static string? ReadBuildHash(string tablesFile)
-    {
-        using var reader = new StreamReader(tablesFile);
-        string? first = reader.ReadLine();
-        return first is not null && first.StartsWith(TablesWriter.HeaderPrefix, StringComparison.Ordinal)
-            ? first.Substring(TablesWriter.HeaderPrefix.Length).Trim()
-            : null;
-    }
+    /// <summary>The build hash recorded in the first line of a tables file, or null when the file is missing or its
+    /// content does not match the content hash in that line (see <see cref="TablesFile"/>).</summary>
+    public static string? ReadBuildHash(string tablesFile) => TablesFile.Inspect(tablesFile).BuildHash;
 
     /// <summary>For each family in a unit, the (1-based) line where its text starts.</summary>
     private static List<(int Line, int Family)> LineMap(CLibrarySource source, IReadOnlyList<CFamilySource> families)
@@ -221,6 +218,12 @@ public static class StencilBuild
         string stencil = library.Name;
         string? file = null;
         int line = 0, column = 0;
+        if (e.Crashed || e.ExitCode == -1)
+        {
+            // No diagnostics to map to a stencil: say what happened to clang itself.
+            log.Error("PATCH2002", $"clang {(e.Crashed ? "crashed" : "could not be run")} ({ClangCompiler.DescribeExit(e.ExitCode)}) compiling the stencils of {library.Name} (C in {e.Unit}); no tables were written.{(e.Output.Length > 0 ? " clang's output follows\n" + e.Output : "")}");
+            return;
+        }
         string firstError = e.Output.Split('\n').FirstOrDefault(l => l.Contains("error:")) ?? e.Output;
         if (match.Success && unit >= 0)
         {

@@ -90,6 +90,11 @@ internal static partial class DiagnosticDescriptors
         "Stencil is async",
         "Stencil '{0}' is async; stencils run synchronously inside JIT-compiled code");
 
+    public static readonly DiagnosticDescriptor InternalError = Error("PATCH0099",
+        "Internal error in Patchouly",
+        "Patchouly failed while {0} ({1}: {2}); this is a bug in Patchouly, please report it with this message",
+        "Patchouly.Internal");
+
     private static Dictionary<string, DiagnosticDescriptor>? s_byId;
 
     /// <summary>All descriptors, found by reflection over this class (both partial files).</summary>

@@ -24,27 +24,38 @@ public sealed class StencilGenerator : IIncrementalGenerator
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
         var defaultRegisters = context.AnalyzerConfigOptionsProvider.Select(static (o, _) =>
-            o.GlobalOptions.TryGetValue(KnownNames.RegistersProperty, out var value) ? KnownNames.ParseRegisters(value) : null);
+                o.GlobalOptions.TryGetValue(KnownNames.RegistersProperty, out var value) ? KnownNames.ParseRegisters(value) : null)
+            .WithTrackingName(TrackingNames.DefaultRegisters);
 
+        // Each step's output is plain equatable data (records, strings, EquatableArray), so an edit that does not
+        // change a library's model stops at "Unchanged" and the source outputs stay cached.
         var libraries = context.SyntaxProvider.ForAttributeWithMetadataName(
                 KnownNames.StencilLibraryAttribute,
                 static (node, _) => node is ClassDeclarationSyntax,
                 static (ctx, ct) => IsFirstAttributedDeclaration(ctx)
                     ? StencilLibraryParser.Parse((INamedTypeSymbol)ctx.TargetSymbol, ctx.SemanticModel.Compilation, ct).Library
                     : null)
+            .WithTrackingName(TrackingNames.ParsedLibraries)
             .Where(static m => m is not null)
             .Combine(defaultRegisters)
             .Select(static (pair, _) => pair.Left!.WithDefaultRegisters(pair.Right))
+            .WithTrackingName(TrackingNames.LibraryModels)
             .Select(static (m, _) => (Library: m, Hash: ModelHash.Compute(m)))
-            .WithTrackingName("Libraries");
+            .WithTrackingName(TrackingNames.Libraries);
 
         var tables = context.AdditionalTextsProvider
             .Where(static t => t.Path.EndsWith(TablesSuffix, StringComparison.OrdinalIgnoreCase))
-            .Select(static (t, ct) => new TablesFile(
-                Path.GetFileName(t.Path).Substring(0, Path.GetFileName(t.Path).Length - TablesSuffix.Length),
-                t.GetText(ct)?.ToString() ?? ""))
+            .Select(static (t, ct) =>
+            {
+                string text = t.GetText(ct)?.ToString() ?? "";
+                return new TablesFile(
+                    Path.GetFileName(t.Path).Substring(0, Path.GetFileName(t.Path).Length - TablesSuffix.Length),
+                    text,
+                    TablesHeader.Verify(text) is not null);
+            })
+            .WithTrackingName(TrackingNames.TablesFiles)
             .Collect()
-            .WithTrackingName("Tables");
+            .WithTrackingName(TrackingNames.Tables);
 
         context.RegisterSourceOutput(libraries.Combine(tables), static (spc, pair) =>
         {
@@ -52,7 +63,9 @@ public sealed class StencilGenerator : IIncrementalGenerator
             spc.AddSource(library.FileName + ".Patchouly.g.cs", EmitApiWriter.Write(library, hash));
             var file = pair.Right.FirstOrDefault(t => string.Equals(t.LibraryFileName, library.FileName, StringComparison.Ordinal));
             spc.AddSource(library.FileName + ".PatchoulyTables.g.cs",
-                file is not null && file.Text.Length > 0 ? file.Text : EmitApiWriter.WriteMissingTables(library));
+                file is null || file.Text.Length == 0 ? EmitApiWriter.WriteMissingTables(library)
+                : !file.Intact ? EmitApiWriter.WriteMissingTables(library, damaged: true)
+                : file.Text);
         });
     }
 
@@ -67,5 +80,24 @@ public sealed class StencilGenerator : IIncrementalGenerator
         return first is null || (first.SyntaxTree == ctx.TargetNode.SyntaxTree && ctx.TargetNode.Span.Contains(first.Span));
     }
 
-    private sealed record TablesFile(string LibraryFileName, string Text);
+    /// <param name="Intact">The content matches the hash in the first line (a truncated or edited file would add
+    /// broken code to the compilation; it is replaced by a stub that says so at run time).</param>
+    private sealed record TablesFile(string LibraryFileName, string Text, bool Intact);
+
+    /// <summary>The names of the pipeline's steps, as <c>GeneratorRunResult.TrackedSteps</c> reports them.</summary>
+    internal static class TrackingNames
+    {
+        /// <summary>The <c>PatchoulyRegisters</c> property.</summary>
+        public const string DefaultRegisters = "DefaultRegisters";
+        /// <summary>One <see cref="LibraryModel"/> (or null) per [StencilLibrary] declaration.</summary>
+        public const string ParsedLibraries = "ParsedLibraries";
+        /// <summary>The models with the project's default register count applied.</summary>
+        public const string LibraryModels = "LibraryModels";
+        /// <summary>The models with their hash: what the source output consumes.</summary>
+        public const string Libraries = "Libraries";
+        /// <summary>One per tables file passed as an additional file.</summary>
+        public const string TablesFiles = "TablesFiles";
+        /// <summary>All tables files.</summary>
+        public const string Tables = "Tables";
+    }
 }

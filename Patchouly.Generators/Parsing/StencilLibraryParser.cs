@@ -29,6 +29,31 @@ internal static class StencilLibraryParser
     /// <param name="defaultRegisters">The register count of libraries that do not set one (the <c>PatchoulyRegisters</c> property).</param>
     public static Result Parse(INamedTypeSymbol type, Compilation compilation, CancellationToken cancellationToken, int? defaultRegisters = null)
     {
+        try
+        {
+            return ParseUnchecked(type, compilation, cancellationToken, defaultRegisters);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A bug must not crash the compiler (AD0001, CS8785: the user would see a warning and nothing else), nor the
+            // build task: report it as an error at the class, with no model (so nothing is generated or built).
+            Location location = Location.None;
+            string name = "a stencil library";
+            try
+            {
+                location = type.Locations.FirstOrDefault() ?? Location.None;
+                name = "stencil library '" + type.Name + "'";
+            }
+            catch (Exception)
+            {
+                // The symbol itself is what failed: report without a location.
+            }
+            return new Result(null, [DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, location, "analysing " + name, e.GetType().Name, e.Message)]);
+        }
+    }
+
+    private static Result ParseUnchecked(INamedTypeSymbol type, Compilation compilation, CancellationToken cancellationToken, int? defaultRegisters)
+    {
         var diagnostics = new List<DiagnosticInfo>();
         var attribute = type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == KnownNames.StencilLibraryAttribute);
         Location typeLocation = type.Locations.FirstOrDefault() ?? Location.None;

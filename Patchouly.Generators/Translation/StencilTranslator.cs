@@ -301,8 +301,8 @@ internal sealed class StencilTranslator
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // A translator bug must not crash the compiler: report it where the method is declared.
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedConstruct, method.Locations.FirstOrDefault(),
-                "Translating '" + method.Name + "' to C", " because of an internal error (" + e.GetType().Name + ": " + e.Message + "); please report it"));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, method.Locations.FirstOrDefault(),
+                "translating '" + method.Name + "' to C", e.GetType().Name, e.Message));
             return FunctionResult.Failed;
         }
     }

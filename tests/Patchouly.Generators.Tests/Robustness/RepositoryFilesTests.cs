@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Linq;
+using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Patchouly.Generators.Tests.Parsing;
@@ -47,5 +48,39 @@ public class RepositoryFilesTests(ITestOutputHelper output)
         output.WriteLine($"{files.Count} files ({stencilFiles} with Patchouly attributes) in {clock.Elapsed.TotalSeconds:0.0} s; {failures.Count} failures");
         Assert.True(stencilFiles >= 3, $"only {stencilFiles} files use the attributes");
         Assert.True(failures.Count == 0, string.Join("\n\n", failures));
+    }
+
+    /// <summary>
+    /// The stencil sources written inside the tests as string literals (diagnostics tests, semantics tests, the
+    /// differential tests…), each compiled as a file of its own. Many of them are deliberately wrong stencils.
+    /// </summary>
+    [Fact]
+    public void Every_stencil_source_embedded_in_a_string()
+    {
+        var snippets = new List<(string Where, string Text)>();
+        foreach (var file in RepoFiles.CSharpFiles())
+        {
+            var root = CSharpSyntaxTree.ParseText(File.ReadAllText(file), RoslynTestHost.ParseOptions).GetRoot();
+            foreach (var token in root.DescendantTokens())
+            {
+                if (!token.IsKind(SyntaxKind.StringLiteralToken) && !token.IsKind(SyntaxKind.MultiLineRawStringLiteralToken)
+                    && !token.IsKind(SyntaxKind.SingleLineRawStringLiteralToken)) continue;
+                string value = token.ValueText;
+                if (!value.Contains("[Stencil", StringComparison.Ordinal) && !value.Contains("StencilLibrary", StringComparison.Ordinal)) continue;
+                int line = token.GetLocation().GetLineSpan().StartLinePosition.Line + 1;
+                snippets.Add(($"{Path.GetRelativePath(RepoFiles.Root, file)}:{line}", value));
+            }
+        }
+        Assert.True(snippets.Count >= 50, $"only {snippets.Count} embedded stencil sources found");
+        var failures = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var clock = Stopwatch.StartNew();
+        System.Threading.Tasks.Parallel.ForEach(snippets, new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = 2 }, s =>
+        {
+            // Some snippets are fragments (a library body without usings, a format string): give them the usings.
+            var outcome = RobustnessHarness.Run("using System; using Patchouly;\n" + s.Text);
+            if (outcome.Crashes.Count > 0) failures.Add($"{s.Where}: threw:\n{string.Join("\n", outcome.Crashes)}");
+        });
+        output.WriteLine($"{snippets.Count} embedded stencil sources in {clock.Elapsed.TotalSeconds:0.0} s; {failures.Count} failures");
+        Assert.True(failures.IsEmpty, string.Join("\n\n", failures));
     }
 }
