@@ -10,6 +10,9 @@ namespace Patchouly.Samples.Bf;
 /// <summary>What one <see cref="BfRunner.Run(string, EngineKind, Stream, Stream, int)"/> did.</summary>
 public sealed record BfRun(RunResult Result, BfIo Io, int IrOps, TimeSpan FrontEndTime, TimeSpan CompileTime, TimeSpan RunTime, long CodeSize)
 {
+    /// <summary>The deepest nesting of repeating loops (<see cref="BfProgram.LoopDepth"/>).</summary>
+    public int LoopDepth { get; init; }
+
     /// <summary>The process exit code the CLI uses: 0, 2 for a tape overrun, 1 for an I/O error.</summary>
     public int ExitCode => Result.Status switch
     {
@@ -40,7 +43,7 @@ public static class BfRunner
         var result = compiled.Run(io);
         var run = clock.Elapsed;
         if (io.Flush() != 0 && result.Status == RunStatus.Ok) result = new RunResult(RunStatus.IoError);
-        return new BfRun(result, io, program.Count, frontEnd, compile, run, compiled.CodeSize);
+        return new BfRun(result, io, program.Count, frontEnd, compile, run, compiled.CodeSize) { LoopDepth = program.LoopDepth };
     }
 
     /// <summary>Runs with byte arrays: returns the output.</summary>

@@ -112,7 +112,7 @@ internal static class Cli
         {
             var c = CultureInfo.InvariantCulture;
             Console.Error.WriteLine(string.Create(c,
-                $"engine {engine.ToString().ToLowerInvariant()}: {run.IrOps} IR ops, front end {Ms(run.FrontEndTime)}, compile {Ms(run.CompileTime)}, run {Ms(run.RunTime)}, code {run.CodeSize} bytes, output {run.Io.BytesWritten} bytes"));
+                $"engine {engine.ToString().ToLowerInvariant()}: {run.IrOps} IR ops (loops nested {run.LoopDepth} deep), front end {Ms(run.FrontEndTime)}, compile {Ms(run.CompileTime)}, run {Ms(run.RunTime)}, code {run.CodeSize} bytes, output {run.Io.BytesWritten} bytes"));
         }
         if (run.Result.Status != RunStatus.Ok)
             Console.Error.WriteLine($"error: {run.Result.Message(run.Io)}");

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Reflection;
 using System.Reflection.Emit;
+using System.Threading;
 using Patchouly.Samples.Bf.Ir;
 
 namespace Patchouly.Samples.Bf.Engines;
@@ -32,10 +33,11 @@ public sealed unsafe class EmitEngine : ICompiledProgram
     // Keeps the outlined methods (called from IL) reachable.
     private readonly List<BfMethod> _methods;
 
-    private EmitEngine(BfMethod root, List<BfMethod> methods, Tape tape, long ilSize)
+    private EmitEngine(BfMethod root, List<BfMethod> methods, Tape tape, long ilSize, int callDepth)
     {
         _root = root;
         _methods = methods;
+        CallDepth = callDepth;
         Tape = tape;
         CodeSize = ilSize;
     }
@@ -51,6 +53,19 @@ public sealed unsafe class EmitEngine : ICompiledProgram
 
     /// <summary>The number of dynamic methods.</summary>
     public int MethodCount => _methods.Count;
+
+    /// <summary>
+    /// The deepest chain of outlined loop methods calling each other (0 when nothing is outlined). Deeply nested
+    /// programs (about one call per <see cref="MethodBudget"/> nesting levels) can exceed a thread's stack, so
+    /// <see cref="Run"/> runs them on a thread with a stack sized for this depth.
+    /// </summary>
+    public int CallDepth { get; }
+
+    /// <summary>The call depth up to which a program runs on the calling thread.</summary>
+    public const int CallerStackDepth = 256;
+
+    /// <summary>Stack bytes reserved per outlined call when a program runs on a thread of its own (generous: a frame is about 100 bytes).</summary>
+    private const int BytesPerCall = 1024;
 
     /// <summary>
     /// Generates the IL, creates the delegates and calls every method once with <c>dry = 1</c>, so RyuJIT has
@@ -69,8 +84,10 @@ public sealed unsafe class EmitEngine : ICompiledProgram
         var delegates = new List<BfMethod>();
         long ilSize = 0;
         // Innermost outlined loops first, so a method exists before the IL that calls it: a nested loop ends (its
-        // LoopBegin's target) before the loop around it.
-        order.Sort((a, b) => (ops[a].Arg).CompareTo(ops[b].Arg));
+        // LoopBegin's target) before the loop around it, or at the same op (loops without a back-edge, like
+        // [[[-]]], all exit at one place) and begins after it. Without the tie-break an outer loop could be generated
+        // first, with its inner loops inlined: quadratic IL for deeply nested programs.
+        order.Sort((a, b) => ops[a].Arg != ops[b].Arg ? ops[a].Arg.CompareTo(ops[b].Arg) : b.CompareTo(a));
         foreach (int begin in order)
         {
             var m = Generate(ops, begin, ops[begin].Arg, methods, tapeCells, $"bf_loop_{begin}", ref ilSize);
@@ -81,7 +98,7 @@ public sealed unsafe class EmitEngine : ICompiledProgram
         foreach (var m in methods.Values) delegates.Add(Prepare(m));
         var rootDelegate = Prepare(root);
         delegates.Add(rootDelegate);
-        return new EmitEngine(rootDelegate, delegates, tape, ilSize);
+        return new EmitEngine(rootDelegate, delegates, tape, ilSize, CallDepthOf(ops, outlined));
     }
 
     private static BfMethod Prepare(DynamicMethod method)
@@ -127,6 +144,23 @@ public sealed unsafe class EmitEngine : ICompiledProgram
         return outlined;
     }
 
+    /// <summary>The deepest nesting of outlined loops (each one a call at run time).</summary>
+    private static int CallDepthOf(Op[] ops, HashSet<int> outlined)
+    {
+        var exits = new Stack<(int Exit, bool Outlined)>();
+        int depth = 0, deepest = 0;
+        for (int i = 0; i < ops.Length; i++)
+        {
+            while (exits.Count > 0 && exits.Peek().Exit == i)
+                if (exits.Pop().Outlined) depth--;
+            if (ops[i].Kind != OpKind.LoopBegin) continue;
+            bool o = outlined.Contains(i);
+            exits.Push((ops[i].Arg, o));
+            if (o) deepest = Math.Max(deepest, ++depth);
+        }
+        return deepest;
+    }
+
     private static int Fit(int weight, List<(int Begin, int Weight)> children, int budget, HashSet<int> outlined)
     {
         if (weight <= budget) return weight;
@@ -144,7 +178,12 @@ public sealed unsafe class EmitEngine : ICompiledProgram
     private static DynamicMethod Generate(Op[] ops, int from, int to, Dictionary<int, DynamicMethod> methods, int tapeCells, string name, ref long ilSize)
     {
         var method = new DynamicMethod(name, typeof(byte*), s_parameters, typeof(EmitEngine).Module, skipVisibility: true);
-        var il = method.GetILGenerator(Math.Max(64, (to - from) * 24));
+        // Size the IL buffer by this method's own ops: an outlined loop's range contains its outlined inner loops,
+        // and sizing by the range made deeply nested programs allocate (and zero) quadratic amounts of memory.
+        int own = 0;
+        for (int i = from; i < to; i++, own++)
+            if (i != from && ops[i].Kind == OpKind.LoopBegin && methods.ContainsKey(i)) i = ops[i].Arg - 1;
+        var il = method.GetILGenerator(Math.Max(64, Math.Min(own, 1 << 20) * 24));
         var p = il.DeclareLocal(typeof(byte*));
         var c = il.DeclareLocal(typeof(int));
         var end = il.DeclareLocal(typeof(byte*));
@@ -462,6 +501,29 @@ public sealed unsafe class EmitEngine : ICompiledProgram
     {
         ArgumentNullException.ThrowIfNull(io);
         Tape.Clear();
+        if (CallDepth <= CallerStackDepth) return RunOn(io);
+        // Deep outlined calls: a thread whose stack fits them (the caller's may be a 1.5 MB pool thread).
+        RunResult result = default;
+        Exception? error = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                result = RunOn(io);
+            }
+            catch (Exception e)
+            {
+                error = e;
+            }
+        }, maxStackSize: checked((1 << 20) + CallDepth * BytesPerCall));
+        thread.Start();
+        thread.Join();
+        if (error is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
+        return result;
+    }
+
+    private RunResult RunOn(BfIo io)
+    {
         long status = 0;
         byte* end = _root(Tape.Start, Tape.Start, io, &status, 0);
         return end != null ? RunResult.Ok : RunResult.FromNative(status, Tape.Cells);

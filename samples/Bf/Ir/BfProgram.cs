@@ -26,6 +26,29 @@ public sealed class BfProgram
     /// <summary>The number of IR operations.</summary>
     public int Count => Ops.Length;
 
+    /// <summary>
+    /// The deepest nesting of loops that repeat (a <see cref="OpKind.LoopEnd"/> jumping back): 0 for straight-line
+    /// code and for loops that run at most once, like the <c>[[[-]]]</c> of a dead switch.
+    /// </summary>
+    public int LoopDepth
+    {
+        get
+        {
+            // Each back-edge at e to t makes the loop [t, e]; the loops of a bracketed program nest, so the depth is
+            // the largest number of them covering one op.
+            var delta = new int[Ops.Length + 1];
+            for (int e = 0; e < Ops.Length; e++)
+            {
+                if (Ops[e].Kind != OpKind.LoopEnd) continue;
+                delta[Ops[e].Arg]++;
+                delta[e + 1]--;
+            }
+            int depth = 0, deepest = 0;
+            foreach (int d in delta) deepest = Math.Max(deepest, depth += d);
+            return deepest;
+        }
+    }
+
     /// <summary>How many operations of <paramref name="kind"/> there are.</summary>
     public int CountOf(OpKind kind)
     {
