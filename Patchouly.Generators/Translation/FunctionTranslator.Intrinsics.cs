@@ -230,13 +230,23 @@ internal sealed partial class FunctionTranslator
 
     /// <summary>
     /// <c>__builtin_bit_cast(to, value)</c>; an integer becoming a float or double goes through <c>pr_f64</c>/<c>pr_f32</c>,
-    /// which hide the bits from clang (a known bit pattern would become a constant in <c>.rodata</c>).
+    /// which hide the bits from clang (a known bit pattern would become a constant in <c>.rodata</c>). A float or double
+    /// becoming an integer is hidden too (<c>pr_hide_u64</c>/<c>pr_hide_u32</c>): otherwise clang may keep the integer in
+    /// the floating-point domain, and where it meets an integer constant (a branch of <c>?:</c>, a variable assigned on
+    /// two paths) turn that constant into a double loaded from <c>.rodata</c>.
     /// </summary>
-    private static string BitCast(string to, string from, string value)
+    private string BitCast(string to, string from, string value)
     {
         bool fromFloat = from is "float" or "double" || from.StartsWith("struct ", System.StringComparison.Ordinal);
         if (to == "double" && !fromFloat) return "pr_f64((uint64_t)" + value + ")";
         if (to == "float" && !fromFloat) return "pr_f32((uint32_t)" + value + ")";
+        if (from is "float" or "double" && to is not ("float" or "double"))
+        {
+            string hide = from == "double" ? "pr_hide_u64" : "pr_hide_u32";
+            string bits = from == "double" ? "uint64_t" : "uint32_t";
+            _owner.UseIntrinsic(hide);
+            return "((" + to + ")" + hide + "(__builtin_bit_cast(" + bits + ", " + Unparenthesized(value) + ")))";
+        }
         return "__builtin_bit_cast(" + to + ", " + Unparenthesized(value) + ")";
     }
 

@@ -207,7 +207,14 @@ internal sealed class RandomStencils
         if (_memory)
         {
             string t = Pick(s_numeric);
-            body.Append("        *(").Append(t).Append("*)(m + ").Append(R(64)).Append(") = ").Append(Canonical(t, Expr(t, 3))).Append(";\n");
+            string value = Canonical(t, Expr(t, 3));
+            int at = R(64);
+            body.Append("        ").Append(R(3) switch
+            {
+                0 => "*(" + t + "*)(m + " + at + ") = " + value,
+                1 => "Unsafe.WriteUnaligned(m + " + at + ", " + value + ")",
+                _ => "Unsafe.Write(Unsafe.Add<short>(m, " + at / 2 + "), " + value + ")",
+            }).Append(";\n");
         }
         for (int o = 0; o < outs; o++)
         {
@@ -261,7 +268,7 @@ internal sealed class RandomStencils
 
     private void Statement(StringBuilder body, string indent, int depth)
     {
-        int kind = R(24);
+        int kind = R(25);
         var locals = _scope.Where(v => v.Name.StartsWith('l') && IsValue(v.Type)).ToList();
         if (kind < 4 || locals.Count == 0)
         {
@@ -386,6 +393,14 @@ internal sealed class RandomStencils
                 // An early return from inside a block, loop or switch.
                 string value = _earlyReturn == "" ? "" : _earlyReturn.StartsWith('t') && _earlyReturn.Length == 2 ? " " + _earlyReturn : " " + Expr(_earlyReturn, 2);
                 body.Append(indent).Append("if (").Append(Expr("bool", 2)).Append(") return").Append(value).Append(";\n");
+                return;
+            }
+            case 22 when s_sizes.ContainsKey(type):
+            {
+                // A write through Unsafe.As<TFrom, TTo>(ref local).
+                var narrower = s_sizes.Where(s => s.Value <= s_sizes[type]).Select(s => s.Key).ToList();
+                string to = Pick(narrower);
+                body.Append(indent).Append("Unsafe.As<").Append(type).Append(", ").Append(to).Append(">(ref ").Append(local).Append(") = ").Append(Expr(to, 2)).Append(";\n");
                 return;
             }
             case 19:
@@ -549,7 +564,27 @@ internal sealed class RandomStencils
 
     private string Leaf(string type)
     {
-        if (_memory && type != "bool" && Chance(15)) return "(*(" + type + "*)(m + " + R(64) + "))";
+        if (_memory && type != "bool" && Chance(15))
+        {
+            int at = R(64);
+            return R(3) switch
+            {
+                0 => "(*(" + type + "*)(m + " + at + "))",
+                1 => "Unsafe.ReadUnaligned<" + type + ">(m + " + at + ")",
+                _ => "Unsafe.Read<" + type + ">(Unsafe.Add<byte>(m, " + at + "))",
+            };
+        }
+        // A local reinterpreted in place: Unsafe.As<TFrom, TTo>(ref local), TTo no larger than TFrom.
+        if (s_sizes.TryGetValue(type, out int size) && Chance(4))
+        {
+            var wider = _scope.Where(v => v.Name[0] == 'l' && s_sizes.TryGetValue(v.Type, out int s) && s >= size).ToList();
+            if (wider.Count > 0)
+            {
+                var (name, from) = Pick(wider);
+                return "Unsafe.As<" + from + ", " + type + ">(ref " + name + ")";
+            }
+        }
+        if (s_widths.ContainsKey(type) && Chance(2)) return "((" + type + ")" + Pick(new[] { "sizeof(Cell)", "Unsafe.SizeOf<Cell>()", "sizeof(Kind)" }) + ")";
         // Memory and variables of the type: Cell fields, pointers to locals, buffer elements, locals and parameters.
         var same = new List<string>();
         if (InScope("Cell*")) same.AddRange(s_cellFields.Where(f => f.Type == type).Select(f => CellAt() + f.Name));
@@ -595,6 +630,13 @@ internal sealed class RandomStencils
             }
         }
     }
+
+    /// <summary>Sizes in bytes of the types Unsafe.As may reinterpret (no bool or enums).</summary>
+    private static readonly Dictionary<string, int> s_sizes = new()
+    {
+        ["sbyte"] = 1, ["byte"] = 1, ["short"] = 2, ["ushort"] = 2, ["char"] = 2, ["int"] = 4, ["uint"] = 4, ["float"] = 4,
+        ["long"] = 8, ["ulong"] = 8, ["nint"] = 8, ["nuint"] = 8, ["double"] = 8,
+    };
 
     private static readonly Dictionary<string, (int Bits, bool Signed)> s_widths = new()
     {

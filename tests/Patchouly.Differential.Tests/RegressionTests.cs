@@ -136,6 +136,7 @@ public class RegressionTests : DifferentialLibrary
     }
 
     internal const string ShapesSource = """
+        using System;
         using Patchouly;
         namespace Regressions;
         public struct Cell { public int A; public long B; public short D; }
@@ -155,11 +156,30 @@ public class RegressionTests : DifferentialLibrary
             // translator did not recognize it (PATCH0100, also as an assignment target).
             // Narrow targets: .NET converts to int (saturating) and then truncates; docs/authoring.md quotes (byte)300.0 == 44.
             [Stencil] public static long NarrowFromDouble(double d) => (byte)d + (sbyte)d * 1000L + (ushort)d * 1000000L + (short)d * 100000000000L;
+            // A double's bits and an integer constant meeting in one variable: clang kept the variable as a double and
+            // loaded the constant (-1, as a NaN) from .rodata.cst8, so the build rejected the stencil (PATCH2004).
+            [Stencil] public static void BitsOrConstant(short a, long* p) { *p = (char)a >= 0xD203 ? Math.Sign((long)a) : (long)BitConverter.DoubleToUInt64Bits(a); }
+            [Stencil] public static Target BitsOrConstantThroughCall(short a, [Hole] delegate* unmanaged<long*, long, void> f, Target t)
+            {
+                long l = (char)a >= 0xD203 ? Math.Sign((long)a) : (long)BitConverter.DoubleToUInt64Bits(a);
+                f(&l, 3);
+                return t;
+            }
+            [Stencil] public static int FloatBitsOrConstant(int a, float x) { int r = a > 5 ? -1 : BitConverter.SingleToInt32Bits(x * 2); return r; }
             [Stencil] public static long ParenthesizedArrow(Cell* c, int v) { (c + 1)->A = v; ((c + 2))->B += v; (c - 1)->D--; return (c + 1)->A + ((c + 3))->B + (*(c + 1)).A; }
         }
         """;
 
-    private static readonly Lazy<Harness> s_shapes = new(() => Harness.Create([ShapesSource]));
+    [System.Runtime.InteropServices.UnmanagedCallersOnly]
+    private static unsafe void Poke(long* p, long v) => *p = unchecked(*p * 7 + v);
+
+    private static readonly Lazy<Harness> s_shapes = new(() =>
+    {
+        unsafe
+        {
+            return Harness.Create([ShapesSource], functions: new() { ["f"] = (nint)(delegate* unmanaged<long*, long, void>)&Poke });
+        }
+    });
 
     [Fact]
     public void Switch_on_nint_and_nuint_is_translated()
@@ -178,6 +198,17 @@ public class RegressionTests : DifferentialLibrary
         Assert.Equal(44, (byte)s_threeHundred); // not 255: the documented example holds for the running .NET
         foreach (double d in new[] { 300.0, -129.0, 65536.0, 1e10, -1e10, double.NaN, 127.9, -32769.5, double.PositiveInfinity })
             CheckCase(s_shapes.Value, "NarrowFromDouble", [D(d)]);
+    }
+
+    [Fact]
+    public void Double_bits_meeting_an_integer_constant_need_no_constant_pool()
+    {
+        foreach (long a in new[] { -1L, 5, -32768, 32767, 0 })
+        {
+            CheckCase(s_shapes.Value, "BitsOrConstant", [unchecked((ulong)a), 0]);
+            CheckCase(s_shapes.Value, "BitsOrConstantThroughCall", [unchecked((ulong)a)], [0]);
+            CheckCase(s_shapes.Value, "FloatBitsOrConstant", [unchecked((ulong)a), F(-1.5f)]);
+        }
     }
 
     [Fact]
