@@ -90,6 +90,10 @@ internal static partial class DiagnosticDescriptors
         "Stencil is async",
         "Stencil '{0}' is async; stencils run synchronously inside JIT-compiled code");
 
+    public static readonly DiagnosticDescriptor NestedTooDeeply = Error("PATCH0019",
+        "Stencil code nested too deeply",
+        "'{0}' cannot be compiled: {1}; split long expressions and deeply nested statements with local variables or helper methods");
+
     public static readonly DiagnosticDescriptor InternalError = Error("PATCH0099",
         "Internal error in Patchouly",
         "Patchouly failed while {0} ({1}: {2}); this is a bug in Patchouly, please report it with this message",

@@ -234,6 +234,9 @@ internal sealed partial class FunctionTranslator
     private void Statement(IOperation op)
     {
         _owner.CancellationToken.ThrowIfCancellationRequested();
+        // Deeply nested code must not overflow the compiler's stack (that would kill the compiler process): this
+        // throws InsufficientExecutionStackException instead, which the StencilTranslator reports as PATCH0019.
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
         switch (op)
         {
             case IBlockOperation block:
@@ -566,6 +569,7 @@ internal sealed partial class FunctionTranslator
     private CExpr? Expr(IOperation op)
     {
         _owner.CancellationToken.ThrowIfCancellationRequested();
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
         if (op is IInvalidOperation) return Silent();
         if (op.ConstantValue.HasValue) return Constant(op);
         if (op.Type is { } valueType && CTypes.IsStruct(valueType) && !CheckStructValue(valueType, op.Syntax.GetLocation())) return null;

@@ -280,6 +280,37 @@ internal sealed class StencilTranslator
         return result;
     }
 
+    /// <summary>clang refuses C nested deeper than 256 parentheses, brackets and braces (<c>-fbracket-depth</c>);
+    /// a function body may use this much, leaving room for the variant that calls it.</summary>
+    internal const int MaxBracketDepth = 240;
+
+    /// <summary>The deepest nesting of (), [] and {} in C text, outside literals and comments.</summary>
+    internal static int BracketDepth(string c)
+    {
+        int depth = 0, max = 0;
+        for (int i = 0; i < c.Length; i++)
+        {
+            char ch = c[i];
+            if (ch is '"' or '\'')
+            {
+                for (i++; i < c.Length && c[i] != ch; i++) if (c[i] == '\\') i++;
+            }
+            else if (ch == '/' && i + 1 < c.Length && c[i + 1] == '*')
+            {
+                int end = c.IndexOf("*/", i + 2, StringComparison.Ordinal);
+                i = end < 0 ? c.Length : end + 1;
+            }
+            else if (ch == '/' && i + 1 < c.Length && c[i + 1] == '/')
+            {
+                int end = c.IndexOf('\n', i);
+                i = end < 0 ? c.Length : end;
+            }
+            else if (ch is '(' or '[' or '{') max = Math.Max(max, ++depth);
+            else if (ch is ')' or ']' or '}') depth--;
+        }
+        return max;
+    }
+
     private FunctionResult Translate(IMethodSymbol method, List<DiagnosticInfo> diagnostics)
     {
         var implementation = method.PartialImplementationPart ?? method;
@@ -296,7 +327,18 @@ internal sealed class StencilTranslator
 
         try
         {
-            return new FunctionTranslator(this, implementation, syntax, model, diagnostics).Translate();
+            var result = new FunctionTranslator(this, implementation, syntax, model, diagnostics).Translate();
+            if (result.Body is not null && BracketDepth(result.Body) is var depth and > MaxBracketDepth)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NestedTooDeeply, method.Locations.FirstOrDefault(), method.Name, $"its C would nest {depth} levels of brackets"));
+                return FunctionResult.Failed;
+            }
+            return result;
+        }
+        catch (InsufficientExecutionStackException)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NestedTooDeeply, method.Locations.FirstOrDefault(), method.Name, "it nests too deeply to translate"));
+            return FunctionResult.Failed;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

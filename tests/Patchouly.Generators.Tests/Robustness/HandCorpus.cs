@@ -72,7 +72,12 @@ internal static class HandCorpus
         yield return new("conditional stencil", Lib("#if NEVER\n[Stencil] public static long A(long a) => a;\n#endif\n[Stencil] public static long B(long b) => b;"), Expect.Clean);
         yield return new("deeply nested parentheses", Lib("[Stencil] public static long A(long a) => " + new string('(', 300) + "a" + new string(')', 300) + ";"), Expect.Any);
         yield return new("deeply nested blocks", Lib("[Stencil] public static long A(long a) { " + string.Concat(System.Linq.Enumerable.Repeat("if (a > 0) { ", 150)) + "a++;" + new string('}', 150) + " return a; }"), Expect.Any);
-        yield return new("long expression", Lib("[Stencil] public static long A(long a) => " + string.Join(" + ", System.Linq.Enumerable.Repeat("a", 2000)) + ";"), Expect.Any);
+        yield return new("long expression", Lib("[Stencil] public static long A(long a) => " + string.Join(" + ", System.Linq.Enumerable.Repeat("a", 2000)) + ";"), Expect.PatchOnly, "PATCH0019");
+        yield return new("very long expression", Lib("[Stencil] public static long A(long a) => " + string.Join(" + ", System.Linq.Enumerable.Repeat("a", 30000)) + ";"), Expect.PatchOnly, "PATCH0019");
+        yield return new("long expression in a helper", Lib("static long H(long a) => " + string.Join(" ^ ", System.Linq.Enumerable.Repeat("a", 400)) + "; [Stencil] public static long A(long a) => H(a);"), Expect.PatchOnly, "PATCH0019");
+        yield return new("expression of 100 terms", Lib("[Stencil] public static long A(long a) => " + string.Join(" + ", System.Linq.Enumerable.Repeat("a", 100)) + ";"), Expect.Clean);
+        yield return new("deeply nested ifs", Lib("[Stencil] public static long A(long a) { " + string.Concat(System.Linq.Enumerable.Repeat("if (a > 0) { ", 300)) + "a++;" + new string('}', 300) + " return a; }"), Expect.PatchOnly, "PATCH0019");
+        yield return new("deeply nested conditionals", Lib("[Stencil] public static long A(long a) => " + string.Concat(System.Linq.Enumerable.Repeat("a > 0 ? a : ", 3000)) + "0;"), Expect.PatchOnly, "PATCH0019");
 
         // ---- attribute arguments ----
         yield return new("registers missing value", Lib("[Stencil] public static long A(long a) => a;", "[StencilLibrary(Registers = )]"), Expect.Problem);

@@ -49,3 +49,36 @@ public class HandCorpusTests(ITestOutputHelper output)
         Assert.True(failures.Count == 0, $"{failures.Count} of {cases.Count} cases failed:\n\n" + string.Join("\n\n", failures));
     }
 }
+
+/// <summary>The PatchoulyRegisters property as the compiler passes it (build_property.PatchoulyRegisters), with
+/// every kind of bad value: nothing throws, out-of-range counts are PATCH0012, unparsable ones fall back to the default.</summary>
+public class RegistersPropertyTests
+{
+    private const string Source = "using Patchouly; namespace R; [StencilLibrary] public static partial class L { [Stencil] public static long A(long a, long b) => a + b; }";
+
+    [Theory]
+    [InlineData("", false)]
+    [InlineData("   ", false)]
+    [InlineData("abc", false)]
+    [InlineData("4", false)]
+    [InlineData(" 11 ", false)]
+    [InlineData("0", true)]
+    [InlineData("-5", true)]
+    [InlineData("12", true)]
+    [InlineData("2147483647", true)]
+    [InlineData("99999999999", false)]
+    [InlineData("1e3", false)]
+    [InlineData("0x4", false)]
+    public void Any_value_is_handled(string value, bool outOfRange)
+    {
+        var options = new RobustnessHarness.GlobalOptionsProvider(new System.Collections.Generic.Dictionary<string, string>
+        {
+            [Patchouly.Generators.Parsing.KnownNames.RegistersProperty] = value,
+        });
+        var outcome = RobustnessHarness.Run(Source, options);
+        Assert.Empty(outcome.Crashes);
+        Assert.Empty(outcome.UserErrors);
+        if (outOfRange) Assert.Contains(outcome.Patch, d => d.Id == "PATCH0012");
+        else Assert.True(outcome.Patch.IsEmpty && outcome.GeneratedErrors.IsEmpty, outcome.ToString());
+    }
+}
