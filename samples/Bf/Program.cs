@@ -62,7 +62,9 @@ internal static class Cli
         string source;
         try
         {
-            source = file is null ? BfRunner.Embedded("mandelbrot.bf") : File.ReadAllText(file);
+            // One char per byte (Latin-1): any bytes are a program (those that are not commands are comments), and
+            // the positions of bracket errors are byte offsets in the file, whatever its encoding.
+            source = file is null ? BfRunner.Embedded("mandelbrot.bf") : System.Text.Encoding.Latin1.GetString(File.ReadAllBytes(file));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -132,7 +134,8 @@ internal static class Cli
           --c        print the C the aot engine compiles and exit
           --bench    run the benchmark (mandelbrot, factor; every engine, or the --engine ones and jit) and write
                      artifacts/bench/bf.json
-        exit codes: 0 ok, 2 tape overrun or unbalanced brackets, 1 usage, file or I/O error
+        exit codes: 0 ok, 2 tape overrun or unbalanced brackets (the position counts bytes), 1 usage, file or I/O
+        error, or a program the aot engine refuses (nested too deep or too large for clang)
         """;
 
     private static int Usage(string message)

@@ -84,6 +84,52 @@ public class CliTests
         }
     }
 
+    private static Result RunFile(byte[] program, params string[] args)
+    {
+        string file = Path.Combine(Path.GetTempPath(), $"bf-hostile-{Guid.NewGuid():n}.b");
+        File.WriteAllBytes(file, program);
+        try
+        {
+            return Run("", [file, .. args]);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public void Random_bytes_exit_with_2_and_the_byte_position_of_the_bad_bracket()
+    {
+        var bytes = new byte[1 << 20];
+        new Random(11).NextBytes(bytes);
+        var (position, line, column, what) = HostileInputTests.FirstBracketError(Encoding.Latin1.GetString(bytes))!.Value;
+        var r = RunFile(bytes, "--engine", "jit");
+        Assert.Equal(2, r.ExitCode);
+        // Positions count bytes (invalid UTF-8 must not shift them).
+        Assert.Contains($"{what} at position {position} (line {line}, column {column})", r.Stderr);
+        Assert.Equal("", r.Stdout);
+    }
+
+    [Fact]
+    public void A_million_nested_brackets_run_from_the_command_line()
+    {
+        var r = RunFile(Encoding.ASCII.GetBytes(HostileInputTests.NestedOnce(1_000_000)), "--engine", "jit");
+        Assert.Equal("", r.Stderr);
+        Assert.Equal(0, r.ExitCode);
+        Assert.Equal("\u0003", r.Stdout);
+    }
+
+    [Fact]
+    public void Loops_nested_too_deep_for_aot_exit_with_1_and_a_message()
+    {
+        if (!TestPrograms.HasClang) return;
+        var r = RunFile(Encoding.ASCII.GetBytes(HostileInputTests.NestedLoops(10_000)), "--engine", "aot");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("error: the program's loops nest 9999 deep, more than the aot engine compiles", r.Stderr);
+        Assert.Equal("", r.Stdout);
+    }
+
     [Fact]
     public void Stats_go_to_stderr()
     {
