@@ -1172,7 +1172,14 @@ internal sealed partial class FunctionTranslator
         public bool BoolByte { get; }
 
         /// <summary>The C rvalue of the C# value.</summary>
-        public string ReadText => BoolByte ? "(" + Text + " != 0)" : Text;
+        /// <remarks>A float or double in memory (or in a local whose address is taken) is read as its bits, hidden from
+        /// clang (<c>pr_f64</c>/<c>pr_f32</c>): memory clang can see into (a local written as an integer through
+        /// <c>Unsafe.As</c> or a pointer, a stackalloc buffer) would otherwise fold into a floating-point constant in
+        /// <c>.rodata</c>, which stencils cannot refer to.</remarks>
+        public string ReadText => BoolByte ? "(" + Text + " != 0)"
+            : CType == "double" && (Kind != LValueKind.Variable || !Stable) ? "pr_f64(__builtin_bit_cast(uint64_t, " + Text + "))"
+            : CType == "float" && (Kind != LValueKind.Variable || !Stable) ? "pr_f32(__builtin_bit_cast(uint32_t, " + Text + "))"
+            : Text;
 
         public CExpr Read() => Kind switch
         {

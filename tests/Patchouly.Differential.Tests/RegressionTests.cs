@@ -137,6 +137,7 @@ public class RegressionTests : DifferentialLibrary
 
     internal const string ShapesSource = """
         using System;
+        using System.Runtime.CompilerServices;
         using Patchouly;
         namespace Regressions;
         public struct Cell { public int A; public long B; public short D; }
@@ -166,6 +167,11 @@ public class RegressionTests : DifferentialLibrary
                 return t;
             }
             [Stencil] public static int FloatBitsOrConstant(int a, float x) { int r = a > 5 ? -1 : BitConverter.SingleToInt32Bits(x * 2); return r; }
+            // Integer bits stored where clang can see them (a local through Unsafe.As, a stackalloc buffer) and read back as
+            // a double: clang folded the read into a double constant in .rodata.cst8 (PATCH2004).
+            [Stencil] public static bool AsDoubleOfKnownBits(double x) { nint l = (nint)0x7FF0000000000000; return double.IsInfinity(Unsafe.As<nint, double>(ref l) + x); }
+            [Stencil] public static double WriteBitsReadDouble(double x) { double d = x; Unsafe.As<double, long>(ref d) = 0x4008000000000000; return d * x; }
+            [Stencil] public static double StackBitsAsDouble(double x) { long* b = stackalloc long[2]; b[0] = 0x3FF8000000000000; b[1] = 0x41000000; return *(double*)b + x * *(float*)(b + 1); }
             [Stencil] public static long ParenthesizedArrow(Cell* c, int v) { (c + 1)->A = v; ((c + 2))->B += v; (c - 1)->D--; return (c + 1)->A + ((c + 3))->B + (*(c + 1)).A; }
         }
         """;
@@ -208,6 +214,17 @@ public class RegressionTests : DifferentialLibrary
             CheckCase(s_shapes.Value, "BitsOrConstant", [unchecked((ulong)a), 0]);
             CheckCase(s_shapes.Value, "BitsOrConstantThroughCall", [unchecked((ulong)a)], [0]);
             CheckCase(s_shapes.Value, "FloatBitsOrConstant", [unchecked((ulong)a), F(-1.5f)]);
+        }
+    }
+
+    [Fact]
+    public void Known_integer_bits_read_as_a_double_need_no_constant_pool()
+    {
+        foreach (double x in new[] { 1.5, double.NegativeInfinity, double.NaN, -0.0 })
+        {
+            CheckCase(s_shapes.Value, "AsDoubleOfKnownBits", [D(x)]);
+            CheckCase(s_shapes.Value, "WriteBitsReadDouble", [D(x)]);
+            CheckCase(s_shapes.Value, "StackBitsAsDouble", [D(x)]);
         }
     }
 
