@@ -52,10 +52,24 @@ public sealed class StencilAnalyzer : DiagnosticAnalyzer
         context.Options.AnalyzerConfigOptionsProvider.GlobalOptions.TryGetValue(KnownNames.RegistersProperty, out var registers);
         var result = StencilLibraryParser.Parse(type, context.Compilation, context.CancellationToken, KnownNames.ParseRegisters(registers));
         foreach (var info in result.Diagnostics)
+            context.ReportDiagnostic(info.ToDiagnostic(FindTree(context.Compilation, type, info)));
+    }
+
+    /// <summary>
+    /// The tree a diagnostic's span refers to. Trees are matched by path, and several may share one (in-memory
+    /// compilations often have no paths at all): prefer a tree of the library's own declarations, and never one the
+    /// span does not fit in (Roslyn rejects such a diagnostic with an exception, AD0001).
+    /// </summary>
+    private static SyntaxTree? FindTree(Compilation compilation, INamedTypeSymbol type, Diagnostics.DiagnosticInfo info)
+    {
+        SyntaxTree? found = null;
+        foreach (var tree in compilation.SyntaxTrees)
         {
-            var tree = context.Compilation.SyntaxTrees.FirstOrDefault(t => t.FilePath == info.FilePath);
-            context.ReportDiagnostic(info.ToDiagnostic(tree));
+            if (tree.FilePath != info.FilePath || tree.Length < info.Span.End) continue;
+            if (type.DeclaringSyntaxReferences.Any(r => r.SyntaxTree == tree)) return tree;
+            found ??= tree;
         }
+        return found;
     }
 
     private static void AnalyzeMethod(SymbolAnalysisContext context)

@@ -94,6 +94,10 @@ internal static partial class DiagnosticDescriptors
         "Stencil code nested too deeply",
         "'{0}' cannot be compiled: {1}; split long expressions and deeply nested statements with local variables or helper methods");
 
+    public static readonly DiagnosticDescriptor LibraryNamesDifferInCase = Error("PATCH0020",
+        "Stencil library names differ only in case",
+        "Stencil libraries '{0}' and '{1}' have names that differ only in case; their generated files and tables would collide, rename one");
+
     public static readonly DiagnosticDescriptor InternalError = Error("PATCH0099",
         "Internal error in Patchouly",
         "Patchouly failed while {0} ({1}: {2}); this is a bug in Patchouly, please report it with this message",

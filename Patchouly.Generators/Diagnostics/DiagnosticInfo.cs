@@ -32,7 +32,7 @@ internal sealed record DiagnosticInfo(
     /// <summary>Recreates a Roslyn diagnostic, attached to <paramref name="tree"/> when it is the file the span refers to.</summary>
     public Diagnostic ToDiagnostic(SyntaxTree? tree = null)
     {
-        Location location = tree is not null && string.Equals(tree.FilePath, FilePath, StringComparison.Ordinal)
+        Location location = tree is not null && string.Equals(tree.FilePath, FilePath, StringComparison.Ordinal) && tree.Length >= Span.End
             ? Location.Create(tree, Span)
             : FilePath.Length == 0 ? Location.None : Location.Create(FilePath, Span, LineSpan);
         return Diagnostic.Create(Descriptor, location, Arguments.Cast<object>().ToArray());

@@ -86,6 +86,17 @@ internal static class StencilLibraryParser
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidRegisterCount, attrLocation, registers));
             registers = Math.Max(1, Math.Min(KnownNames.MaxRegisters, registers));
         }
+        // The generated sources (whose hint names Roslyn compares ignoring case) and the tables files are named after
+        // the library: two libraries whose names differ only in case would collide.
+        string fileName = KnownNames.FileName(type.ToDisplayString());
+        foreach (var other in compilation.GetSymbolsWithName(n => string.Equals(n, type.Name, StringComparison.OrdinalIgnoreCase), SymbolFilter.Type, cancellationToken))
+        {
+            if (other is not INamedTypeSymbol otherType || SymbolEqualityComparer.Default.Equals(otherType, type) || !HasAttribute(otherType, KnownNames.StencilLibraryAttribute)) continue;
+            string otherName = KnownNames.FileName(otherType.ToDisplayString());
+            if (string.Equals(otherName, fileName, StringComparison.OrdinalIgnoreCase))
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LibraryNamesDifferInCase, typeLocation, fileName, otherName));
+        }
+
         foreach (var member in type.GetMembers())
         {
             if (member.IsImplicitlyDeclared || Array.IndexOf(KnownNames.GeneratedMemberNames, member.Name) < 0) continue;

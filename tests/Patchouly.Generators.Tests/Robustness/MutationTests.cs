@@ -96,6 +96,36 @@ public class MutationTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void All_stencil_files_in_one_compilation_with_concurrent_analysis()
+    {
+        var files = new (string Path, string Text)[]
+        {
+            ("CalcStencils.cs", RepoFiles.Read("samples/Calc/CalcStencils.cs")),
+            ("BfStencils.cs", RepoFiles.Read("samples/Bf/BfStencils.cs")),
+            ("BenchStencils.cs", RepoFiles.Read("tests/Patchouly.Benchmarks/BenchStencils.cs")),
+            ("Extra.cs", Extra),
+            // One broken library among them: reported, and the others are still generated.
+            ("Broken.cs", "using Patchouly; namespace Broken; [StencilLibrary] public static partial class B { [Stencil] public static long A(string s) => 1; }"),
+        };
+        for (int round = 0; round < 3; round++)
+        {
+            var outcome = RobustnessHarness.Run(RobustnessHarness.Compile(files), concurrentAnalysis: true);
+            Assert.Empty(outcome.Crashes);
+            Assert.Empty(outcome.UserErrors);
+            Assert.Empty(outcome.GeneratedErrors);
+            var d = Assert.Single(outcome.Patch);
+            Assert.Equal("PATCH0007", d.Id);
+            Assert.Equal("Broken.cs", d.Location.SourceTree!.FilePath);
+        }
+        var driver = Microsoft.CodeAnalysis.CSharp.CSharpGeneratorDriver.Create(new Patchouly.Generators.Generator.StencilGenerator()).RunGenerators(RobustnessHarness.Compile(files));
+        // Two sources per library; the broken library keeps its emit API, without the broken stencil.
+        var sources = driver.GetRunResult().Results.Single().GeneratedSources;
+        Assert.Equal(10, sources.Length);
+        Assert.DoesNotContain("public void A(", sources.Single(s => s.HintName == "Broken.B.Patchouly.g.cs").SourceText.ToString());
+        Assert.Contains("public void Add(", sources.Single(s => s.HintName == "Extra.ExtraStencils.Patchouly.g.cs").SourceText.ToString());
+    }
+
+    [Fact]
     public void Mutants_never_make_the_generator_or_analyzer_throw()
     {
         var seeds = Seeds();

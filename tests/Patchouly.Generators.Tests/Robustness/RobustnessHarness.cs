@@ -72,7 +72,7 @@ internal static class RobustnessHarness
     public static RobustnessOutcome Run(string source, AnalyzerConfigOptionsProvider? options = null) =>
         Run(Compile(("Stencils.cs", source)), options);
 
-    public static RobustnessOutcome Run(CSharpCompilation compilation, AnalyzerConfigOptionsProvider? options = null, bool compilerErrors = true)
+    public static RobustnessOutcome Run(CSharpCompilation compilation, AnalyzerConfigOptionsProvider? options = null, bool compilerErrors = true, bool concurrentAnalysis = false)
     {
         var crashes = new List<string>();
 
@@ -88,7 +88,7 @@ internal static class RobustnessHarness
         var withAnalyzers = output.WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new StencilAnalyzer()),
             new CompilationWithAnalyzersOptions(analyzerOptions,
                 onAnalyzerException: (e, _, _) => { lock (crashes) crashes.Add("analyzer: " + e); },
-                concurrentAnalysis: false, logAnalyzerExecutionTime: false));
+                concurrentAnalysis: concurrentAnalysis, logAnalyzerExecutionTime: false));
         var analyzerDiagnostics = withAnalyzers.GetAnalyzerDiagnosticsAsync(CancellationToken.None).GetAwaiter().GetResult();
         foreach (var d in analyzerDiagnostics)
         {
