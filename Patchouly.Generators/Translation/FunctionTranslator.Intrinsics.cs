@@ -294,7 +294,9 @@ internal sealed partial class FunctionTranslator
                 method.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat), " (the target type is larger than the source, so it would read past it)");
             return null;
         }
-        return Dereference(pointer, target, location);
+        var lv = Dereference(pointer, target, location);
+        if (lv is not null && method.Name == "As" && CTypes.IsFloatingPoint(method.TypeArguments[0]) && !CTypes.IsFloatingPoint(target)) lv.HideStores = true;
+        return lv;
     }
 
     private CExpr? UnsafeIntrinsic(IInvocationOperation invocation, string display, Location location)

@@ -888,6 +888,15 @@ internal sealed partial class FunctionTranslator
 
     private CExpr Store(LValue lv, CExpr value)
     {
+        if (lv.HideStores && CIntrinsics.Suffix(value.CType) is { } suffix && suffix[0] is 'i' or 'u')
+        {
+            // Integer bits stored into a float variable (Unsafe.As<double, long>(ref d) = v): hidden from clang, which
+            // would otherwise keep the variable as a double and turn a constant v into a double constant in .rodata.
+            bool wide = suffix.EndsWith("64", StringComparison.Ordinal);
+            string hide = wide ? "pr_hide_u64" : "pr_hide_u32";
+            _owner.UseIntrinsic(hide);
+            value = Derived("((" + value.CType + ")" + hide + "((" + (wide ? "uint64_t" : "uint32_t") + ")" + value.Text + "))", value.CType, value);
+        }
         string text;
         if (lv.Kind != LValueKind.Computed)
         {
@@ -1170,6 +1179,9 @@ internal sealed partial class FunctionTranslator
 
         /// <summary>A C# bool stored in a byte (memory, struct fields): read as "non-zero", written as 0 or 1.</summary>
         public bool BoolByte { get; }
+
+        /// <summary>An integer view of a float variable (<c>Unsafe.As&lt;double, long&gt;(ref d)</c>): stored values are hidden from clang.</summary>
+        public bool HideStores { get; set; }
 
         /// <summary>The C rvalue of the C# value.</summary>
         /// <remarks>A float or double in memory (or in a local whose address is taken) is read as its bits, hidden from

@@ -172,6 +172,9 @@ public class RegressionTests : DifferentialLibrary
             [Stencil] public static bool AsDoubleOfKnownBits(double x) { nint l = (nint)0x7FF0000000000000; return double.IsInfinity(Unsafe.As<nint, double>(ref l) + x); }
             [Stencil] public static double WriteBitsReadDouble(double x) { double d = x; Unsafe.As<double, long>(ref d) = 0x4008000000000000; return d * x; }
             [Stencil] public static double StackBitsAsDouble(double x) { long* b = stackalloc long[2]; b[0] = 0x3FF8000000000000; b[1] = 0x41000000; return *(double*)b + x * *(float*)(b + 1); }
+            // A saturated conversion (a constant on one path) stored as integer bits into a double local: clang kept the local
+            // as a double and made the constant a double in .rodata.cst8.
+            [Stencil] public static nuint SaturatedBitsIntoDouble(char a, bool b) { double d = Math.Round((double)a, MidpointRounding.ToPositiveInfinity); if (b) Unsafe.As<double, nuint>(ref d) = (nuint)d; return (nuint)(int)d; }
             [Stencil] public static long ParenthesizedArrow(Cell* c, int v) { (c + 1)->A = v; ((c + 2))->B += v; (c - 1)->D--; return (c + 1)->A + ((c + 3))->B + (*(c + 1)).A; }
         }
         """;
@@ -226,6 +229,9 @@ public class RegressionTests : DifferentialLibrary
             CheckCase(s_shapes.Value, "WriteBitsReadDouble", [D(x)]);
             CheckCase(s_shapes.Value, "StackBitsAsDouble", [D(x)]);
         }
+        foreach (ulong a in new ulong[] { 0, 7, 65535 })
+            foreach (ulong b in new ulong[] { 0, 1 })
+                CheckCase(s_shapes.Value, "SaturatedBitsIntoDouble", [a, b]);
     }
 
     [Fact]
