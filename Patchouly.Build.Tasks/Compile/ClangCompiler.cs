@@ -73,11 +73,19 @@ public sealed class ClangCompiler(ClangInfo clang)
     {
         var objects = cFiles.Select(f => Path.ChangeExtension(f, ".o")).ToArray();
         var failures = new List<ClangFailedException>();
-        Parallel.For(0, cFiles.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallelism), CancellationToken = cancellationToken }, i =>
+        try
         {
-            try { CompileOne(cFiles[i], objects[i], optimization, cancellationToken); }
-            catch (ClangFailedException e) { lock (failures) failures.Add(e); }
-        });
+            Parallel.For(0, cFiles.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallelism), CancellationToken = cancellationToken }, i =>
+            {
+                try { CompileOne(cFiles[i], objects[i], optimization, cancellationToken); }
+                catch (ClangFailedException e) { lock (failures) failures.Add(e); }
+            });
+        }
+        catch (AggregateException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The build was cancelled while clang ran (the processes are killed): not a failure of clang.
+            throw new OperationCanceledException(cancellationToken);
+        }
         if (failures.Count > 0) throw failures.OrderBy(f => f.Unit, StringComparer.Ordinal).First();
         return objects;
     }
@@ -110,10 +118,19 @@ public sealed class ClangCompiler(ClangInfo clang)
         }
         using var process = started ?? throw new ClangFailedException(cFile, -1, "the process could not be started");
         var output = new StringBuilder();
-        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        process.WaitForExit();
-        output.Append(stderr.Result).Append(stdout.Result);
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        try
+        {
+            process.WaitForExitAsync(cancellationToken).GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException)
+        {
+            // A cancelled build (Ctrl+C) must not leave clang running, nor wait for it.
+            try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+            throw;
+        }
+        output.Append(stderr.GetAwaiter().GetResult()).Append(stdout.GetAwaiter().GetResult());
         if (process.ExitCode != 0 || !File.Exists(objectFile))
             throw new ClangFailedException(cFile, process.ExitCode, output.ToString().Trim());
     }

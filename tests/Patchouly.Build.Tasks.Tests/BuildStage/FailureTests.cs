@@ -356,3 +356,45 @@ public class TablesFileFormatTests
         Assert.Null(Generators.Generator.TablesHeader.Verify(text.ToString().Replace("变量", "变")));
     }
 }
+
+/// <summary>A build cancelled (Ctrl+C) while clang runs.</summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public class CancellationTests
+{
+    private sealed class NullLog : IBuildLog
+    {
+        public int Errors;
+        public void Message(string text, bool important = false) { }
+        public void Error(string code, string message, string? file = null, int line = 0, int column = 0) => Errors++;
+    }
+
+    [Fact]
+    public void Cancelling_kills_clang_at_once_and_writes_no_tables()
+    {
+        string dir = Directory.CreateTempSubdirectory("patchouly-cancel-").FullName;
+        string pidFile = Path.Combine(dir, "clang.pid");
+        string clang = Path.Combine(dir, "slow-clang");
+        // Records its pid, then takes a minute "compiling".
+        File.WriteAllText(clang, $"#!/bin/sh\nif [ \"$1\" = \"--version\" ]; then echo \"clang version 19.1.7 (fake)\"; exit 0; fi\necho $$ > {pidFile}\nexec sleep 60\n");
+        File.SetUnixFileMode(clang, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        using var cancel = new System.Threading.CancellationTokenSource();
+        var log = new NullLog();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var build = System.Threading.Tasks.Task.Run(() => StencilBuild.Run(TestStencils.CompileCSharp("""
+            using Patchouly;
+            namespace C;
+            [StencilLibrary(Registers = 1)]
+            public static partial class Slow { [Stencil] public static long A(long a) => a; }
+            """), new StencilBuildOptions(dir, ClangPath: clang, Parallelism: 1), log, cancel.Token));
+        for (int i = 0; i < 300 && !File.Exists(pidFile); i++) System.Threading.Thread.Sleep(50);
+        Assert.True(File.Exists(pidFile), "clang was started");
+        cancel.Cancel();
+        var thrown = Assert.ThrowsAny<OperationCanceledException>(() => build.GetAwaiter().GetResult());
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"cancellation took {clock.Elapsed}");
+        int pid = int.Parse(File.ReadAllText(pidFile).Trim());
+        System.Threading.Thread.Sleep(200);
+        Assert.False(Directory.Exists($"/proc/{pid}") && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z "), "clang is still running");
+        Assert.Equal(0, log.Errors);
+        Assert.False(File.Exists(Path.Combine(dir, "C.Slow.PatchoulyTables.cs")));
+    }
+}

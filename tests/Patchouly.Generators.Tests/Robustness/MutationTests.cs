@@ -95,6 +95,30 @@ public class MutationTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>Mutants of the stencil sources embedded in the tests (structs, intrinsics, stackalloc, traps… and
+    /// many deliberately wrong stencils): one per source and per seed, 1000 in all.</summary>
+    [Fact]
+    public void Mutants_of_the_embedded_stencil_sources_never_make_the_generator_or_analyzer_throw()
+    {
+        var sources = RepoFiles.EmbeddedStencilSources();
+        int cases = Math.Max(1000, sources.Count);
+        var failures = new ConcurrentBag<string>();
+        var clock = Stopwatch.StartNew();
+        Parallel.For(0, cases, new ParallelOptions { MaxDegreeOfParallelism = 2 }, k =>
+        {
+            var (where, original) = sources[k % sources.Count];
+            int seed = 7_000_000 + Offset + k;
+            var (text, description) = Mutator.Mutate(original, seed);
+            var outcome = RobustnessHarness.Run(text);
+            if (outcome.Crashes.Count > 0)
+                failures.Add($"{where} seed {seed} ({description}): threw:\n{string.Join("\n", outcome.Crashes)}\n--- mutant ---\n{text}\n---");
+            else if (outcome.UserErrors.IsEmpty && outcome.Patch.IsEmpty && !outcome.GeneratedErrors.IsEmpty)
+                failures.Add($"{where} seed {seed} ({description}): valid stencils, but the generated code does not compile:\n{string.Join("\n", outcome.GeneratedErrors)}\n--- mutant ---\n{text}\n---");
+        });
+        output.WriteLine($"{cases} mutants of {sources.Count} embedded sources in {clock.Elapsed.TotalSeconds:0.0} s; {failures.Count} failures");
+        Assert.True(failures.IsEmpty, $"{failures.Count} of {cases} mutants failed:\n\n" + string.Join("\n\n", failures.OrderBy(f => f).Take(10)));
+    }
+
     [Fact]
     public void All_stencil_files_in_one_compilation_with_concurrent_analysis()
     {
