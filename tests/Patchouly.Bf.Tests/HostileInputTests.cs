@@ -151,6 +151,18 @@ public class HostileInputTests(ITestOutputHelper log)
     }
 
     [Fact]
+    public void The_ir_dump_of_deeply_nested_loops_stays_linear_in_size()
+    {
+        var program = IrBuilder.Build(NestedLoops(100_000));
+        string dump = program.Dump();
+        int lines = dump.Count(c => c == '\n');
+        Assert.Equal(program.Count, lines);
+        // Indented by depth it would be about 6 * 10^10 chars (a million levels: 6 * 10^12).
+        Assert.True(dump.Length < 200L * lines, $"{dump.Length} chars for {lines} lines");
+        Assert.Contains("(depth 99999) ", dump);
+    }
+
+    [Fact]
     public void Aot_refuses_a_million_nested_brackets_at_once()
     {
         if (!TestPrograms.HasClang) return;

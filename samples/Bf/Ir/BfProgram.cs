@@ -58,7 +58,13 @@ public sealed class BfProgram
         return n;
     }
 
-    /// <summary>One line per operation: <c>index: op</c>, indented by loop depth.</summary>
+    /// <summary>The deepest indentation of <see cref="Dump"/>; deeper lines say their depth instead.</summary>
+    public const int MaxDumpIndent = 40;
+
+    /// <summary>
+    /// One line per operation: <c>index: op</c>, indented by loop depth (up to <see cref="MaxDumpIndent"/> levels, so
+    /// that a million nested loops do not make the dump quadratic in size).
+    /// </summary>
     public string Dump()
     {
         var sb = new StringBuilder();
@@ -66,7 +72,9 @@ public sealed class BfProgram
         for (int i = 0; i < Ops.Length; i++)
         {
             if (Ops[i].Kind == OpKind.LoopEnd) depth--;
-            sb.Append(i.ToString(CultureInfo.InvariantCulture).PadLeft(6)).Append(": ").Append(' ', 2 * Math.Max(depth, 0)).AppendLine(Ops[i].ToString());
+            sb.Append(i.ToString(CultureInfo.InvariantCulture).PadLeft(6)).Append(": ").Append(' ', 2 * Math.Clamp(depth, 0, MaxDumpIndent));
+            if (depth > MaxDumpIndent) sb.Append("(depth ").Append(depth.ToString(CultureInfo.InvariantCulture)).Append(") ");
+            sb.AppendLine(Ops[i].ToString());
             if (Ops[i].Kind == OpKind.LoopBegin) depth++;
         }
         return sb.ToString();
