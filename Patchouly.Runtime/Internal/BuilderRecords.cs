@@ -15,7 +15,7 @@ internal struct BlockState
     /// <summary>Body offset of the block's first instruction; -1 until known.</summary>
     public int Offset;
 
-    /// <summary>True once <see cref="FunctionBuilder.StartBlock"/> was called for it.</summary>
+    /// <summary>True once <see cref="FunctionBuilder.StartBlock(Block)"/> was called for it.</summary>
     public bool Started;
 
     /// <summary>The first stencil (its position in the builder's stencil log) that jumps to the block; -1 if none.</summary>

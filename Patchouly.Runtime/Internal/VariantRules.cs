@@ -11,6 +11,21 @@ internal static class VariantRules
     /// <summary>The length of the trailing <c>jmp rel32</c> dropped by fall-through elision.</summary>
     public const int TailJumpLength = 5;
 
+    /// <summary>The recommended x86-64 <c>nop</c> of <paramref name="length"/> bytes (1 to 9).</summary>
+    public static ReadOnlySpan<byte> Nop(int length) => length switch
+    {
+        1 => [0x90],
+        2 => [0x66, 0x90],
+        3 => [0x0F, 0x1F, 0x00],
+        4 => [0x0F, 0x1F, 0x40, 0x00],
+        5 => [0x0F, 0x1F, 0x44, 0x00, 0x00],
+        6 => [0x66, 0x0F, 0x1F, 0x44, 0x00, 0x00],
+        7 => [0x0F, 0x1F, 0x80, 0x00, 0x00, 0x00, 0x00],
+        8 => [0x0F, 0x1F, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00],
+        9 => [0x66, 0x0F, 0x1F, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00],
+        _ => throw new ArgumentOutOfRangeException(nameof(length)),
+    };
+
     /// <summary>
     /// Checks that a variant's relocations are ones this runtime can patch (inside the code, known kinds, indexes
     /// within the family's holes, targets and stack values).

@@ -90,6 +90,8 @@ internal static class FunctionLinker
             map.EntryOffset = (int)Math.Min(Align(offset), int.MaxValue);
             map.EntryLength = entry.Length;
             offset = Align(map.EntryOffset + (long)entry.Length);
+            int bodyAlignment = functions[i].BodyAlignment;
+            if (bodyAlignment > Alignment) offset = (offset + bodyAlignment - 1) & ~(long)(bodyAlignment - 1);
             if (offset > ExecutableMemory.MaxSize) throw TooLarge(offset);
             map.BodyOffset = (int)offset;
             map.BodyLength = functions[i].Body.Length;

@@ -59,6 +59,9 @@ public sealed unsafe class JitEngine : ICompiledProgram
 
     private sealed class Compiler
     {
+        /// <summary>Loop heads (targets of back-edges) start at 16-byte boundaries, as optimizing compilers place them.</summary>
+        private const int LoopAlignment = 16;
+
         private readonly Op[] _ops;
         private readonly nint _start, _end;
         private readonly int _cells;
@@ -67,6 +70,7 @@ public sealed unsafe class JitEngine : ICompiledProgram
         private readonly Block[] _labels;
         private readonly bool[] _hasLabel;
         private readonly bool[] _isTarget;
+        private readonly bool[] _isLoopHead;
         private readonly Block _overrunLeft, _overrunRight, _ioError;
         private readonly delegate* unmanaged<nint, int, int> _write = NativeIo.WritePointer;
         private readonly delegate* unmanaged<nint, int> _read = NativeIo.ReadPointer;
@@ -92,6 +96,7 @@ public sealed unsafe class JitEngine : ICompiledProgram
             _labels = new Block[ops.Length + 1];
             _hasLabel = new bool[ops.Length + 1];
             _isTarget = new bool[ops.Length + 1];
+            _isLoopHead = new bool[ops.Length + 1];
             _overrunLeft = _builder.NewBlock();
             _overrunRight = _builder.NewBlock();
             _ioError = _builder.NewBlock();
@@ -109,6 +114,7 @@ public sealed unsafe class JitEngine : ICompiledProgram
                     case OpKind.LoopEnd:
                         _hasLabel[ops[i].Arg] = _isTarget[ops[i].Arg] = true;
                         _hasLabel[i + 1] = true;
+                        if (ops[i].Kind == OpKind.LoopEnd) _isLoopHead[ops[i].Arg] = true;
                         break;
                     case OpKind.Check:
                     case OpKind.CheckNonZero:
@@ -124,7 +130,11 @@ public sealed unsafe class JitEngine : ICompiledProgram
             for (int i = 0; i < ops.Length; i++)
             {
                 if (_chain && _isTarget[i]) EndChain(); // whoever jumps here expects the cell in memory
-                if (_hasLabel[i]) _builder.StartBlock(_labels[i]);
+                if (_hasLabel[i])
+                {
+                    if (_isLoopHead[i]) _builder.StartBlock(_labels[i], LoopAlignment);
+                    else _builder.StartBlock(_labels[i]);
+                }
                 Emit(i, ops[i]);
             }
             if (_hasLabel[ops.Length]) _builder.StartBlock(_labels[ops.Length]);
