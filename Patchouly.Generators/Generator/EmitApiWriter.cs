@@ -101,12 +101,12 @@ internal static class EmitApiWriter
                 case ParameterRole.Input:
                     parameters.Add($"{Rt}.Location {name}");
                     inputs.Add(name);
-                    docs.Add($"<param name=\"{p.Name}\">Where input <c>{p.Name}</c> ({Xml(p.Type.CSharp)}) is.</param>");
+                    docs.Add($"<param name=\"{p.Name}\">Where input <c>{p.Name}</c> ({XmlDoc.Escape(p.Type.CSharp)}) is.</param>");
                     break;
                 case ParameterRole.Output:
                     parameters.Add($"{Rt}.Location {name}");
                     outputs.Add(name);
-                    docs.Add($"<param name=\"{p.Name}\">Where output <c>{p.Name}</c> ({Xml(p.Type.CSharp)}) goes.</param>");
+                    docs.Add($"<param name=\"{p.Name}\">Where output <c>{p.Name}</c> ({XmlDoc.Escape(p.Type.CSharp)}) goes.</param>");
                     break;
                 case ParameterRole.Hole:
                     parameters.Add($"{p.Type.CSharp} {name}");
@@ -126,10 +126,10 @@ internal static class EmitApiWriter
             while (used.Contains(result)) result += "_";
             parameters.Add($"{Rt}.Location {result}");
             outputs.Insert(0, result);
-            docs.Add($"<param name=\"{result}\">Where the result ({Xml(family.ReturnType!.CSharp)}) goes.</param>");
+            docs.Add($"<param name=\"{result}\">Where the result ({XmlDoc.Escape(family.ReturnType!.CSharp)}) goes.</param>");
         }
 
-        w.AppendLine($"        /// <summary>Emits <c>{Xml(family.Signature)}</c>{(family.Kind == FamilyKind.Return ? ", which returns from the compiled function" : "")}.</summary>");
+        w.AppendLine($"        /// <summary>Emits <c>{XmlDoc.Escape(family.Signature)}</c>{(family.Kind == FamilyKind.Return ? ", which returns from the compiled function" : "")}.</summary>");
         foreach (var d in docs) w.AppendLine("        /// " + d);
         w.AppendLine($"        public void {Escape(family.Name)}({string.Join(", ", parameters)})");
         // Qualified so that no parameter name (they are the stencil's) can hide the field or the property.
@@ -159,5 +159,4 @@ internal static class EmitApiWriter
 
     private static string Escape(string name) => Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(name) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None ? "@" + name : name;
 
-    private static string Xml(string s) => s.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
 }
