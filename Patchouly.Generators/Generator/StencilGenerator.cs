@@ -20,6 +20,16 @@ public sealed class StencilGenerator : IIncrementalGenerator
     /// <summary>The suffix of the tables files the build task writes and passes as additional files.</summary>
     public const string TablesSuffix = ".PatchoulyTables.cs";
 
+    /// <summary>The hint-name suffix of a library's generated emit API.</summary>
+    public const string EmitApiSourceSuffix = ".Patchouly.g.cs";
+
+    /// <summary>The hint-name suffix of a library's tables (or their stub) as the generator adds them.</summary>
+    public const string TablesSourceSuffix = ".PatchoulyTables.g.cs";
+
+    /// <summary>True for a source this generator added (a compilation may already contain its output).</summary>
+    public static bool IsGeneratedSource(string path) =>
+        path.EndsWith(EmitApiSourceSuffix, StringComparison.OrdinalIgnoreCase) || path.EndsWith(TablesSourceSuffix, StringComparison.OrdinalIgnoreCase);
+
     /// <inheritdoc />
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
@@ -60,9 +70,9 @@ public sealed class StencilGenerator : IIncrementalGenerator
         context.RegisterSourceOutput(libraries.Combine(tables), static (spc, pair) =>
         {
             var (library, hash) = pair.Left;
-            spc.AddSource(library.FileName + ".Patchouly.g.cs", EmitApiWriter.Write(library, hash));
+            spc.AddSource(library.FileName + EmitApiSourceSuffix, EmitApiWriter.Write(library, hash));
             var file = pair.Right.FirstOrDefault(t => string.Equals(t.LibraryFileName, library.FileName, StringComparison.Ordinal));
-            spc.AddSource(library.FileName + ".PatchoulyTables.g.cs",
+            spc.AddSource(library.FileName + TablesSourceSuffix,
                 file is null || file.Text.Length == 0 ? EmitApiWriter.WriteMissingTables(library)
                 : !file.Intact ? EmitApiWriter.WriteMissingTables(library, damaged: true)
                 : file.Text);

@@ -102,7 +102,7 @@ internal static class StencilLibraryParser
             if (member.IsImplicitlyDeclared || Array.IndexOf(KnownNames.GeneratedMemberNames, member.Name) < 0) continue;
             if (member is IMethodSymbol m && HasAttribute(m, KnownNames.StencilAttribute)) continue; // PATCH0006
             // Members the generator itself declared (the compilation may already contain its output) are not the user's.
-            if (member.DeclaringSyntaxReferences.All(r => IsGeneratedFile(r.SyntaxTree.FilePath))) continue;
+            if (member.DeclaringSyntaxReferences.All(r => Generator.StencilGenerator.IsGeneratedSource(r.SyntaxTree.FilePath))) continue;
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ReservedMemberName, member.Locations.FirstOrDefault() ?? typeLocation, member.Name, type.Name));
         }
         if (diagnostics.Count > 0) return new Result(null, diagnostics);
@@ -237,9 +237,6 @@ internal static class StencilLibraryParser
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooManyParameters, location, method.Name, count, what, KnownNames.MaxIndexedParameters));
         }
     }
-
-    private static bool IsGeneratedFile(string path) =>
-        path.EndsWith(".Patchouly.g.cs", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".PatchoulyTables.g.cs", StringComparison.OrdinalIgnoreCase);
 
     private static bool HasAttribute(ISymbol symbol, string metadataName) =>
         symbol.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == metadataName);
