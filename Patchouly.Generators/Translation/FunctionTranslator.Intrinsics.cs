@@ -241,12 +241,7 @@ internal sealed partial class FunctionTranslator
         if (to == "double" && !fromFloat) return "pr_f64((uint64_t)" + value + ")";
         if (to == "float" && !fromFloat) return "pr_f32((uint32_t)" + value + ")";
         if (from is "float" or "double" && to is not ("float" or "double"))
-        {
-            string hide = from == "double" ? "pr_hide_u64" : "pr_hide_u32";
-            string bits = from == "double" ? "uint64_t" : "uint32_t";
-            _owner.UseIntrinsic(hide);
-            return "((" + to + ")" + hide + "(__builtin_bit_cast(" + bits + ", " + Unparenthesized(value) + ")))";
-        }
+            return HiddenBits(to, from == "double", "__builtin_bit_cast(" + (from == "double" ? "uint64_t" : "uint32_t") + ", " + Unparenthesized(value) + ")");
         return "__builtin_bit_cast(" + to + ", " + Unparenthesized(value) + ")";
     }
 

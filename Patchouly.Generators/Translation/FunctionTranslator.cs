@@ -886,6 +886,17 @@ internal sealed partial class FunctionTranslator
         return Store(lv, value);
     }
 
+    /// <summary>
+    /// <c>((cType)pr_hide_u64(bits))</c> (or <c>pr_hide_u32</c>): integer bits of a float that clang must not see
+    /// through, or it may keep them in the floating-point domain and make a constant of them in <c>.rodata</c>.
+    /// </summary>
+    private string HiddenBits(string cType, bool wide, string bits)
+    {
+        string hide = wide ? "pr_hide_u64" : "pr_hide_u32";
+        _owner.UseIntrinsic(hide);
+        return "((" + cType + ")" + hide + "(" + bits + "))";
+    }
+
     private CExpr Store(LValue lv, CExpr value)
     {
         if (lv.HideStores && CIntrinsics.Suffix(value.CType) is { } suffix && suffix[0] is 'i' or 'u')
@@ -893,9 +904,7 @@ internal sealed partial class FunctionTranslator
             // Integer bits stored into a float variable (Unsafe.As<double, long>(ref d) = v): hidden from clang, which
             // would otherwise keep the variable as a double and turn a constant v into a double constant in .rodata.
             bool wide = suffix.EndsWith("64", StringComparison.Ordinal);
-            string hide = wide ? "pr_hide_u64" : "pr_hide_u32";
-            _owner.UseIntrinsic(hide);
-            value = Derived("((" + value.CType + ")" + hide + "((" + (wide ? "uint64_t" : "uint32_t") + ")" + value.Text + "))", value.CType, value);
+            value = Derived(HiddenBits(value.CType, wide, "(" + (wide ? "uint64_t" : "uint32_t") + ")" + value.Text), value.CType, value);
         }
         string text;
         if (lv.Kind != LValueKind.Computed)
