@@ -89,9 +89,8 @@ internal static class FunctionLinker
             var map = maps[i] = functions[i].CreateMap();
             map.EntryOffset = (int)Math.Min(Align(offset), int.MaxValue);
             map.EntryLength = entry.Length;
-            offset = Align(map.EntryOffset + (long)entry.Length);
-            int bodyAlignment = functions[i].BodyAlignment;
-            if (bodyAlignment > Alignment) offset = (offset + bodyAlignment - 1) & ~(long)(bodyAlignment - 1);
+            // Aligned blocks (FunctionBuilder.StartBlock(block, alignment)) are aligned relative to the body.
+            offset = Align(map.EntryOffset + (long)entry.Length, Math.Max(Alignment, functions[i].BodyAlignment));
             if (offset > ExecutableMemory.MaxSize) throw TooLarge(offset);
             map.BodyOffset = (int)offset;
             map.BodyLength = functions[i].Body.Length;
@@ -187,5 +186,5 @@ internal static class FunctionLinker
         slot[15] = Int3;
     }
 
-    private static long Align(long offset) => (offset + Alignment - 1) & ~(long)(Alignment - 1);
+    private static long Align(long offset, int alignment = Alignment) => (offset + alignment - 1) & ~(long)(alignment - 1);
 }
