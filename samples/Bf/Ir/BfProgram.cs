@@ -30,23 +30,24 @@ public sealed class BfProgram
     /// The deepest nesting of loops that repeat (a <see cref="OpKind.LoopEnd"/> jumping back): 0 for straight-line
     /// code and for loops that run at most once, like the <c>[[[-]]]</c> of a dead switch.
     /// </summary>
-    public int LoopDepth
+    public int LoopDepth => _loopDepth >= 0 ? _loopDepth : _loopDepth = DeepestLoop(Ops);
+
+    private int _loopDepth = -1; // computed on first use
+
+    private static int DeepestLoop(Op[] ops)
     {
-        get
+        // Each back-edge at e to t makes the loop [t, e]; the loops of a bracketed program nest, so the depth is the
+        // largest number of them covering one op.
+        var delta = new int[ops.Length + 1];
+        for (int e = 0; e < ops.Length; e++)
         {
-            // Each back-edge at e to t makes the loop [t, e]; the loops of a bracketed program nest, so the depth is
-            // the largest number of them covering one op.
-            var delta = new int[Ops.Length + 1];
-            for (int e = 0; e < Ops.Length; e++)
-            {
-                if (Ops[e].Kind != OpKind.LoopEnd) continue;
-                delta[Ops[e].Arg]++;
-                delta[e + 1]--;
-            }
-            int depth = 0, deepest = 0;
-            foreach (int d in delta) deepest = Math.Max(deepest, depth += d);
-            return deepest;
+            if (ops[e].Kind != OpKind.LoopEnd) continue;
+            delta[ops[e].Arg]++;
+            delta[e + 1]--;
         }
+        int depth = 0, deepest = 0;
+        foreach (int d in delta) deepest = Math.Max(deepest, depth += d);
+        return deepest;
     }
 
     /// <summary>How many operations of <paramref name="kind"/> there are.</summary>
