@@ -17,14 +17,6 @@ namespace Patchouly.Build.Tasks.Tests.BuildStage;
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public class FailureTests
 {
-    private sealed class RecordingLog : IBuildLog
-    {
-        public List<string> Messages { get; } = [];
-        public List<(string Code, string Message)> Errors { get; } = [];
-        public void Message(string text, bool important = false) => Messages.Add(text);
-        public void Error(string code, string message, string? file = null, int line = 0, int column = 0) => Errors.Add((code, message));
-    }
-
     private const string Source = """
         using Patchouly;
         namespace F;
@@ -38,24 +30,12 @@ public class FailureTests
 
     private static readonly string s_edited = Source.Replace("a + c", "a - c");
 
-    private static string TempDir() => Directory.CreateTempSubdirectory("patchouly-fail-").FullName;
+    private static string TempDir() => BuildStageSupport.TempDir("patchouly-fail-");
 
     private static string TablesPath(string dir) => Path.Combine(dir, "F.Small.PatchoulyTables.cs");
 
     private static IReadOnlyList<LibraryBuildResult>? Build(string dir, RecordingLog log, string source = Source, string? clang = null) =>
         StencilBuild.Run(TestStencils.CompileCSharp(source), new StencilBuildOptions(dir, ClangPath: clang, Parallelism: 1), log);
-
-    private static string FakeClang(string compileBehaviour, string version = "19.1.7")
-    {
-        string path = Path.Combine(TempDir(), "fake-clang");
-        File.WriteAllText(path, $"""
-            #!/bin/sh
-            if [ "$1" = "--version" ]; then echo "clang version {version} (fake)"; exit 0; fi
-            {compileBehaviour}
-            """);
-        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        return path;
-    }
 
     /// <summary>Builds once with the real clang and returns the directory and the tables' text.</summary>
     private static (string Dir, string Tables) BuiltOnce(string source = Source)
@@ -191,7 +171,7 @@ public class FailureTests
         var (dir, tables) = BuiltOnce();
         var log = new RecordingLog();
         // Half an object, then death: what a crashing or OOM-killed clang leaves.
-        string clang = FakeClang($"""
+        string clang = BuildStageSupport.FakeClang($"""
             for a in "$@"; do case "$prev" in -o) o="$a";; esac; prev="$a"; done
             printf '\177ELF\002\001\001' > "$o"
             kill -{signal} $$
@@ -213,7 +193,7 @@ public class FailureTests
     {
         string dir = TempDir();
         var log = new RecordingLog();
-        string clang = FakeClang("""
+        string clang = BuildStageSupport.FakeClang("""
             for a in "$@"; do case "$prev" in -o) o="$a";; esac; prev="$a"; done
             printf 'this is not an object file' > "$o"
             exit 0

@@ -12,14 +12,6 @@ namespace Patchouly.Build.Tasks.Tests.BuildStage;
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public class StencilBuildTests
 {
-    private sealed class RecordingLog : IBuildLog
-    {
-        public List<string> Messages { get; } = [];
-        public List<(string Code, string Message, string? File, int Line)> Errors { get; } = [];
-        public void Message(string text, bool important = false) => Messages.Add(text);
-        public void Error(string code, string message, string? file = null, int line = 0, int column = 0) => Errors.Add((code, message, file, line));
-    }
-
     private const string Source = """
         using Patchouly;
         namespace B;
@@ -31,7 +23,7 @@ public class StencilBuildTests
         }
         """;
 
-    private static string TempDir() => Directory.CreateTempSubdirectory("patchouly-build-").FullName;
+    private static string TempDir() => BuildStageSupport.TempDir();
 
     [Fact]
     public void Writes_tables_once_then_skips_clang()
@@ -87,24 +79,11 @@ public class StencilBuildTests
         Assert.Contains("apt-get install clang-19", error.Message);
     }
 
-    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-    private static string FakeClang(string version, string compileBehaviour)
-    {
-        string path = Path.Combine(TempDir(), "fake-clang");
-        File.WriteAllText(path, $"""
-            #!/bin/sh
-            if [ "$1" = "--version" ]; then echo "clang version {version} (fake)"; echo "Target: x86_64-unknown-linux-gnu"; exit 0; fi
-            {compileBehaviour}
-            """);
-        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        return path;
-    }
-
     [Fact]
     public void Old_clang_is_PATCH2001_with_its_version()
     {
         var log = new RecordingLog();
-        var result = StencilBuild.Run(TestStencils.CompileCSharp(Source), new StencilBuildOptions(TempDir(), ClangPath: FakeClang("18.1.8", "exit 1")), log);
+        var result = StencilBuild.Run(TestStencils.CompileCSharp(Source), new StencilBuildOptions(TempDir(), ClangPath: BuildStageSupport.FakeClang("exit 1", version: "18.1.8")), log);
         Assert.Null(result);
         var error = Assert.Single(log.Errors);
         Assert.Equal("PATCH2001", error.Code);
@@ -122,7 +101,7 @@ public class StencilBuildTests
             exit 1
             """;
         var log = new RecordingLog();
-        var result = StencilBuild.Run(TestStencils.CompileCSharp(Source), new StencilBuildOptions(TempDir(), ClangPath: FakeClang("19.1.7", script), Parallelism: 1), log);
+        var result = StencilBuild.Run(TestStencils.CompileCSharp(Source), new StencilBuildOptions(TempDir(), ClangPath: BuildStageSupport.FakeClang(script), Parallelism: 1), log);
         Assert.Null(result);
         var error = Assert.Single(log.Errors);
         Assert.Equal("PATCH2002", error.Code);
@@ -137,7 +116,7 @@ public class StencilBuildTests
     {
         string dir = TempDir();
         var log = new RecordingLog();
-        var result = StencilBuild.Run(TestStencils.CompileCSharp(Source), new StencilBuildOptions(dir, ClangPath: FakeClang("19.1.7", "kill -SEGV $$")), log);
+        var result = StencilBuild.Run(TestStencils.CompileCSharp(Source), new StencilBuildOptions(dir, ClangPath: BuildStageSupport.FakeClang("kill -SEGV $$")), log);
         Assert.Null(result);
         Assert.Equal("PATCH2002", Assert.Single(log.Errors).Code);
         Assert.Empty(Directory.GetFiles(dir, "*.PatchoulyTables.cs"));
