@@ -191,10 +191,6 @@ public static class StencilBuild
     /// </summary>
     private static readonly string ToolIdentity = typeof(StencilBuild).Assembly.ManifestModule.ModuleVersionId.ToString("N");
 
-    /// <summary>The build hash recorded in the first line of a tables file, or null when the file is missing or its
-    /// content does not match the content hash in that line (see <see cref="TablesFile"/>).</summary>
-    public static string? ReadBuildHash(string tablesFile) => TablesFile.Inspect(tablesFile).BuildHash;
-
     /// <summary>For each family in a unit, the (1-based) line where its text starts.</summary>
     private static List<(int Line, int Family)> LineMap(CLibrarySource source, IReadOnlyList<CFamilySource> families)
     {
