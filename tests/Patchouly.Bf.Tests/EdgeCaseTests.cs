@@ -168,11 +168,7 @@ public class EdgeCaseTests
     public void Unbalanced_brackets_report_their_position(string source, int position, int line, int column, string what)
     {
         var e = Assert.Throws<BfSyntaxException>(() => IrBuilder.Build(source));
-        Assert.Equal(position, e.Position);
-        Assert.Equal(line, e.Line);
-        Assert.Equal(column, e.Column);
-        Assert.Contains(what, e.Message);
-        Assert.Contains($"position {position}", e.Message);
+        TestPrograms.AssertBracketError(e, position, what, line, column);
     }
 
     [Fact]

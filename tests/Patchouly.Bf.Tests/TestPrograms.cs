@@ -40,4 +40,15 @@ public static class TestPrograms
 
     public static IEnumerable<EngineKind> Engines(bool includeAot = true) =>
         AllEngines.Where(e => e != EngineKind.Aot || (includeAot && HasClang));
+
+    /// <summary>Asserts that <paramref name="e"/> reports a bracket error <paramref name="what"/> at
+    /// <paramref name="position"/> (and at <paramref name="line"/>, <paramref name="column"/> when given).</summary>
+    public static void AssertBracketError(Patchouly.Samples.Bf.Ir.BfSyntaxException e, int position, string what, int? line = null, int? column = null)
+    {
+        Xunit.Assert.Equal(position, e.Position);
+        if (line is not null) Xunit.Assert.Equal(line, e.Line);
+        if (column is not null) Xunit.Assert.Equal(column, e.Column);
+        Xunit.Assert.Contains(what, e.Message);
+        Xunit.Assert.Contains($"position {position}", e.Message);
+    }
 }
