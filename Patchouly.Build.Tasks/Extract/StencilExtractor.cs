@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using Patchouly.Build.Tasks.Elf;
+using Patchouly.Build.Tasks.Tables;
 using Patchouly.Generators.Model;
 using Patchouly.Generators.Variants;
 using Patchouly.Runtime.Tables;
@@ -103,38 +104,38 @@ internal static class StencilExtractor
             throw new StencilExtractionException(where, $"relocation at 0x{offset:x} has addend {rel.Addend}, outside 32 bits");
 
         int registers = source.Library.Registers;
-        int stackValues = family.Kind == FamilyKind.Entry ? 0 : StackValues(source, family, variant);
-        switch (patch.Kind)
+        int stackValues = family.Kind.ToTable() == StencilFamilyKind.Entry ? 0 : StackValues(source, family, variant);
+        switch (patch.Kind.ToTable())
         {
-            case PatchSymbolKind.Hole:
+            case PatchKind.Hole:
                 if (patch.Index >= family.Holes.Length || !target.Name.StartsWith(family.CName + "__", StringComparison.Ordinal))
                     throw new StencilExtractionException(where, $"refers to hole symbol {target.Name} of another stencil");
                 if (patch.Wide != variant.Wide)
                     throw new StencilExtractionException(where, $"a {(variant.Wide ? "wide" : "narrow")} variant refers to {(patch.Wide ? "wide" : "narrow")} hole {target.Name}");
                 break;
-            case PatchSymbolKind.Slot:
+            case PatchKind.Slot:
                 if (patch.Index >= stackValues)
                     throw new StencilExtractionException(where, $"refers to stack value {patch.Index}, but the variant has {stackValues}");
                 if (kind is not (RelocationKind.Abs32S or RelocationKind.Abs32 or RelocationKind.Abs64))
                     throw new StencilExtractionException(where, $"addresses a stack slot with a {kind} relocation");
                 break;
-            case PatchSymbolKind.Target:
-                bool ownTarget = family.Kind == FamilyKind.Entry ? target.Name == VariantNames.Body : target.Name.StartsWith(family.CName + "__", StringComparison.Ordinal);
+            case PatchKind.Target:
+                bool ownTarget = family.Kind.ToTable() == StencilFamilyKind.Entry ? target.Name == VariantNames.Body : target.Name.StartsWith(family.CName + "__", StringComparison.Ordinal);
                 if (!ownTarget || patch.Index >= family.TargetCount)
                     throw new StencilExtractionException(where, $"jumps to {target.Name}, which is not one of its targets");
-                goto case PatchSymbolKind.Next;
-            case PatchSymbolKind.Next:
+                goto case PatchKind.Next;
+            case PatchKind.Next:
                 if (kind != RelocationKind.Rel32)
                     throw new StencilExtractionException(where, $"refers to continuation {target.Name} with a {kind} relocation instead of a relative jump");
-                if (patch.Kind == PatchSymbolKind.Next && family.Kind is FamilyKind.Return or FamilyKind.Entry or FamilyKind.Jump)
+                if (patch.Kind.ToTable() == PatchKind.Next && family.Kind.ToTable() is StencilFamilyKind.Return or StencilFamilyKind.Entry or StencilFamilyKind.Jump)
                     throw new StencilExtractionException(where, "continues to the next stencil, but it cannot have one");
                 break;
-            case PatchSymbolKind.FrameSize:
-                if (family.Kind != FamilyKind.Entry)
+            case PatchKind.FrameSize:
+                if (family.Kind.ToTable() != StencilFamilyKind.Entry)
                     throw new StencilExtractionException(where, "refers to the frame size, which only the entry shim may");
                 break;
         }
-        return new Relocation((ushort)offset, kind, (PatchKind)(int)patch.Kind, (byte)patch.Index, (int)rel.Addend);
+        return new Relocation((ushort)offset, kind, patch.Kind.ToTable(), (byte)patch.Index, (int)rel.Addend);
     }
 
     private static int StackValues(CLibrarySource source, FamilyModel family, VariantSymbol variant)

@@ -78,7 +78,7 @@ internal sealed class TableLayout
 
     /// <summary>The runtime families, as the generated tables construct them.</summary>
     public StencilFamily[] CreateFamilies() => Source.Library.Families.Select(f => new StencilFamily(
-        f.Name, (StencilFamilyKind)(int)f.Kind, f.InputCount, f.OutputCount, f.HoleBits.Select(b => (byte)b).ToArray(),
+        f.Name, f.Kind.ToTable(), f.InputCount, f.OutputCount, f.HoleBits.Select(b => (byte)b).ToArray(),
         f.TargetCount, f.HasWide, FamilyFirst[f.Index], f.Signature)).ToArray();
 
     /// <summary>The runtime library, exactly as the generated tables would create it (used by tests and tools).</summary>

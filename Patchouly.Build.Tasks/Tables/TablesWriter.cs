@@ -86,7 +86,7 @@ internal static class TablesWriter
             w.AppendLine($"            // {family.Name}: {family.Signature}");
             if (family.CFunction.Length > 0) w.AppendLine($"            //   C: {CPrototype(family.CFunction)}");
             string holeBits = family.HoleBits.Length == 0 ? "[]" : "[" + string.Join(", ", family.HoleBits) + "]";
-            w.AppendLine($"            new(\"{family.Name}\", global::Patchouly.Runtime.Tables.StencilFamilyKind.{(StencilFamilyKind)(int)family.Kind}, " +
+            w.AppendLine($"            new(\"{family.Name}\", global::Patchouly.Runtime.Tables.StencilFamilyKind.{family.Kind.ToTable()}, " +
                 $"{family.InputCount}, {family.OutputCount}, {holeBits}, {family.TargetCount}, {(family.HasWide ? "true" : "false")}, {familyFirst[family.Index]}, {Literal(family.Signature)}),");
         }
         w.AppendLine("        ];");

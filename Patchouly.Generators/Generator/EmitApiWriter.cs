@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Text;
 using Patchouly.Generators.Model;
+using Patchouly.Generators.Format;
 
 namespace Patchouly.Generators.Generator;
 
@@ -49,7 +50,7 @@ internal static class EmitApiWriter
         w.AppendLine();
         w.AppendLine("        /// <summary>The builder this emitter writes into.</summary>");
         w.AppendLine($"        public {Rt}.FunctionBuilder Builder => _builder;");
-        foreach (var family in library.Families.Where(f => f.Kind is FamilyKind.Normal or FamilyKind.Return))
+        foreach (var family in library.Families.Where(f => f.Kind is StencilFamilyKind.Normal or StencilFamilyKind.Return))
         {
             w.AppendLine();
             WriteMethod(w, family, library);
@@ -129,7 +130,7 @@ internal static class EmitApiWriter
             docs.Add($"<param name=\"{result}\">Where the result ({XmlDoc.Escape(family.ReturnType!.CSharp)}) goes.</param>");
         }
 
-        w.AppendLine($"        /// <summary>Emits <c>{XmlDoc.Escape(family.Signature)}</c>{(family.Kind == FamilyKind.Return ? ", which returns from the compiled function" : "")}.</summary>");
+        w.AppendLine($"        /// <summary>Emits <c>{XmlDoc.Escape(family.Signature)}</c>{(family.Kind == StencilFamilyKind.Return ? ", which returns from the compiled function" : "")}.</summary>");
         foreach (var d in docs) w.AppendLine("        /// " + d);
         w.AppendLine($"        public void {Escape(family.Name)}({string.Join(", ", parameters)})");
         // Qualified so that no parameter name (they are the stencil's) can hide the field or the property.

@@ -1,16 +1,7 @@
 using System.Linq;
+using Patchouly.Generators.Format;
 
 namespace Patchouly.Generators.Model;
-
-/// <summary>What a family compiles to (mirrors <c>Patchouly.Runtime.Tables.StencilFamilyKind</c>).</summary>
-internal enum FamilyKind
-{
-    Normal = 0,
-    Return = 1,
-    Entry = 2,
-    Move = 3,
-    Jump = 4,
-}
 
 /// <summary>One stencil (or built-in) with its translated C body.</summary>
 /// <param name="Name">The C# method name (or <c>__entry</c>, <c>__move</c>, <c>__jump</c>).</param>
@@ -25,7 +16,7 @@ internal enum FamilyKind
 internal sealed record FamilyModel(
     string Name,
     int Index,
-    FamilyKind Kind,
+    StencilFamilyKind Kind,
     EquatableArray<ParameterModel> Parameters,
     WordType? ReturnType,
     bool ReturnsTarget,
@@ -46,16 +37,16 @@ internal sealed record FamilyModel(
     public ParameterModel[] OutParameters => Parameters.Where(p => p.Role == ParameterRole.Output).ToArray();
 
     /// <summary>True when the return value is an output (a value-returning Normal stencil).</summary>
-    public bool ReturnIsOutput => Kind == FamilyKind.Normal && ReturnType is not null && !ReturnsTarget;
+    public bool ReturnIsOutput => Kind == StencilFamilyKind.Normal && ReturnType is not null && !ReturnsTarget;
 
     /// <summary>Number of input locations.</summary>
-    public int InputCount => Kind == FamilyKind.Move ? 1 : Inputs.Length;
+    public int InputCount => Kind == StencilFamilyKind.Move ? 1 : Inputs.Length;
 
     /// <summary>Number of output locations: the return value (if an output) then the out parameters.</summary>
-    public int OutputCount => Kind == FamilyKind.Move ? 1 : (ReturnIsOutput ? 1 : 0) + OutParameters.Length;
+    public int OutputCount => Kind == StencilFamilyKind.Move ? 1 : (ReturnIsOutput ? 1 : 0) + OutParameters.Length;
 
     /// <summary>Number of explicit targets (the entry and jump built-ins have one).</summary>
-    public int TargetCount => Kind is FamilyKind.Entry or FamilyKind.Jump ? 1 : Targets.Length;
+    public int TargetCount => Kind is StencilFamilyKind.Entry or StencilFamilyKind.Jump ? 1 : Targets.Length;
 
     /// <summary>Width in bits of each hole.</summary>
     public int[] HoleBits => Holes.Select(h => h.Type.Bits).ToArray();

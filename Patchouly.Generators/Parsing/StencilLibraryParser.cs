@@ -10,6 +10,7 @@ using Patchouly.Generators.Diagnostics;
 using Patchouly.Generators.Model;
 using Patchouly.Generators.Translation;
 using Patchouly.Generators.Variants;
+using Patchouly.Generators.Format;
 
 namespace Patchouly.Generators.Parsing;
 
@@ -134,12 +135,12 @@ internal static class StencilLibraryParser
     public static IEnumerable<FamilyModel> BuiltinFamilies()
     {
         var word = new WordType("ulong", "uint64_t", 64, WordClass.Unsigned);
-        yield return new FamilyModel("__entry", 0, FamilyKind.Entry, EquatableArray<ParameterModel>.Empty, null, false,
+        yield return new FamilyModel("__entry", 0, StencilFamilyKind.Entry, EquatableArray<ParameterModel>.Empty, null, false,
             "ulong __entry(ulong a0, ..., ulong a5)", VariantNames.Family("entry", 0), "");
-        yield return new FamilyModel("__move", 1, FamilyKind.Move,
+        yield return new FamilyModel("__move", 1, StencilFamilyKind.Move,
             new[] { new ParameterModel("value", ParameterRole.Input, word) }.ToEquatableArray(), word, false,
             "ulong __move(ulong value)", VariantNames.Family("move", 1), "");
-        yield return new FamilyModel("__jump", 2, FamilyKind.Jump, EquatableArray<ParameterModel>.Empty, null, true,
+        yield return new FamilyModel("__jump", 2, StencilFamilyKind.Jump, EquatableArray<ParameterModel>.Empty, null, true,
             "Target __jump(Target target)", VariantNames.Family("jump", 2), "");
     }
 
@@ -209,7 +210,7 @@ internal static class StencilLibraryParser
             }
         }
 
-        var kind = returnsToCaller ? FamilyKind.Return : FamilyKind.Normal;
+        var kind = returnsToCaller ? StencilFamilyKind.Return : StencilFamilyKind.Normal;
         var family = new FamilyModel(method.Name, index, kind, parameters.ToEquatableArray(), returnType, returnsTarget,
             Signature(method), VariantNames.Family(method.Name, index), "");
 

@@ -1,21 +1,12 @@
 using System.Collections.Generic;
 using System.Linq;
+using Patchouly.Generators.Format;
 using Patchouly.Generators.Model;
 
 namespace Patchouly.Generators.Variants;
 
-/// <summary>What an undefined symbol in a stencil object stands for (same numbers as the runtime's <c>PatchKind</c>).</summary>
-internal enum PatchSymbolKind
-{
-    Hole = 1,
-    Slot = 2,
-    Next = 3,
-    Target = 4,
-    FrameSize = 5,
-}
-
 /// <summary>The meaning of a symbol that stencil code refers to.</summary>
-internal readonly record struct PatchSymbol(PatchSymbolKind Kind, int Index, bool Wide);
+internal readonly record struct PatchSymbol(PatchKind Kind, int Index, bool Wide);
 
 /// <summary>A compiled-variant symbol and the table slot it fills.</summary>
 internal readonly record struct VariantSymbol(string Symbol, int Family, int Variant, bool Wide);

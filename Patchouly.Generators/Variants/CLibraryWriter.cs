@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Text;
 using Patchouly.Generators.Model;
+using Patchouly.Generators.Format;
 
 namespace Patchouly.Generators.Variants;
 
@@ -24,13 +25,13 @@ internal static class CLibraryWriter
         int registers = library.Registers;
         var patchSymbols = new Dictionary<string, PatchSymbol>
         {
-            [VariantNames.Next] = new(PatchSymbolKind.Next, 0, false),
-            [VariantNames.Body] = new(PatchSymbolKind.Target, 0, false),
-            [VariantNames.FrameSize] = new(PatchSymbolKind.FrameSize, 0, false),
+            [VariantNames.Next] = new(PatchKind.Next, 0, false),
+            [VariantNames.Body] = new(PatchKind.Target, 0, false),
+            [VariantNames.FrameSize] = new(PatchKind.FrameSize, 0, false),
         };
         int maxStackValues = library.Families.Max(f => f.InputCount + f.OutputCount);
         for (int k = 0; k < maxStackValues; k++)
-            patchSymbols[VariantNames.Slot(k)] = new(PatchSymbolKind.Slot, k, false);
+            patchSymbols[VariantNames.Slot(k)] = new(PatchKind.Slot, k, false);
 
         var variants = new List<VariantSymbol>();
         var families = new List<CFamilySource>();
@@ -83,24 +84,24 @@ internal static class CLibraryWriter
         {
             string narrow = VariantNames.Hole(prefix, h, false);
             sb.AppendLine($"PATCHOULY_NARROW({narrow});");
-            patchSymbols[narrow] = new(PatchSymbolKind.Hole, h, false);
+            patchSymbols[narrow] = new(PatchKind.Hole, h, false);
             if (family.HasWide)
             {
                 string wide = VariantNames.Hole(prefix, h, true);
                 sb.AppendLine($"PATCHOULY_WIDE({wide});");
-                patchSymbols[wide] = new(PatchSymbolKind.Hole, h, true);
+                patchSymbols[wide] = new(PatchKind.Hole, h, true);
             }
         }
         for (int t = 0; t < family.TargetCount; t++)
         {
             string target = VariantNames.Target(prefix, t);
             sb.AppendLine($"extern PATCHOULY_PN void {target}(uint64_t *fp, PATCHOULY_REGS);");
-            patchSymbols[target] = new(PatchSymbolKind.Target, t, false);
+            patchSymbols[target] = new(PatchKind.Target, t, false);
         }
         if (family.CFunction.Length > 0) sb.AppendLine(family.CFunction);
 
         int count = 0;
-        if (family.Kind == FamilyKind.Entry)
+        if (family.Kind == StencilFamilyKind.Entry)
         {
             WriteEntry(sb, prefix, registers);
             variants.Add(new VariantSymbol(prefix, family.Index, 0, false));
@@ -130,7 +131,7 @@ internal static class CLibraryWriter
 
     private static void WriteVariant(StringBuilder sb, FamilyModel family, VariantSpec spec, string symbol, int registers)
     {
-        bool isReturn = family.Kind == FamilyKind.Return;
+        bool isReturn = family.Kind == StencilFamilyKind.Return;
         sb.AppendLine($"PATCHOULY_PN {(isReturn ? "uint64_t" : "void")} {symbol}(uint64_t *fp, PATCHOULY_REGS) {{");
         int stackValue = 0;
 
@@ -146,14 +147,14 @@ internal static class CLibraryWriter
             else inputWords[i] = "r" + spec.Inputs[i];
         }
 
-        if (family.Kind == FamilyKind.Move)
+        if (family.Kind == StencilFamilyKind.Move)
         {
             WriteOutputs(sb, spec, registers, ref stackValue, new[] { inputWords[0] });
             WriteTailCall(sb, VariantNames.Next, "  ");
             sb.AppendLine("}");
             return;
         }
-        if (family.Kind == FamilyKind.Jump)
+        if (family.Kind == StencilFamilyKind.Jump)
         {
             WriteTailCall(sb, VariantNames.Target(family.CName, 0), "  ");
             sb.AppendLine("}");

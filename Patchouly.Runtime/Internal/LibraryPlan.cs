@@ -321,15 +321,8 @@ internal sealed class LibraryPlan
         return true;
     }
 
-    /// <summary>The signed range of values (value + addend, 64-bit) an absolute field of <paramref name="kind"/> can hold.</summary>
-    public static (long Min, long Max) SignedRange(RelocationKind kind) => kind switch
-    {
-        RelocationKind.Abs32 => (0, uint.MaxValue),
-        RelocationKind.Abs32S => (int.MinValue, int.MaxValue),
-        RelocationKind.Abs16 => (short.MinValue, ushort.MaxValue),
-        RelocationKind.Abs8 => (sbyte.MinValue, byte.MaxValue),
-        _ => (long.MinValue, long.MaxValue),
-    };
+    /// <summary>The range of values (value + addend, 64-bit) an absolute field of <paramref name="kind"/> can hold.</summary>
+    public static (long Min, long Max) SignedRange(RelocationKind kind) => RelocationFields.AbsoluteRange(kind);
 
     private static long FloorDiv8(long value) => value >> 3;
 

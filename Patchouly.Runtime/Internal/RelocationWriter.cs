@@ -10,20 +10,8 @@ namespace Patchouly.Runtime.Internal;
 /// </summary>
 internal static class RelocationWriter
 {
-    /// <summary>Whether the final value fits the field of <paramref name="kind"/>.</summary>
-    public static bool Fits(RelocationKind kind, ulong value)
-    {
-        long signed = unchecked((long)value);
-        return kind switch
-        {
-            RelocationKind.Abs64 or RelocationKind.Rel64 => true,
-            RelocationKind.Abs32 => value <= uint.MaxValue,
-            RelocationKind.Abs32S or RelocationKind.Rel32 => signed is >= int.MinValue and <= int.MaxValue,
-            RelocationKind.Abs16 => value <= ushort.MaxValue || signed is >= short.MinValue and <= short.MaxValue,
-            RelocationKind.Abs8 => value <= byte.MaxValue || signed is >= sbyte.MinValue and <= sbyte.MaxValue,
-            _ => false,
-        };
-    }
+    /// <summary>Whether the final value fits the field of <paramref name="kind"/> (<see cref="RelocationFields.Fits"/>).</summary>
+    public static bool Fits(RelocationKind kind, ulong value) => RelocationFields.Fits(kind, value);
 
     /// <summary>Writes the value; false (and nothing written) when it does not fit or the field lies outside <paramref name="code"/>.</summary>
     public static bool TryWrite(Span<byte> code, int offset, RelocationKind kind, ulong value)
@@ -51,12 +39,5 @@ internal static class RelocationWriter
     }
 
     /// <summary>The field size of <paramref name="kind"/> in bytes (0 for none).</summary>
-    public static int SizeOf(RelocationKind kind) => kind switch
-    {
-        RelocationKind.Abs64 or RelocationKind.Rel64 => 8,
-        RelocationKind.Abs32 or RelocationKind.Abs32S or RelocationKind.Rel32 => 4,
-        RelocationKind.Abs16 => 2,
-        RelocationKind.Abs8 => 1,
-        _ => 0,
-    };
+    public static int SizeOf(RelocationKind kind) => RelocationFields.Size(kind);
 }

@@ -2,21 +2,6 @@ using System;
 
 namespace Patchouly.Runtime.Tables;
 
-/// <summary>What kind of code a stencil family is.</summary>
-public enum StencilFamilyKind : byte
-{
-    /// <summary>An ordinary stencil: continues with the next stencil or jumps to one of its targets.</summary>
-    Normal = 0,
-    /// <summary>Returns from the JIT-compiled function to its caller.</summary>
-    Return = 1,
-    /// <summary>The built-in entry shim (C calling convention) that calls into the stencil chain.</summary>
-    Entry = 2,
-    /// <summary>The built-in move of one value between locations.</summary>
-    Move = 3,
-    /// <summary>The built-in unconditional jump to a target.</summary>
-    Jump = 4,
-}
-
 /// <summary>
 /// All compiled variants of one stencil. Variant <c>i</c> of a family with I inputs and O outputs is the base-L
 /// number of its location codes (inputs first, most significant first), where L = registers + 1 and code

@@ -29,12 +29,14 @@ public sealed class StencilLibrary
         ArgumentNullException.ThrowIfNull(relocations);
         ArgumentNullException.ThrowIfNull(variants);
         ArgumentNullException.ThrowIfNull(families);
-        if (registers is < 1 or > 11)
-            throw new ArgumentOutOfRangeException(nameof(registers), registers, "A stencil library has 1 to 11 register locations.");
+        if (registers < 1 || registers > VariantIndex.MaxRegisters)
+            throw new ArgumentOutOfRangeException(nameof(registers), registers, $"A stencil library has 1 to {VariantIndex.MaxRegisters} register locations.");
         Name = name;
         Registers = registers;
         ModelHash = modelHash;
         Target = target;
+        Architecture = TableTarget.FromTriple(target)?.Architecture
+            ?? throw new ArgumentException($"Stencil library {name} was compiled for '{target}', a target this runtime does not know.", nameof(target));
         Code = code;
 
         Relocations = new Relocation[relocations.Length];
@@ -54,7 +56,6 @@ public sealed class StencilLibrary
 
         Families = families;
         FamilyArray = families;
-        int locations = registers + 1;
         for (int i = 0; i < families.Length; i++)
         {
             var f = families[i];
@@ -63,8 +64,7 @@ public sealed class StencilLibrary
                 throw new ArgumentException($"Stencil table of {name} is corrupt: family {f.Name} has a negative first variant or value count, or more than 256 holes or targets.");
             f.Library = this;
             f.Index = i;
-            long slots = 1;
-            for (int k = 0; k < f.Inputs + f.Outputs && slots <= int.MaxValue; k++) slots *= locations;
+            long slots = VariantIndex.NarrowSlots(f.Inputs + f.Outputs, registers);
             if (slots > int.MaxValue || f.FirstVariant + (f.HasWide ? 2 * slots : slots) > variants.Length)
                 throw new ArgumentException($"Stencil table of {name} is corrupt: family {f.Name} has more variants than the table.");
             f.NarrowSlots = (int)slots;
@@ -91,6 +91,9 @@ public sealed class StencilLibrary
 
     /// <summary>The target triple of the machine code.</summary>
     public string Target { get; }
+
+    /// <summary>The instruction set of the machine code (from <see cref="Target"/>).</summary>
+    public TargetArchitecture Architecture { get; }
 
     /// <summary>Machine code of all variants.</summary>
     public byte[] Code { get; }

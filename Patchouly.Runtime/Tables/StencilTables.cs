@@ -1,4 +1,8 @@
 using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Reflection;
 
 namespace Patchouly.Runtime.Tables;
 
@@ -10,6 +14,33 @@ public sealed class StencilTablesException : InvalidOperationException
 
     /// <summary>Creates the exception with an inner cause.</summary>
     public StencilTablesException(string message, Exception inner) : base(message, inner) { }
+}
+
+/// <summary>
+/// The library has no tables for the platform this process runs on (it was built for other targets: see
+/// <see cref="AvailableTargets"/> and the <c>PatchoulyTargets</c> build property).
+/// </summary>
+public sealed class StencilTargetNotFoundException : PlatformNotSupportedException
+{
+    /// <summary>Creates the exception.</summary>
+    public StencilTargetNotFoundException(string library, string runtimeIdentifier, IReadOnlyList<string> available)
+        : base($"Stencil library {library} has no tables for this platform ({runtimeIdentifier}); it was built for " +
+            (available.Count == 0 ? "no target" : string.Join(", ", available)) +
+            $". Add {runtimeIdentifier} to the PatchoulyTargets build property (supported: {string.Join(", ", TableTarget.All.Select(t => t.RuntimeIdentifier))}) and rebuild.")
+    {
+        Library = library;
+        RuntimeIdentifier = runtimeIdentifier;
+        AvailableTargets = available;
+    }
+
+    /// <summary>The library's full C# name.</summary>
+    public string Library { get; }
+
+    /// <summary>The platform that was looked for.</summary>
+    public string RuntimeIdentifier { get; }
+
+    /// <summary>The runtime identifiers the library has tables for.</summary>
+    public IReadOnlyList<string> AvailableTargets { get; }
 }
 
 /// <summary>Loads generated tables (called by generated code).</summary>
@@ -37,5 +68,41 @@ public static class StencilTables
         {
             throw new StencilTablesException($"The stencil tables of {libraryName} are corrupt: {e.Message}", e);
         }
+    }
+
+    /// <summary>
+    /// Loads a library's tables for this process's platform from the embedded resources of <paramref name="assembly"/>
+    /// (written by the Patchouly build, one per target in <c>PatchoulyTargets</c>), after checking that they were
+    /// compiled from the same stencils as the generated emit API.
+    /// </summary>
+    /// <param name="assembly">The assembly that declares the library.</param>
+    /// <param name="libraryName">The library's full C# name, for messages.</param>
+    /// <param name="libraryFileName">The library's file name (its resources are <c>Patchouly/&lt;file name&gt;/&lt;rid&gt;.ptab</c>).</param>
+    /// <param name="apiHash">The model hash the emit API was generated from.</param>
+    /// <exception cref="StencilTargetNotFoundException">There are no tables for this platform.</exception>
+    /// <exception cref="StencilTablesException">The tables are stale or corrupt.</exception>
+    public static StencilLibrary LoadEmbedded(Assembly assembly, string libraryName, string libraryFileName, string apiHash) =>
+        LoadEmbedded(assembly, libraryName, libraryFileName, apiHash, TableTarget.ProcessRuntimeIdentifier);
+
+    /// <summary>As <see cref="LoadEmbedded(Assembly, string, string, string)"/>, for the tables of <paramref name="runtimeIdentifier"/>
+    /// (which may be another platform's: their code can be emitted and disassembled, but runs only on that platform).</summary>
+    public static StencilLibrary LoadEmbedded(Assembly assembly, string libraryName, string libraryFileName, string apiHash, string runtimeIdentifier)
+    {
+        ArgumentNullException.ThrowIfNull(assembly);
+        string resource = TableBlob.ResourceName(libraryFileName, runtimeIdentifier);
+        using var stream = assembly.GetManifestResourceStream(resource);
+        if (stream is null)
+        {
+            string prefix = TableBlob.ResourcePrefix(libraryFileName);
+            var available = assembly.GetManifestResourceNames()
+                .Where(n => n.StartsWith(prefix, StringComparison.Ordinal) && n.EndsWith(".ptab", StringComparison.Ordinal))
+                .Select(n => n.Substring(prefix.Length, n.Length - prefix.Length - ".ptab".Length))
+                .OrderBy(n => n, StringComparer.Ordinal).ToList();
+            throw new StencilTargetNotFoundException(libraryName, runtimeIdentifier, available);
+        }
+        var bytes = new byte[stream.Length];
+        stream.ReadExactly(bytes);
+        var contents = TableBlob.Read(bytes, $"The {runtimeIdentifier} stencil tables of {libraryName}");
+        return Load(libraryName, apiHash, contents.ModelHash, contents.CreateLibrary);
     }
 }

@@ -34,7 +34,7 @@ internal sealed class StencilUnderTest
     public required int Targets { get; init; }
     /// <summary>The outputs: the return value (unless void or Target) then the out parameters.</summary>
     public required IReadOnlyList<(string Name, WordType Type)> Outputs { get; init; }
-    public bool ReturnsToCaller => Family.Kind == FamilyKind.Return;
+    public bool ReturnsToCaller => Family.Kind == Patchouly.Generators.Format.StencilFamilyKind.Return;
 
     /// <summary>The managed stencil, JIT-compiled without optimizations (the specification).</summary>
     public unsafe delegate*<ulong*, int> Managed { get; set; }
@@ -155,13 +155,13 @@ internal sealed unsafe class Harness : IDisposable
         var stencils = new List<StencilUnderTest>();
         foreach (var family in built.Model.Families)
         {
-            if (family.Kind is not (FamilyKind.Normal or FamilyKind.Return) || family.Name.StartsWith("Diff", StringComparison.Ordinal)) continue;
+            if (family.Kind is not (Patchouly.Generators.Format.StencilFamilyKind.Normal or Patchouly.Generators.Format.StencilFamilyKind.Return) || family.Name.StartsWith("Diff", StringComparison.Ordinal)) continue;
             var method = library.GetMembers(family.Name).OfType<IMethodSymbol>().Single();
             var inputs = new List<(string, WordType)>();
             var holes = new List<(string, WordType)>();
             var outputs = new List<(string, WordType)>();
             int targets = 0;
-            if (family.ReturnIsOutput || (family.Kind == FamilyKind.Return && !method.ReturnsVoid)) outputs.Add(("return", WordType.Of(method.ReturnType)));
+            if (family.ReturnIsOutput || (family.Kind == Patchouly.Generators.Format.StencilFamilyKind.Return && !method.ReturnsVoid)) outputs.Add(("return", WordType.Of(method.ReturnType)));
             foreach (var p in method.Parameters)
             {
                 var role = family.Parameters.Single(m => m.Name == p.Name).Role;

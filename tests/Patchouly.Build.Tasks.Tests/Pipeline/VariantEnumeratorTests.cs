@@ -13,7 +13,7 @@ public class VariantEnumeratorTests
         var ps = Enumerable.Range(0, inputs).Select(i => new ParameterModel("i" + i, ParameterRole.Input, word))
             .Concat(Enumerable.Range(0, outputs).Select(i => new ParameterModel("o" + i, ParameterRole.Output, word)))
             .Concat(hole ? new[] { new ParameterModel("h", ParameterRole.Hole, word) } : System.Array.Empty<ParameterModel>());
-        return new FamilyModel("F", 3, FamilyKind.Normal, ps.ToEquatableArray(), null, false, "", "f3_F", "");
+        return new FamilyModel("F", 3, Patchouly.Generators.Format.StencilFamilyKind.Normal, ps.ToEquatableArray(), null, false, "", "f3_F", "");
     }
 
     [Theory]

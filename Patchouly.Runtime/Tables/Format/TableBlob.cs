@@ -1,0 +1,184 @@
+using System;
+using System.Buffers.Binary;
+using System.Collections.Generic;
+using System.IO;
+using System.Text;
+
+namespace Patchouly.Runtime.Tables;
+
+/// <summary>The decoded contents of a tables blob (one library, one target).</summary>
+/// <param name="Name">The library's C# type name.</param>
+/// <param name="Registers">The number of register locations.</param>
+/// <param name="ModelHash">Hash of the translated C: ties the generated emit API to these tables.</param>
+/// <param name="Triple">The target triple the code was compiled for.</param>
+/// <param name="Provenance">How the code was built (clang version and flags), for messages.</param>
+/// <param name="Families">The family descriptors.</param>
+/// <param name="Variants">Packed <see cref="StencilVariant"/> records, one per slot.</param>
+/// <param name="Relocations">Packed <see cref="Relocation"/>s in variant order.</param>
+/// <param name="Code">All variants' machine code.</param>
+public sealed record TableBlobContents(string Name, int Registers, string ModelHash, string Triple, string Provenance,
+    IReadOnlyList<TableBlobFamily> Families, ulong[] Variants, ulong[] Relocations, byte[] Code)
+{
+    /// <summary>Creates the runtime library.</summary>
+    /// <exception cref="ArgumentException">The contents are inconsistent (see the <see cref="StencilLibrary"/> constructor).</exception>
+    public StencilLibrary CreateLibrary()
+    {
+        var families = new StencilFamily[Families.Count];
+        for (int i = 0; i < families.Length; i++)
+        {
+            var f = Families[i];
+            families[i] = new StencilFamily(f.Name, f.Kind, f.Inputs, f.Outputs, f.HoleBits, f.Targets, f.HasWide, f.FirstVariant, f.Signature);
+        }
+        return new StencilLibrary(Name, Registers, ModelHash, Triple, Code, Relocations, Variants, families);
+    }
+}
+
+/// <summary>One family descriptor in a tables blob (the arguments of <see cref="StencilFamily"/>'s constructor).</summary>
+public sealed record TableBlobFamily(string Name, StencilFamilyKind Kind, int Inputs, int Outputs, byte[] HoleBits, int Targets, bool HasWide, int FirstVariant, string Signature);
+
+/// <summary>
+/// The binary tables format: what the build task writes for each library and target (an embedded resource of the
+/// library's assembly) and the runtime reads. Little-endian throughout:
+/// <code>
+/// "PTAB" u16 version u16 0
+/// str name, u8 registers, str model hash, str triple, str provenance
+/// u32 families, u32 variants, u32 relocations, u32 code bytes
+/// per family: str name, u8 kind, u8 inputs, u8 outputs, u8 targets, u8 wide, u16 holes, u8[holes] hole bits, u32 first variant, str signature
+/// u64[variants] packed StencilVariant, u64[relocations] packed Relocation, u8[code]
+/// </code>
+/// where <c>str</c> is a u32 byte count and UTF-8. Every read is bounds-checked: a truncated or corrupt blob is a
+/// <see cref="StencilTablesException"/>, never an out-of-range read.
+/// </summary>
+public static class TableBlob
+{
+    /// <summary>The first four bytes.</summary>
+    public static ReadOnlySpan<byte> Magic => "PTAB"u8;
+
+    /// <summary>The format version this runtime reads and the build task writes.</summary>
+    public const ushort Version = 1;
+
+    /// <summary>The embedded-resource name of a library's tables for a target: <c>Patchouly/&lt;library file name&gt;/&lt;rid&gt;.ptab</c>.</summary>
+    public static string ResourceName(string libraryFileName, string runtimeIdentifier) => $"Patchouly/{libraryFileName}/{runtimeIdentifier}.ptab";
+
+    /// <summary>The resource-name prefix of all of a library's tables.</summary>
+    public static string ResourcePrefix(string libraryFileName) => $"Patchouly/{libraryFileName}/";
+
+    /// <summary>Serialises tables.</summary>
+    public static byte[] Write(TableBlobContents contents)
+    {
+        ArgumentNullException.ThrowIfNull(contents);
+        using var stream = new MemoryStream();
+        using (var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
+        {
+            w.Write(Magic);
+            w.Write(Version);
+            w.Write((ushort)0);
+            WriteString(w, contents.Name);
+            w.Write(checked((byte)contents.Registers));
+            WriteString(w, contents.ModelHash);
+            WriteString(w, contents.Triple);
+            WriteString(w, contents.Provenance);
+            w.Write(contents.Families.Count);
+            w.Write(contents.Variants.Length);
+            w.Write(contents.Relocations.Length);
+            w.Write(contents.Code.Length);
+            foreach (var f in contents.Families)
+            {
+                WriteString(w, f.Name);
+                w.Write((byte)f.Kind);
+                w.Write(checked((byte)f.Inputs));
+                w.Write(checked((byte)f.Outputs));
+                w.Write(checked((byte)f.Targets));
+                w.Write(f.HasWide ? (byte)1 : (byte)0);
+                w.Write(checked((ushort)f.HoleBits.Length));
+                w.Write(f.HoleBits);
+                w.Write(f.FirstVariant);
+                WriteString(w, f.Signature);
+            }
+            foreach (ulong v in contents.Variants) w.Write(v);
+            foreach (ulong r in contents.Relocations) w.Write(r);
+            w.Write(contents.Code);
+        }
+        return stream.ToArray();
+    }
+
+    /// <summary>Parses tables.</summary>
+    /// <exception cref="StencilTablesException">The blob is not a tables blob of this version, or is truncated or corrupt.</exception>
+    public static TableBlobContents Read(ReadOnlySpan<byte> blob, string source)
+    {
+        var r = new Reader(blob, source);
+        if (blob.Length < 8 || !blob[..4].SequenceEqual(Magic))
+            throw new StencilTablesException($"{source} is not a Patchouly tables blob (no PTAB header).");
+        r.Skip(4);
+        ushort version = r.U16();
+        if (version != Version)
+            throw new StencilTablesException($"{source} has tables format version {version}; this runtime reads version {Version}. Rebuild the library with this Patchouly version.");
+        r.U16();
+        string name = r.Str();
+        int registers = r.U8();
+        string modelHash = r.Str(), triple = r.Str(), provenance = r.Str();
+        int familyCount = r.Count(16), variantCount = r.Count(8), relocationCount = r.Count(8), codeLength = r.Count(1);
+        var families = new TableBlobFamily[familyCount];
+        for (int i = 0; i < familyCount; i++)
+        {
+            string fname = r.Str();
+            var kind = (StencilFamilyKind)r.U8();
+            int inputs = r.U8(), outputs = r.U8(), targets = r.U8();
+            bool wide = r.U8() != 0;
+            int holes = r.U16();
+            byte[] holeBits = r.Bytes(holes).ToArray();
+            int first = r.Count(0);
+            string signature = r.Str();
+            families[i] = new TableBlobFamily(fname, kind, inputs, outputs, holeBits, targets, wide, first, signature);
+        }
+        var variants = new ulong[variantCount];
+        for (int i = 0; i < variantCount; i++) variants[i] = r.U64();
+        var relocations = new ulong[relocationCount];
+        for (int i = 0; i < relocationCount; i++) relocations[i] = r.U64();
+        byte[] code = r.Bytes(codeLength).ToArray();
+        if (!r.AtEnd) throw new StencilTablesException($"{source} has {r.Remaining} bytes after its code: it is corrupt.");
+        return new TableBlobContents(name, registers, modelHash, triple, provenance, families, variants, relocations, code);
+    }
+
+    private static void WriteString(BinaryWriter w, string s)
+    {
+        byte[] bytes = Encoding.UTF8.GetBytes(s);
+        w.Write(bytes.Length);
+        w.Write(bytes);
+    }
+
+    private ref struct Reader(ReadOnlySpan<byte> data, string source)
+    {
+        private readonly ReadOnlySpan<byte> _data = data;
+        private int _at;
+
+        public readonly bool AtEnd => _at == _data.Length;
+        public readonly int Remaining => _data.Length - _at;
+
+        public ReadOnlySpan<byte> Bytes(int n)
+        {
+            if (n < 0 || n > _data.Length - _at)
+                throw new StencilTablesException($"{source} is truncated or corrupt (a field at byte {_at} runs past its end).");
+            var s = _data.Slice(_at, n);
+            _at += n;
+            return s;
+        }
+
+        public void Skip(int n) => Bytes(n);
+        public byte U8() => Bytes(1)[0];
+        public ushort U16() => BinaryPrimitives.ReadUInt16LittleEndian(Bytes(2));
+        public ulong U64() => BinaryPrimitives.ReadUInt64LittleEndian(Bytes(8));
+
+        /// <summary>A non-negative 32-bit count; when <paramref name="unit"/> is positive, at most the bytes left / unit.</summary>
+        public int Count(int unit)
+        {
+            int at = _at;
+            uint n = BinaryPrimitives.ReadUInt32LittleEndian(Bytes(4));
+            if (n > int.MaxValue || (unit > 0 && n > (ulong)(_data.Length - _at) / (ulong)unit))
+                throw new StencilTablesException($"{source} is corrupt (count {n} at byte {at} exceeds its size).");
+            return (int)n;
+        }
+
+        public string Str() => Encoding.UTF8.GetString(Bytes(Count(1)));
+    }
+}
