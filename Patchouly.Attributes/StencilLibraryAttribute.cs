@@ -13,7 +13,7 @@ namespace Patchouly
         /// <summary>The default number of register locations (9, as in the reference design).</summary>
         public const int DefaultRegisters = 9;
 
-        /// <summary>The largest supported number of register locations on x86-64 (<c>preserve_none</c> has 12 argument registers; one carries the frame).</summary>
+        /// <summary>The largest supported number of register locations: the fewest that every supported target passes in <c>preserve_none</c> argument registers, less the one that carries the frame (the same number as the table format's <c>VariantIndex.MaxRegisters</c>).</summary>
         public const int MaxRegisters = 11;
 
         /// <summary>

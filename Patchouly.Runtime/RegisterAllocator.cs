@@ -21,8 +21,8 @@ public sealed class RegisterAllocator
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="registers"/> is outside 0..11.</exception>
     public RegisterAllocator(int registers)
     {
-        if (registers is < 0 or > 11)
-            throw new ArgumentOutOfRangeException(nameof(registers), registers, "A library has 0 to 11 register locations.");
+        if (registers < 0 || registers > Tables.VariantIndex.MaxRegisters)
+            throw new ArgumentOutOfRangeException(nameof(registers), registers, $"A library has 0 to {Tables.VariantIndex.MaxRegisters} register locations.");
         _registers = new bool[registers];
         _reserved = new bool[registers];
     }

@@ -26,12 +26,9 @@ public sealed class ClangFailedException(string unit, int exitCode, string outpu
     public string Output { get; } = output;
 }
 
-/// <summary>Compiles C stencil units to ELF objects with clang, several processes at once.</summary>
-public sealed class ClangCompiler(ClangInfo clang)
+/// <summary>Compiles C stencil units to object files for one target with clang, several processes at once.</summary>
+public sealed class ClangCompiler(ClangInfo clang, Targets.BuildTarget target)
 {
-    /// <summary>The target triple every stencil is compiled for.</summary>
-    public const string Target = "x86_64-unknown-linux-gnu";
-
     /// <summary>The signal that killed a process, from its exit code as .NET reports it on Unix (128 + signal).</summary>
     public static int? Signal(int exitCode) => exitCode is > 128 and < 128 + 65 ? exitCode - 128 : null;
 
@@ -51,20 +48,8 @@ public sealed class ClangCompiler(ClangInfo clang)
     /// <summary>The clang used.</summary>
     public ClangInfo Clang { get; } = clang;
 
-    /// <summary>
-    /// The flags for an optimisation level ("O3", "O2", "Os"). Small code model for data (narrow holes are imm32),
-    /// medium with a zero large-data threshold so <c>.ldata</c> symbols (wide holes) are reached by <c>movabs</c>;
-    /// no PIC (no GOT); one section per function; no unwind tables, stack protector, jump tables or libc calls;
-    /// no implicit vector code (it would load its constants from .rodata, which a stencil cannot reach).
-    /// </summary>
-    public static IReadOnlyList<string> Flags(string optimization) =>
-    [
-        "--target=" + Target, "-c", "-std=gnu11", "-" + optimization,
-        "-ffreestanding", "-fno-builtin", "-fwrapv", "-fno-strict-aliasing", "-fno-delete-null-pointer-checks",
-        "-fno-pic", "-mcmodel=medium", "-mlarge-data-threshold=0", "-ffunction-sections",
-        "-fno-asynchronous-unwind-tables", "-fno-unwind-tables", "-fno-stack-protector", "-fno-jump-tables",
-        "-fomit-frame-pointer", "-mno-implicit-float", "-w",
-    ];
+    /// <summary>The target compiled for.</summary>
+    public Targets.BuildTarget Target { get; } = target;
 
     /// <summary>Compiles each C file to the object file next to it (<c>x.c</c> → <c>x.o</c>), at most
     /// <paramref name="parallelism"/> at a time. Returns the object paths in input order.</summary>
@@ -99,7 +84,7 @@ public sealed class ClangCompiler(ClangInfo clang)
             UseShellExecute = false,
             WorkingDirectory = Path.GetDirectoryName(cFile)!,
         };
-        foreach (var flag in Flags(optimization)) psi.ArgumentList.Add(flag);
+        foreach (var flag in Target.ClangFlags(optimization)) psi.ArgumentList.Add(flag);
         psi.ArgumentList.Add("-ffile-prefix-map=" + Path.GetDirectoryName(cFile) + "=.");
         psi.ArgumentList.Add(Path.GetFileName(cFile));
         psi.ArgumentList.Add("-o");

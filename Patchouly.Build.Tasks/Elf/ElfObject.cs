@@ -106,9 +106,9 @@ public sealed class ElfObject
         }
     }
 
-    /// <summary>The relocation's type name for this object's machine, for example <c>R_X86_64_PLT32</c>.</summary>
+    /// <summary>The relocation's type name for this object's machine, for example <c>R_X86_64_PLT32</c> or <c>R_AARCH64_JUMP26</c>.</summary>
     public string RelocationTypeName(ElfRelocation relocation) =>
-        Machine == ElfMachine.X86_64 ? X86_64Relocations.Name(relocation.X86_64Type) : $"{ElfMachine.Name(Machine)} relocation {relocation.Type}";
+        Targets.ElfRelocationTypes.Name(Machine, relocation.Type);
 
     private void CheckOwn(ElfSection section)
     {

@@ -231,14 +231,13 @@ internal sealed class ElfReader
                 throw Error($"{where} names symbol {symbolIndex}, but the symbol table has {symbols.Length} symbols");
             if (offset >= target.Size)
                 throw Error($"{where}: r_offset {offset} is outside {target}, which is {target.Size} bytes");
-            if (machine == ElfMachine.X86_64)
+            if (Targets.ElfRelocationTypes.Width(machine, type) is int width)
             {
-                var x86Type = (X86_64RelocationType)type;
-                int width = X86_64Relocations.RelocationWidth(x86Type);
+                string name = Targets.ElfRelocationTypes.Name(machine, type);
                 if (width < 0)
-                    throw Error($"{where}: relocation type {type} is not a known x86-64 relocation type");
+                    throw Error($"{where}: relocation type {type} is not a known {Targets.ElfRelocationTypes.MachineName(machine)} relocation type");
                 if ((ulong)width > target.Size - offset)
-                    throw Error($"{where}: the {width}-byte {X86_64Relocations.Name(x86Type)} field at r_offset {offset} runs past the end of {target}, which is {target.Size} bytes");
+                    throw Error($"{where}: the {width}-byte {name} field at r_offset {offset} runs past the end of {target}, which is {target.Size} bytes");
             }
             relocations[i] = new ElfRelocation(i, offset, type, symbolIndex, addend, symbols[symbolIndex]);
         }

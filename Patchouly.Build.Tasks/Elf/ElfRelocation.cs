@@ -12,7 +12,7 @@ public sealed class ElfRelocation
     public int Index { get; }
     /// <summary><c>r_offset</c>: where in the target section the relocation applies.</summary>
     public ulong Offset { get; }
-    /// <summary><c>ELF64_R_TYPE(r_info)</c>; for x86-64 see <see cref="X86_64Type"/>.</summary>
+    /// <summary><c>ELF64_R_TYPE(r_info)</c>; named by <c>Targets.ElfRelocationTypes</c>.</summary>
     public uint Type { get; }
     /// <summary><c>ELF64_R_SYM(r_info)</c>: the index in the symbol table (0 means no symbol).</summary>
     public uint SymbolIndex { get; }
@@ -20,9 +20,6 @@ public sealed class ElfRelocation
     public long Addend { get; }
     /// <summary>The symbol at <see cref="SymbolIndex"/> (the null symbol for index 0).</summary>
     public ElfSymbol Symbol { get; }
-
-    /// <summary><see cref="Type"/> as an x86-64 relocation type (meaningful only for <see cref="ElfMachine.X86_64"/>).</summary>
-    public X86_64RelocationType X86_64Type => (X86_64RelocationType)Type;
 
     /// <summary>"relocation 3 at 0x8: type 4 against symbol 7 (next) -4", for messages.</summary>
     public override string ToString() => $"relocation {Index} at 0x{Offset:x}: type {Type} against {Symbol} {Addend:+0;-0;+0}";

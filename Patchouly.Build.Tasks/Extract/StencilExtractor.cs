@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using Patchouly.Build.Tasks.Elf;
 using Patchouly.Build.Tasks.Tables;
+using Patchouly.Build.Tasks.Targets;
 using Patchouly.Generators.Model;
 using Patchouly.Generators.Variants;
 using Patchouly.Runtime.Tables;
@@ -16,14 +17,15 @@ namespace Patchouly.Build.Tasks.Extract;
 /// </summary>
 internal static class StencilExtractor
 {
-    public static ExtractedLibrary Extract(CLibrarySource source, IEnumerable<ElfObject> objects)
+    public static ExtractedLibrary Extract(CLibrarySource source, BuildTarget target, IEnumerable<ElfObject> objects)
     {
         var library = source.Library;
         var functions = new Dictionary<string, (ElfObject Object, ElfSymbol Symbol)>(StringComparer.Ordinal);
         foreach (var obj in objects)
         {
-            if (obj.Machine != 62)
-                throw new StencilExtractionException(library.Name, $"the object file is for machine {obj.Machine}, not x86-64");
+            if (obj.Machine != target.ElfMachine)
+                throw new StencilExtractionException(library.Name,
+                    $"the object file {obj.FileName} is for machine {ElfRelocationTypes.MachineName(obj.Machine)} ({obj.Machine}), not {ElfRelocationTypes.MachineName(target.ElfMachine)} as target {target.RuntimeIdentifier} needs");
             foreach (var symbol in obj.Symbols)
                 if (symbol.Type == ElfSymbolType.Function && !symbol.IsUndefined)
                     functions[symbol.Name] = (obj, symbol);
@@ -35,12 +37,12 @@ internal static class StencilExtractor
             var family = library.Families[variant.Family];
             if (!functions.TryGetValue(variant.Symbol, out var found))
                 throw new StencilExtractionException(family.Name, $"variant {variant.Symbol} is missing from the compiled objects");
-            result.Add(ExtractVariant(source, family, variant, found.Object, found.Symbol));
+            result.Add(ExtractVariant(source, target, family, variant, found.Object, found.Symbol));
         }
         return new ExtractedLibrary(result);
     }
 
-    private static ExtractedVariant ExtractVariant(CLibrarySource source, FamilyModel family, VariantSymbol variant, ElfObject obj, ElfSymbol symbol)
+    private static ExtractedVariant ExtractVariant(CLibrarySource source, BuildTarget target, FamilyModel family, VariantSymbol variant, ElfObject obj, ElfSymbol symbol)
     {
         string where = $"{family.Name} (variant {variant.Symbol})";
         var section = symbol.Section ?? throw new StencilExtractionException(where, "its symbol has no section");
@@ -56,7 +58,7 @@ internal static class StencilExtractor
         foreach (var rel in obj.RelocationsFor(section))
         {
             if (rel.Offset < symbol.Value || rel.Offset >= symbol.Value + symbol.Size) continue;
-            relocations.Add(MapRelocation(source, family, variant, where, rel, (int)(rel.Offset - symbol.Value)));
+            relocations.Add(MapRelocation(source, target, family, variant, where, rel, (int)(rel.Offset - symbol.Value)));
         }
         relocations.Sort((a, b) => a.Offset.CompareTo(b.Offset));
         for (int i = 1; i < relocations.Count; i++)
@@ -64,31 +66,15 @@ internal static class StencilExtractor
                 throw new StencilExtractionException(where, $"relocations at 0x{relocations[i - 1].Offset:x} and 0x{relocations[i].Offset:x} overlap");
 
         var flags = VariantFlags.None;
-        if (relocations.Count > 0)
-        {
-            var last = relocations[relocations.Count - 1];
-            if (last.Kind == RelocationKind.Rel32 && last.Patch is PatchKind.Next or PatchKind.Target && last.Addend == -4
-                && last.Offset == length - 4 && length >= 5 && code[length - 5] == 0xE9)
-                flags |= VariantFlags.EndsWithJump;
-        }
+        if (relocations.Count > 0 && target.EndsWithTailJump(code, relocations[relocations.Count - 1]))
+            flags |= VariantFlags.EndsWithJump;
         return new ExtractedVariant(variant.Family, variant.Variant, variant.Symbol, code, relocations, flags);
     }
 
-    private static Relocation MapRelocation(CLibrarySource source, FamilyModel family, VariantSymbol variant, string where, ElfRelocation rel, int offset)
+    private static Relocation MapRelocation(CLibrarySource source, BuildTarget buildTarget, FamilyModel family, VariantSymbol variant, string where, ElfRelocation rel, int offset)
     {
-        var type = rel.X86_64Type;
-        var kind = type switch
-        {
-            X86_64RelocationType.Abs64 => RelocationKind.Abs64,
-            X86_64RelocationType.Abs32 => RelocationKind.Abs32,
-            X86_64RelocationType.Abs32S => RelocationKind.Abs32S,
-            X86_64RelocationType.Pc32 or X86_64RelocationType.Plt32 => RelocationKind.Rel32,
-            X86_64RelocationType.Abs16 => RelocationKind.Abs16,
-            X86_64RelocationType.Abs8 => RelocationKind.Abs8,
-            X86_64RelocationType.Pc64 => RelocationKind.Rel64,
-            _ => throw new StencilExtractionException(where,
-                $"relocation {X86_64Relocations.Name(type)} at 0x{offset:x} is not supported (the stencil may use the GOT, TLS or a PLT)"),
-        };
+        var kind = buildTarget.MapRelocation(rel.Type) ?? throw new StencilExtractionException(where,
+            $"relocation {buildTarget.RelocationName(rel.Type)} at 0x{offset:x} is not supported ({buildTarget.UnsupportedRelocationHint})");
         var target = rel.Symbol;
         if (!target.IsUndefined)
         {
@@ -103,7 +89,6 @@ internal static class StencilExtractor
         if (rel.Addend < int.MinValue || rel.Addend > int.MaxValue)
             throw new StencilExtractionException(where, $"relocation at 0x{offset:x} has addend {rel.Addend}, outside 32 bits");
 
-        int registers = source.Library.Registers;
         int stackValues = family.Kind.ToTable() == StencilFamilyKind.Entry ? 0 : StackValues(source, family, variant);
         switch (patch.Kind.ToTable())
         {
@@ -116,7 +101,7 @@ internal static class StencilExtractor
             case PatchKind.Slot:
                 if (patch.Index >= stackValues)
                     throw new StencilExtractionException(where, $"refers to stack value {patch.Index}, but the variant has {stackValues}");
-                if (kind is not (RelocationKind.Abs32S or RelocationKind.Abs32 or RelocationKind.Abs64))
+                if (RelocationFields.IsRelative(kind) || RelocationFields.Size(kind) < 4)
                     throw new StencilExtractionException(where, $"addresses a stack slot with a {kind} relocation");
                 break;
             case PatchKind.Target:
@@ -125,7 +110,7 @@ internal static class StencilExtractor
                     throw new StencilExtractionException(where, $"jumps to {target.Name}, which is not one of its targets");
                 goto case PatchKind.Next;
             case PatchKind.Next:
-                if (kind != RelocationKind.Rel32)
+                if (kind is not (RelocationKind.Rel32 or RelocationKind.Arm64Branch26))
                     throw new StencilExtractionException(where, $"refers to continuation {target.Name} with a {kind} relocation instead of a relative jump");
                 if (patch.Kind.ToTable() == PatchKind.Next && family.Kind.ToTable() is StencilFamilyKind.Return or StencilFamilyKind.Entry or StencilFamilyKind.Jump)
                     throw new StencilExtractionException(where, "continues to the next stencil, but it cannot have one");
@@ -138,16 +123,6 @@ internal static class StencilExtractor
         return new Relocation((ushort)offset, kind, patch.Kind.ToTable(), (byte)patch.Index, (int)rel.Addend);
     }
 
-    private static int StackValues(CLibrarySource source, FamilyModel family, VariantSymbol variant)
-    {
-        int registers = source.Library.Registers, locations = registers + 1;
-        int slot = variant.Variant % VariantEnumerator.NarrowSlots(family, registers);
-        int count = 0;
-        for (int k = 0; k < family.InputCount + family.OutputCount; k++)
-        {
-            if (slot % locations == registers) count++;
-            slot /= locations;
-        }
-        return count;
-    }
+    private static int StackValues(CLibrarySource source, FamilyModel family, VariantSymbol variant) =>
+        VariantIndex.StackValues(variant.Variant, family.InputCount + family.OutputCount, source.Library.Registers);
 }

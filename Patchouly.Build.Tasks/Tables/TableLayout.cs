@@ -13,7 +13,7 @@ internal sealed record CodeChunk(byte[] Bytes, int Offset, List<ExtractedVariant
 /// <summary>
 /// The runtime table layout of a library: a code blob in which identical variants share bytes, the relocations in
 /// variant order, the packed variant table (one slot per location assignment; 0 where no variant exists) and the
-/// first slot of each family. <see cref="TablesWriter"/> prints it; <see cref="CreateLibrary"/> instantiates it.
+/// first slot of each family. <see cref="ToBlobContents"/> turns it into the tables blob the runtime loads.
 /// </summary>
 internal sealed class TableLayout
 {
@@ -76,13 +76,10 @@ internal sealed class TableLayout
         return new TableLayout(source, chunks, relocations, variants, familyFirst, variantCount);
     }
 
-    /// <summary>The runtime families, as the generated tables construct them.</summary>
-    public StencilFamily[] CreateFamilies() => Source.Library.Families.Select(f => new StencilFamily(
-        f.Name, f.Kind.ToTable(), f.InputCount, f.OutputCount, f.HoleBits.Select(b => (byte)b).ToArray(),
-        f.TargetCount, f.HasWide, FamilyFirst[f.Index], f.Signature)).ToArray();
-
-    /// <summary>The runtime library, exactly as the generated tables would create it (used by tests and tools).</summary>
-    public StencilLibrary CreateLibrary(string target = "x86_64-unknown-linux-gnu") => new(
-        Source.Library.Name, Source.Library.Registers, Source.Hash, target,
-        Chunks.SelectMany(c => c.Bytes).ToArray(), Relocations.Select(r => r.Bits).ToArray(), Variants.ToArray(), CreateFamilies());
+    /// <summary>The contents of the tables blob for target <paramref name="triple"/> (what the runtime loads).</summary>
+    public TableBlobContents ToBlobContents(string triple, string provenance) => new(
+        Source.Library.Name, Source.Library.Registers, Source.Hash, triple, provenance,
+        Source.Library.Families.Select(f => new TableBlobFamily(f.Name, f.Kind.ToTable(), f.InputCount, f.OutputCount,
+            f.HoleBits.Select(b => (byte)b).ToArray(), f.TargetCount, f.HasWide, FamilyFirst[f.Index], f.Signature)).ToList(),
+        Variants.ToArray(), Relocations.Select(r => r.Bits).ToArray(), Chunks.SelectMany(c => c.Bytes).ToArray());
 }

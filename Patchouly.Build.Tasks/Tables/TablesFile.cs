@@ -1,5 +1,7 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
+using System.Security.Cryptography;
 using System.Text;
 
 namespace Patchouly.Build.Tasks.Tables;
@@ -54,14 +56,17 @@ public static class TablesFile
     /// </summary>
     /// <exception cref="IOException">Writing failed (a full disk, for example).</exception>
     /// <exception cref="UnauthorizedAccessException">The directory is not writable.</exception>
-    public static void WriteAtomically(string path, string text)
+    public static void WriteAtomically(string path, string text) => WriteAtomically(path, s_utf8.GetBytes(text));
+
+    /// <summary>Writes <paramref name="bytes"/> atomically, as <see cref="WriteAtomically(string, string)"/>.</summary>
+    public static void WriteAtomically(string path, byte[] bytes)
     {
         string temporary = path + TemporarySuffix;
         try
         {
             using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
             {
-                stream.Write(s_utf8.GetBytes(text));
+                stream.Write(bytes);
                 stream.Flush(flushToDisk: true);
             }
             File.Move(temporary, path, overwrite: true);
@@ -71,5 +76,21 @@ public static class TablesFile
             try { File.Delete(temporary); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
             throw;
         }
+    }
+
+    /// <summary>The SHA-256 of <paramref name="bytes"/> as lowercase hex.</summary>
+    public static string Sha256(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
+
+    /// <summary>The blob hashes a tables source records, by runtime identifier (lines <c>// tables RID sha256 HASH: …</c>).</summary>
+    public static IReadOnlyDictionary<string, string> RecordedBlobHashes(string tablesFile)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var line in File.ReadLines(tablesFile))
+        {
+            if (!line.StartsWith(TablesSourceWriter.BlobLinePrefix, StringComparison.Ordinal)) continue;
+            var parts = line.Substring(TablesSourceWriter.BlobLinePrefix.Length).Split(' ');
+            if (parts.Length >= 3 && parts[1] == "sha256") result[parts[0]] = parts[2].TrimEnd(':');
+        }
+        return result;
     }
 }

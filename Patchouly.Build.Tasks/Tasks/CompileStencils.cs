@@ -45,6 +45,9 @@ public sealed class CompileStencils : MSBuildTask, ICancelableTask
     /// <summary>The <c>PatchoulyRegisters</c> property: register count of libraries whose attribute sets none.</summary>
     public string? Registers { get; set; }
 
+    /// <summary>The <c>PatchoulyTargets</c> property: runtime identifiers to build tables for (empty: every supported target).</summary>
+    public string? Targets { get; set; }
+
     /// <summary>The <c>PatchoulyKeepIntermediate</c> property: keep object files.</summary>
     public bool KeepIntermediate { get; set; }
 
@@ -76,7 +79,13 @@ public sealed class CompileStencils : MSBuildTask, ICancelableTask
                 log.Error("PATCH2006", $"PatchoulyRegisters is '{Registers}'; use a number from 1 to {Generators.Parsing.KnownNames.MaxRegisters}.");
                 return false;
             }
-            var options = new StencilBuildOptions(Path.GetFullPath(OutputDirectory), Clang, optimization, Parallelism, KeepIntermediate, registers);
+            var targets = Patchouly.Build.Tasks.Targets.BuildTargets.Parse(Targets, out string? targetsError);
+            if (targets is null)
+            {
+                log.Error("PATCH2006", targetsError!);
+                return false;
+            }
+            var options = new StencilBuildOptions(Path.GetFullPath(OutputDirectory), Clang, optimization, Parallelism, KeepIntermediate, registers, targets);
             var results = StencilBuild.Run(compilation, options, log, _cancel.Token);
             if (results is null) return false;
             TablesFiles = results.Select(r => (ITaskItem)new Microsoft.Build.Utilities.TaskItem(r.TablesFile)).ToArray();

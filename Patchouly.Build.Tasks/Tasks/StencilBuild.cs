@@ -9,7 +9,10 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Patchouly.Build.Tasks.Compile;
 using Patchouly.Build.Tasks.Elf;
 using Patchouly.Build.Tasks.Extract;
+using Patchouly.Build.Tasks.Pipeline;
 using Patchouly.Build.Tasks.Tables;
+using Patchouly.Build.Tasks.Targets;
+using Patchouly.Runtime.Tables;
 using Patchouly.Generators.Model;
 using Patchouly.Generators.Parsing;
 using Patchouly.Generators.Variants;
@@ -23,10 +26,21 @@ namespace Patchouly.Build.Tasks.Tasks;
 /// <param name="Parallelism">How many clang processes may run at once.</param>
 /// <param name="KeepIntermediate">Keep the object files (the C is always kept).</param>
 /// <param name="DefaultRegisters">The <c>PatchoulyRegisters</c> property: register count of libraries whose attribute sets none.</param>
-public sealed record StencilBuildOptions(string OutputDirectory, string? ClangPath = null, string Optimization = "O3", int Parallelism = 0, bool KeepIntermediate = false, int? DefaultRegisters = null);
+/// <param name="Targets">The <c>PatchoulyTargets</c> property, parsed: the platforms to build tables for (null: all).</param>
+public sealed record StencilBuildOptions(string OutputDirectory, string? ClangPath = null, string Optimization = "O3", int Parallelism = 0, bool KeepIntermediate = false, int? DefaultRegisters = null,
+    IReadOnlyList<BuildTarget>? Targets = null);
 
 /// <summary>What a stencil build did for one library.</summary>
-public sealed record LibraryBuildResult(string Library, string TablesFile, bool ClangRan, int Families, int Variants, int CodeBytes, TimeSpan ClangTime);
+/// <param name="Library">The library's full name.</param>
+/// <param name="TablesFile">The tables source (C#) handed to the generator.</param>
+/// <param name="ClangRan">False when the tables were up to date.</param>
+/// <param name="Families">The number of families.</param>
+/// <param name="Variants">Variants per target (each target compiles the same set).</param>
+/// <param name="CodeBytes">Bytes of code, summed over the targets (0 when clang did not run).</param>
+/// <param name="ClangTime">Time in clang, summed over the targets.</param>
+/// <param name="TargetFiles">Per target runtime identifier, the tables blob (an embedded resource).</param>
+public sealed record LibraryBuildResult(string Library, string TablesFile, bool ClangRan, int Families, int Variants, int CodeBytes, TimeSpan ClangTime,
+    IReadOnlyDictionary<string, string> TargetFiles);
 
 /// <summary>
 /// The build stage: finds the stencil libraries in a compilation, writes their C, compiles it with clang (unless the
@@ -102,86 +116,128 @@ public static class StencilBuild
 
     private static void RemoveStaleTables(string directory, IEnumerable<string> libraryNames)
     {
-        var keep = new HashSet<string>(libraryNames.Select(n => n + Generators.Generator.StencilGenerator.TablesSuffix), StringComparer.Ordinal);
+        var names = new HashSet<string>(libraryNames, StringComparer.Ordinal);
         foreach (var file in Directory.EnumerateFiles(directory, "*" + Generators.Generator.StencilGenerator.TablesSuffix))
-            if (!keep.Contains(Path.GetFileName(file))) File.Delete(file);
+            if (!names.Contains(Path.GetFileName(file).Substring(0, Path.GetFileName(file).Length - Generators.Generator.StencilGenerator.TablesSuffix.Length))) File.Delete(file);
+        string blobs = Path.Combine(directory, BlobDirectory);
+        if (Directory.Exists(blobs))
+            foreach (var dir in Directory.EnumerateDirectories(blobs))
+                if (!names.Contains(Path.GetFileName(dir))) Directory.Delete(dir, recursive: true);
     }
+
+    /// <summary>The folder (below the output directory) of the tables blobs: <c>tables/&lt;library&gt;/&lt;rid&gt;.ptab</c>,
+    /// which the targets file embeds as resources <c>Patchouly/&lt;library&gt;/&lt;rid&gt;.ptab</c>.</summary>
+    public const string BlobDirectory = "tables";
+
+    /// <summary>The listing of a library's tables for one target, next to its tables source.</summary>
+    public static string ListingPath(string outputDirectory, string libraryFileName, string rid) =>
+        Path.Combine(outputDirectory, $"{libraryFileName}.{rid}.listing.txt");
+
+    /// <summary>The tables blob of a library for one target.</summary>
+    public static string BlobPath(string outputDirectory, string libraryFileName, string rid) =>
+        Path.Combine(outputDirectory, BlobDirectory, libraryFileName, rid + ".ptab");
 
     private static LibraryBuildResult? BuildLibrary(INamedTypeSymbol type, LibraryModel library, ClangInfo clang, StencilBuildOptions options, IBuildLog log, CancellationToken cancellationToken)
     {
         var source = CLibraryWriter.Write(library);
+        var targets = options.Targets ?? BuildTargets.All;
         string optimization = library.Optimization switch { 3 => "O3", 2 => "O2", 10 => "Os", _ => options.Optimization };
-        string flags = string.Join(" ", ClangCompiler.Flags(optimization));
-        string buildHash = ContentHash.Of(string.Join("\n", source.FullText, clang.VersionLine, flags, ClangCompiler.Target, ModelHash.WriterVersion, ToolIdentity));
+        string buildHash = ContentHash.Of(string.Join("\n", targets.Select(t => TargetHash(source, t, clang, optimization))));
         string tablesFile = Path.Combine(options.OutputDirectory, library.FileName + Generators.Generator.StencilGenerator.TablesSuffix);
         string workDirectory = Path.Combine(options.OutputDirectory, library.FileName);
         int variants = source.Variants.Count;
+        var targetFiles = targets.ToDictionary(t => t.RuntimeIdentifier, t => BlobPath(options.OutputDirectory, library.FileName, t.RuntimeIdentifier), StringComparer.Ordinal);
 
         try
         {
             var (state, recorded) = TablesFile.Inspect(tablesFile);
             if (state == TablesFileState.Damaged)
                 log.Message($"Patchouly: {tablesFile} does not match the hash in its first line (a damaged or foreign file); rebuilding it.", important: true);
-            if (state == TablesFileState.Intact && recorded == buildHash)
+            if (state == TablesFileState.Intact && recorded == buildHash && BlobsIntact(tablesFile, targetFiles))
             {
-                log.Message($"Patchouly: {library.Name} stencil tables are up to date ({variants} variants); clang not run.", important: true);
-                return new LibraryBuildResult(library.FullName, tablesFile, false, library.Families.Count, variants, 0, TimeSpan.Zero);
+                log.Message($"Patchouly: {library.Name} stencil tables are up to date ({variants} variants for {string.Join(", ", targets)}); clang not run.", important: true);
+                return new LibraryBuildResult(library.FullName, tablesFile, false, library.Families.Count, variants, 0, TimeSpan.Zero, targetFiles);
             }
 
-            Directory.CreateDirectory(workDirectory);
-            foreach (var old in Directory.EnumerateFiles(workDirectory)) File.Delete(old);
-            File.WriteAllText(Path.Combine(workDirectory, library.Name + ".c"), source.FullText);
             int parallelism = options.Parallelism > 0 ? options.Parallelism : Environment.ProcessorCount;
-            var units = source.Partition(parallelism);
-            var unitFiles = new List<string>();
-            var unitMaps = new List<List<(int Line, int Family)>>();
-            for (int i = 0; i < units.Count; i++)
+            var written = new List<WrittenTarget>();
+            var provenance = new TablesProvenance(clang.VersionLine, optimization, buildHash);
+            foreach (var target in targets)
             {
-                string text = source.Unit(units[i]);
-                string path = Path.Combine(workDirectory, $"unit{i}.c");
-                File.WriteAllText(path, text);
-                unitFiles.Add(path);
-                unitMaps.Add(LineMap(source, units[i]));
+                string directory = Path.Combine(workDirectory, target.RuntimeIdentifier);
+                if (Directory.Exists(directory)) foreach (var old in Directory.EnumerateFiles(directory)) File.Delete(old);
+                Directory.CreateDirectory(directory);
+                File.WriteAllText(Path.Combine(directory, library.Name + ".c"), StencilPipeline.FullText(source, target));
+                var units = StencilPipeline.WriteUnits(source, target, directory, parallelism);
+                CompiledTarget compiled;
+                try
+                {
+                    compiled = StencilPipeline.CompileUnits(source, target, clang, units, optimization, parallelism, options.KeepIntermediate, cancellationToken);
+                }
+                catch (ClangFailedException e)
+                {
+                    ReportClangFailure(type, library, target, e, units, log);
+                    return null;
+                }
+                catch (StencilExtractionException e)
+                {
+                    var (file, line, column) = StencilLocation(type, e.Stencil);
+                    log.Error("PATCH2004", $"Stencil code of {library.Name} cannot be patched on {target.RuntimeIdentifier}: {e.Message}", file, line, column);
+                    return null;
+                }
+                byte[] blob = TableBlob.Write(compiled.Layout.ToBlobContents(target.Triple, $"{clang.VersionLine}; -{optimization}"));
+                string blobPath = targetFiles[target.RuntimeIdentifier];
+                Directory.CreateDirectory(Path.GetDirectoryName(blobPath)!);
+                TablesFile.WriteAtomically(blobPath, blob);
+                string listing = ListingPath(options.OutputDirectory, library.FileName, target.RuntimeIdentifier);
+                TablesFile.WriteAtomically(listing, TablesListingWriter.Write(compiled, provenance));
+                written.Add(new WrittenTarget(compiled, blobPath, TablesFile.Sha256(blob), listing));
+                log.Message($"Patchouly: compiled {library.Name} for {target.RuntimeIdentifier}: {library.Families.Count} stencils, {compiled.Layout.VariantCount} variants, {compiled.Layout.CodeLength} bytes of code; clang {compiled.ClangTime.TotalSeconds:0.00} s in {compiled.Units} process(es) ({clang.Version}, -{optimization}).", important: true);
             }
-
-            var clock = Stopwatch.StartNew();
-            IReadOnlyList<string> objects;
-            try
-            {
-                objects = new ClangCompiler(clang).CompileAll(unitFiles, optimization, parallelism, cancellationToken);
-            }
-            catch (ClangFailedException e)
-            {
-                ReportClangFailure(type, library, e, unitFiles, unitMaps, log);
-                return null;
-            }
-            clock.Stop();
-
-            var elves = objects.Select(o => ElfObject.Load(o)).ToList();
-            var extracted = StencilExtractor.Extract(source, elves);
-            var provenance = new TablesProvenance(clang.VersionLine, flags, ClangCompiler.Target, buildHash);
-            string tables = TablesWriter.Write(source, extracted, provenance);
-            TablesFile.WriteAtomically(tablesFile, tables);
-            if (!options.KeepIntermediate) foreach (var o in objects) File.Delete(o);
-
-            int codeBytes = extracted.Variants.Sum(v => v.Code.Length);
-            log.Message($"Patchouly: compiled {library.Name}: {library.Families.Count} stencils, {variants} variants, {codeBytes} bytes of code; clang {clock.Elapsed.TotalSeconds:0.00} s in {units.Count} process(es) ({clang.Version}, -{optimization}).", important: true);
-            return new LibraryBuildResult(library.FullName, tablesFile, true, library.Families.Count, variants, codeBytes, clock.Elapsed);
+            RemoveOtherTargets(options.OutputDirectory, library.FileName, targets);
+            TablesFile.WriteAtomically(tablesFile, TablesSourceWriter.Write(source, written, provenance));
+            return new LibraryBuildResult(library.FullName, tablesFile, true, library.Families.Count, variants,
+                written.Sum(t => t.Compiled.Layout.CodeLength), TimeSpan.FromTicks(written.Sum(t => t.Compiled.ClangTime.Ticks)), targetFiles);
         }
         catch (ObjectFileException e)
         {
             log.Error("PATCH2003", $"Patchouly could not read the object clang produced for {library.Name}: {e.Message}");
-        }
-        catch (StencilExtractionException e)
-        {
-            var (file, line, column) = StencilLocation(type, e.Stencil);
-            log.Error("PATCH2004", $"Stencil code of {library.Name} cannot be patched: {e.Message}", file, line, column);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             log.Error("PATCH2005", $"Patchouly could not write the stencil files of {library.Name} under {options.OutputDirectory}: {e.Message}");
         }
         return null;
+    }
+
+    /// <summary>What the tables of one target are compiled from: unchanged means clang need not run for it.</summary>
+    private static string TargetHash(CLibrarySource source, BuildTarget target, ClangInfo clang, string optimization) =>
+        ContentHash.Of(string.Join("\n", StencilPipeline.FullText(source, target), clang.VersionLine, string.Join(" ", target.ClangFlags(optimization)),
+            target.Triple, ModelHash.WriterVersion, TableBlob.Version.ToString(System.Globalization.CultureInfo.InvariantCulture), ToolIdentity));
+
+    /// <summary>True when every blob exists with the SHA-256 the tables source records for it.</summary>
+    private static bool BlobsIntact(string tablesFile, IReadOnlyDictionary<string, string> blobs)
+    {
+        var recorded = TablesFile.RecordedBlobHashes(tablesFile);
+        foreach (var (rid, path) in blobs)
+            if (!recorded.TryGetValue(rid, out var sha) || !File.Exists(path) || TablesFile.Sha256(File.ReadAllBytes(path)) != sha) return false;
+        return true;
+    }
+
+    /// <summary>Removes the blobs and listings of targets no longer built (the PatchoulyTargets property changed).</summary>
+    private static void RemoveOtherTargets(string outputDirectory, string libraryFileName, IReadOnlyList<BuildTarget> targets)
+    {
+        var keep = new HashSet<string>(targets.Select(t => t.RuntimeIdentifier), StringComparer.Ordinal);
+        string blobs = Path.Combine(outputDirectory, BlobDirectory, libraryFileName);
+        if (Directory.Exists(blobs))
+            foreach (var file in Directory.EnumerateFiles(blobs, "*.ptab"))
+                if (!keep.Contains(Path.GetFileNameWithoutExtension(file))) File.Delete(file);
+        foreach (var file in Directory.EnumerateFiles(outputDirectory, libraryFileName + ".*.listing.txt"))
+        {
+            string rid = Path.GetFileName(file).Substring(libraryFileName.Length + 1);
+            rid = rid.Substring(0, rid.Length - ".listing.txt".Length);
+            if (!keep.Contains(rid)) File.Delete(file);
+        }
     }
 
     /// <summary>
@@ -191,24 +247,9 @@ public static class StencilBuild
     /// </summary>
     private static readonly string ToolIdentity = typeof(StencilBuild).Assembly.ManifestModule.ModuleVersionId.ToString("N");
 
-    /// <summary>For each family in a unit, the (1-based) line where its text starts.</summary>
-    private static List<(int Line, int Family)> LineMap(CLibrarySource source, IReadOnlyList<CFamilySource> families)
+    private static void ReportClangFailure(INamedTypeSymbol type, LibraryModel library, BuildTarget target, ClangFailedException e, IReadOnlyList<CompilationUnit> units, IBuildLog log)
     {
-        int line = 1 + CountLines(source.Header + "\n" + source.Prelude + "\n");
-        var map = new List<(int, int)>();
-        foreach (var f in families)
-        {
-            map.Add((line, f.Family));
-            line += CountLines(f.Text + "\n");
-        }
-        return map;
-    }
-
-    private static int CountLines(string text) => text.Count(c => c == '\n');
-
-    private static void ReportClangFailure(INamedTypeSymbol type, LibraryModel library, ClangFailedException e, List<string> unitFiles, List<List<(int Line, int Family)>> maps, IBuildLog log)
-    {
-        int unit = unitFiles.IndexOf(e.Unit);
+        int unit = units.Select(u => u.Path).ToList().IndexOf(e.Unit);
         string unitName = Path.GetFileName(e.Unit);
         var match = System.Text.RegularExpressions.Regex.Match(e.Output, System.Text.RegularExpressions.Regex.Escape(unitName) + @":(\d+):(\d+): (?:fatal )?error: (.*)");
         string stencil = library.Name;
@@ -217,14 +258,14 @@ public static class StencilBuild
         if (e.Crashed || e.ExitCode == -1)
         {
             // No diagnostics to map to a stencil: say what happened to clang itself.
-            log.Error("PATCH2002", $"clang {(e.Crashed ? "crashed" : "could not be run")} ({ClangCompiler.DescribeExit(e.ExitCode)}) compiling the stencils of {library.Name} (C in {e.Unit}); no tables were written.{(e.Output.Length > 0 ? " clang's output follows\n" + e.Output : "")}");
+            log.Error("PATCH2002", $"clang {(e.Crashed ? "crashed" : "could not be run")} ({ClangCompiler.DescribeExit(e.ExitCode)}) compiling the stencils of {library.Name} for {target.RuntimeIdentifier} (C in {e.Unit}); no tables were written.{(e.Output.Length > 0 ? " clang's output follows\n" + e.Output : "")}");
             return;
         }
         string firstError = e.Output.Split('\n').FirstOrDefault(l => l.Contains("error:")) ?? e.Output;
         if (match.Success && unit >= 0)
         {
             int cLine = int.Parse(match.Groups[1].Value);
-            var entry = maps[unit].LastOrDefault(m => m.Line <= cLine);
+            var entry = units[unit].FamilyLines.LastOrDefault(m => m.Line <= cLine);
             if (entry.Line > 0)
             {
                 stencil = library.Families[entry.Family].Name;
@@ -232,7 +273,7 @@ public static class StencilBuild
             }
             firstError = match.Groups[3].Value;
         }
-        log.Error("PATCH2002", $"clang failed to compile stencil {stencil} of {library.Name}: {firstError} (C in {e.Unit}; full clang output follows)\n{e.Output}", file, line, column);
+        log.Error("PATCH2002", $"clang failed to compile stencil {stencil} of {library.Name} for {target.RuntimeIdentifier}: {firstError} (C in {e.Unit}; full clang output follows)\n{e.Output}", file, line, column);
     }
 
     private static (string? File, int Line, int Column) StencilLocation(INamedTypeSymbol type, string stencil)

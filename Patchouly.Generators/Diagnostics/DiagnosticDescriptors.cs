@@ -64,7 +64,7 @@ internal static partial class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor InvalidRegisterCount = Error("PATCH0012",
         "Invalid register count",
-        "Registers = {0} is out of range; a stencil library has 1 to 11 register locations");
+        "Registers = {0} is out of range; a stencil library has 1 to " + Patchouly.Generators.Format.VariantIndex.MaxRegisters + " register locations");
 
     public static readonly DiagnosticDescriptor TooManyVariants = Error("PATCH0013",
         "Too many stencil variants",

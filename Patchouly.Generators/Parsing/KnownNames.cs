@@ -34,7 +34,7 @@ internal static class KnownNames
     /// <summary>Reads the PatchoulyRegisters value; null when absent or not a number.</summary>
     public static int? ParseRegisters(string? value) =>
         int.TryParse(value?.Trim(), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int r) ? r : null;
-    public const int MaxRegisters = 11;
+    public const int MaxRegisters = Patchouly.Generators.Format.VariantIndex.MaxRegisters;
 
     /// <summary>The most narrow variant slots one family may have.</summary>
     public const int MaxVariantSlots = 10_000;

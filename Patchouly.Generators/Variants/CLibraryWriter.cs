@@ -12,11 +12,10 @@ namespace Patchouly.Generators.Variants;
 /// writes the outputs to their locations and tail-calls the continuation with every register passed through.
 /// </summary>
 /// <remarks>
-/// Holes are addresses of weak, hidden, undefined symbols: weak so clang cannot assume they are non-null or distinct;
-/// in a <c>.data.*</c> section for narrow variants (the small code model gives 32-bit immediates) and in an
-/// <c>.ldata.*</c> section for wide ones (the medium code model with <c>-mlarge-data-threshold=0</c> gives
-/// <c>movabs</c> with a 64-bit immediate). Continuations are <c>musttail</c> calls to undefined functions, which
-/// become <c>jmp rel32</c>/<c>jcc rel32</c>.
+/// The C is the same for every target: holes are weak, hidden, undefined symbols (weak so clang cannot assume they are
+/// non-null or distinct) declared and read through macros that each target's prelude defines (the build task puts it
+/// before every unit), which decide whether a narrow (32-bit) or wide (64-bit) constant is encoded. Continuations are
+/// <c>musttail</c> calls to undefined functions, which become the target's direct jumps.
 /// </remarks>
 internal static class CLibraryWriter
 {
@@ -53,17 +52,16 @@ internal static class CLibraryWriter
         int registers = library.Registers;
         var sb = new StringBuilder();
         sb.AppendLine($"// Stencils of {library.FullName}, translated from C# by Patchouly. Generated: do not edit.");
-        sb.AppendLine($"// {registers} register locations: frame pointer in R12, registers r0..r{registers - 1} in the following preserve_none argument registers.");
+        sb.AppendLine($"// {registers} register locations: the frame pointer is the first preserve_none argument, registers r0..r{registers - 1} the next ones.");
+        sb.AppendLine("// The target's prelude defines PATCHOULY_NARROW/WIDE(sym) (declare a hole) and PATCHOULY_NARROW/WIDE_BITS(sym) (its value).");
         sb.AppendLine("#include <stdint.h>");
         sb.AppendLine("#include <stddef.h>");
         sb.AppendLine("#define PATCHOULY_PN __attribute__((preserve_none))");
         sb.AppendLine("#define PATCHOULY_INLINE static inline __attribute__((always_inline))");
-        sb.AppendLine("#define PATCHOULY_NARROW(sym) extern char sym[] __attribute__((weak, visibility(\"hidden\"), section(\".data.patchouly\")))");
-        sb.AppendLine("#define PATCHOULY_WIDE(sym) extern char sym[] __attribute__((weak, visibility(\"hidden\"), section(\".ldata.patchouly\")))");
-        sb.AppendLine("#define PATCHOULY_HOLE(type, sym) ((type)(uintptr_t)(sym))");
-        sb.AppendLine("/* A wide function-pointer hole is laundered so clang loads it with movabs instead of a direct call. */");
-        sb.AppendLine("#define PATCHOULY_WIDE_FN(type, sym) ({ uintptr_t patchouly_v = (uintptr_t)(sym); __asm__(\"\" : \"+r\"(patchouly_v)); (type)patchouly_v; })");
-        sb.AppendLine("#define PATCHOULY_SLOT(sym) (*(uint64_t *)((char *)fp + (uintptr_t)(sym)))");
+        sb.AppendLine("#define PATCHOULY_HOLE(type, bits) ((type)(bits))");
+        sb.AppendLine("/* A wide function-pointer hole is laundered so clang loads it into a register instead of a direct call. */");
+        sb.AppendLine("#define PATCHOULY_WIDE_FN(type, sym) ({ uintptr_t patchouly_v = PATCHOULY_WIDE_BITS(sym); __asm__(\"\" : \"+r\"(patchouly_v)); (type)patchouly_v; })");
+        sb.AppendLine("#define PATCHOULY_SLOT(sym) (*(uint64_t *)((char *)fp + PATCHOULY_NARROW_BITS(sym)))");
         sb.AppendLine($"#define PATCHOULY_REGS {Regs(registers)}");
         sb.AppendLine($"#define PATCHOULY_ARGS {Args(registers)}");
         sb.AppendLine($"extern PATCHOULY_PN void {VariantNames.Next}(uint64_t *fp, PATCHOULY_REGS);");
@@ -123,7 +121,7 @@ internal static class CLibraryWriter
         sb.AppendLine($"PATCHOULY_NARROW({VariantNames.FrameSize});");
         sb.AppendLine("/* The C-ABI entry: allocates the spill frame, passes up to six arguments in r0..r5, calls the body. */");
         sb.AppendLine($"uint64_t {symbol}(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5) {{");
-        sb.AppendLine($"  uint64_t *fp = (uint64_t *)__builtin_alloca((uintptr_t){VariantNames.FrameSize});");
+        sb.AppendLine($"  uint64_t *fp = (uint64_t *)__builtin_alloca(PATCHOULY_NARROW_BITS({VariantNames.FrameSize}));");
         var args = Enumerable.Range(0, registers).Select(i => i < 6 ? "a" + i : "0");
         sb.AppendLine($"  return {VariantNames.Body}(fp, {string.Join(", ", args)});");
         sb.AppendLine("}");
@@ -190,10 +188,11 @@ internal static class CLibraryWriter
                 case ParameterRole.Hole:
                     string sym = VariantNames.Hole(family.CName, hole++, spec.Wide);
                     bool isFunctionPointer = p.Type.Class == WordClass.Pointer && p.Type.CSharp.StartsWith("delegate*", System.StringComparison.Ordinal);
+                    string bits = $"{(spec.Wide ? "PATCHOULY_WIDE_BITS" : "PATCHOULY_NARROW_BITS")}({sym})";
                     args.Add(spec.Wide && isFunctionPointer ? $"PATCHOULY_WIDE_FN({p.Type.C}, {sym})"
                         // clang 19's constant evaluator crashes on __builtin_bit_cast of an address constant: launder it.
-                        : p.Type.Class == WordClass.Float ? p.Type.FromWord($"({{ uint64_t patchouly_hole = (uintptr_t)({sym}); patchouly_hole; }})")
-                        : $"PATCHOULY_HOLE({p.Type.C}, {sym})");
+                        : p.Type.Class == WordClass.Float ? p.Type.FromWord($"({{ uint64_t patchouly_hole = {bits}; patchouly_hole; }})")
+                        : $"PATCHOULY_HOLE({p.Type.C}, {bits})");
                     break;
                 case ParameterRole.Target:
                     args.Add((target++).ToString());

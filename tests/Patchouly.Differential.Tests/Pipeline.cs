@@ -8,6 +8,8 @@ using System.Runtime.Loader;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Patchouly.Build.Tasks.Compile;
+using Patchouly.Build.Tasks.Pipeline;
+using Patchouly.Build.Tasks.Targets;
 using Patchouly.Build.Tasks.Elf;
 using Patchouly.Build.Tasks.Extract;
 using Patchouly.Build.Tasks.Tables;
@@ -35,6 +37,9 @@ internal static class Pipeline
 {
     private static readonly ConcurrentDictionary<string, Lazy<BuiltLibrary>> s_cache = new();
     private static readonly Lazy<ClangInfo> s_clang = new(() => ClangLocator.Locate());
+
+    /// <summary>The target whose code the differential tests run: the process's platform.</summary>
+    public static string TargetRid => TableTarget.ProcessRuntimeIdentifier;
 
     public static readonly Lazy<MetadataReference[]> References = new(() =>
     {
@@ -76,29 +81,19 @@ internal static class Pipeline
         string dir = Path.Combine(Path.GetTempPath(), "patchouly-differential", model.Name + "-" + c.Hash + "-" + Guid.NewGuid().ToString("n")[..8]);
         System.IO.Directory.CreateDirectory(dir);
         for (int i = 0; i < sources.Length; i++) File.WriteAllText(Path.Combine(dir, i == 0 ? "Stencils.cs" : $"Stencils{i}.cs"), sources[i]);
-        var units = c.Partition(Math.Max(2, Environment.ProcessorCount * 2));
-        var files = new List<string>();
-        for (int i = 0; i < units.Count; i++)
-        {
-            string path = Path.Combine(dir, $"unit{i}.c");
-            File.WriteAllText(path, c.Unit(units[i]));
-            files.Add(path);
-        }
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        var objects = new ClangCompiler(s_clang.Value).CompileAll(files, "O3", Environment.ProcessorCount, default);
-        long clangMs = clock.ElapsedMilliseconds;
-        var elves = objects.Select(o => ElfObject.Load(o)).ToList();
-        ExtractedLibrary extracted;
+        var target = BuildTargets.For(TableTarget.FromRuntimeIdentifier(TargetRid) ?? TableTarget.LinuxX64);
+        CompiledTarget compiled;
         try
         {
-            extracted = StencilExtractor.Extract(c, elves);
+            compiled = StencilPipeline.Compile(c, target, s_clang.Value, dir, parallelism: Math.Max(2, Environment.ProcessorCount * 2));
         }
         catch (StencilExtractionException e) when (e.Message.Contains(".rodata", StringComparison.Ordinal))
         {
-            throw new ConstantPoolException(e.Message, ConstantPoolUsers(c, elves));
+            var objects = System.IO.Directory.EnumerateFiles(dir, "*.o").Select(o => ElfObject.Load(o)).ToList();
+            throw new ConstantPoolException(e.Message, ConstantPoolUsers(c, objects));
         }
-        var layout = TableLayout.Build(c, extracted);
-        return new BuiltLibrary(compilation, type, model, c, layout.CreateLibrary(), dir, clangMs);
+        long clangMs = (long)compiled.ClangTime.TotalMilliseconds;
+        return new BuiltLibrary(compilation, type, model, c, compiled.CreateLibrary(), dir, clangMs);
     }
 
     /// <summary>The stencils with a variant whose code refers to a read-only data section (a constant pool).</summary>

@@ -4,6 +4,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
 using Patchouly.Build.Tasks.Elf;
+using Patchouly.Build.Tasks.Targets.LinuxX64;
 using Xunit.Abstractions;
 
 namespace Patchouly.Build.Tasks.Tests.Elf;

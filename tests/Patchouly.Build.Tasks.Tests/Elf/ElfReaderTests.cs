@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using System.Text;
 using Patchouly.Build.Tasks.Elf;
+using Patchouly.Build.Tasks.Targets.LinuxX64;
 
 namespace Patchouly.Build.Tasks.Tests.Elf;
 

@@ -1,5 +1,6 @@
 using System;
 using Patchouly.Build.Tasks.Elf;
+using Patchouly.Build.Tasks.Targets.LinuxX64;
 
 namespace Patchouly.Build.Tasks.Tests.Elf;
 

@@ -6,6 +6,8 @@ using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Patchouly.Build.Tasks.Compile;
+using Patchouly.Build.Tasks.Pipeline;
+using Patchouly.Build.Tasks.Targets;
 using Patchouly.Build.Tasks.Elf;
 using Patchouly.Build.Tasks.Extract;
 using Patchouly.Build.Tasks.Tables;
@@ -65,23 +67,13 @@ internal static class TestStencils
         return BuildModel(model);
     }
 
-    /// <summary>Writes, compiles and extracts a model.</summary>
-    public static BuiltStencils BuildModel(LibraryModel model)
+    /// <summary>Writes, compiles and extracts a model for <paramref name="target"/> (default: linux-x64).</summary>
+    public static BuiltStencils BuildModel(LibraryModel model, BuildTarget? target = null)
     {
+        target ??= BuildTargets.LinuxX64;
         var c = CLibraryWriter.Write(model);
-        string dir = Path.Combine(Path.GetTempPath(), "patchouly-tests", model.Name + "-" + c.Hash + "-" + Guid.NewGuid().ToString("n")[..8]);
-        Directory.CreateDirectory(dir);
-        var units = c.Partition(Environment.ProcessorCount);
-        var files = new List<string>();
-        for (int i = 0; i < units.Count; i++)
-        {
-            string path = Path.Combine(dir, $"unit{i}.c");
-            File.WriteAllText(path, c.Unit(units[i]));
-            files.Add(path);
-        }
-        var objects = new ClangCompiler(Clang).CompileAll(files, "O3", Environment.ProcessorCount, default);
-        var extracted = StencilExtractor.Extract(c, objects.Select(o => ElfObject.Load(o)));
-        var layout = TableLayout.Build(c, extracted);
-        return new BuiltStencils(model, c, extracted, layout, layout.CreateLibrary(), dir);
+        string dir = Path.Combine(Path.GetTempPath(), "patchouly-tests", model.Name + "-" + c.Hash + "-" + target.RuntimeIdentifier + "-" + Guid.NewGuid().ToString("n")[..8]);
+        var compiled = StencilPipeline.Compile(c, target, Clang, dir);
+        return new BuiltStencils(model, c, compiled.Extracted, compiled.Layout, compiled.CreateLibrary(), dir);
     }
 }

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
+using Patchouly.Generators.Format;
 using Patchouly.Generators.Model;
 
 namespace Patchouly.Generators.Variants;
@@ -22,42 +23,25 @@ internal sealed record VariantSpec(int Index, int[] Inputs, int[] Outputs, bool 
 /// </summary>
 internal static class VariantEnumerator
 {
-    public static int NarrowSlots(FamilyModel family, int registers)
-    {
-        int slots = 1;
-        for (int i = 0; i < family.InputCount + family.OutputCount; i++) slots *= registers + 1;
-        return slots;
-    }
+    public static int NarrowSlots(FamilyModel family, int registers) =>
+        checked((int)VariantIndex.NarrowSlots(family.InputCount + family.OutputCount, registers));
 
     public static int TotalSlots(FamilyModel family, int registers) =>
-        family.HasWide ? 2 * NarrowSlots(family, registers) : NarrowSlots(family, registers);
+        checked((int)VariantIndex.TotalSlots(family.InputCount + family.OutputCount, registers, family.HasWide));
 
     public static IEnumerable<VariantSpec> Enumerate(FamilyModel family, int registers)
     {
-        int inputs = family.InputCount, outputs = family.OutputCount, locations = registers + 1;
+        int inputs = family.InputCount, outputs = family.OutputCount;
         int narrow = NarrowSlots(family, registers);
         var codes = new int[inputs + outputs];
         for (int index = 0; index < narrow; index++)
         {
-            int rest = index;
-            for (int k = codes.Length - 1; k >= 0; k--)
-            {
-                codes[k] = rest % locations;
-                rest /= locations;
-            }
+            VariantIndex.Decode(index, registers, codes);
             var ins = codes.Take(inputs).ToArray();
             var outs = codes.Skip(inputs).ToArray();
-            if (!OutputsDistinct(outs, registers)) continue;
+            if (!VariantIndex.OutputsDistinct(outs, registers)) continue;
             yield return new VariantSpec(index, ins, outs, false);
             if (family.HasWide) yield return new VariantSpec(index + narrow, ins, outs, true);
         }
-    }
-
-    private static bool OutputsDistinct(int[] outputs, int registers)
-    {
-        for (int i = 0; i < outputs.Length; i++)
-            for (int j = i + 1; j < outputs.Length; j++)
-                if (outputs[i] == outputs[j] && outputs[i] != registers) return false;
-        return true;
     }
 }

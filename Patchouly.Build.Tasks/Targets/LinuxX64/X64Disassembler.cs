@@ -1,13 +1,13 @@
 using System.Collections.Generic;
 using System.Linq;
-using System.Text;
 using Iced.Intel;
+using Patchouly.Build.Tasks.Tables;
 using Patchouly.Runtime.Tables;
 
-namespace Patchouly.Build.Tasks.Tables;
+namespace Patchouly.Build.Tasks.Targets.LinuxX64;
 
 /// <summary>Disassembles a variant (Intel syntax) and names the relocation each instruction carries.</summary>
-internal static class VariantDisassembler
+internal static class X64Disassembler
 {
     public static IEnumerable<string> Lines(byte[] code, IReadOnlyList<Relocation> relocations, IReadOnlyList<string>? holeNames = null)
     {
@@ -23,24 +23,8 @@ internal static class VariantDisassembler
             formatter.Format(instruction, output);
             string text = output.ToStringAndReset();
             int end = start + instruction.Length;
-            var notes = relocations.Where(r => r.Offset >= start && r.Offset < end).Select(r => Describe(r, holeNames)).ToList();
+            var notes = relocations.Where(r => r.Offset >= start && r.Offset < end).Select(r => RelocationDescription.Describe(r, holeNames)).ToList();
             yield return $"{start:x4}  {text}{(notes.Count > 0 ? "  ; " + string.Join(", ", notes) : "")}";
         }
-    }
-
-    public static string Describe(Relocation r, IReadOnlyList<string>? holeNames = null)
-    {
-        string what = r.Patch switch
-        {
-            PatchKind.Hole => holeNames is not null && r.Index < holeNames.Count ? $"hole {holeNames[r.Index]}" : $"hole{r.Index}",
-            PatchKind.Slot => $"slot of stack value {r.Index}",
-            PatchKind.Next => "next",
-            PatchKind.Target => $"target{r.Index}",
-            PatchKind.FrameSize => "frame size",
-            _ => "?",
-        };
-        var sb = new StringBuilder().Append(what).Append(" (").Append(r.Kind);
-        if (r.Addend != 0) sb.Append(r.Addend > 0 ? " +" : " ").Append(r.Addend);
-        return sb.Append(" @").Append(r.Offset.ToString("x")).Append(')').ToString();
     }
 }

@@ -1,4 +1,4 @@
-namespace Patchouly.Build.Tasks.Elf;
+namespace Patchouly.Build.Tasks.Targets.LinuxX64;
 
 /// <summary>Names and field widths of <see cref="X86_64RelocationType"/> values.</summary>
 public static class X86_64Relocations

@@ -1,4 +1,4 @@
-namespace Patchouly.Build.Tasks.Elf;
+namespace Patchouly.Build.Tasks.Targets.LinuxX64;
 
 /// <summary>x86-64 relocation types (<c>ELF64_R_TYPE</c>), from the System V x86-64 psABI.</summary>
 /// <remarks><see cref="X86_64Relocations.Name"/> gives the canonical <c>R_X86_64_*</c> spelling.</remarks>

@@ -1,0 +1,66 @@
+using System;
+using System.Collections.Generic;
+using Patchouly.Runtime.Tables;
+
+namespace Patchouly.Build.Tasks.Targets;
+
+/// <summary>
+/// What the build knows about one target platform, and all of it: the clang triple and flags, the C macros that give
+/// holes their encodings, the object format's machine, the mapping of its relocations onto the table format's
+/// <see cref="RelocationKind"/>s, how a droppable trailing jump looks, and the register names (for comments). Each
+/// target is one folder below <c>Targets/</c>; <see cref="BuildTargets"/> chooses among them.
+/// </summary>
+public abstract class BuildTarget
+{
+    /// <summary>The platform (runtime identifier, triple, architecture), shared with the runtime.</summary>
+    public abstract TableTarget Table { get; }
+
+    /// <summary>The .NET runtime identifier, for example <c>linux-arm64</c>.</summary>
+    public string RuntimeIdentifier => Table.RuntimeIdentifier;
+
+    /// <summary>The clang target triple.</summary>
+    public string Triple => Table.Triple;
+
+    /// <summary>The clang flags for an optimisation level ("O3", "O2", "Os"), <c>--target</c> included.</summary>
+    public abstract IReadOnlyList<string> ClangFlags(string optimization);
+
+    /// <summary>
+    /// C that precedes every compilation unit: defines <c>PATCHOULY_NARROW(sym)</c> and <c>PATCHOULY_WIDE(sym)</c>
+    /// (declare a hole symbol) and <c>PATCHOULY_NARROW_BITS(sym)</c> and <c>PATCHOULY_WIDE_BITS(sym)</c> (its value
+    /// as a <c>uintptr_t</c>, encoded as a 32-bit or 64-bit constant the runtime patches).
+    /// </summary>
+    public abstract string CPrelude { get; }
+
+    /// <summary>The ELF <c>e_machine</c> of the objects clang produces.</summary>
+    public abstract ushort ElfMachine { get; }
+
+    /// <summary>The physical registers: the frame pointer, then register locations r0, r1, … (preserve_none order).</summary>
+    public abstract IReadOnlyList<string> RegisterNames { get; }
+
+    /// <summary>The table kind of an object-file relocation type, or null when stencils may not contain it.</summary>
+    public abstract RelocationKind? MapRelocation(uint type);
+
+    /// <summary>Why a stencil might contain an unsupported relocation, for the error message.</summary>
+    public abstract string UnsupportedRelocationHint { get; }
+
+    /// <summary>True when <paramref name="code"/> ends with an unconditional jump whose field is <paramref name="last"/>
+    /// (the variant's last relocation), which the runtime drops when its destination is the code placed next.</summary>
+    public abstract bool EndsWithTailJump(ReadOnlySpan<byte> code, Relocation last);
+
+    /// <summary>A listing of one variant's code, an instruction a line, with the relocation each carries.</summary>
+    public abstract IEnumerable<string> Disassemble(byte[] code, IReadOnlyList<Relocation> relocations, IReadOnlyList<string>? holeNames);
+
+    /// <summary>The relocation type's name, for example <c>R_AARCH64_JUMP26</c>.</summary>
+    public string RelocationName(uint type) => ElfRelocationTypes.Name(ElfMachine, type);
+
+    /// <summary>A comment naming the registers, for the C and the tables.</summary>
+    public string DescribeRegisters(int registers)
+    {
+        var names = new List<string>();
+        for (int i = 1; i <= registers && i < RegisterNames.Count; i++) names.Add(RegisterNames[i]);
+        return $"{RuntimeIdentifier} ({Triple}): frame pointer in {RegisterNames[0]}; registers r0..r{registers - 1} in {string.Join(", ", names)} (preserve_none)";
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => RuntimeIdentifier;
+}

@@ -1,0 +1,78 @@
+using System;
+using System.Buffers.Binary;
+using System.Collections.Generic;
+using Patchouly.Runtime.Tables;
+
+namespace Patchouly.Build.Tasks.Targets.LinuxArm64;
+
+/// <summary>AArch64 Linux: ELF objects, the large code model (64-bit constants as movz/movk), branches as b/bl.</summary>
+public sealed class LinuxArm64Target : BuildTarget
+{
+    /// <summary>The one instance.</summary>
+    public static readonly LinuxArm64Target Instance = new();
+
+    private LinuxArm64Target() { }
+
+    /// <inheritdoc />
+    public override TableTarget Table => TableTarget.LinuxArm64;
+
+    /// <summary>
+    /// The large code model without PIC: every symbol address (a wide hole) is <c>movz/movk ×4</c> (MOVW_UABS_G0..G3),
+    /// never a GOT or page-relative load; calls and jumps stay <c>b</c>/<c>bl</c> (JUMP26/CALL26). No outline atomics
+    /// (they call libgcc helpers), otherwise as on x86-64.
+    /// </summary>
+    public override IReadOnlyList<string> ClangFlags(string optimization) =>
+    [
+        "--target=" + Triple, "-c", "-std=gnu11", "-" + optimization,
+        "-ffreestanding", "-fno-builtin", "-fwrapv", "-fno-strict-aliasing", "-fno-delete-null-pointer-checks",
+        "-fno-pic", "-mcmodel=large", "-mno-outline-atomics", "-ffunction-sections",
+        "-fno-asynchronous-unwind-tables", "-fno-unwind-tables", "-fno-stack-protector", "-fno-jump-tables",
+        "-fomit-frame-pointer", "-mno-implicit-float", "-w",
+    ];
+
+    /// <summary>
+    /// A wide hole is the symbol's address (the large model: four <c>movz/movk</c>); a narrow one is a 32-bit
+    /// <c>movz/movk</c> pair written in assembly with MOVW_UABS_G1 (checked: below 2^32) and G0_NC relocations.
+    /// </summary>
+    public override string CPrelude { get; } = string.Join("\n",
+        "/* AArch64: narrow holes are movz+movk (G1, G0_NC: 32 bits), wide holes movz+movk x4 (the large code model). */",
+        "#define PATCHOULY_NARROW(sym) extern char sym[] __attribute__((weak, visibility(\"hidden\")))",
+        "#define PATCHOULY_WIDE(sym) extern char sym[] __attribute__((weak, visibility(\"hidden\")))",
+        "#define PATCHOULY_NARROW_BITS(sym) ({ uintptr_t patchouly_n; __asm__(\"movz %0, #:abs_g1:\" #sym \"\\n\\tmovk %0, #:abs_g0_nc:\" #sym : \"=r\"(patchouly_n)); patchouly_n; })",
+        "#define PATCHOULY_WIDE_BITS(sym) ((uintptr_t)(sym))",
+        "");
+
+    /// <inheritdoc />
+    public override ushort ElfMachine => Elf.ElfMachine.AArch64;
+
+    /// <inheritdoc />
+    public override IReadOnlyList<string> RegisterNames { get; } =
+        ["x20", "x21", "x22", "x23", "x24", "x25", "x26", "x27", "x28", "x0", "x1", "x2"];
+
+    /// <inheritdoc />
+    public override RelocationKind? MapRelocation(uint type) => type switch
+    {
+        Aarch64Relocations.Jump26 or Aarch64Relocations.Call26 => RelocationKind.Arm64Branch26,
+        Aarch64Relocations.MovwUabsG0 => RelocationKind.Arm64MovwG0,
+        Aarch64Relocations.MovwUabsG0Nc => RelocationKind.Arm64MovwG0Nc,
+        Aarch64Relocations.MovwUabsG1 => RelocationKind.Arm64MovwG1,
+        Aarch64Relocations.MovwUabsG1Nc => RelocationKind.Arm64MovwG1Nc,
+        Aarch64Relocations.MovwUabsG2 => RelocationKind.Arm64MovwG2,
+        Aarch64Relocations.MovwUabsG2Nc => RelocationKind.Arm64MovwG2Nc,
+        Aarch64Relocations.MovwUabsG3 => RelocationKind.Arm64MovwG3,
+        _ => null,
+    };
+
+    /// <inheritdoc />
+    public override string UnsupportedRelocationHint => "the stencil may use the GOT, TLS, a page-relative address or a literal pool";
+
+    /// <summary>A <c>b</c> (0x14000000 | imm26) whose field, the last relocation, ends the code.</summary>
+    public override bool EndsWithTailJump(ReadOnlySpan<byte> code, Relocation last) =>
+        last.Kind == RelocationKind.Arm64Branch26 && last.Patch is PatchKind.Next or PatchKind.Target && last.Addend == 0
+        && last.Offset == code.Length - 4 && code.Length >= 4
+        && (BinaryPrimitives.ReadUInt32LittleEndian(code.Slice(code.Length - 4)) & 0xFC000000u) == 0x14000000u;
+
+    /// <inheritdoc />
+    public override IEnumerable<string> Disassemble(byte[] code, IReadOnlyList<Relocation> relocations, IReadOnlyList<string>? holeNames) =>
+        Arm64Listing.Lines(code, relocations, holeNames);
+}

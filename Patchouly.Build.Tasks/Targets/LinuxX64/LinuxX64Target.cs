@@ -1,0 +1,76 @@
+using System;
+using System.Collections.Generic;
+using Patchouly.Runtime.Tables;
+
+namespace Patchouly.Build.Tasks.Targets.LinuxX64;
+
+/// <summary>x86-64 Linux: ELF objects, System V psABI relocations, the medium code model.</summary>
+public sealed class LinuxX64Target : BuildTarget
+{
+    /// <summary>The one instance.</summary>
+    public static readonly LinuxX64Target Instance = new();
+
+    private LinuxX64Target() { }
+
+    /// <inheritdoc />
+    public override TableTarget Table => TableTarget.LinuxX64;
+
+    /// <summary>
+    /// Small code model for data (narrow holes are imm32), medium with a zero large-data threshold so <c>.ldata</c>
+    /// symbols (wide holes) are reached by <c>movabs</c>; no PIC (no GOT); one section per function; no unwind tables,
+    /// stack protector, jump tables or libc calls; no implicit vector code (it would load its constants from .rodata,
+    /// which a stencil cannot reach).
+    /// </summary>
+    public override IReadOnlyList<string> ClangFlags(string optimization) =>
+    [
+        "--target=" + Triple, "-c", "-std=gnu11", "-" + optimization,
+        "-ffreestanding", "-fno-builtin", "-fwrapv", "-fno-strict-aliasing", "-fno-delete-null-pointer-checks",
+        "-fno-pic", "-mcmodel=medium", "-mlarge-data-threshold=0", "-ffunction-sections",
+        "-fno-asynchronous-unwind-tables", "-fno-unwind-tables", "-fno-stack-protector", "-fno-jump-tables",
+        "-fomit-frame-pointer", "-mno-implicit-float", "-w",
+    ];
+
+    /// <summary>
+    /// Holes are addresses of weak, hidden, undefined symbols: in a <c>.data.*</c> section for narrow variants (the
+    /// small code model gives 32-bit immediates) and in an <c>.ldata.*</c> section for wide ones (<c>movabs</c>).
+    /// </summary>
+    public override string CPrelude { get; } = string.Join("\n",
+        "/* x86-64: narrow holes are small-model data (imm32/disp32), wide holes large-model data (movabs imm64). */",
+        "#define PATCHOULY_NARROW(sym) extern char sym[] __attribute__((weak, visibility(\"hidden\"), section(\".data.patchouly\")))",
+        "#define PATCHOULY_WIDE(sym) extern char sym[] __attribute__((weak, visibility(\"hidden\"), section(\".ldata.patchouly\")))",
+        "#define PATCHOULY_NARROW_BITS(sym) ((uintptr_t)(sym))",
+        "#define PATCHOULY_WIDE_BITS(sym) ((uintptr_t)(sym))",
+        "");
+
+    /// <inheritdoc />
+    public override ushort ElfMachine => Elf.ElfMachine.X86_64;
+
+    /// <inheritdoc />
+    public override IReadOnlyList<string> RegisterNames { get; } =
+        ["R12", "R13", "R14", "R15", "RDI", "RSI", "RDX", "RCX", "R8", "R9", "R11", "RAX"];
+
+    /// <inheritdoc />
+    public override RelocationKind? MapRelocation(uint type) => (X86_64RelocationType)type switch
+    {
+        X86_64RelocationType.Abs64 => RelocationKind.Abs64,
+        X86_64RelocationType.Abs32 => RelocationKind.Abs32,
+        X86_64RelocationType.Abs32S => RelocationKind.Abs32S,
+        X86_64RelocationType.Pc32 or X86_64RelocationType.Plt32 => RelocationKind.Rel32,
+        X86_64RelocationType.Abs16 => RelocationKind.Abs16,
+        X86_64RelocationType.Abs8 => RelocationKind.Abs8,
+        X86_64RelocationType.Pc64 => RelocationKind.Rel64,
+        _ => null,
+    };
+
+    /// <inheritdoc />
+    public override string UnsupportedRelocationHint => "the stencil may use the GOT, TLS or a PLT";
+
+    /// <summary>A 5-byte <c>jmp rel32</c> (E9) whose field, the last relocation, ends the code.</summary>
+    public override bool EndsWithTailJump(ReadOnlySpan<byte> code, Relocation last) =>
+        last.Kind == RelocationKind.Rel32 && last.Patch is PatchKind.Next or PatchKind.Target && last.Addend == -4
+        && last.Offset == code.Length - 4 && code.Length >= 5 && code[code.Length - 5] == 0xE9;
+
+    /// <inheritdoc />
+    public override IEnumerable<string> Disassemble(byte[] code, IReadOnlyList<Relocation> relocations, IReadOnlyList<string>? holeNames) =>
+        X64Disassembler.Lines(code, relocations, holeNames);
+}
