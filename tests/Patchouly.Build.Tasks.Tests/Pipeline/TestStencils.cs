@@ -59,13 +59,11 @@ internal static class TestStencils
         return result.Library!;
     }
 
-    public static BuiltStencils Build(string source) => s_cache.GetOrAdd(source, s => new Lazy<BuiltStencils>(() => BuildUncached(s))).Value;
+    public static BuiltStencils Build(string source) => Build(source, BuildTargets.LinuxX64);
 
-    private static BuiltStencils BuildUncached(string source)
-    {
-        var model = Parse(source);
-        return BuildModel(model);
-    }
+    /// <summary>Builds (once per source and target for the test run) the tables of <paramref name="source"/> for <paramref name="target"/>.</summary>
+    public static BuiltStencils Build(string source, BuildTarget target) =>
+        s_cache.GetOrAdd(target.RuntimeIdentifier + "\n" + source, _ => new Lazy<BuiltStencils>(() => BuildModel(Parse(source), target))).Value;
 
     /// <summary>Writes, compiles and extracts a model for <paramref name="target"/> (default: linux-x64).</summary>
     public static BuiltStencils BuildModel(LibraryModel model, BuildTarget? target = null)
