@@ -42,6 +42,11 @@ public sealed class PackageTests(PackedPackage package, ITestOutputHelper output
         "build/Patchouly.targets",
         "buildTransitive/Patchouly.props",
         "buildTransitive/Patchouly.targets",
+        "README.md",
+        "docs/diagnostics.md", // the analyzer's help links: docs/diagnostics.md#patchnnnn
+        "docs/runtime.md",
+        "docs/msbuild.md",
+        "docs/authoring.md",
     ];
 
     [Fact]
