@@ -105,6 +105,23 @@ public sealed class PackageTests(PackedPackage package, ITestOutputHelper output
     }
 
     [Fact]
+    public void Readme_and_msbuild_docs_show_the_commands_pack_prints()
+    {
+        package.AssertPacked();
+        foreach (var doc in new[] { Readme.Path, Path.Combine(RepoPaths.Root, "docs", "msbuild.md") })
+        {
+            string text = File.ReadAllText(doc);
+            // The printed commands, with the folder and the version as placeholders.
+            string source = Regex.Replace(package.AddSourceCommand, Regex.Escape(package.PackageSource), "/abs/path/to/artifacts/packages");
+            Assert.Contains(source, text);
+            Assert.Contains("dotnet add package Patchouly --version " + package.BaseVersion + "-local.", text);
+            Assert.Contains("<add key=\"patchouly-local\" value=\"/abs/path/to/artifacts/packages\" />", text);
+            // No bare `dotnet add package Patchouly` presented as working: it fails while the package is on no feed.
+            Assert.DoesNotMatch(@"(?m)^dotnet add package Patchouly\s*(#.*)?$", text);
+        }
+    }
+
+    [Fact]
     public void A_plain_dotnet_pack_also_gets_a_local_version_and_a_release_version_can_be_chosen()
     {
         string project = Path.Combine(RepoPaths.Root, "nuget", "Patchouly.csproj");
