@@ -2,10 +2,12 @@
 # Patchouly build script.
 #   ./build.sh run             run the bf JIT (samples/Bf) on its embedded mandelbrot program
 #   ./build.sh test            build everything and run every test; ends with "N passed, N failed[, N skipped]"
-#   ./build.sh pack            make artifacts/packages/Patchouly.<version>.nupkg
+#   ./build.sh pack [folder]   make artifacts/packages (or folder)/Patchouly.<version>-local.<time>.nupkg and print
+#                              the command that adds it to a project
 #   ./build.sh bench <what>    run a benchmark (runtime, bf, build)
 #   ./build.sh clang           only make sure clang >= 19 (and llvm tools) are installed
 set -euo pipefail
+CALLER_DIR=$PWD
 cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 export MSBUILDDISABLENODEREUSE=1
@@ -76,12 +78,27 @@ cmd_test() {
 
 cmd_pack() {
   # Packing builds the toolkit's projects but compiles no stencils, so it needs no clang (the package's users do).
-  local out=artifacts/packages version
-  version=$(sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' Directory.Build.props | head -n1)
-  rm -f "$out/Patchouly.$version.nupkg"
-  dotnet pack nuget/Patchouly.csproj -c Release -o "$out" -v:q -nologo
+  # The version is $(Version) of Directory.Build.props plus a suffix of its own (-local.<UTC time>), so a new pack is
+  # never confused with a copy NuGet cached earlier (it caches by id and version).
+  local out=artifacts/packages base suffix version
+  if [ -n "${1:-}" ]; then case "$1" in /*) out=$1 ;; *) out="$CALLER_DIR/$1" ;; esac; fi
+  base=$(sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' Directory.Build.props | head -n1)
+  mkdir -p "$out"
+  out=$(cd "$out" && pwd)
+  suffix="local.$(date -u +%Y%m%d%H%M%S)"
+  while [ -f "$out/Patchouly.$base-$suffix.nupkg" ]; do sleep 1; suffix="local.$(date -u +%Y%m%d%H%M%S)"; done
+  version="$base-$suffix"
+  dotnet pack nuget/Patchouly.csproj -c Release -o "$out" -v:q -nologo "-p:PatchoulyVersionSuffix=$suffix"
   [ -f "$out/Patchouly.$version.nupkg" ] || { echo "build.sh: dotnet pack did not write $out/Patchouly.$version.nupkg" >&2; exit 1; }
+  local source
+  source=$(printf %q "$out")
   echo "$out/Patchouly.$version.nupkg"
+  echo "To use it, make the folder a NuGet package source (once; this adds it to your user NuGet.config):"
+  echo "  dotnet nuget add source $source --name patchouly-local"
+  echo "then, in your project's folder:"
+  echo "  dotnet add package Patchouly --version $version"
+  echo "(Or add <add key=\"patchouly-local\" value=\"$out\" /> to <packageSources> in a nuget.config next to the project."
+  echo "dotnet add package --source $source alone fails: that source replaces nuget.org, which has the dependency Iced.)"
 }
 
 # From-scratch stencil builds of the sample libraries: the stencil output directory is deleted, then `dotnet build`

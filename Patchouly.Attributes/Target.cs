@@ -13,7 +13,13 @@ namespace Patchouly
 
         private readonly int _idPlusOne;
 
-        /// <summary>Creates a target with an identifier (used when a stencil is run as managed code).</summary>
+        /// <summary>
+        /// Creates a target with an identifier, for running a stencil as plain C# (a unit test, an interpreter): pass
+        /// one per <see cref="Target"/> parameter, then compare the returned target with them (<c>==</c>, <see cref="Id"/>)
+        /// or test <see cref="IsNext"/>. In native code targets are patched jumps and ids play no part
+        /// (docs/authoring.md, "Running a stencil as plain C#").
+        /// </summary>
+        /// <exception cref="ArgumentOutOfRangeException"><paramref name="id"/> is negative.</exception>
         public Target(int id)
         {
             if (id < 0) throw new ArgumentOutOfRangeException(nameof(id), id, "A target id must not be negative.");

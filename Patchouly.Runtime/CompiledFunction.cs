@@ -9,7 +9,8 @@ namespace Patchouly.Runtime;
 
 /// <summary>
 /// A JIT-compiled function in executable memory, made by <see cref="FunctionBuilder.Compile"/>. Call it with
-/// <see cref="Invoke()"/> (0 to 6 word arguments, a word result) or through <see cref="EntryPoint"/>.
+/// <see cref="Invoke()"/> (0 to 6 word arguments, a word result), <see cref="Invoke{TResult}()"/> (the result as a
+/// <c>double</c>, <c>float</c>, <c>int</c>…) or through <see cref="EntryPoint"/>.
 /// </summary>
 /// <remarks>
 /// <para>The code is laid out as <c>[entry shim][body][trampolines]</c> (a module: each function's entry shim and body, then the shared trampolines). The entry shim is a C-ABI function
@@ -135,6 +136,51 @@ public sealed unsafe class CompiledFunction : IDisposable
     public long Invoke(long a0, long a1, long a2, long a3, long a4, long a5) => Call(6, a0, a1, a2, a3, a4, a5);
 
     /// <summary>
+    /// Runs the function with no arguments and returns its result as a <typeparamref name="TResult"/>:
+    /// <c>f.Invoke&lt;double&gt;()</c> for a stencil returning <c>double</c>.
+    /// </summary>
+    /// <typeparam name="TResult">The type of the value the returning stencil returns: <c>double</c>, <c>float</c>,
+    /// <c>int</c>, <c>bool</c>, an enum, a pointer… (any unmanaged type of at most 8 bytes). The result word is
+    /// reinterpreted, never converted: a <c>double</c> arrives as its IEEE bits, a <c>float</c> in the low 32 bits, so
+    /// <c>Invoke&lt;double&gt;()</c> is <c>BitConverter.Int64BitsToDouble(Invoke())</c>.</typeparam>
+    /// <remarks>Arguments are words too: pass a <c>double</c> argument as <c>BitConverter.DoubleToInt64Bits(x)</c> (a
+    /// <c>float</c> as <c>BitConverter.SingleToUInt32Bits(x)</c>).</remarks>
+    /// <exception cref="ObjectDisposedException">The function was disposed.</exception>
+    /// <exception cref="ArgumentException">The function takes parameters, or <typeparamref name="TResult"/> is larger
+    /// than 8 bytes (checked before the code runs).</exception>
+    public TResult Invoke<TResult>() where TResult : unmanaged => Result<TResult>(0, 0, 0, 0, 0, 0, 0);
+
+    /// <summary>Runs the function with one argument and returns its result as a <typeparamref name="TResult"/> (see <see cref="Invoke{TResult}()"/>).</summary>
+    /// <exception cref="ObjectDisposedException">The function was disposed.</exception>
+    /// <exception cref="ArgumentException">The function takes a different number of parameters, or <typeparamref name="TResult"/> is larger than 8 bytes.</exception>
+    public TResult Invoke<TResult>(long a0) where TResult : unmanaged => Result<TResult>(1, a0, 0, 0, 0, 0, 0);
+
+    /// <summary>Runs the function with two arguments and returns its result as a <typeparamref name="TResult"/> (see <see cref="Invoke{TResult}()"/>).</summary>
+    /// <exception cref="ObjectDisposedException">The function was disposed.</exception>
+    /// <exception cref="ArgumentException">The function takes a different number of parameters, or <typeparamref name="TResult"/> is larger than 8 bytes.</exception>
+    public TResult Invoke<TResult>(long a0, long a1) where TResult : unmanaged => Result<TResult>(2, a0, a1, 0, 0, 0, 0);
+
+    /// <summary>Runs the function with three arguments and returns its result as a <typeparamref name="TResult"/> (see <see cref="Invoke{TResult}()"/>).</summary>
+    /// <exception cref="ObjectDisposedException">The function was disposed.</exception>
+    /// <exception cref="ArgumentException">The function takes a different number of parameters, or <typeparamref name="TResult"/> is larger than 8 bytes.</exception>
+    public TResult Invoke<TResult>(long a0, long a1, long a2) where TResult : unmanaged => Result<TResult>(3, a0, a1, a2, 0, 0, 0);
+
+    /// <summary>Runs the function with four arguments and returns its result as a <typeparamref name="TResult"/> (see <see cref="Invoke{TResult}()"/>).</summary>
+    /// <exception cref="ObjectDisposedException">The function was disposed.</exception>
+    /// <exception cref="ArgumentException">The function takes a different number of parameters, or <typeparamref name="TResult"/> is larger than 8 bytes.</exception>
+    public TResult Invoke<TResult>(long a0, long a1, long a2, long a3) where TResult : unmanaged => Result<TResult>(4, a0, a1, a2, a3, 0, 0);
+
+    /// <summary>Runs the function with five arguments and returns its result as a <typeparamref name="TResult"/> (see <see cref="Invoke{TResult}()"/>).</summary>
+    /// <exception cref="ObjectDisposedException">The function was disposed.</exception>
+    /// <exception cref="ArgumentException">The function takes a different number of parameters, or <typeparamref name="TResult"/> is larger than 8 bytes.</exception>
+    public TResult Invoke<TResult>(long a0, long a1, long a2, long a3, long a4) where TResult : unmanaged => Result<TResult>(5, a0, a1, a2, a3, a4, 0);
+
+    /// <summary>Runs the function with six arguments and returns its result as a <typeparamref name="TResult"/> (see <see cref="Invoke{TResult}()"/>).</summary>
+    /// <exception cref="ObjectDisposedException">The function was disposed.</exception>
+    /// <exception cref="ArgumentException">The function takes a different number of parameters, or <typeparamref name="TResult"/> is larger than 8 bytes.</exception>
+    public TResult Invoke<TResult>(long a0, long a1, long a2, long a3, long a4, long a5) where TResult : unmanaged => Result<TResult>(6, a0, a1, a2, a3, a4, a5);
+
+    /// <summary>
     /// The code as Intel-syntax assembly: the entry shim, then each stencil under a line
     /// <c>; Name [inputs -> outputs] narrow|wide</c>, block labels (<c>B3:</c>), and the trampolines.
     /// </summary>
@@ -152,6 +198,16 @@ public sealed unsafe class CompiledFunction : IDisposable
     /// <inheritdoc />
     public override string ToString() =>
         string.Create(CultureInfo.InvariantCulture, $"{Library.Name} function {Name} at 0x{_address:x} ({_length} bytes, {ParameterCount} parameters, {FrameSlots} stack slots)");
+
+    /// <summary>Calls the function and reinterprets the low bytes of the result word as a <typeparamref name="TResult"/>.</summary>
+    private TResult Result<TResult>(int count, long a0, long a1, long a2, long a3, long a4, long a5) where TResult : unmanaged
+    {
+        if (sizeof(TResult) > sizeof(long))
+            throw new ArgumentException(
+                $"Invoke<{typeof(TResult).Name}>: {typeof(TResult).Name} is {sizeof(TResult)} bytes, but a compiled function returns one 8-byte word.", nameof(TResult));
+        long word = Call(count, a0, a1, a2, a3, a4, a5);
+        return *(TResult*)&word; // little-endian: the low bytes of the word
+    }
 
     private long Call(int count, long a0, long a1, long a2, long a3, long a4, long a5)
     {

@@ -8,13 +8,17 @@ namespace Patchouly.Runtime;
 /// function's spill frame (8 bytes each, addressed from the frame pointer).
 /// </summary>
 /// <remarks>
-/// <c>default(Location)</c> is <c>Register(0)</c>. Locations are not tied to a library: whether a register index
-/// exists is checked when the location is used with a <see cref="FunctionBuilder"/>.
+/// <c>default(Location)</c> is <c>Register(0)</c>. Locations are not tied to a library: a register index from 0 to
+/// <see cref="MaxRegisters"/> - 1 is accepted here, and whether the library has that register is checked when the
+/// location is used with a <see cref="FunctionBuilder"/>.
 /// </remarks>
 public readonly struct Location : IEquatable<Location>
 {
-    /// <summary>The largest index a location may have (register or slot); far above any real limit.</summary>
-    public const int MaxIndex = int.MaxValue >> 1;
+    /// <summary>
+    /// The number of register locations a library can have at most (<see cref="StencilLibraryAttribute.MaxRegisters"/>):
+    /// <see cref="Register"/> accepts indices 0 to <c>MaxRegisters - 1</c>.
+    /// </summary>
+    public const int MaxRegisters = StencilLibraryAttribute.MaxRegisters;
 
     // Bit 0: 1 for a stack slot; bits 1..31: the index.
     private readonly int _bits;
@@ -22,20 +26,22 @@ public readonly struct Location : IEquatable<Location>
     private Location(int bits) => _bits = bits;
 
     /// <summary>The register location with the given index (0 = the library's first register).</summary>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is negative.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is negative, or not below
+    /// <see cref="MaxRegisters"/>.</exception>
     public static Location Register(int index)
     {
-        if ((uint)index > MaxIndex)
-            throw new ArgumentOutOfRangeException(nameof(index), index, "A register index must be zero or positive.");
+        if ((uint)index >= MaxRegisters)
+            throw new ArgumentOutOfRangeException(nameof(index), index, $"A register index must be from 0 to {MaxRegisters - 1}.");
         return new Location(index << 1);
     }
 
     /// <summary>The spill-frame slot with the given number (byte offset <c>slot * 8</c> from the frame pointer).</summary>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="slot"/> is negative.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="slot"/> is negative, or not below
+    /// <see cref="FunctionBuilder.MaxStackSlots"/>.</exception>
     public static Location Stack(int slot)
     {
-        if ((uint)slot > MaxIndex)
-            throw new ArgumentOutOfRangeException(nameof(slot), slot, "A stack slot must be zero or positive.");
+        if ((uint)slot >= FunctionBuilder.MaxStackSlots)
+            throw new ArgumentOutOfRangeException(nameof(slot), slot, $"A stack slot must be from 0 to {FunctionBuilder.MaxStackSlots - 1}.");
         return new Location((slot << 1) | 1);
     }
 

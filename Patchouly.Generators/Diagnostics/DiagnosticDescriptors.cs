@@ -13,7 +13,12 @@ namespace Patchouly.Generators.Diagnostics;
 internal static partial class DiagnosticDescriptors
 {
     private const string ShapeCategory = "Patchouly.Shape";
-    private const string HelpBase = "https://github.com/patchouly-dotnet/patchouly/blob/main/docs/diagnostics.md#";
+
+    /// <summary>
+    /// Help links are relative: <c>docs/diagnostics.md#patchnnnn</c> is the entry in this repository and in the
+    /// installed package, which ships the docs (<c>~/.nuget/packages/patchouly/&lt;version&gt;/docs/</c>).
+    /// </summary>
+    internal const string HelpBase = "docs/diagnostics.md#";
 
     private static DiagnosticDescriptor Error(string id, string title, string message, string category = ShapeCategory) =>
         new(id, title, message, category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpBase + id.ToLowerInvariant());
@@ -44,11 +49,11 @@ internal static partial class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor UnsupportedParameterType = Error("PATCH0007",
         "Unsupported stencil parameter type",
-        "Parameter '{0}' has type '{1}', which a stencil cannot take; use an integer, bool, char, enum, pointer or unmanaged function pointer type");
+        "Parameter '{0}' has type '{1}', which a stencil cannot take; use an integer, bool, char, enum, float, double, pointer or unmanaged function pointer type");
 
     public static readonly DiagnosticDescriptor UnsupportedReturnType = Error("PATCH0008",
         "Unsupported stencil return type",
-        "Stencil '{0}' returns '{1}'; a stencil returns void, Patchouly.Target, or an integer, bool, char, enum or pointer value");
+        "Stencil '{0}' returns '{1}'; a stencil returns void, Patchouly.Target, or an integer, bool, char, enum, float, double, pointer or unmanaged function pointer value");
 
     public static readonly DiagnosticDescriptor RefParameter = Error("PATCH0009",
         "Stencil parameter passed by reference",

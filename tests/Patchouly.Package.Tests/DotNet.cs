@@ -23,9 +23,13 @@ public static class DotNet
 
     /// <summary>Runs <c>dotnet arguments…</c> in <paramref name="workingDirectory"/>.</summary>
     /// <param name="environment">Extra environment variables (for example an isolated <c>NUGET_PACKAGES</c>).</param>
-    public static Result Run(string workingDirectory, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment, params string[] arguments)
+    public static Result Run(string workingDirectory, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment, params string[] arguments) =>
+        RunProgram("dotnet", workingDirectory, timeout, environment, arguments);
+
+    /// <summary>Runs <c>program arguments…</c> (for example <c>bash build.sh pack</c>) with the environment of <see cref="Run"/>.</summary>
+    public static Result RunProgram(string program, string workingDirectory, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment, params string[] arguments)
     {
-        var psi = new ProcessStartInfo("dotnet")
+        var psi = new ProcessStartInfo(program)
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
@@ -43,7 +47,7 @@ public static class DotNet
         if (environment is not null)
             foreach (var (name, value) in environment) psi.Environment[name] = value;
 
-        string command = "dotnet " + string.Join(' ', arguments);
+        string command = program + " " + string.Join(' ', arguments);
         var output = new StringBuilder();
         using var process = new Process { StartInfo = psi };
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };

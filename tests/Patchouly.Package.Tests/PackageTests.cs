@@ -42,6 +42,11 @@ public sealed class PackageTests(PackedPackage package, ITestOutputHelper output
         "build/Patchouly.targets",
         "buildTransitive/Patchouly.props",
         "buildTransitive/Patchouly.targets",
+        "README.md",
+        "docs/diagnostics.md", // the analyzer's help links: docs/diagnostics.md#patchnnnn
+        "docs/runtime.md",
+        "docs/msbuild.md",
+        "docs/authoring.md",
     ];
 
     [Fact]
@@ -90,11 +95,45 @@ public sealed class PackageTests(PackedPackage package, ITestOutputHelper output
         string? Meta(string name) => metadata.Elements().FirstOrDefault(e => e.Name.LocalName == name)?.Value;
         Assert.Equal("Patchouly", Meta("id"));
         Assert.Equal(package.Version, Meta("version"));
+        // A local pack has a version of its own, so NuGet never hands back a cached copy of an earlier pack.
+        Assert.Matches("^" + Regex.Escape(package.BaseVersion) + @"-local\.\d{14}$", package.Version);
         Assert.NotEqual("true", Meta("developmentDependency"));
         var dependencies = metadata.Descendants().Where(e => e.Name.LocalName == "dependency").ToList();
         var iced = Assert.Single(dependencies, d => (string?)d.Attribute("id") == "Iced");
         Assert.Equal(PackedPackage.CentralPackageVersion("Iced"), (string?)iced.Attribute("version"));
         Assert.DoesNotContain(dependencies, d => ((string?)d.Attribute("id"))?.StartsWith("Patchouly", StringComparison.Ordinal) == true);
+    }
+
+    [Fact]
+    public void Readme_and_msbuild_docs_show_the_commands_pack_prints()
+    {
+        package.AssertPacked();
+        foreach (var doc in new[] { Readme.Path, Path.Combine(RepoPaths.Root, "docs", "msbuild.md") })
+        {
+            string text = File.ReadAllText(doc);
+            // The printed commands, with the folder and the version as placeholders.
+            string source = Regex.Replace(package.AddSourceCommand, Regex.Escape(package.PackageSource), "/abs/path/to/artifacts/packages");
+            Assert.Contains(source, text);
+            Assert.Contains("dotnet add package Patchouly --version " + package.BaseVersion + "-local.", text);
+            Assert.Contains("<add key=\"patchouly-local\" value=\"/abs/path/to/artifacts/packages\" />", text);
+            // No bare `dotnet add package Patchouly` presented as working: it fails while the package is on no feed.
+            Assert.DoesNotMatch(@"(?m)^dotnet add package Patchouly\s*(#.*)?$", text);
+        }
+    }
+
+    [Fact]
+    public void A_plain_dotnet_pack_also_gets_a_local_version_and_a_release_version_can_be_chosen()
+    {
+        string project = Path.Combine(RepoPaths.Root, "nuget", "Patchouly.csproj");
+        string Evaluate(params string[] properties)
+        {
+            var result = DotNet.Run(RepoPaths.Root, s_timeout, null, ["msbuild", project, "-getProperty:PackageVersion", "-nologo", .. properties]);
+            Assert.True(result.ExitCode == 0, result.ToString());
+            return result.Output.Trim();
+        }
+        Assert.Matches("^" + Regex.Escape(package.BaseVersion) + @"-local\.\d{14}$", Evaluate());
+        Assert.Equal(package.BaseVersion + "-local.7", Evaluate("-p:PatchoulyVersionSuffix=local.7"));
+        Assert.Equal(package.BaseVersion, Evaluate("-p:PackageVersion=" + package.BaseVersion));
     }
 
     [Fact]
@@ -105,16 +144,17 @@ public sealed class PackageTests(PackedPackage package, ITestOutputHelper output
         string program = Readme.Block("Program.cs");
         string expected = Readme.Block("output");
 
-        // A user's machine: nuget.org plus the freshly packed package, and a package cache of its own so that no
-        // cached Patchouly of the same version is used.
+        // A user's machine: nuget.org only, and a package cache of its own. The package is added with the commands
+        // ./build.sh pack printed: its folder becomes a package source (here in the consumer's nuget.config rather
+        // than the machine's user one: --configfile), then `dotnet add package` as printed.
         string root = Path.Combine(package.Root, "consumer");
         Directory.CreateDirectory(root);
-        File.WriteAllText(Path.Combine(root, "nuget.config"), $"""
+        string nugetConfig = Path.Combine(root, "nuget.config");
+        File.WriteAllText(nugetConfig, """
             <?xml version="1.0" encoding="utf-8"?>
             <configuration>
               <packageSources>
                 <clear />
-                <add key="patchouly-local" value="{package.PackageSource}" />
                 <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
               </packageSources>
             </configuration>
@@ -132,7 +172,10 @@ public sealed class PackageTests(PackedPackage package, ITestOutputHelper output
         Succeeded(Dotnet(root, "new", "console", "-o", "Baseline", "--framework", "net10.0", "--no-restore"));
         string app = Path.Combine(root, "MyJit");
         string baseline = Path.Combine(root, "Baseline");
-        Succeeded(Dotnet(app, "add", "package", "Patchouly", "--version", package.Version));
+        Assert.Equal($"dotnet nuget add source {package.PackageSource} --name patchouly-local", package.AddSourceCommand);
+        Assert.Equal($"dotnet add package Patchouly --version {package.Version}", package.AddPackageCommand);
+        Succeeded(Dotnet(root, [.. Arguments(package.AddSourceCommand), "--configfile", nugetConfig]));
+        Succeeded(Dotnet(app, Arguments(package.AddPackageCommand)));
         Assert.Contains($"<PackageReference Include=\"Patchouly\" Version=\"{package.Version}\" />", File.ReadAllText(Path.Combine(app, "MyJit.csproj")));
         File.WriteAllText(Path.Combine(app, "Stencils.cs"), stencils);
         File.WriteAllText(Path.Combine(app, "Program.cs"), program);
@@ -224,6 +267,14 @@ public sealed class PackageTests(PackedPackage package, ITestOutputHelper output
         Assert.NotEmpty(patchoulyDirectories);
         Succeeded(Dotnet(app, "clean", "-nologo"));
         Assert.All(patchoulyDirectories, d => Assert.False(Directory.Exists(d), $"{d} survived dotnet clean"));
+    }
+
+    /// <summary>The arguments of a printed <c>dotnet …</c> command (paths without spaces), without the <c>dotnet</c>.</summary>
+    private static string[] Arguments(string command)
+    {
+        string[] words = command.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("dotnet", words[0]);
+        return words[1..];
     }
 
     private static void AssertError(DotNet.Result result, string code, int line)

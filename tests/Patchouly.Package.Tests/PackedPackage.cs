@@ -6,9 +6,9 @@ using System.Xml.Linq;
 namespace Patchouly.Package.Tests;
 
 /// <summary>
-/// Packs <c>nuget/Patchouly.csproj</c> once for the test class, in the configuration the tests were built in, into a
-/// fresh temporary folder (the package source of the consumer projects). Deletes the folder afterwards unless
-/// <c>PATCHOULY_KEEP_TEST_FILES=1</c>.
+/// Packs the package once for the test class the way a user does, with <c>./build.sh pack &lt;folder&gt;</c>, into a
+/// fresh temporary folder (the package source of the consumer projects), and reads the version and the commands it
+/// printed. Deletes the folder afterwards unless <c>PATCHOULY_KEEP_TEST_FILES=1</c>.
 /// </summary>
 public sealed class PackedPackage : IDisposable
 {
@@ -16,11 +16,14 @@ public sealed class PackedPackage : IDisposable
     {
         Root = DotNet.TempDirectory("package");
         PackageSource = Path.Combine(Root, "packages");
-        Directory.CreateDirectory(PackageSource);
-        Version = ReadProperty(Path.Combine(RepoPaths.Root, "Directory.Build.props"), "Version");
-        Pack = DotNet.Run(RepoPaths.Root, TimeSpan.FromMinutes(8), null,
-            "pack", Path.Combine("nuget", "Patchouly.csproj"), "-c", RepoPaths.Configuration, "-o", PackageSource, "-nologo");
-        NupkgPath = Path.Combine(PackageSource, $"Patchouly.{Version}.nupkg");
+        BaseVersion = ReadProperty(Path.Combine(RepoPaths.Root, "Directory.Build.props"), "Version");
+        Pack = DotNet.RunProgram("bash", RepoPaths.Root, TimeSpan.FromMinutes(8), null, "build.sh", "pack", PackageSource);
+        string[] lines = Pack.Output.Replace("\r\n", "\n").Split('\n').Select(l => l.Trim()).ToArray();
+        NupkgPath = lines.LastOrDefault(l => l.EndsWith(".nupkg", StringComparison.Ordinal) && Path.IsPathRooted(l)) ?? "";
+        string name = Path.GetFileNameWithoutExtension(NupkgPath);
+        Version = name.StartsWith("Patchouly.", StringComparison.Ordinal) ? name["Patchouly.".Length..] : "";
+        AddSourceCommand = lines.FirstOrDefault(l => l.StartsWith("dotnet nuget add source ", StringComparison.Ordinal)) ?? "";
+        AddPackageCommand = lines.FirstOrDefault(l => l.StartsWith("dotnet add package ", StringComparison.Ordinal)) ?? "";
     }
 
     /// <summary>The temporary folder of this test run.</summary>
@@ -29,20 +32,29 @@ public sealed class PackedPackage : IDisposable
     /// <summary>The folder the package was packed into (a local NuGet source).</summary>
     public string PackageSource { get; }
 
-    /// <summary>The package version: <c>$(Version)</c> of Directory.Build.props.</summary>
+    /// <summary><c>$(Version)</c> of Directory.Build.props.</summary>
+    public string BaseVersion { get; }
+
+    /// <summary>The package version, from the file <c>./build.sh pack</c> printed: <c>$(Version)-local.&lt;time&gt;</c>.</summary>
     public string Version { get; }
 
-    /// <summary>What <c>dotnet pack</c> did.</summary>
+    /// <summary>What <c>./build.sh pack</c> did.</summary>
     public DotNet.Result Pack { get; }
 
-    /// <summary>The package file.</summary>
+    /// <summary>The package file (the path <c>./build.sh pack</c> printed).</summary>
     public string NupkgPath { get; }
+
+    /// <summary>The <c>dotnet nuget add source …</c> command <c>./build.sh pack</c> printed.</summary>
+    public string AddSourceCommand { get; }
+
+    /// <summary>The <c>dotnet add package …</c> command <c>./build.sh pack</c> printed.</summary>
+    public string AddPackageCommand { get; }
 
     /// <summary>Fails the test (with the pack log) unless the package was made.</summary>
     public void AssertPacked()
     {
-        Assert.True(Pack.ExitCode == 0, "dotnet pack failed:\n" + Pack);
-        Assert.True(File.Exists(NupkgPath), $"dotnet pack did not write {NupkgPath}; the folder holds [{string.Join(", ", Directory.GetFiles(PackageSource).Select(Path.GetFileName))}]:\n{Pack}");
+        Assert.True(Pack.ExitCode == 0, "./build.sh pack failed:\n" + Pack);
+        Assert.True(NupkgPath.Length > 0 && File.Exists(NupkgPath), $"dotnet pack did not write {NupkgPath}; the folder holds [{string.Join(", ", Directory.GetFiles(PackageSource).Select(Path.GetFileName))}]:\n{Pack}");
     }
 
     /// <summary>The value of the first <c>&lt;name&gt;</c> element of an MSBuild file.</summary>

@@ -47,7 +47,30 @@ public class LocationAndBlockTests
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => Location.Stack(-1));
         Assert.Equal("slot", e.ParamName);
         Assert.Contains("-1", e.Message);
-        Assert.Throws<ArgumentOutOfRangeException>(() => Location.Register(-3));
+        e = Assert.Throws<ArgumentOutOfRangeException>(() => Location.Register(-3));
+        Assert.Equal("index", e.ParamName);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Location.Register(int.MinValue));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Location.Stack(int.MinValue));
+    }
+
+    [Fact]
+    public void LocationsBeyondTheLimitsAreRejected()
+    {
+        // docs/runtime.md: 0 <= i < 11 registers (the most a library can have), 0 <= slot < FunctionBuilder.MaxStackSlots.
+        Assert.Equal(11, Location.MaxRegisters);
+        Assert.Equal(StencilLibraryAttribute.MaxRegisters, Location.MaxRegisters);
+        Assert.Equal(Location.MaxRegisters - 1, Location.Register(Location.MaxRegisters - 1).Index);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => Location.Register(Location.MaxRegisters));
+        Assert.Equal("index", e.ParamName);
+        Assert.Contains("0 to 10", e.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Location.Register(int.MaxValue));
+
+        Assert.Equal(FunctionBuilder.MaxStackSlots - 1, Location.Stack(FunctionBuilder.MaxStackSlots - 1).Index);
+        e = Assert.Throws<ArgumentOutOfRangeException>(() => Location.Stack(FunctionBuilder.MaxStackSlots));
+        Assert.Equal("slot", e.ParamName);
+        Assert.Contains("0 to 16383", e.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Location.Stack(int.MaxValue >> 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Location.Stack(int.MaxValue));
     }
 
     [Fact]

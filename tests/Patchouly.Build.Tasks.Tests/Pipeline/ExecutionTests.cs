@@ -148,6 +148,7 @@ public class FloatExecutionTests
         b.Emit(lib.GetFamily("Ret"), [Patchouly.Runtime.Location.Stack(0)], []);
         using var f = b.Compile();
         Assert.Equal(a * c, System.BitConverter.Int64BitsToDouble(f.Invoke(a)));
+        Assert.Equal(a * c, f.Invoke<double>(a)); // the typed form of the same
     }
 
     [Theory]
@@ -161,6 +162,7 @@ public class FloatExecutionTests
         b.Emit(lib.GetFamily("RetF"), [R1], []);
         using var f = b.Compile();
         Assert.Equal(a * h, System.BitConverter.Int32BitsToSingle((int)f.Invoke(System.BitConverter.SingleToUInt32Bits(a))));
+        Assert.Equal(a * h, f.Invoke<float>(System.BitConverter.SingleToUInt32Bits(a)));
     }
 
     [Theory]

@@ -49,6 +49,32 @@ public class ShapeDiagnosticsTests
         AssertSingle("using Patchouly; [StencilLibrary] public static partial class Lib { [Stencil] public static decimal D(long a) => a; }", "PATCH0008", "D");
 
     [Fact]
+    public void PATCH0007_and_PATCH0008_name_every_supported_kind_of_type_including_float_and_double()
+    {
+        var diagnostics = RoslynTestHost.Analyze("using Patchouly; [StencilLibrary] public static partial class Lib { [Stencil] public static decimal D(string text) => 1; }");
+        string parameter = Assert.Single(diagnostics, x => x.Id == "PATCH0007").GetMessage(System.Globalization.CultureInfo.InvariantCulture);
+        string result = Assert.Single(diagnostics, x => x.Id == "PATCH0008").GetMessage(System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Contains("'text' has type 'string'", parameter);
+        Assert.Contains("returns 'decimal'", result);
+        foreach (var kind in new[] { "integer", "bool", "char", "enum", "float", "double", "pointer", "unmanaged function pointer" })
+        {
+            Assert.Contains(kind, parameter);
+            Assert.Contains(kind, result);
+        }
+
+        // What the messages offer is accepted.
+        Assert.Empty(RoslynTestHost.Analyze("""
+            using Patchouly;
+            [StencilLibrary] public static unsafe partial class Lib
+            {
+                [Stencil] public static double F(float a, double b, [Hole] double c) => a * b + c;
+                [Stencil] public static float G(double a) => (float)a;
+                [Stencil] public static delegate* unmanaged<long, long> P(delegate* unmanaged<long, long> f) => f;
+            }
+            """));
+    }
+
+    [Fact]
     public void PATCH0009_ref_parameter() =>
         AssertSingle("using Patchouly; [StencilLibrary] public static partial class Lib { [Stencil] public static void R(ref long a) { } }", "PATCH0009", "a");
 
@@ -103,6 +129,22 @@ public class ShapeDiagnosticsTests
         string docs = System.IO.File.ReadAllText(System.IO.Path.Combine(FindRoot(), "docs", "diagnostics.md"));
         foreach (var d in Patchouly.Generators.Diagnostics.DiagnosticDescriptors.All)
             Assert.True(docs.Contains("### " + d.Id), $"{d.Id} ({d.Title}) has no entry in docs/diagnostics.md");
+    }
+
+    [Fact]
+    public void Every_help_link_is_the_entry_in_docs_diagnostics_md_that_the_package_ships()
+    {
+        // Relative to the repository root and to the package's folder (nuget/Patchouly.csproj packs docs/*.md as docs/);
+        // PackageTests checks that the package has docs/diagnostics.md.
+        string root = FindRoot();
+        foreach (var d in Patchouly.Generators.Diagnostics.DiagnosticDescriptors.All)
+        {
+            Assert.Equal("docs/diagnostics.md#" + d.Id.ToLowerInvariant(), d.HelpLinkUri);
+            string file = d.HelpLinkUri[..d.HelpLinkUri.IndexOf('#')];
+            string text = System.IO.File.ReadAllText(System.IO.Path.Combine(root, file));
+            Assert.Matches(@"(?m)^#+ " + d.Id + "$", text); // the heading whose anchor is #patchnnnn
+        }
+        Assert.Contains(@"..\docs\*.md", System.IO.File.ReadAllText(System.IO.Path.Combine(root, "nuget", "Patchouly.csproj")));
     }
 
     private static string FindRoot()
