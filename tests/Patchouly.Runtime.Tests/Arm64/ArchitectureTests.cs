@@ -6,6 +6,7 @@ using Patchouly.Runtime.Tests.Stencils;
 namespace Patchouly.Runtime.Tests.Arm64;
 
 /// <summary>A library of another instruction set than the process's can be emitted and disassembled, never run.</summary>
+[Collection(nameof(TargetTestsCollection))]
 public class ArchitectureTests
 {
     /// <summary>The hand-made library whose code this process cannot run (arm64 on x86-64, x86-64 on arm64).</summary>

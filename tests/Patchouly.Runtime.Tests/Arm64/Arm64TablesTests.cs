@@ -7,6 +7,7 @@ using static Patchouly.Runtime.Tests.Arm64.Arm64Jit;
 namespace Patchouly.Runtime.Tests.Arm64;
 
 /// <summary>Arm64 tables the runtime cannot patch are reported with typed exceptions, and the field writers' ranges.</summary>
+[Collection(nameof(TargetTestsCollection))]
 public class Arm64TablesTests
 {
     /// <summary>A library whose <paramref name="family"/> variants are rewritten by <paramref name="rewrite"/>.</summary>

@@ -12,6 +12,7 @@ namespace Patchouly.Runtime.Tests.Arm64;
 /// arm64 process, <see cref="TestStencils"/> in an x86-64 one) through the same families, so these tests execute the
 /// arm64 runtime when the test assembly runs on arm64 (natively or under qemu).
 /// </summary>
+[Collection(nameof(TargetTestsCollection))]
 public unsafe class NativeExecutionTests
 {
     private static bool IsArm64 => RuntimeInformation.ProcessArchitecture == Architecture.Arm64;
