@@ -52,10 +52,17 @@ public sealed record LibraryBuildResult(string Library, string TablesFile, bool 
 public static class StencilBuild
 {
     /// <summary>Runs the build; returns null when it reported an error.</summary>
-    public static IReadOnlyList<LibraryBuildResult>? Run(Compilation compilation, StencilBuildOptions options, IBuildLog log, CancellationToken cancellationToken = default)
+    /// <param name="compilation">The project's sources and references.</param>
+    /// <param name="options">The options.</param>
+    /// <param name="log">Where messages and errors go.</param>
+    /// <param name="cancellationToken">Cancels the build (and clang).</param>
+    /// <param name="dependencies">When given, receives the files and names the libraries depend on, clang and the outputs.</param>
+    public static IReadOnlyList<LibraryBuildResult>? Run(Compilation compilation, StencilBuildOptions options, IBuildLog log, CancellationToken cancellationToken = default,
+        StencilDependencies? dependencies = null)
     {
         var results = new List<LibraryBuildResult>();
         var libraries = FindLibraries(compilation, cancellationToken);
+        dependencies?.Collect(compilation, libraries, cancellationToken);
         try
         {
             Directory.CreateDirectory(options.OutputDirectory);
@@ -89,7 +96,16 @@ public static class StencilBuild
             }
             var result = BuildLibrary(type, parsed.Library, clang, options, log, cancellationToken);
             if (result is null) ok = false;
-            else results.Add(result);
+            else
+            {
+                results.Add(result);
+                if (dependencies is not null)
+                {
+                    dependencies.ClangPath = clang.Path;
+                    dependencies.Outputs.Add(result.TablesFile);
+                    dependencies.Outputs.AddRange(result.TargetFiles.Values);
+                }
+            }
         }
         return ok ? results : null;
     }
