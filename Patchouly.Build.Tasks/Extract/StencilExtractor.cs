@@ -17,7 +17,26 @@ namespace Patchouly.Build.Tasks.Extract;
 /// </summary>
 internal static class StencilExtractor
 {
-    public static ExtractedLibrary Extract(CLibrarySource source, BuildTarget target, IEnumerable<ElfObject> objects)
+    /// <summary>Extracts every variant; <paramref name="familyObject"/>, when given, names the object (an index into
+    /// <paramref name="objects"/>) each family is read from (cached objects may hold older copies of other families).</summary>
+    public static ExtractedLibrary Extract(CLibrarySource source, BuildTarget target, IEnumerable<ElfObject> objects, IReadOnlyList<int>? familyObject = null)
+    {
+        if (familyObject is not null)
+        {
+            var list = objects.ToList();
+            var all = new List<ExtractedVariant>(source.Variants.Count);
+            var byObject = new Dictionary<int, ExtractedLibrary>();
+            foreach (var group in source.Variants.GroupBy(v => familyObject[v.Family]))
+                byObject[group.Key] = Extract(source, target, [list[group.Key]], group.ToList());
+            // Keep the order of source.Variants (by family, then slot).
+            var lookup = byObject.Values.SelectMany(e => e.Variants).ToDictionary(v => v.Symbol, StringComparer.Ordinal);
+            foreach (var v in source.Variants) all.Add(lookup[v.Symbol]);
+            return new ExtractedLibrary(all);
+        }
+        return Extract(source, target, objects, source.Variants);
+    }
+
+    private static ExtractedLibrary Extract(CLibrarySource source, BuildTarget target, IEnumerable<ElfObject> objects, IReadOnlyList<VariantSymbol> variants)
     {
         var library = source.Library;
         var functions = new Dictionary<string, (ElfObject Object, ElfSymbol Symbol)>(StringComparer.Ordinal);
@@ -31,8 +50,8 @@ internal static class StencilExtractor
                     functions[symbol.Name] = (obj, symbol);
         }
 
-        var result = new List<ExtractedVariant>(source.Variants.Count);
-        foreach (var variant in source.Variants)
+        var result = new List<ExtractedVariant>(variants.Count);
+        foreach (var variant in variants)
         {
             var family = library.Families[variant.Family];
             if (!functions.TryGetValue(variant.Symbol, out var found))

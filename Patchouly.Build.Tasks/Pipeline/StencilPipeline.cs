@@ -23,8 +23,18 @@ internal sealed record CompilationUnit(string Path, IReadOnlyList<(int Line, int
 /// <param name="Layout">The table layout.</param>
 /// <param name="ClangTime">Wall-clock time spent in clang.</param>
 /// <param name="Units">How many clang processes compiled it.</param>
-internal sealed record CompiledTarget(BuildTarget Target, CLibrarySource Source, ExtractedLibrary Extracted, TableLayout Layout, TimeSpan ClangTime, int Units)
+/// <param name="FamiliesCompiled">Families clang compiled (the rest came from the object cache).</param>
+/// <param name="VariantsCompiled">Variants of the families clang compiled.</param>
+internal sealed record CompiledTarget(BuildTarget Target, CLibrarySource Source, ExtractedLibrary Extracted, TableLayout Layout, TimeSpan ClangTime, int Units,
+    int FamiliesCompiled = -1, int VariantsCompiled = -1)
 {
+    /// <summary>Families taken from the object cache.</summary>
+    public int FamiliesReused => FamiliesCompiled < 0 ? 0 : Source.Families.Count - FamiliesCompiled;
+
+    /// <summary>"compiled 1 of 36 families (412 variants, 35 reused)": what the cache saved.</summary>
+    public string CacheSummary => FamiliesCompiled < 0 ? $"compiled all {Source.Families.Count} families"
+        : $"compiled {FamiliesCompiled} of {Source.Families.Count} families ({VariantsCompiled} variants, {FamiliesReused} reused)";
+
     /// <summary>The runtime library, exactly as the runtime loads it from the tables blob.</summary>
     public Patchouly.Runtime.Tables.StencilLibrary CreateLibrary() => Layout.ToBlobContents(Target.Triple, "").CreateLibrary();
 }
@@ -71,6 +81,105 @@ internal static class StencilPipeline
         var extracted = StencilExtractor.Extract(source, target, elves);
         if (!keepObjects) foreach (var o in objects) File.Delete(o);
         return new CompiledTarget(target, source, extracted, TableLayout.Build(source, extracted), clock.Elapsed, units.Count);
+    }
+
+    /// <summary>The folder of the per-family object cache below a target's work directory.</summary>
+    public const string CacheDirectory = "cache";
+
+    /// <summary>
+    /// Compiles a library for one target through the per-family object cache in <c>directory/cache/</c>: each family's
+    /// object is found by a key hashing its C text with everything else clang sees (the shared header and prelude, the
+    /// target's C prelude, the flags, the clang version line, the triple); only families without an object are compiled.
+    /// From scratch they are grouped into <paramref name="parallelism"/> units (fewer clang start-ups); when part of the
+    /// library is cached each missing family gets a unit of its own, so that an edit recompiles just that family. A cached
+    /// object holds the families of its unit and lists their keys in a <c>.families</c> file next to it; objects no
+    /// current family uses are removed.
+    /// </summary>
+    /// <param name="source">The library's C.</param>
+    /// <param name="target">The target.</param>
+    /// <param name="clang">The clang.</param>
+    /// <param name="directory">The target's work directory (units are written here, objects cached below it).</param>
+    /// <param name="optimization">"O3", "O2" or "Os".</param>
+    /// <param name="parallelism">clang processes at once, and units from scratch.</param>
+    /// <param name="writeUnits">Called with the units before clang runs (for error reporting).</param>
+    /// <param name="cancellationToken">Cancels clang.</param>
+    public static CompiledTarget CompileCached(CLibrarySource source, BuildTarget target, ClangInfo clang, string directory, string optimization,
+        int parallelism, Action<IReadOnlyList<CompilationUnit>>? writeUnits, CancellationToken cancellationToken)
+    {
+        if (parallelism <= 0) parallelism = Environment.ProcessorCount;
+        string cache = Path.Combine(directory, CacheDirectory);
+        Directory.CreateDirectory(cache);
+        string common = CommonKey(source, target, clang, optimization);
+        var keys = source.Families.Select(f => Key(common, f)).ToArray();
+
+        // The cache's index: family key -> object (an object is trusted only with its .families list, written after it).
+        var index = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var list in Directory.EnumerateFiles(cache, "*.families"))
+        {
+            string obj = Path.ChangeExtension(list, ".o");
+            if (!File.Exists(obj)) continue;
+            foreach (var key in File.ReadAllLines(list)) if (key.Length > 0) index[key] = obj;
+        }
+
+        var missing = source.Families.Where(f => !index.ContainsKey(keys[f.Family])).ToList();
+        var groups = missing.Count == source.Families.Count ? Partition(missing, parallelism) : missing.Select(f => (IReadOnlyList<CFamilySource>)[f]).ToList();
+        var units = new List<CompilationUnit>();
+        for (int i = 0; i < groups.Count; i++)
+        {
+            string path = Path.Combine(directory, $"unit{i}.c");
+            File.WriteAllText(path, UnitText(source, target, groups[i]));
+            units.Add(new CompilationUnit(path, LineMap(source, target, groups[i])));
+        }
+        writeUnits?.Invoke(units);
+
+        var clock = Stopwatch.StartNew();
+        var objects = units.Count == 0 ? [] : new ClangCompiler(clang, target).CompileAll(units.Select(u => u.Path).ToList(), optimization, parallelism, cancellationToken);
+        clock.Stop();
+        for (int i = 0; i < groups.Count; i++)
+        {
+            var groupKeys = groups[i].Select(f => keys[f.Family]).ToList();
+            string name = ContentHash.Of(string.Join("\n", groupKeys));
+            string obj = Path.Combine(cache, name + ".o");
+            File.Move(objects[i], obj, overwrite: true);
+            TablesFile.WriteAtomically(Path.Combine(cache, name + ".families"), string.Join("\n", groupKeys) + "\n");
+            foreach (var key in groupKeys) index[key] = obj;
+        }
+
+        // Forget objects that no current family uses.
+        var used = new HashSet<string>(keys.Select(k => index[k]), StringComparer.Ordinal);
+        foreach (var file in Directory.EnumerateFiles(cache))
+            if (!used.Contains(Path.ChangeExtension(file, ".o"))) File.Delete(file);
+
+        var paths = used.OrderBy(p => p, StringComparer.Ordinal).ToList();
+        var elves = paths.Select(p => ElfObject.Load(p)).ToList();
+        var familyObject = keys.Select(k => paths.IndexOf(index[k])).ToArray();
+        var extracted = StencilExtractor.Extract(source, target, elves, familyObject);
+        return new CompiledTarget(target, source, extracted, TableLayout.Build(source, extracted), clock.Elapsed, units.Count,
+            missing.Count, missing.Sum(f => f.VariantCount));
+    }
+
+    /// <summary>What every family's key shares: the C around the family and how clang compiles it.</summary>
+    private static string CommonKey(CLibrarySource source, BuildTarget target, ClangInfo clang, string optimization) =>
+        TablesFile.Sha256(System.Text.Encoding.UTF8.GetBytes(string.Join("\n\u0001", target.CPrelude, source.Header, source.Prelude,
+            clang.VersionLine, string.Join(" ", target.ClangFlags(optimization)), target.Triple)));
+
+    private static string Key(string common, CFamilySource family) =>
+        TablesFile.Sha256(System.Text.Encoding.UTF8.GetBytes(common + "\n\u0001" + family.Text)).Substring(0, 32);
+
+    /// <summary>Splits families into at most <paramref name="count"/> groups of similar size (by variant count).</summary>
+    private static List<IReadOnlyList<CFamilySource>> Partition(IReadOnlyList<CFamilySource> families, int count)
+    {
+        count = Math.Max(1, Math.Min(count, families.Count));
+        var bins = Enumerable.Range(0, count).Select(_ => new List<CFamilySource>()).ToArray();
+        var loads = new long[count];
+        foreach (var f in families.OrderByDescending(f => f.VariantCount).ThenBy(f => f.Family))
+        {
+            int best = 0;
+            for (int i = 1; i < count; i++) if (loads[i] < loads[best]) best = i;
+            bins[best].Add(f);
+            loads[best] += f.VariantCount + 1;
+        }
+        return bins.Where(b => b.Count > 0).Select(b => (IReadOnlyList<CFamilySource>)b.OrderBy(f => f.Family).ToList()).ToList();
     }
 
     /// <summary><see cref="WriteUnits"/> then <see cref="CompileUnits"/>.</summary>

@@ -69,10 +69,19 @@ public sealed class CompileStencils : MSBuildTask, ICancelableTask
         }
         try
         {
-            var compilation = CompilationFactory.Create(
-                Sources.Select(s => s.GetMetadata("FullPath")).Where(p => p.EndsWith(".cs", StringComparison.OrdinalIgnoreCase)).ToList(),
-                References.Select(r => r.GetMetadata("FullPath")),
-                DefineConstants, LangVersion, AssemblyName);
+            var sources = Sources.Select(s => s.GetMetadata("FullPath")).Where(p => p.EndsWith(".cs", StringComparison.OrdinalIgnoreCase)).ToList();
+            var references = References.Select(r => r.GetMetadata("FullPath")).ToList();
+            string outputDirectory = Path.GetFullPath(OutputDirectory);
+            // The fast path: when no source the libraries depend on changed, skip the Roslyn compilation (docs/msbuild.md).
+            string fingerprint = DependencyRecord.Fingerprint(sources, references,
+                string.Join("|", DefineConstants, LangVersion, AssemblyName, outputDirectory, Clang, optimization, Registers, Targets, KeepIntermediate));
+            if (DependencyRecord.IsUpToDate(outputDirectory, fingerprint, out string reason))
+            {
+                log.Message($"Patchouly: nothing to do for {AssemblyName}: {reason}; the stencil tables stand.", important: true);
+                return true;
+            }
+            log.Message($"Patchouly: reading {AssemblyName}'s sources: {reason}.");
+            var compilation = CompilationFactory.Create(sources, references, DefineConstants, LangVersion, AssemblyName);
             int? registers = Generators.Parsing.KnownNames.ParseRegisters(Registers);
             if (!string.IsNullOrWhiteSpace(Registers) && registers is not (>= 1 and <= Generators.Parsing.KnownNames.MaxRegisters))
             {
@@ -85,9 +94,12 @@ public sealed class CompileStencils : MSBuildTask, ICancelableTask
                 log.Error("PATCH2006", targetsError!);
                 return false;
             }
-            var options = new StencilBuildOptions(Path.GetFullPath(OutputDirectory), Clang, optimization, Parallelism, KeepIntermediate, registers, targets);
-            var results = StencilBuild.Run(compilation, options, log, _cancel.Token);
+            var options = new StencilBuildOptions(outputDirectory, Clang, optimization, Parallelism, KeepIntermediate, registers, targets);
+            var dependencies = new StencilDependencies();
+            if (File.Exists(Path.Combine(outputDirectory, DependencyRecord.FileName))) File.Delete(Path.Combine(outputDirectory, DependencyRecord.FileName));
+            var results = StencilBuild.Run(compilation, options, log, _cancel.Token, dependencies);
             if (results is null) return false;
+            if (!Log.HasLoggedErrors) DependencyRecord.Write(outputDirectory, fingerprint, sources, dependencies);
             TablesFiles = results.Select(r => (ITaskItem)new Microsoft.Build.Utilities.TaskItem(r.TablesFile)).ToArray();
             return !Log.HasLoggedErrors;
         }

@@ -24,7 +24,7 @@ namespace Patchouly.Build.Tasks.Tasks;
 /// <param name="ClangPath">An explicit clang (the <c>PatchoulyClang</c> property), or null to search.</param>
 /// <param name="Optimization">The default optimisation level: "O3", "O2" or "Os".</param>
 /// <param name="Parallelism">How many clang processes may run at once.</param>
-/// <param name="KeepIntermediate">Keep the object files (the C is always kept).</param>
+/// <param name="KeepIntermediate">Keep the unit C files' objects too (the per-family object cache is always kept).</param>
 /// <param name="DefaultRegisters">The <c>PatchoulyRegisters</c> property: register count of libraries whose attribute sets none.</param>
 /// <param name="Targets">The <c>PatchoulyTargets</c> property, parsed: the platforms to build tables for (null: all).</param>
 public sealed record StencilBuildOptions(string OutputDirectory, string? ClangPath = null, string Optimization = "O3", int Parallelism = 0, bool KeepIntermediate = false, int? DefaultRegisters = null,
@@ -52,10 +52,17 @@ public sealed record LibraryBuildResult(string Library, string TablesFile, bool 
 public static class StencilBuild
 {
     /// <summary>Runs the build; returns null when it reported an error.</summary>
-    public static IReadOnlyList<LibraryBuildResult>? Run(Compilation compilation, StencilBuildOptions options, IBuildLog log, CancellationToken cancellationToken = default)
+    /// <param name="compilation">The project's sources and references.</param>
+    /// <param name="options">The options.</param>
+    /// <param name="log">Where messages and errors go.</param>
+    /// <param name="cancellationToken">Cancels the build (and clang).</param>
+    /// <param name="dependencies">When given, receives the files and names the libraries depend on, clang and the outputs.</param>
+    public static IReadOnlyList<LibraryBuildResult>? Run(Compilation compilation, StencilBuildOptions options, IBuildLog log, CancellationToken cancellationToken = default,
+        StencilDependencies? dependencies = null)
     {
         var results = new List<LibraryBuildResult>();
         var libraries = FindLibraries(compilation, cancellationToken);
+        dependencies?.Collect(compilation, libraries, cancellationToken);
         try
         {
             Directory.CreateDirectory(options.OutputDirectory);
@@ -89,7 +96,16 @@ public static class StencilBuild
             }
             var result = BuildLibrary(type, parsed.Library, clang, options, log, cancellationToken);
             if (result is null) ok = false;
-            else results.Add(result);
+            else
+            {
+                results.Add(result);
+                if (dependencies is not null)
+                {
+                    dependencies.ClangPath = clang.Path;
+                    dependencies.Outputs.Add(result.TablesFile);
+                    dependencies.Outputs.AddRange(result.TargetFiles.Values);
+                }
+            }
         }
         return ok ? results : null;
     }
@@ -165,14 +181,15 @@ public static class StencilBuild
             foreach (var target in targets)
             {
                 string directory = Path.Combine(workDirectory, target.RuntimeIdentifier);
+                // The unit files are rewritten by every build that runs clang; the object cache (cache/) is kept.
                 if (Directory.Exists(directory)) foreach (var old in Directory.EnumerateFiles(directory)) File.Delete(old);
                 Directory.CreateDirectory(directory);
                 File.WriteAllText(Path.Combine(directory, library.Name + ".c"), StencilPipeline.FullText(source, target));
-                var units = StencilPipeline.WriteUnits(source, target, directory, parallelism);
+                IReadOnlyList<CompilationUnit> units = [];
                 CompiledTarget compiled;
                 try
                 {
-                    compiled = StencilPipeline.CompileUnits(source, target, clang, units, optimization, parallelism, options.KeepIntermediate, cancellationToken);
+                    compiled = StencilPipeline.CompileCached(source, target, clang, directory, optimization, parallelism, u => units = u, cancellationToken);
                 }
                 catch (ClangFailedException e)
                 {
@@ -192,7 +209,7 @@ public static class StencilBuild
                 string listing = ListingPath(options.OutputDirectory, library.FileName, target.RuntimeIdentifier);
                 TablesFile.WriteAtomically(listing, TablesListingWriter.Write(compiled, provenance));
                 written.Add(new WrittenTarget(compiled, blobPath, TablesFile.Sha256(blob), listing));
-                log.Message($"Patchouly: compiled {library.Name} for {target.RuntimeIdentifier}: {library.Families.Count} stencils, {compiled.Layout.VariantCount} variants, {compiled.Layout.CodeLength} bytes of code; clang {compiled.ClangTime.TotalSeconds:0.00} s in {compiled.Units} process(es) ({clang.Version}, -{optimization}).", important: true);
+                log.Message($"Patchouly: compiled {library.Name} for {target.RuntimeIdentifier}: {library.Families.Count} stencils, {compiled.Layout.VariantCount} variants, {compiled.Layout.CodeLength} bytes of code; {compiled.CacheSummary}; clang {compiled.ClangTime.TotalSeconds:0.00} s in {compiled.Units} process(es) ({clang.Version}, -{optimization}).", important: true);
             }
             RemoveOtherTargets(options.OutputDirectory, library.FileName, targets);
             TablesFile.WriteAtomically(tablesFile, TablesSourceWriter.Write(source, written, provenance));

@@ -13,6 +13,7 @@ namespace Patchouly.Generators.Model;
 /// <param name="Signature">The C# signature as written, for doc comments and messages.</param>
 /// <param name="CName">The C name prefix of everything belonging to this family.</param>
 /// <param name="CFunction">The translated body as a C <c>static inline</c> function named <c>CName</c>, or "" for built-ins.</param>
+/// <param name="ReturnPin">The register the return value is pinned to (<c>[return: Pinned(n)]</c>), or -1.</param>
 internal sealed record FamilyModel(
     string Name,
     int Index,
@@ -22,7 +23,8 @@ internal sealed record FamilyModel(
     bool ReturnsTarget,
     string Signature,
     string CName,
-    string CFunction)
+    string CFunction,
+    int ReturnPin = -1)
 {
     /// <summary>The inputs: ordinary parameters in order.</summary>
     public ParameterModel[] Inputs => Parameters.Where(p => p.Role == ParameterRole.Input).ToArray();
@@ -51,6 +53,19 @@ internal sealed record FamilyModel(
     /// <summary>Width in bits of each hole.</summary>
     public int[] HoleBits => Holes.Select(h => h.Type.Bits).ToArray();
 
+    /// <summary>The pinned register of each value (inputs, then outputs), -1 where the value may live anywhere; null when nothing is pinned.</summary>
+    public int[]? Pins
+    {
+        get
+        {
+            if (Kind == StencilFamilyKind.Move || (ReturnPin < 0 && Parameters.All(p => p.Pin < 0))) return null;
+            var pins = Inputs.Select(p => p.Pin).ToList();
+            if (ReturnIsOutput) pins.Add(ReturnPin);
+            pins.AddRange(OutParameters.Select(p => p.Pin));
+            return pins.ToArray();
+        }
+    }
+
     /// <summary>Wide variants exist when a hole is 32 bits or wider (narrower holes always fit an imm32).</summary>
     public bool HasWide => Holes.Any(h => h.Type.Bits >= 32);
 }
@@ -68,7 +83,8 @@ internal enum ParameterRole
 /// <param name="Name">The C# name.</param>
 /// <param name="Role">Input, hole, target or out parameter.</param>
 /// <param name="Type">The value type (for targets, the Target type).</param>
-internal sealed record ParameterModel(string Name, ParameterRole Role, WordType Type);
+/// <param name="Pin">The register the value is pinned to (<c>[Pinned(n)]</c>), or -1.</param>
+internal sealed record ParameterModel(string Name, ParameterRole Role, WordType Type, int Pin = -1);
 
 /// <summary>What kind of value a type is, as far as moving it in a 64-bit register goes.</summary>
 internal enum WordClass

@@ -20,7 +20,8 @@ internal static class ModelHash
         foreach (var f in library.Families)
         {
             sb.Append(f.Index).Append(' ').Append(f.Name).Append(' ').Append((int)f.Kind).Append(' ').Append(f.Signature).Append('\n');
-            foreach (var p in f.Parameters) sb.Append(p.Name).Append(':').Append(p.Role).Append(':').Append(p.Type).Append('\n');
+            foreach (var p in f.Parameters) sb.Append(p.Name).Append(':').Append(p.Role).Append(':').Append(p.Type).Append(p.Pin >= 0 ? ":pin" + p.Pin : "").Append('\n');
+            if (f.ReturnPin >= 0) sb.Append("return:pin").Append(f.ReturnPin).Append('\n');
             sb.Append(f.ReturnType).Append(f.ReturnsTarget).Append('\n').Append(f.CFunction).Append('\n');
         }
         return ContentHash.Of(sb.ToString());

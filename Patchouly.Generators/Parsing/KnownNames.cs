@@ -6,6 +6,7 @@ internal static class KnownNames
     public const string StencilLibraryAttribute = "Patchouly.StencilLibraryAttribute";
     public const string StencilAttribute = "Patchouly.StencilAttribute";
     public const string HoleAttribute = "Patchouly.HoleAttribute";
+    public const string PinnedAttribute = "Patchouly.PinnedAttribute";
     public const string TargetAttribute = "Patchouly.TargetAttribute";
     public const string Target = "Patchouly.Target";
 

@@ -194,7 +194,8 @@ internal static class StencilLibraryParser
                 continue;
             }
             var role = isTarget ? ParameterRole.Target : isHole ? ParameterRole.Hole : p.RefKind == RefKind.Out ? ParameterRole.Output : ParameterRole.Input;
-            parameters.Add(new ParameterModel(p.Name, role, word));
+            int pin = Pin(p.GetAttributes(), p.Name, pLocation, role is ParameterRole.Hole or ParameterRole.Target ? (isTarget ? "a target is not a value in a location" : "a hole is a constant in the code, not a value in a location") : null);
+            parameters.Add(new ParameterModel(p.Name, role, word, pin));
         }
 
         WordType? returnType = null;
@@ -211,8 +212,14 @@ internal static class StencilLibraryParser
         }
 
         var kind = returnsToCaller ? StencilFamilyKind.Return : StencilFamilyKind.Normal;
+        int returnPin = Pin(method.GetReturnTypeAttributes(), "the return value", location,
+            returnsToCaller ? "the value returned to the caller is not in a location" : returnType is null ? "it returns no value" : null);
         var family = new FamilyModel(method.Name, index, kind, parameters.ToEquatableArray(), returnType, returnsTarget,
-            Signature(method), VariantNames.Family(method.Name, index), "");
+            Signature(method), VariantNames.Family(method.Name, index), "", returnPin);
+        var outputPins = new[] { family.ReturnIsOutput ? returnPin : -1 }.Concat(family.OutParameters.Select(p => p.Pin)).Where(r => r >= 0).ToList();
+        if (outputPins.Distinct().Count() != outputPins.Count)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidPin, location, "an output", method.Name,
+                $"two outputs are pinned to register {outputPins.GroupBy(r => r).First(g => g.Count() > 1).Key}, but outputs cannot share a register"));
 
         if (returnsToCaller && (returnsTarget || family.Targets.Length > 0 || family.OutParameters.Length > 0))
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ReturnStencilWithTargets, location, method.Name));
@@ -231,6 +238,27 @@ internal static class StencilLibraryParser
 
         string? c = translator.TranslateStencil(method, family.CName, diagnostics);
         return c is null ? null : family with { CFunction = c };
+
+        // The register a [Pinned(n)] among attributes asks for (-1 when none); reports PATCH0030 when it cannot be.
+        int Pin(System.Collections.Immutable.ImmutableArray<AttributeData> attributes, string what, Location where, string? forbidden)
+        {
+            var pinned = attributes.FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == KnownNames.PinnedAttribute);
+            if (pinned is null) return -1;
+            var at = pinned.ApplicationSyntaxReference?.GetSyntax().GetLocation() ?? where;
+            if (forbidden is not null)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidPin, at, what, method.Name, forbidden));
+                return -1;
+            }
+            if (pinned.ConstructorArguments.Length != 1 || pinned.ConstructorArguments[0].Value is not int register) return -1;
+            if (register < 0 || register >= registers)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidPin, at, what, method.Name,
+                    $"register {register} is not one of the library's register locations 0 to {registers - 1}"));
+                return -1;
+            }
+            return register;
+        }
 
         void CheckCount(int count, string what)
         {
@@ -252,6 +280,8 @@ internal static class StencilLibraryParser
             var p = method.Parameters[i];
             if (i > 0) sb.Append(", ");
             if (HasAttribute(p, KnownNames.HoleAttribute)) sb.Append("[Hole] ");
+            var pinned = p.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == KnownNames.PinnedAttribute);
+            if (pinned is { ConstructorArguments: [{ Value: int register }] }) sb.Append("[Pinned(").Append(register).Append(")] ");
             if (p.RefKind == RefKind.Out) sb.Append("out ");
             sb.Append(p.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)).Append(' ').Append(p.Name);
         }

@@ -20,6 +20,7 @@ internal sealed record VariantSpec(int Index, int[] Inputs, int[] Outputs, bool 
 /// Enumerates the variants of a family: every assignment of inputs and outputs to locations (inputs may share a
 /// register; outputs may not share a register with each other), narrow and, when the family has wide holes, wide.
 /// The index is the base-L number of the codes, inputs first, most significant first; wide variants add L^(I+O).
+/// A value pinned to a register (<c>[Pinned(n)]</c>) has variants only with that code; the other slots stay empty.
 /// </summary>
 internal static class VariantEnumerator
 {
@@ -34,14 +35,23 @@ internal static class VariantEnumerator
         int inputs = family.InputCount, outputs = family.OutputCount;
         int narrow = NarrowSlots(family, registers);
         var codes = new int[inputs + outputs];
+        var pins = family.Pins;
         for (int index = 0; index < narrow; index++)
         {
             VariantIndex.Decode(index, registers, codes);
+            if (pins is not null && !Pinned(codes, pins)) continue;
             var ins = codes.Take(inputs).ToArray();
             var outs = codes.Skip(inputs).ToArray();
             if (!VariantIndex.OutputsDistinct(outs, registers)) continue;
             yield return new VariantSpec(index, ins, outs, false);
             if (family.HasWide) yield return new VariantSpec(index + narrow, ins, outs, true);
         }
+    }
+
+    private static bool Pinned(int[] codes, int[] pins)
+    {
+        for (int k = 0; k < codes.Length; k++)
+            if (pins[k] >= 0 && codes[k] != pins[k]) return false;
+        return true;
     }
 }

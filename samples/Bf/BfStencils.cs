@@ -7,6 +7,8 @@ namespace Patchouly.Samples.Bf;
 /// context handed to the host callbacks, register 2 (R15) a copy of the current cell while a chain of tests on it
 /// runs (see <see cref="LoadAddTest"/>); all three are callee-saved in the C ABI, so they survive the calls to the
 /// host. Cell offsets, constants and the tape's bounds (the tape is allocated before compiling) are holes.
+/// The three are pinned (<see cref="PinnedAttribute"/>): the JIT keeps them in their registers, so the other placements
+/// are never compiled.
 /// </summary>
 /// <remarks>
 /// Two-target branch stencils take the target that is usually the code right after them first: clang places a
@@ -30,38 +32,39 @@ public static unsafe partial class BfStencils
 
     // ---- cells ----
 
-    [Stencil] public static void Inc(byte* p, [Hole] nint off) => p[off]++;
+    [Stencil] public static void Inc([Pinned(0)] byte* p, [Hole] nint off) => p[off]++;
 
-    [Stencil] public static void Dec(byte* p, [Hole] nint off) => p[off]--;
+    [Stencil] public static void Dec([Pinned(0)] byte* p, [Hole] nint off) => p[off]--;
 
-    [Stencil] public static void Add(byte* p, [Hole] nint off, [Hole] byte n) => p[off] += n;
+    [Stencil] public static void Add([Pinned(0)] byte* p, [Hole] nint off, [Hole] byte n) => p[off] += n;
 
-    [Stencil] public static void Zero(byte* p, [Hole] nint off) => p[off] = 0;
+    [Stencil] public static void Zero([Pinned(0)] byte* p, [Hole] nint off) => p[off] = 0;
 
-    [Stencil] public static void Set(byte* p, [Hole] nint off, [Hole] byte n) => p[off] = n;
+    [Stencil] public static void Set([Pinned(0)] byte* p, [Hole] nint off, [Hole] byte n) => p[off] = n;
 
     /// <summary><c>t[dst] += t[src]</c> (a multiply loop's factor 1).</summary>
-    [Stencil] public static void AddCell(byte* p, [Hole] nint dst, [Hole] nint src) => p[dst] += p[src];
+    [Stencil] public static void AddCell([Pinned(0)] byte* p, [Hole] nint dst, [Hole] nint src) => p[dst] += p[src];
 
     /// <summary><c>t[dst] -= t[src]</c> (factor 255).</summary>
-    [Stencil] public static void SubCell(byte* p, [Hole] nint dst, [Hole] nint src) => p[dst] -= p[src];
+    [Stencil] public static void SubCell([Pinned(0)] byte* p, [Hole] nint dst, [Hole] nint src) => p[dst] -= p[src];
 
     /// <summary><c>t[dst] = t[src]</c> (a multiply loop into a cleared cell).</summary>
-    [Stencil] public static void Copy(byte* p, [Hole] nint dst, [Hole] nint src) => p[dst] = p[src];
+    [Stencil] public static void Copy([Pinned(0)] byte* p, [Hole] nint dst, [Hole] nint src) => p[dst] = p[src];
 
     /// <summary><c>t[dst] = t[src] * factor</c>.</summary>
-    [Stencil] public static void MulSet(byte* p, [Hole] nint dst, [Hole] nint src, [Hole] byte factor) => p[dst] = (byte)(p[src] * factor);
+    [Stencil] public static void MulSet([Pinned(0)] byte* p, [Hole] nint dst, [Hole] nint src, [Hole] byte factor) => p[dst] = (byte)(p[src] * factor);
 
     /// <summary><c>t[dst] += t[src] * factor</c>.</summary>
-    [Stencil] public static void MulAdd(byte* p, [Hole] nint dst, [Hole] nint src, [Hole] byte factor) => p[dst] += (byte)(p[src] * factor);
+    [Stencil] public static void MulAdd([Pinned(0)] byte* p, [Hole] nint dst, [Hole] nint src, [Hole] byte factor) => p[dst] += (byte)(p[src] * factor);
 
     // ---- pointer ----
 
-    [Stencil] public static byte* Move(byte* p, [Hole] nint n) => p + n;
+    [Stencil][return: Pinned(0)] public static byte* Move([Pinned(0)] byte* p, [Hole] nint n) => p + n;
 
     /// <summary><c>while (t[p]) p += step</c>; the zero guard cells stop it at the latest just past the tape.</summary>
     [Stencil]
-    public static byte* Scan(byte* p, [Hole] nint step)
+    [return: Pinned(0)]
+    public static byte* Scan([Pinned(0)] byte* p, [Hole] nint step)
     {
         while (true)
         {
@@ -75,7 +78,8 @@ public static unsafe partial class BfStencils
 
     /// <summary><c>while (t[p]) p -= step</c> (a positive hole: negative values do not fit every narrow relocation clang picks).</summary>
     [Stencil]
-    public static byte* ScanBack(byte* p, [Hole] nint step)
+    [return: Pinned(0)]
+    public static byte* ScanBack([Pinned(0)] byte* p, [Hole] nint step)
     {
         while (true)
         {
@@ -89,7 +93,8 @@ public static unsafe partial class BfStencils
 
     /// <summary><c>[&gt;]</c>: eight cells at a time (a zero byte in a word: <c>(v - 0x01..) &amp; ~v &amp; 0x80..</c>).</summary>
     [Stencil]
-    public static byte* ScanRight(byte* p)
+    [return: Pinned(0)]
+    public static byte* ScanRight([Pinned(0)] byte* p)
     {
         while (true)
         {
@@ -103,7 +108,8 @@ public static unsafe partial class BfStencils
 
     /// <summary><c>[&lt;]</c>: eight cells at a time.</summary>
     [Stencil]
-    public static byte* ScanLeft(byte* p)
+    [return: Pinned(0)]
+    public static byte* ScanLeft([Pinned(0)] byte* p)
     {
         while (true)
         {
@@ -119,17 +125,17 @@ public static unsafe partial class BfStencils
 
     /// <summary>Both ends: cells <c>p+lo</c> .. <c>p+lo+span</c> are on the tape; <paramref name="bias"/> is <c>lo - start</c>.</summary>
     [Stencil]
-    public static Target Check(byte* p, [Hole] nint bias, [Hole] nuint span, Target ok, Target overrun)
+    public static Target Check([Pinned(0)] byte* p, [Hole] nint bias, [Hole] nuint span, Target ok, Target overrun)
         => (nuint)(p + bias) > span ? overrun : ok;
 
     /// <summary>The low end: <c>p+lo</c> is not before the first cell; <paramref name="limit"/> is <c>start - lo</c>.</summary>
     [Stencil]
-    public static Target CheckLow(byte* p, [Hole] nuint limit, Target ok, Target overrun)
+    public static Target CheckLow([Pinned(0)] byte* p, [Hole] nuint limit, Target ok, Target overrun)
         => (nuint)p < limit ? overrun : ok;
 
     /// <summary>The high end: <c>p+hi</c> is not after the last cell; <paramref name="limit"/> is <c>end - hi</c>.</summary>
     [Stencil]
-    public static Target CheckHigh(byte* p, [Hole] nuint limit, Target ok, Target overrun)
+    public static Target CheckHigh([Pinned(0)] byte* p, [Hole] nuint limit, Target ok, Target overrun)
         => (nuint)p >= limit ? overrun : ok;
 
     /// <summary>
@@ -137,25 +143,25 @@ public static unsafe partial class BfStencils
     /// when the loop counter <c>t[src]</c> is not 0, otherwise back to the code after the check.
     /// </summary>
     [Stencil]
-    public static Target IfNonZero(byte* p, [Hole] nint src, Target back, Target overrun)
+    public static Target IfNonZero([Pinned(0)] byte* p, [Hole] nint src, Target back, Target overrun)
         => p[src] != 0 ? overrun : back;
 
     /// <summary>The cold half of a failed two-sided check: which end (<paramref name="bias"/> is <c>lo - start</c>).</summary>
     [Stencil]
-    public static Target Side(byte* p, [Hole] nint bias, Target right, Target left)
+    public static Target Side([Pinned(0)] byte* p, [Hole] nint bias, Target right, Target left)
         => (nint)(p + bias) < 0 ? left : right;
 
     // ---- control ----
 
     /// <summary>Loop entry: skips to <paramref name="exit"/> when the cell is 0.</summary>
-    [Stencil] public static Target LoopBegin(byte* p, Target body, Target exit) => *p == 0 ? exit : body;
+    [Stencil] public static Target LoopBegin([Pinned(0)] byte* p, Target body, Target exit) => *p == 0 ? exit : body;
 
     /// <summary>Loop back-edge: back to <paramref name="body"/> while the cell is not 0.</summary>
-    [Stencil] public static Target LoopEnd(byte* p, Target exit, Target body) => *p != 0 ? body : exit;
+    [Stencil] public static Target LoopEnd([Pinned(0)] byte* p, Target exit, Target body) => *p != 0 ? body : exit;
 
     /// <summary><c>t[p] += n</c>, then the loop entry test on the result.</summary>
     [Stencil]
-    public static Target AddLoopBegin(byte* p, [Hole] byte n, Target body, Target exit)
+    public static Target AddLoopBegin([Pinned(0)] byte* p, [Hole] byte n, Target body, Target exit)
     {
         byte v = (byte)(*p + n);
         *p = v;
@@ -164,7 +170,7 @@ public static unsafe partial class BfStencils
 
     /// <summary><c>t[p] += n</c>, then the back-edge test on the result.</summary>
     [Stencil]
-    public static Target AddLoopEnd(byte* p, [Hole] byte n, Target exit, Target body)
+    public static Target AddLoopEnd([Pinned(0)] byte* p, [Hole] byte n, Target exit, Target body)
     {
         byte v = (byte)(*p + n);
         *p = v;
@@ -173,7 +179,7 @@ public static unsafe partial class BfStencils
 
     /// <summary><c>t[p]--</c>, then the loop entry test.</summary>
     [Stencil]
-    public static Target DecLoopBegin(byte* p, Target body, Target exit)
+    public static Target DecLoopBegin([Pinned(0)] byte* p, Target body, Target exit)
     {
         byte v = (byte)(*p - 1);
         *p = v;
@@ -182,7 +188,7 @@ public static unsafe partial class BfStencils
 
     /// <summary><c>t[p]--</c>, then the back-edge test.</summary>
     [Stencil]
-    public static Target DecLoopEnd(byte* p, Target exit, Target body)
+    public static Target DecLoopEnd([Pinned(0)] byte* p, Target exit, Target body)
     {
         byte v = (byte)(*p - 1);
         *p = v;
@@ -193,7 +199,7 @@ public static unsafe partial class BfStencils
 
     /// <summary><c>c = t[p] + n</c> (memory is not updated); continue in <paramref name="body"/> unless it is 0.</summary>
     [Stencil]
-    public static Target LoadAddTest(byte* p, [Hole] byte n, Target body, Target exit, out nuint c)
+    public static Target LoadAddTest([Pinned(0)] byte* p, [Hole] byte n, Target body, Target exit, [Pinned(2)] out nuint c)
     {
         byte v = (byte)(*p + n);
         c = v;
@@ -202,7 +208,7 @@ public static unsafe partial class BfStencils
 
     /// <summary><c>c += n</c>; continue in <paramref name="body"/> unless it is 0.</summary>
     [Stencil]
-    public static Target AddTest(nuint c, [Hole] byte n, Target body, Target exit, out nuint result)
+    public static Target AddTest([Pinned(2)] nuint c, [Hole] byte n, Target body, Target exit, [Pinned(2)] out nuint result)
     {
         byte v = (byte)(c + n);
         result = v;
@@ -210,16 +216,16 @@ public static unsafe partial class BfStencils
     }
 
     /// <summary>Writes the register copy back: <c>t[p] = c</c>.</summary>
-    [Stencil] public static void StoreCell(byte* p, nuint c) => *p = (byte)c;
+    [Stencil] public static void StoreCell([Pinned(0)] byte* p, [Pinned(2)] nuint c) => *p = (byte)c;
 
     // ---- I/O through host callbacks (return 0 / a byte, -1 at end of input, another negative value on failure) ----
 
     [Stencil]
-    public static Target Output(byte* p, nint ctx, [Hole] nint off, [Hole] delegate* unmanaged<nint, int, int> write, Target ok, Target ioError)
+    public static Target Output([Pinned(0)] byte* p, [Pinned(1)] nint ctx, [Hole] nint off, [Hole] delegate* unmanaged<nint, int, int> write, Target ok, Target ioError)
         => write(ctx, p[off]) != 0 ? ioError : ok;
 
     [Stencil]
-    public static Target Input(byte* p, nint ctx, [Hole] nint off, [Hole] delegate* unmanaged<nint, int> read, Target ok, Target ioError)
+    public static Target Input([Pinned(0)] byte* p, [Pinned(1)] nint ctx, [Hole] nint off, [Hole] delegate* unmanaged<nint, int> read, Target ok, Target ioError)
     {
         int c = read(ctx);
         if (c >= 0) p[off] = (byte)c;
@@ -232,5 +238,5 @@ public static unsafe partial class BfStencils
 
     /// <summary>A failed check: returns the pointer's cell index and <paramref name="status"/> (<see cref="StatusOverrunLeft"/> or <see cref="StatusOverrunRight"/>).</summary>
     [Stencil(ReturnsToCaller = true)]
-    public static long Overrun(byte* p, [Hole] nint start, [Hole] long status) => ((long)((nint)p - start) << 8) | status;
+    public static long Overrun([Pinned(0)] byte* p, [Hole] nint start, [Hole] long status) => ((long)((nint)p - start) << 8) | status;
 }

@@ -4,7 +4,8 @@ namespace Patchouly.Samples.Calc;
 
 /// <summary>
 /// The stencils of the calculator JIT: 64-bit integer arithmetic with C# <c>long</c> semantics. Register 0 holds the
-/// pointer to the variables, register 1 the pointer to the status word; the rest hold intermediate values.
+/// pointer to the variables, register 1 the pointer to the status word (both pinned there: <see cref="PinnedAttribute"/>);
+/// the rest hold intermediate values.
 /// </summary>
 [StencilLibrary(Registers = 4)]
 public static unsafe partial class CalcStencils
@@ -19,7 +20,7 @@ public static unsafe partial class CalcStencils
     public static long Const([Hole] long value) => value;
 
     [Stencil]
-    public static long Load(long* variables, [Hole] int index) => variables[index];
+    public static long Load([Pinned(0)] long* variables, [Hole] int index) => variables[index];
 
     [Stencil]
     public static long Add(long a, long b) => a + b;
@@ -61,7 +62,7 @@ public static unsafe partial class CalcStencils
 
     /// <summary>Records an error status and returns 0.</summary>
     [Stencil(ReturnsToCaller = true)]
-    public static long Fail(long* status, [Hole] long code)
+    public static long Fail([Pinned(1)] long* status, [Hole] long code)
     {
         *status = code;
         return 0;

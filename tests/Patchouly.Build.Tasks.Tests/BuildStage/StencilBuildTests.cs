@@ -47,7 +47,7 @@ public class StencilBuildTests
             Assert.Contains("hole c (", listing); // each relocation is named in the disassembly
         }
         Assert.Empty(Directory.GetFiles(dir, "*.tmp", SearchOption.AllDirectories));
-        Assert.Empty(Directory.GetFiles(dir, "*.o", SearchOption.AllDirectories));
+        Assert.DoesNotContain(Directory.GetFiles(dir, "*.o", SearchOption.AllDirectories), f => Path.GetFileName(Path.GetDirectoryName(f)) != "cache");
         string tables = File.ReadAllText(result.TablesFile);
         Assert.Contains("partial class Small", tables);
         Assert.True(tables.Length < 20_000, "the tables source stays small: the code is in the blobs");
@@ -63,6 +63,37 @@ public class StencilBuildTests
 
         var optimised = StencilBuild.Run(TestStencils.CompileCSharp(Source.Replace("a + c", "a - c")), new StencilBuildOptions(dir, Optimization: "Os"), log);
         Assert.True(Assert.Single(optimised!).ClangRan, "changing the flags changes the build hash");
+        Assert.Empty(log.Errors);
+    }
+
+    [Fact]
+    public void Editing_one_stencil_recompiles_only_its_family()
+    {
+        string dir = TempDir();
+        var log = new RecordingLog();
+        Assert.True(Assert.Single(StencilBuild.Run(TestStencils.CompileCSharp(Source), new StencilBuildOptions(dir, Parallelism: 2), log)!).ClangRan);
+        // 5 families: the entry, move and jump built-ins, AddConst and Ret.
+        foreach (var rid in new[] { "linux-x64", "linux-arm64" })
+            Assert.Contains(log.Messages, m => m.StartsWith($"Patchouly: compiled Small for {rid}:") && m.Contains("; compiled 5 of 5 families ("));
+
+        log.Messages.Clear();
+        var edited = Source.Replace("a + c", "a - c");
+        Assert.True(Assert.Single(StencilBuild.Run(TestStencils.CompileCSharp(edited), new StencilBuildOptions(dir, Parallelism: 2), log)!).ClangRan);
+        foreach (var rid in new[] { "linux-x64", "linux-arm64" })
+            Assert.Contains(log.Messages, m => m.StartsWith($"Patchouly: compiled Small for {rid}:") && m.Contains("; compiled 1 of 5 families (18 variants, 4 reused);"));
+
+        // The cache keeps what the current families use, and no more: the old AddConst object is gone.
+        string cache = Path.Combine(dir, "B.Small", "linux-x64", "cache");
+        Assert.Equal(5, Directory.GetFiles(cache, "*.families").SelectMany(File.ReadAllLines).Count(l => l.Length > 0));
+        Assert.Equal(Directory.GetFiles(cache, "*.families").Length, Directory.GetFiles(cache, "*.o").Length);
+        log.Messages.Clear();
+        Assert.True(Assert.Single(StencilBuild.Run(TestStencils.CompileCSharp(Source), new StencilBuildOptions(dir, Parallelism: 2), log)!).ClangRan);
+        Assert.Contains(log.Messages, m => m.Contains("; compiled 1 of 5 families (18 variants, 4 reused);"));
+
+        // Another clang version (or flags, or target) is another key: everything recompiles.
+        log.Messages.Clear();
+        Assert.True(Assert.Single(StencilBuild.Run(TestStencils.CompileCSharp(Source), new StencilBuildOptions(dir, Optimization: "Os", Parallelism: 2), log)!).ClangRan);
+        Assert.Contains(log.Messages, m => m.Contains("; compiled 5 of 5 families ("));
         Assert.Empty(log.Errors);
     }
 

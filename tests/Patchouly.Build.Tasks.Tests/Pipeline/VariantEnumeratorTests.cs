@@ -55,4 +55,22 @@ public class VariantEnumeratorTests
         Assert.DoesNotContain(variants, v => v.Outputs[0] == v.Outputs[1] && v.Outputs[0] != 2);
         Assert.Contains(variants, v => v.Outputs[0] == 2 && v.Outputs[1] == 2);
     }
+
+    [Fact]
+    public void A_pinned_value_keeps_the_numbering_and_only_its_register()
+    {
+        var word = new WordType("long", "int64_t", 64, WordClass.Signed);
+        var family = Family(2, 1) with
+        {
+            Parameters = new[] { new ParameterModel("i0", ParameterRole.Input, word, Pin: 0), new ParameterModel("i1", ParameterRole.Input, word),
+                new ParameterModel("o0", ParameterRole.Output, word, Pin: 2) }.ToEquatableArray(),
+        };
+        var all = VariantEnumerator.Enumerate(Family(2, 1), 3).ToList();
+        var pinned = VariantEnumerator.Enumerate(family, 3).ToList();
+        Assert.Equal(4, pinned.Count); // only the second input varies: 4 locations
+        Assert.All(pinned, v => Assert.True(v.Inputs[0] == 0 && v.Outputs[0] == 2));
+        // The same slots as without the pins: skipped slots stay empty.
+        Assert.All(pinned, v => Assert.Contains(all, a => a.Index == v.Index && a.Inputs.SequenceEqual(v.Inputs) && a.Outputs.SequenceEqual(v.Outputs)));
+        Assert.Equal(VariantEnumerator.NarrowSlots(Family(2, 1), 3), VariantEnumerator.NarrowSlots(family, 3));
+    }
 }
