@@ -27,10 +27,10 @@ public enum TablesFileState
 public static class TablesFile
 {
     /// <summary>The start of the first line of every tables file.</summary>
-    public const string HeaderPrefix = Generators.Generator.TablesHeader.Prefix;
+    public const string HeaderPrefix = Generators.EmitApi.TablesHeader.Prefix;
 
     /// <summary>Separates the build hash from the content hash in the first line.</summary>
-    public const string ContentMarker = Generators.Generator.TablesHeader.ContentMarker;
+    public const string ContentMarker = Generators.EmitApi.TablesHeader.ContentMarker;
 
     /// <summary>The suffix of the temporary file a tables file is written to before it is renamed into place.</summary>
     public const string TemporarySuffix = ".tmp";
@@ -38,14 +38,14 @@ public static class TablesFile
     private static readonly UTF8Encoding s_utf8 = new(encoderShouldEmitUTF8Identifier: false);
 
     /// <summary>The full text of a tables file: the header line for <paramref name="buildHash"/>, then <paramref name="body"/>.</summary>
-    public static string Seal(string buildHash, string body) => Generators.Generator.TablesHeader.Seal(buildHash, body);
+    public static string Seal(string buildHash, string body) => Generators.EmitApi.TablesHeader.Seal(buildHash, body);
 
     /// <summary>Reads a tables file and checks its content against its header.</summary>
     /// <returns>The state, and the build hash when the file is <see cref="TablesFileState.Intact"/>.</returns>
     public static (TablesFileState State, string? BuildHash) Inspect(string path)
     {
         if (!File.Exists(path)) return (TablesFileState.Missing, null);
-        string? buildHash = Generators.Generator.TablesHeader.Verify(File.ReadAllText(path, s_utf8));
+        string? buildHash = Generators.EmitApi.TablesHeader.Verify(File.ReadAllText(path, s_utf8));
         return buildHash is null ? (TablesFileState.Damaged, null) : (TablesFileState.Intact, buildHash);
     }
 

@@ -2,7 +2,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Text;
 using Patchouly.Build.Tasks.Pipeline;
-using Patchouly.Generators.Generator;
+using Patchouly.Generators.EmitApi;
 using Patchouly.Generators.Model;
 using Patchouly.Generators.Parsing;
 using Patchouly.Generators.Variants;

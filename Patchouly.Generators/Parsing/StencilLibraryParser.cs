@@ -103,7 +103,7 @@ internal static class StencilLibraryParser
             if (member.IsImplicitlyDeclared || Array.IndexOf(KnownNames.GeneratedMemberNames, member.Name) < 0) continue;
             if (member is IMethodSymbol m && HasAttribute(m, KnownNames.StencilAttribute)) continue; // PATCH0006
             // Members the generator itself declared (the compilation may already contain its output) are not the user's.
-            if (member.DeclaringSyntaxReferences.All(r => Generator.StencilGenerator.IsGeneratedSource(r.SyntaxTree.FilePath))) continue;
+            if (member.DeclaringSyntaxReferences.All(r => EmitApi.StencilGenerator.IsGeneratedSource(r.SyntaxTree.FilePath))) continue;
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ReservedMemberName, member.Locations.FirstOrDefault() ?? typeLocation, member.Name, type.Name));
         }
         if (diagnostics.Count > 0) return new Result(null, diagnostics);

@@ -66,7 +66,7 @@ internal static class Pipeline
         var compilation = CompileCSharp(sources, "DiffStencils" + Guid.NewGuid().ToString("n")[..8]);
         var errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
         if (errors.Count > 0) throw new InvalidOperationException("C# errors:\n" + string.Join("\n", errors.Take(20)));
-        var type = Patchouly.Build.Tasks.Tasks.StencilBuild.FindLibraries(compilation, default).Single();
+        var type = Patchouly.Build.Tasks.MSBuild.StencilBuild.FindLibraries(compilation, default).Single();
         var result = StencilLibraryParser.Parse(type, compilation, default);
         if (result.Diagnostics.Count > 0)
         {

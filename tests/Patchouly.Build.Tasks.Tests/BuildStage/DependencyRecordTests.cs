@@ -1,7 +1,7 @@
 using System;
 using System.IO;
 using System.Linq;
-using Patchouly.Build.Tasks.Tasks;
+using Patchouly.Build.Tasks.MSBuild;
 
 namespace Patchouly.Build.Tasks.Tests.BuildStage;
 

@@ -5,7 +5,7 @@ using System.IO;
 using System.Linq;
 using Microsoft.Build.Framework;
 using Patchouly.Build.Tasks.Tables;
-using Patchouly.Build.Tasks.Tasks;
+using Patchouly.Build.Tasks.MSBuild;
 using Patchouly.Build.Tasks.Tests.Pipeline;
 
 namespace Patchouly.Build.Tasks.Tests.BuildStage;
@@ -331,9 +331,9 @@ public class TablesFileFormatTests
         TablesFile.WriteAtomically(path, TablesFile.Seal("abc", body));
         using var stream = File.OpenRead(path);
         var text = Microsoft.CodeAnalysis.Text.SourceText.From(stream, encoding: null, throwIfBinaryDetected: true);
-        Assert.Equal("abc", Generators.Generator.TablesHeader.Verify(text.ToString()));
+        Assert.Equal("abc", Generators.EmitApi.TablesHeader.Verify(text.ToString()));
         Assert.Equal((TablesFileState.Intact, "abc"), TablesFile.Inspect(path));
-        Assert.Null(Generators.Generator.TablesHeader.Verify(text.ToString().Replace("变量", "变")));
+        Assert.Null(Generators.EmitApi.TablesHeader.Verify(text.ToString().Replace("变量", "变")));
     }
 }
 

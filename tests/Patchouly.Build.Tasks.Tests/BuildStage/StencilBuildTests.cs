@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using Patchouly.Build.Tasks.Tasks;
+using Patchouly.Build.Tasks.MSBuild;
 using Patchouly.Build.Tasks.Tests.Pipeline;
 
 namespace Patchouly.Build.Tasks.Tests.BuildStage;

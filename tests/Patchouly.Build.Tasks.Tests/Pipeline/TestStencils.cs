@@ -47,7 +47,7 @@ internal static class TestStencils
 
     /// <summary>The single [StencilLibrary] type of a compilation.</summary>
     public static INamedTypeSymbol LibraryType(Compilation compilation) =>
-        Patchouly.Build.Tasks.Tasks.StencilBuild.FindLibraries(compilation, default).Single();
+        Patchouly.Build.Tasks.MSBuild.StencilBuild.FindLibraries(compilation, default).Single();
 
     public static LibraryModel Parse(string source)
     {

@@ -6,10 +6,10 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Text;
-using Patchouly.Generators.Generator;
+using Patchouly.Generators.EmitApi;
 using Patchouly.Generators.Parsing;
 using Patchouly.Generators.Tests.Parsing;
-using Names = Patchouly.Generators.Generator.StencilGenerator.TrackingNames;
+using Names = Patchouly.Generators.EmitApi.StencilGenerator.TrackingNames;
 
 namespace Patchouly.Generators.Tests.Robustness;
 

@@ -141,7 +141,7 @@ public class MutationTests(ITestOutputHelper output)
             Assert.Equal("PATCH0007", d.Id);
             Assert.Equal("Broken.cs", d.Location.SourceTree!.FilePath);
         }
-        var driver = Microsoft.CodeAnalysis.CSharp.CSharpGeneratorDriver.Create(new Patchouly.Generators.Generator.StencilGenerator()).RunGenerators(RobustnessHarness.Compile(files));
+        var driver = Microsoft.CodeAnalysis.CSharp.CSharpGeneratorDriver.Create(new Patchouly.Generators.EmitApi.StencilGenerator()).RunGenerators(RobustnessHarness.Compile(files));
         // Two sources per library; the broken library keeps its emit API, without the broken stencil.
         var sources = driver.GetRunResult().Results.Single().GeneratedSources;
         Assert.Equal(10, sources.Length);

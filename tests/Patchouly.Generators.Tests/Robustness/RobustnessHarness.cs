@@ -7,7 +7,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Patchouly.Generators.Analyzer;
-using Patchouly.Generators.Generator;
+using Patchouly.Generators.EmitApi;
 using Patchouly.Generators.Tests.Parsing;
 
 namespace Patchouly.Generators.Tests.Robustness;

@@ -4,7 +4,7 @@ using System.Text;
 using Patchouly.Generators.Model;
 using Patchouly.Generators.Format;
 
-namespace Patchouly.Generators.Generator;
+namespace Patchouly.Generators.EmitApi;
 
 /// <summary>
 /// Writes the typed emit API of a library: a <c>Library</c> property that loads the compiled tables, and an

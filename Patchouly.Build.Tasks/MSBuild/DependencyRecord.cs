@@ -10,7 +10,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 
-namespace Patchouly.Build.Tasks.Tasks;
+namespace Patchouly.Build.Tasks.MSBuild;
 
 /// <summary>What a full pass of the task learnt about the sources its stencil libraries depend on.</summary>
 public sealed class StencilDependencies

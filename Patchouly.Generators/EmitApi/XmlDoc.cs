@@ -1,4 +1,4 @@
-namespace Patchouly.Generators.Generator;
+namespace Patchouly.Generators.EmitApi;
 
 /// <summary>Text placed in the XML doc comments of generated code (the emit API, the tables).</summary>
 internal static class XmlDoc

@@ -5,7 +5,7 @@ using Microsoft.Build.Framework;
 using Patchouly.Build.Tasks.Compile;
 using MSBuildTask = Microsoft.Build.Utilities.Task;
 
-namespace Patchouly.Build.Tasks.Tasks;
+namespace Patchouly.Build.Tasks.MSBuild;
 
 /// <summary>
 /// The MSBuild task that runs before <c>CoreCompile</c>: builds a Roslyn compilation from the compiler's inputs, finds

@@ -7,7 +7,7 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Patchouly.Generators.Model;
 using Patchouly.Generators.Parsing;
 
-namespace Patchouly.Generators.Generator;
+namespace Patchouly.Generators.EmitApi;
 
 /// <summary>
 /// The source generator: for each <c>[StencilLibrary]</c> class, adds the typed emit API and the compiled tables the

@@ -2,7 +2,7 @@ using System;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Patchouly.Generators.Generator;
+namespace Patchouly.Generators.EmitApi;
 
 /// <summary>
 /// The first line of a tables file: <c>// &lt;auto-generated/&gt; Patchouly stencil tables; build hash B; content

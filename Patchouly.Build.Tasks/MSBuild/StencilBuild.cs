@@ -17,7 +17,7 @@ using Patchouly.Generators.Model;
 using Patchouly.Generators.Parsing;
 using Patchouly.Generators.Variants;
 
-namespace Patchouly.Build.Tasks.Tasks;
+namespace Patchouly.Build.Tasks.MSBuild;
 
 /// <summary>Options of a stencil build.</summary>
 /// <param name="OutputDirectory">Where the C, objects and tables go (<c>obj/…/patchouly/</c>).</param>
@@ -133,8 +133,8 @@ public static class StencilBuild
     private static void RemoveStaleTables(string directory, IEnumerable<string> libraryNames)
     {
         var names = new HashSet<string>(libraryNames, StringComparer.Ordinal);
-        foreach (var file in Directory.EnumerateFiles(directory, "*" + Generators.Generator.StencilGenerator.TablesSuffix))
-            if (!names.Contains(Path.GetFileName(file).Substring(0, Path.GetFileName(file).Length - Generators.Generator.StencilGenerator.TablesSuffix.Length))) File.Delete(file);
+        foreach (var file in Directory.EnumerateFiles(directory, "*" + Generators.EmitApi.StencilGenerator.TablesSuffix))
+            if (!names.Contains(Path.GetFileName(file).Substring(0, Path.GetFileName(file).Length - Generators.EmitApi.StencilGenerator.TablesSuffix.Length))) File.Delete(file);
         string blobs = Path.Combine(directory, BlobDirectory);
         if (Directory.Exists(blobs))
             foreach (var dir in Directory.EnumerateDirectories(blobs))
@@ -159,7 +159,7 @@ public static class StencilBuild
         var targets = options.Targets ?? BuildTargets.All;
         string optimization = library.Optimization switch { 3 => "O3", 2 => "O2", 10 => "Os", _ => options.Optimization };
         string buildHash = ContentHash.Of(string.Join("\n", targets.Select(t => TargetHash(source, t, clang, optimization))));
-        string tablesFile = Path.Combine(options.OutputDirectory, library.FileName + Generators.Generator.StencilGenerator.TablesSuffix);
+        string tablesFile = Path.Combine(options.OutputDirectory, library.FileName + Generators.EmitApi.StencilGenerator.TablesSuffix);
         string workDirectory = Path.Combine(options.OutputDirectory, library.FileName);
         int variants = source.Variants.Count;
         var targetFiles = targets.ToDictionary(t => t.RuntimeIdentifier, t => BlobPath(options.OutputDirectory, library.FileName, t.RuntimeIdentifier), StringComparer.Ordinal);

@@ -1,4 +1,4 @@
-namespace Patchouly.Build.Tasks.Tasks;
+namespace Patchouly.Build.Tasks.MSBuild;
 
 /// <summary>Where the stencil build reports progress and errors (MSBuild's log, or a test's).</summary>
 public interface IBuildLog

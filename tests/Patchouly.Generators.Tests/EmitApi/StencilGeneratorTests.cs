@@ -4,10 +4,10 @@ using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Text;
-using Patchouly.Generators.Generator;
+using Patchouly.Generators.EmitApi;
 using Patchouly.Generators.Tests.Parsing;
 
-namespace Patchouly.Generators.Tests.Generator;
+namespace Patchouly.Generators.Tests.EmitApi;
 
 public class StencilGeneratorTests
 {

@@ -7,7 +7,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Text;
 
-namespace Patchouly.Build.Tasks.Tasks;
+namespace Patchouly.Build.Tasks.MSBuild;
 
 /// <summary>Builds a Roslyn compilation from the same inputs the C# compiler gets, so the build task sees the stencils
 /// exactly as the compiler and the analyzer do.</summary>
