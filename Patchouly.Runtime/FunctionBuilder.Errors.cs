@@ -112,8 +112,8 @@ public sealed partial class FunctionBuilder
             if (r.Patch != PatchKind.Hole || r.Index != hole) continue;
             if (sb.Length > 0) sb.Append('/');
             sb.Append(r.Kind);
-            if (r.Kind == RelocationKind.Rel32 && !VariantRules.IsDirectCallOrJump(code, r.Offset))
-                sb.Append(" (not a call or jmp)");
+            if (r.IsRelative && !Targets.TargetRules.IsUsableRelativeHole(r.Kind, code, r.Offset))
+                sb.Append(" (").Append(Targets.TargetRules.RelativeHoleRequirement(r.Kind)).Append(')');
         }
         return sb.Append(" field").ToString();
     }

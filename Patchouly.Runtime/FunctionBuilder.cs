@@ -11,6 +11,9 @@ using System.Threading;
 using Patchouly.Runtime.Internal;
 using Patchouly.Runtime.Linking;
 using Patchouly.Runtime.Tables;
+using Patchouly.Runtime.Targets;
+using Patchouly.Runtime.Targets.Arm64;
+using Patchouly.Runtime.Targets.X64;
 using CallSite = Patchouly.Runtime.Internal.CallSite;
 
 namespace Patchouly.Runtime;
@@ -25,7 +28,7 @@ namespace Patchouly.Runtime;
 /// registers 0..<see cref="ParameterCount"/>−1); a block begins wherever <see cref="StartBlock(Block)"/> is called, so blocks are
 /// placed in the order they are started. A stencil that continues "next" falls into whatever is emitted after it.</para>
 /// <para>Fall-through elision: when a stencil ends with a jump to the code that ends up right after it (the next
-/// stencil, or a block started right after it), the 5-byte jump is dropped. The decision waits until the following
+/// stencil, or a block started right after it), the jump (x86-64 <c>jmp rel32</c>, AArch64 <c>b</c>) is dropped. The decision waits until the following
 /// code is known, so jumps to "next" from the middle of a stencil are patched to the final position.</para>
 /// <para>Automatic moves: when the library has no compiled variant for the requested locations (two outputs in one
 /// register, or stack locations the tables omit), <see cref="Emit"/> moves values through the
@@ -38,7 +41,10 @@ public sealed partial class FunctionBuilder
     /// <summary>The largest number of stack slots a function may use (slot numbers 0..16383).</summary>
     public const int MaxStackSlots = 16384;
 
-    /// <summary>The largest size of a function's code in bytes (1 GiB), so every rel32 branch inside it reaches.</summary>
+    /// <summary>
+    /// The largest size of a function's code in bytes (1 GiB), so every branch inside it reaches; AArch64 functions are
+    /// limited to 128 MiB, the reach of <c>b</c>.
+    /// </summary>
     public const int MaxCodeSize = 1 << 30;
 
     /// <summary>The largest number of parameters (the entry shim passes six C arguments).</summary>
@@ -52,6 +58,9 @@ public sealed partial class FunctionBuilder
     private readonly byte[] _blob;
     private readonly int[] _offsets;
     private readonly int _registers;
+    private readonly TargetArchitecture _architecture;
+    private readonly int _tailJumpLength;
+    private readonly RelocationKind _tailJumpKind;
     private readonly int _parameterCount;
     private readonly JitModule? _module;
     private readonly int _moduleIndex;
@@ -105,6 +114,10 @@ public sealed partial class FunctionBuilder
         _blob = plan.Blob;
         _offsets = plan.Offsets;
         _registers = library.Registers;
+        _architecture = plan.Architecture;
+        _tailJumpLength = plan.TailJumpLength;
+        _tailJumpKind = plan.TailJumpKind;
+        CodeSizeLimit = plan.MaxCodeSize;
         _parameterCount = parameterCount;
         _module = module;
         _moduleIndex = moduleIndex;
@@ -135,8 +148,8 @@ public sealed partial class FunctionBuilder
     /// <summary>The number of stack slots the function uses so far (highest slot used + 1).</summary>
     public int FrameSlots => _frameSlots;
 
-    /// <summary>The code size limit (<see cref="MaxCodeSize"/>; lowered by tests).</summary>
-    internal int CodeSizeLimit { get; set; } = MaxCodeSize;
+    /// <summary>The code size limit (<see cref="MaxCodeSize"/>, 128 MiB for AArch64 so that every <c>b</c> reaches; lowered by tests).</summary>
+    internal int CodeSizeLimit { get; set; }
 
     /// <summary>True once <see cref="Compile"/> has succeeded; the builder cannot be used afterwards (until <see cref="Reset"/>).</summary>
     public bool IsCompiled => _compiled;
@@ -241,7 +254,7 @@ public sealed partial class FunctionBuilder
 
     /// <summary>
     /// Places <paramref name="block"/> here at an address that is a multiple of <paramref name="alignment"/> bytes,
-    /// padding with multi-byte <c>nop</c>s (which code falling through into the block executes). Aligning the heads of
+    /// padding with <c>nop</c>s (x86-64 multi-byte nops, AArch64 nop words; code falling through into the block executes). Aligning the heads of
     /// hot loops to 16 or 32 bytes, as optimizing compilers do, keeps them in fewer fetch blocks.
     /// </summary>
     /// <param name="block">The block to start.</param>
@@ -349,7 +362,37 @@ public sealed partial class FunctionBuilder
     /// of the code, or the function is empty; the builder is unchanged and can be fixed.</exception>
     /// <exception cref="StencilEmitException">The builder was already compiled, or it is a function of a <see cref="JitModule"/> (compile the module).</exception>
     /// <exception cref="ExecutableMemoryException">Mapping or protecting memory failed.</exception>
+    /// <exception cref="ArchitectureMismatchException">The library's code is for another instruction set than the process's
+    /// (emit and <see cref="Disassemble"/> work; running does not). The builder is unchanged.</exception>
     public CompiledFunction Compile() => CompileNear(0);
+
+    /// <summary>
+    /// The function as <see cref="Compile"/> would lay it out and patch it, at address 0, formatted as assembly
+    /// (<see cref="CompiledFunction.Disassemble"/>), without mapping memory. Works for a library of any architecture,
+    /// so code for another instruction set than the process's can be inspected. The builder stays usable.
+    /// </summary>
+    /// <exception cref="FunctionCompileException">The function is not complete (as for <see cref="Compile"/>).</exception>
+    /// <exception cref="StencilEmitException">The builder was compiled, or is a function of a <see cref="JitModule"/>.</exception>
+    public string Disassemble()
+    {
+        var (image, map) = LinkDetached(0);
+        return Disassembly.FunctionDisassembler.Disassemble(image, 0, map);
+    }
+
+    /// <summary>
+    /// Lays out and patches the function as <see cref="Compile"/> would, for code placed at <paramref name="address"/>,
+    /// into a plain array (nothing is mapped; any architecture).
+    /// </summary>
+    internal (byte[] Image, FunctionMap Map) LinkDetached(ulong address)
+    {
+        ThrowIfCompiled();
+        if (_module is not null)
+            throw new StencilEmitException(
+                $"Function {DisplayName} belongs to a JitModule; it is laid out with its module.");
+        PrepareLink();
+        var (image, maps) = FunctionLinker.LinkDetached(_library, [this], address);
+        return (image, maps[0]);
+    }
 
     /// <summary>As <see cref="Compile()"/>, asking for the code to be placed near <paramref name="addressHint"/> (for tests).</summary>
     internal CompiledFunction CompileNear(nint addressHint)
@@ -358,6 +401,7 @@ public sealed partial class FunctionBuilder
         if (_module is not null)
             throw new StencilEmitException(
                 $"Function {DisplayName} belongs to a JitModule; compile the module with JitModule.Compile(), which lays out all its functions together.");
+        ProcessTarget.EnsureRunnable(_library);
         PrepareLink();
         var linked = FunctionLinker.Link(_library, [this], addressHint);
         var function = new CompiledFunction(_library, linked.Memory, linked.Image, 0, linked.Image.Length, _parameterCount, _frameSlots, linked.Maps[0], null);
@@ -482,7 +526,7 @@ public sealed partial class FunctionBuilder
             if (_tail.Block < 0 && (_pendingNext.Count | _blocksHere.Count) == 0)
             {
                 _hasTail = false;
-                _code.Truncate(_code.Count - VariantRules.TailJumpLength);
+                _code.Truncate(_code.Count - _tailJumpLength);
             }
             else Settle();
         }
@@ -563,11 +607,11 @@ public sealed partial class FunctionBuilder
             ref byte field = ref Unsafe.Add(ref code, s.Offset);
             // The common fields inline; the rest out of line, which keeps the emit path's registers free.
             if (s.Op == PatchOp.Slot32)
-                Unsafe.WriteUnaligned(ref field, unchecked((uint)SlotValue(ref locations, s)));
+                X64Fields.Write32(ref field, unchecked((uint)SlotValue(ref locations, s)));
             else if (s.Op == PatchOp.Hole32)
-                Unsafe.WriteUnaligned(ref field, unchecked((uint)(Unsafe.Add(ref hole, s.Arg) + (ulong)(long)s.Addend)));
+                X64Fields.Write32(ref field, unchecked((uint)(Unsafe.Add(ref hole, s.Arg) + (ulong)(long)s.Addend)));
             else if (s.Op == PatchOp.Hole64)
-                Unsafe.WriteUnaligned(ref field, unchecked(Unsafe.Add(ref hole, s.Arg) + (ulong)(long)s.Addend));
+                X64Fields.Write64(ref field, unchecked(Unsafe.Add(ref hole, s.Arg) + (ulong)(long)s.Addend));
             else
                 PatchOther(ref field, s, start, entry, ref locations, ref hole, ref targets);
         }
@@ -580,38 +624,56 @@ public sealed partial class FunctionBuilder
         switch (s.Op)
         {
             case PatchOp.Hole16:
-                Unsafe.WriteUnaligned(ref field, unchecked((ushort)(Unsafe.Add(ref hole, s.Arg) + (ulong)(long)s.Addend)));
+                X64Fields.Write16(ref field, unchecked((ushort)(Unsafe.Add(ref hole, s.Arg) + (ulong)(long)s.Addend)));
                 break;
             case PatchOp.Hole8:
-                field = unchecked((byte)(Unsafe.Add(ref hole, s.Arg) + (ulong)(long)s.Addend));
+                X64Fields.Write8(ref field, unchecked((byte)(Unsafe.Add(ref hole, s.Arg) + (ulong)(long)s.Addend)));
                 break;
             case PatchOp.HoleRel32:
             case PatchOp.HoleRel64:
-                _callSites.Add(new CallSite(start + s.Offset, Unsafe.Add(ref hole, s.Arg),
-                    s.Op == PatchOp.HoleRel32 ? RelocationKind.Rel32 : RelocationKind.Rel64, s.Addend));
+            case PatchOp.HoleBranch26:
+                _callSites.Add(new CallSite(start + s.Offset, Unsafe.Add(ref hole, s.Arg), RelativeKind(s.Op, PatchOp.HoleRel32, PatchOp.HoleRel64), s.Addend));
                 break;
             case PatchOp.Slot64:
-                Unsafe.WriteUnaligned(ref field, SlotValue(ref locations, s));
+                X64Fields.Write64(ref field, SlotValue(ref locations, s));
                 break;
             case PatchOp.Slot16:
-                Unsafe.WriteUnaligned(ref field, unchecked((ushort)SlotValue(ref locations, s)));
+                X64Fields.Write16(ref field, unchecked((ushort)SlotValue(ref locations, s)));
                 break;
             case PatchOp.Slot8:
-                field = unchecked((byte)SlotValue(ref locations, s));
+                X64Fields.Write8(ref field, unchecked((byte)SlotValue(ref locations, s)));
+                break;
+            case PatchOp.HoleImm16Group0:
+            case PatchOp.HoleImm16Group1:
+            case PatchOp.HoleImm16Group2:
+            case PatchOp.HoleImm16Group3:
+                Arm64Fields.WriteImm16(ref field, unchecked(Unsafe.Add(ref hole, s.Arg) + (ulong)(long)s.Addend), s.Op - PatchOp.HoleImm16Group0);
+                break;
+            case PatchOp.SlotImm16Group0:
+            case PatchOp.SlotImm16Group1:
+            case PatchOp.SlotImm16Group2:
+            case PatchOp.SlotImm16Group3:
+                Arm64Fields.WriteImm16(ref field, SlotValue(ref locations, s), s.Op - PatchOp.SlotImm16Group0);
                 break;
             case PatchOp.Next32:
             case PatchOp.Next64:
-                _pendingNext.Add(new NextFixup(start + s.Offset, s.Op == PatchOp.Next32 ? RelocationKind.Rel32 : RelocationKind.Rel64, s.Addend));
+            case PatchOp.Next26:
+                _pendingNext.Add(new NextFixup(start + s.Offset, RelativeKind(s.Op, PatchOp.Next32, PatchOp.Next64), s.Addend));
                 break;
             case PatchOp.Target32:
             case PatchOp.Target64:
+            case PatchOp.Target26:
             {
                 int block = TargetBlock(Unsafe.Add(ref targets, s.Arg), entry);
-                BranchTo(block, start + s.Offset, s.Op == PatchOp.Target32 ? RelocationKind.Rel32 : RelocationKind.Rel64, s.Addend);
+                BranchTo(block, start + s.Offset, RelativeKind(s.Op, PatchOp.Target32, PatchOp.Target64), s.Addend);
                 break;
             }
         }
     }
+
+    /// <summary>The relocation kind of a relative patch step: <paramref name="rel32"/>, <paramref name="rel64"/>, or else a Branch26 one.</summary>
+    private static RelocationKind RelativeKind(PatchOp op, PatchOp rel32, PatchOp rel64) =>
+        op == rel32 ? RelocationKind.Rel32 : op == rel64 ? RelocationKind.Rel64 : RelocationKind.Arm64Branch26;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong SlotValue(ref Location locations, PatchStep step) =>
@@ -643,7 +705,10 @@ public sealed partial class FunctionBuilder
         state.FixupHead = _fixups.Count - 1;
     }
 
-    /// <summary>Writes a branch inside the body (which is at most <see cref="MaxCodeSize"/>, so a rel32 always reaches).</summary>
+    /// <summary>
+    /// Writes a branch inside the body (which is at most <see cref="CodeSizeLimit"/>, so a rel32 or a <c>b</c>/<c>bl</c>
+    /// always reaches).
+    /// </summary>
     private void WriteRelative(int field, RelocationKind kind, int addend, int destination)
     {
         long value = (long)destination + addend - field;
@@ -651,9 +716,14 @@ public sealed partial class FunctionBuilder
         if (kind == RelocationKind.Rel32)
         {
             Debug.Assert(value is >= int.MinValue and <= int.MaxValue);
-            Unsafe.WriteUnaligned(ref at, (int)value);
+            X64Fields.Write32(ref at, unchecked((uint)(int)value));
         }
-        else Unsafe.WriteUnaligned(ref at, value);
+        else if (kind == RelocationKind.Rel64) X64Fields.Write64(ref at, unchecked((ulong)value));
+        else
+        {
+            Debug.Assert(RelocationFields.Fits(RelocationKind.Arm64Branch26, unchecked((ulong)value)));
+            Arm64Fields.WriteBranch26(ref at, value);
+        }
     }
 
     /// <summary>
@@ -667,9 +737,9 @@ public sealed partial class FunctionBuilder
         {
             _hasTail = false;
             if (_tail.IsNext || IsStartedHere(_tail.Block))
-                _code.Truncate(_code.Count - VariantRules.TailJumpLength);
+                _code.Truncate(_code.Count - _tailJumpLength);
             else
-                BranchTo(_tail.Block, _tail.Field, RelocationKind.Rel32, _tail.Addend);
+                BranchTo(_tail.Block, _tail.Field, _tailJumpKind, _tail.Addend);
         }
         if (_alignHere > 1) PadTo(_alignHere);
         _alignHere = 0;
@@ -698,19 +768,13 @@ public sealed partial class FunctionBuilder
         }
     }
 
-    /// <summary>Pads the code with multi-byte <c>nop</c>s (at most 9 bytes each) to a multiple of <paramref name="alignment"/>.</summary>
+    /// <summary>Pads the code with the target's <c>nop</c>s to a multiple of <paramref name="alignment"/>.</summary>
     private void PadTo(int alignment)
     {
         int pad = -_code.Count & (alignment - 1);
         if (pad == 0) return;
         int at = _code.Extend(pad);
-        while (pad > 0)
-        {
-            int n = Math.Min(pad, 9);
-            VariantRules.Nop(n).CopyTo(_code.AsSpan().Slice(at, n));
-            at += n;
-            pad -= n;
-        }
+        CodeFill.Padding(_architecture, _code.AsSpan().Slice(at, pad));
     }
 
     private bool IsStartedHere(int block)

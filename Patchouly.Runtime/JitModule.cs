@@ -88,6 +88,7 @@ public sealed class JitModule
     /// fix it and compile again.</exception>
     /// <exception cref="StencilEmitException">The module was already compiled.</exception>
     /// <exception cref="ExecutableMemoryException">Mapping or protecting memory failed.</exception>
+    /// <exception cref="ArchitectureMismatchException">The library's code is for another instruction set than the process's.</exception>
     public CompiledModule Compile() => CompileNear(0);
 
     /// <summary>As <see cref="Compile"/>, asking for the code to be placed near <paramref name="addressHint"/> (for tests).</summary>
@@ -96,6 +97,7 @@ public sealed class JitModule
         ThrowIfCompiled();
         if (_functions.Count == 0)
             throw new FunctionCompileException("The module has no functions: define at least one with DefineFunction before Compile.");
+        Targets.ProcessTarget.EnsureRunnable(Library);
         var functions = _functions.ToArray();
         foreach (var function in functions)
         {

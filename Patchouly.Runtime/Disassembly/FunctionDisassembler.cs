@@ -2,41 +2,33 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Text;
-using Iced.Intel;
-using Decoder = Iced.Intel.Decoder;
 using Patchouly.Runtime.Linking;
+using Patchouly.Runtime.Targets;
 
 namespace Patchouly.Runtime.Disassembly;
 
 /// <summary>
-/// Formats a compiled function as Intel-syntax assembly (Iced's NASM formatter): the entry shim, the body with a
-/// comment line at each stencil boundary and a label at each block, and the trampolines. Branches to blocks,
-/// the body and trampolines are shown by name.
+/// Formats a compiled function: the entry shim, the body with a comment line at each stencil boundary and a label at
+/// each block, and the far jumps (trampolines, veneers). The instructions are printed by the library's target
+/// (<see cref="IInstructionPrinter"/>): Intel syntax on x86-64, one hex word per instruction on AArch64. Branches to
+/// blocks, the body and far jumps are shown by name.
 /// </summary>
 internal static class FunctionDisassembler
 {
     public static string Disassemble(byte[] code, ulong address, FunctionMap map)
     {
+        var printer = InstructionPrinters.For(map.Plan.Architecture);
         var labels = new Dictionary<ulong, string>();
         ulong body = address + (ulong)map.BodyOffset;
         labels[body] = "body";
         foreach (var (offset, block) in map.Blocks)
             labels.TryAdd(body + (ulong)offset, "B" + block.ToString(CultureInfo.InvariantCulture));
         for (int i = 0; i < map.Trampolines.Length; i++)
-            labels[address + (ulong)map.Trampolines[i].Offset] = "trampoline" + i.ToString(CultureInfo.InvariantCulture);
+            labels[address + (ulong)map.Trampolines[i].Offset] = printer.FarJumpName + i.ToString(CultureInfo.InvariantCulture);
 
-        var formatter = new NasmFormatter(new LabelResolver(labels));
-        formatter.Options.HexPrefix = "0x";
-        formatter.Options.HexSuffix = null;
-        formatter.Options.UppercaseHex = false;
-        formatter.Options.SignedImmediateOperands = true;
-        formatter.Options.BranchLeadingZeros = false;
-        formatter.Options.ShowBranchSize = false;
-        formatter.Options.SpaceAfterOperandSeparator = true;
         var sb = new StringBuilder();
-
         sb.Append("; entry shim ").Append(map.Entry.Name).Append(" (C ABI: allocates the frame, calls body)\n");
-        DecodeRange(sb, formatter, code, address, map.EntryOffset, map.EntryLength, []);
+        printer.Print(sb, code, address, map.EntryOffset, map.EntryLength, [], labels);
 
         sb.Append("body:\n");
         var marks = new List<(int Offset, int Order, string Text)>();
@@ -62,18 +54,16 @@ internal static class FunctionDisassembler
         });
         for (int i = 0; i < marks.Count; i++)
             marks[i] = (marks[i].Offset + map.BodyOffset, marks[i].Order, marks[i].Text);
-        DecodeRange(sb, formatter, code, address, map.BodyOffset, map.BodyLength, marks);
+        printer.Print(sb, code, address, map.BodyOffset, map.BodyLength, marks, labels);
 
         if (map.Trampolines.Length > 0)
         {
-            sb.Append("; trampolines to far host functions\n");
+            sb.Append("; ").Append(printer.FarJumpName).Append("s to far host functions\n");
             for (int i = 0; i < map.Trampolines.Length; i++)
             {
                 var (offset, destination) = map.Trampolines[i];
-                sb.Append("trampoline").Append(i.ToString(CultureInfo.InvariantCulture)).Append(":\n");
-                DecodeRange(sb, formatter, code, address, offset, 6, []);
-                AppendLine(sb, address + (ulong)offset + 6, code.AsSpan(offset + 6, 8),
-                    "dq 0x" + destination.ToString("x", CultureInfo.InvariantCulture));
+                sb.Append(printer.FarJumpName).Append(i.ToString(CultureInfo.InvariantCulture)).Append(":\n");
+                printer.PrintFarJump(sb, code, address, offset, destination);
             }
         }
         return sb.ToString();
@@ -81,37 +71,8 @@ internal static class FunctionDisassembler
 
     private static int KindRank(string mark) => mark.StartsWith(';') ? 1 : 0;
 
-    private static void DecodeRange(StringBuilder sb, Formatter formatter, byte[] code, ulong address, int start, int length,
-        List<(int Offset, int Order, string Text)> marks)
-    {
-        var decoder = Decoder.Create(64, new ByteArrayCodeReader(code, start, length), address + (ulong)start);
-        var output = new StringOutput();
-        int next = 0;
-        int offset = start;
-        while (offset < start + length)
-        {
-            while (next < marks.Count && marks[next].Offset <= offset)
-                sb.Append(marks[next++].Text).Append('\n');
-            decoder.Decode(out var instruction);
-            string text;
-            if (instruction.IsInvalid)
-                text = "db 0x" + code[offset].ToString("x2", CultureInfo.InvariantCulture) + " ; (invalid)";
-            else
-            {
-                formatter.Format(instruction, output);
-                text = output.ToStringAndReset();
-            }
-            int size = Math.Max(1, Math.Min(instruction.Length, start + length - offset));
-            AppendLine(sb, address + (ulong)offset, code.AsSpan(offset, size), text);
-            offset += size;
-            if (instruction.IsInvalid || size != instruction.Length)
-                decoder = Decoder.Create(64, new ByteArrayCodeReader(code, offset, start + length - offset), address + (ulong)offset);
-        }
-        while (next < marks.Count)
-            sb.Append(marks[next++].Text).Append('\n');
-    }
-
-    private static void AppendLine(StringBuilder sb, ulong address, ReadOnlySpan<byte> bytes, string text)
+    /// <summary>Appends one instruction line: address, bytes, text.</summary>
+    public static void AppendLine(StringBuilder sb, ulong address, ReadOnlySpan<byte> bytes, string text)
     {
         sb.Append("  ").Append(address.ToString("x16", CultureInfo.InvariantCulture)).Append("  ");
         int written = 0;
@@ -121,22 +82,5 @@ internal static class FunctionDisassembler
             written += 2;
         }
         sb.Append(' ', Math.Max(1, 22 - written)).Append(text).Append('\n');
-    }
-
-    /// <summary>Names branch targets that are blocks, the body or trampolines.</summary>
-    private sealed class LabelResolver(Dictionary<ulong, string> labels) : ISymbolResolver
-    {
-        public bool TryGetSymbol(in Instruction instruction, int operand, int instructionOperand, ulong address, int addressSize, out SymbolResult symbol)
-        {
-            if (instructionOperand >= 0
-                && instruction.GetOpKind(instructionOperand) is OpKind.NearBranch64 or OpKind.NearBranch32 or OpKind.NearBranch16
-                && labels.TryGetValue(address, out var name))
-            {
-                symbol = new SymbolResult(address, name);
-                return true;
-            }
-            symbol = default;
-            return false;
-        }
     }
 }

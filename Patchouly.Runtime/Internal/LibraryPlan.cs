@@ -2,6 +2,7 @@ using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Patchouly.Runtime.Tables;
+using Patchouly.Runtime.Targets;
 
 namespace Patchouly.Runtime.Internal;
 
@@ -18,8 +19,18 @@ internal enum PatchOp : byte
     Next32, Next64,
     /// <summary>A branch to target <see cref="PatchStep.Arg"/>.</summary>
     Target32, Target64,
-    /// <summary>The trailing <c>jmp rel32</c> (to next, or to target <see cref="PatchStep.Arg"/>), dropped when its destination follows.</summary>
+    /// <summary>The trailing jump (to next, or to target <see cref="PatchStep.Arg"/>), dropped when its destination follows.</summary>
     TailNext, TailTarget,
+    /// <summary>Hole value + addend, 16-bit group 0..3 of it into the imm16 of a <c>movz</c>/<c>movk</c> (range-checked when selected if the kind checks).</summary>
+    HoleImm16Group0, HoleImm16Group1, HoleImm16Group2, HoleImm16Group3,
+    /// <summary>Stack slot byte offset + addend, 16-bit group 0..3 of it into the imm16 of a <c>movz</c>/<c>movk</c>.</summary>
+    SlotImm16Group0, SlotImm16Group1, SlotImm16Group2, SlotImm16Group3,
+    /// <summary>A PC-relative hole in a <c>b</c>/<c>bl</c> (imm26): resolved when the code's address is known.</summary>
+    HoleBranch26,
+    /// <summary>A <c>b</c>/<c>bl</c> (imm26) to the code after the stencil, from inside it.</summary>
+    Next26,
+    /// <summary>A <c>b</c>/<c>bl</c> (imm26) to target <see cref="PatchStep.Arg"/>.</summary>
+    Target26,
 }
 
 /// <summary>One relocation of a variant, validated and decoded for the emit loop (8 bytes).</summary>
@@ -34,16 +45,35 @@ internal readonly struct PatchStep(ushort offset, PatchOp op, byte arg, int adde
 
 /// <summary>
 /// An absolute hole field with a limited range: the variant can take hole value <c>h</c> when
-/// <c>h + Bias &lt;= Span</c> (unsigned, wrapping), i.e. when <c>h + addend</c> lies in the field's signed range (16 bytes).
+/// <c>(h + Bias) &gt;&gt; Shift &lt;= Span</c> (unsigned, wrapping), i.e. when <c>h + addend</c> lies in the field's range
+/// (16 bytes). <c>Shift</c> is 0 except for ranges wider than 32 bits (2^48 values: shift 16).
 /// </summary>
 [StructLayout(LayoutKind.Sequential, Size = 16)]
-internal readonly struct HoleCheck(int hole, ulong bias, uint span)
+internal readonly struct HoleCheck
 {
-    public readonly ulong Bias = bias;
-    public readonly uint Span = span;
-    public readonly byte Hole = (byte)hole;
+    public readonly ulong Bias;
+    public readonly uint Span;
+    public readonly byte Hole;
+    public readonly byte Shift;
 
-    public bool Accepts(ulong value) => unchecked(value + Bias) <= Span;
+    /// <summary>A check that <c>value + addend</c> lies in [<paramref name="min"/>, <paramref name="max"/>]; the width
+    /// <c>max − min</c> must be below 2^32 or of the form 2^n − 1.</summary>
+    public HoleCheck(int hole, int addend, long min, long max)
+    {
+        Bias = unchecked((ulong)((long)addend - min));
+        ulong span = unchecked((ulong)(max - min));
+        int shift = 0;
+        while (span > uint.MaxValue)
+        {
+            shift += 16;
+            span >>= 16;
+        }
+        Span = (uint)span;
+        Hole = (byte)hole;
+        Shift = (byte)shift;
+    }
+
+    public bool Accepts(ulong value) => unchecked(value + Bias) >> Shift <= Span;
 }
 
 [Flags]
@@ -108,6 +138,10 @@ internal sealed class LibraryPlan
     public LibraryPlan(StencilLibrary library)
     {
         Library = library;
+        Architecture = library.Architecture;
+        TailJumpLength = TargetRules.TailJumpLength(Architecture);
+        TailJumpKind = TargetRules.TailJumpKind(Architecture);
+        MaxCodeSize = TargetRules.MaxCodeSize(Architecture);
         var variants = library.Variants;
         Offsets = new int[variants.Length];
         var family = new int[variants.Length];
@@ -182,6 +216,18 @@ internal sealed class LibraryPlan
 
     public StencilLibrary Library { get; }
 
+    /// <summary>The instruction set of the library's code (chosen once: builders copy what they need into fields).</summary>
+    public TargetArchitecture Architecture { get; }
+
+    /// <summary>The length of the droppable trailing jump.</summary>
+    public int TailJumpLength { get; }
+
+    /// <summary>The relocation kind of the trailing jump, used when it is kept.</summary>
+    public RelocationKind TailJumpKind { get; }
+
+    /// <summary>The largest body, so that every branch inside it reaches.</summary>
+    public int MaxCodeSize { get; }
+
     /// <summary>
     /// Every variant's record — header, steps, checks, code — aligned to 8 bytes, followed by <see cref="CopySlack"/>
     /// bytes so any code can be copied in whole chunks.
@@ -237,63 +283,79 @@ internal sealed class LibraryPlan
     {
         var relocations = library.RelocationsOf(variant);
         var code = library.CodeOf(variant);
-        bool droppableTail = VariantRules.HasDroppableTail(library, variant);
+        var arch = library.Architecture;
+        int alignment = TargetRules.InstructionAlignment(arch);
+        if (variant.Length % alignment != 0) return false;
+        bool droppableTail = TargetRules.HasDroppableTail(library, variant);
         long slotMin = 0, slotMax = FunctionBuilder.MaxStackSlots - 1;
         for (int k = 0; k < relocations.Length; k++)
         {
             var r = relocations[k];
-            if (r.Size == 0 || r.Offset + r.Size > variant.Length) return false;
+            if (r.Size == 0 || r.Offset + r.Size > variant.Length || !TargetRules.Accepts(arch, r.Kind) || r.Offset % alignment != 0)
+                return false;
             bool isTail = droppableTail && k == relocations.Length - 1;
+            int group = RelocationFields.MovwGroup(r.Kind);
             PatchOp op;
             byte arg = r.Index;
             switch (r.Patch)
             {
                 case PatchKind.Hole:
                     if (r.Index >= family.Holes) return false;
-                    switch (r.Kind)
+                    if (r.IsRelative)
                     {
-                        case RelocationKind.Rel64: op = PatchOp.HoleRel64; break;
-                        case RelocationKind.Rel32:
-                            op = PatchOp.HoleRel32;
-                            if (!VariantRules.IsDirectCallOrJump(code, r.Offset) && (plan.Flags & PlanFlags.NeverFits) == 0)
-                            {
-                                plan.Flags |= PlanFlags.NeverFits;
-                                plan.NeverFitsHole = r.Index;
-                            }
-                            break;
-                        case RelocationKind.Abs64: op = PatchOp.Hole64; break;
-                        default:
-                            op = r.Size switch { 1 => PatchOp.Hole8, 2 => PatchOp.Hole16, _ => PatchOp.Hole32 };
-                            var (min, max) = SignedRange(r.Kind);
-                            checks.Add(new HoleCheck(r.Index, unchecked((ulong)((long)r.Addend - min)), unchecked((uint)(max - min))));
-                            break;
+                        op = r.Kind switch { RelocationKind.Rel64 => PatchOp.HoleRel64, RelocationKind.Rel32 => PatchOp.HoleRel32, _ => PatchOp.HoleBranch26 };
+                        if (!TargetRules.IsUsableRelativeHole(r.Kind, code, r.Offset) && (plan.Flags & PlanFlags.NeverFits) == 0)
+                        {
+                            plan.Flags |= PlanFlags.NeverFits;
+                            plan.NeverFitsHole = r.Index;
+                        }
+                        break;
                     }
+                    op = r.Kind switch
+                    {
+                        RelocationKind.Abs64 => PatchOp.Hole64,
+                        _ when group >= 0 => (PatchOp)((int)PatchOp.HoleImm16Group0 + group),
+                        _ => r.Size switch { 1 => PatchOp.Hole8, 2 => PatchOp.Hole16, _ => PatchOp.Hole32 },
+                    };
+                    var (min, max) = SignedRange(r.Kind);
+                    if (min != long.MinValue || max != long.MaxValue)
+                        checks.Add(new HoleCheck(r.Index, r.Addend, min, max));
                     break;
                 case PatchKind.Slot:
                     if (r.IsRelative || r.Index >= stackValue.Length) return false;
                     arg = (byte)stackValue[r.Index];
-                    op = r.Size switch { 1 => PatchOp.Slot8, 2 => PatchOp.Slot16, 4 => PatchOp.Slot32, _ => PatchOp.Slot64 };
+                    op = group >= 0 ? (PatchOp)((int)PatchOp.SlotImm16Group0 + group)
+                        : r.Size switch { 1 => PatchOp.Slot8, 2 => PatchOp.Slot16, 4 => PatchOp.Slot32, _ => PatchOp.Slot64 };
                     if (r.Kind != RelocationKind.Abs64)
                     {
                         // An 8- or 16-bit slot field is a sign-extended displacement: only its signed range is safe.
-                        (long min, long max) = r.Kind switch
+                        (long min, long max) slotRange = r.Kind switch
                         {
                             RelocationKind.Abs8 => ((long)sbyte.MinValue, (long)sbyte.MaxValue),
                             RelocationKind.Abs16 => ((long)short.MinValue, (long)short.MaxValue),
                             _ => SignedRange(r.Kind),
                         };
-                        slotMin = Math.Max(slotMin, CeilDiv8(min - r.Addend));
-                        slotMax = Math.Min(slotMax, FloorDiv8(max - r.Addend));
+                        if (slotRange.min != long.MinValue || slotRange.max != long.MaxValue)
+                        {
+                            slotMin = Math.Max(slotMin, CeilDiv8(slotRange.min - r.Addend));
+                            slotMax = Math.Min(slotMax, FloorDiv8(slotRange.max - r.Addend));
+                        }
                     }
                     break;
                 case PatchKind.Next:
-                    if (!r.IsRelative) return false;
-                    op = isTail ? PatchOp.TailNext : r.Kind == RelocationKind.Rel32 ? PatchOp.Next32 : PatchOp.Next64;
+                    if (!r.IsRelative || !VariantRules.IsBranchField(r, code)) return false;
+                    op = isTail ? PatchOp.TailNext : r.Kind switch
+                    {
+                        RelocationKind.Rel32 => PatchOp.Next32, RelocationKind.Rel64 => PatchOp.Next64, _ => PatchOp.Next26,
+                    };
                     plan.Flags |= PlanFlags.FallsThrough;
                     break;
                 case PatchKind.Target:
-                    if (!r.IsRelative || r.Index >= family.Targets) return false;
-                    op = isTail ? PatchOp.TailTarget : r.Kind == RelocationKind.Rel32 ? PatchOp.Target32 : PatchOp.Target64;
+                    if (!r.IsRelative || r.Index >= family.Targets || !VariantRules.IsBranchField(r, code)) return false;
+                    op = isTail ? PatchOp.TailTarget : r.Kind switch
+                    {
+                        RelocationKind.Rel32 => PatchOp.Target32, RelocationKind.Rel64 => PatchOp.Target64, _ => PatchOp.Target26,
+                    };
                     break;
                 case PatchKind.FrameSize:
                     if (family.Kind != StencilFamilyKind.Entry || r.IsRelative) return false;

@@ -1,8 +1,8 @@
 using System;
-using System.Buffers.Binary;
 using System.Collections.Generic;
 using Patchouly.Runtime.Internal;
 using Patchouly.Runtime.Tables;
+using Patchouly.Runtime.Targets;
 
 namespace Patchouly.Runtime.Linking;
 
@@ -24,19 +24,18 @@ internal sealed class LinkResult(ExecutableMemory memory, byte[] image, Function
 
 /// <summary>
 /// Turns finished bodies into executable code. Layout, per function: <c>[entry shim][pad][body][pad]</c>, then the
-/// trampolines shared by all functions, padding with <c>int3</c> to 16 bytes. Each entry shim's call is patched to its
-/// body and its frame size to <c>FrameSlots * 8</c>. PC-relative calls to host functions are patched directly when the
-/// callee is within ±2 GiB of the call, and otherwise go through a trampoline (<c>jmp qword [rip+0]</c> followed by the
-/// 8-byte address), one per distinct callee. The code is written straight into the read-write mapping, which is then
-/// made read-execute.
+/// far jumps (trampolines, veneers) shared by all functions, padding with the target's trap instruction to 16 bytes.
+/// Each entry shim's call is patched to its body and its frame size to <c>FrameSlots * 8</c>. PC-relative calls to
+/// host functions are patched directly when the callee is within reach of the call (±2 GiB for rel32, ±128 MiB for
+/// <c>bl</c>), and otherwise go through a far jump (<see cref="FarJumps"/>), one per distinct callee. The code is
+/// written straight into the read-write mapping, whose instruction cache is flushed before it is made read-execute.
 /// </summary>
 internal static class FunctionLinker
 {
-    /// <summary>Size of one trampoline slot: <c>FF 25 00 00 00 00</c>, an 8-byte address, 2 bytes of padding.</summary>
-    public const int TrampolineSize = 16;
+    /// <summary>Size of one trampoline or veneer.</summary>
+    public const int TrampolineSize = FarJumps.Size;
 
     private const int Alignment = 16;
-    private const byte Int3 = 0xCC;
 
     /// <summary>Checks that the library's entry shim is usable.</summary>
     /// <exception cref="StencilTablesException">It is not.</exception>
@@ -74,12 +73,49 @@ internal static class FunctionLinker
     /// allocation. The builders are not changed.
     /// </summary>
     /// <exception cref="FunctionCompileException">The code is too large to map.</exception>
+    /// <exception cref="ArchitectureMismatchException">The library's code cannot run in this process.</exception>
     /// <exception cref="ExecutableMemoryException">Mapping or protecting failed.</exception>
     public static LinkResult Link(StencilLibrary library, ReadOnlySpan<FunctionBuilder> functions, nint addressHint)
     {
+        ProcessTarget.EnsureRunnable(library);
+        var layout = Layout(library, functions);
+        var memory = ExecutableMemory.Allocate((int)layout.Total, addressHint);
+        try
+        {
+            var (used, trampolineCount) = Write(library, functions, layout, memory.Writable, (ulong)memory.Address);
+            byte[] copy = GC.AllocateUninitializedArray<byte>(used);
+            memory.Writable[..used].CopyTo(copy);
+            memory.Notify("written");
+            memory.MakeExecutable();
+            return new LinkResult(memory, copy, layout.Maps, (int)layout.TrampolineOffset, trampolineCount);
+        }
+        catch
+        {
+            memory.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Lays out and patches functions as <see cref="Link"/> does, for code placed at <paramref name="address"/>, into a
+    /// plain array: nothing is mapped or run, so any architecture's code can be inspected.
+    /// </summary>
+    /// <exception cref="FunctionCompileException">The code is too large.</exception>
+    public static (byte[] Image, FunctionMap[] Maps) LinkDetached(StencilLibrary library, ReadOnlySpan<FunctionBuilder> functions, ulong address)
+    {
+        var layout = Layout(library, functions);
+        var buffer = new byte[layout.Total];
+        var (used, _) = Write(library, functions, layout, buffer, address);
+        return (buffer.AsSpan(0, used).ToArray(), layout.Maps);
+    }
+
+    /// <summary>Where everything goes: each function's entry shim and body, and room for the far jumps.</summary>
+    private sealed record LinkLayout(FunctionMap[] Maps, long BodiesEnd, long TrampolineOffset, long Total);
+
+    private static LinkLayout Layout(StencilLibrary library, ReadOnlySpan<FunctionBuilder> functions)
+    {
         var entry = library.Variants[library.EntryFamily.FirstVariant];
-        var entryCode = library.CodeOf(entry);
-        var entryRelocations = library.RelocationsOf(entry);
+        long limit = TargetRules.MaxImageSize(library.Architecture);
         int count = functions.Length;
         var maps = new FunctionMap[count];
         long offset = 0;
@@ -91,100 +127,85 @@ internal static class FunctionLinker
             map.EntryLength = entry.Length;
             // Aligned blocks (FunctionBuilder.StartBlock(block, alignment)) are aligned relative to the body.
             offset = Align(map.EntryOffset + (long)entry.Length, Math.Max(Alignment, functions[i].BodyAlignment));
-            if (offset > ExecutableMemory.MaxSize) throw TooLarge(offset);
+            if (offset > limit) throw TooLarge(offset, limit);
             map.BodyOffset = (int)offset;
             map.BodyLength = functions[i].Body.Length;
             offset += map.BodyLength;
             foreach (var site in functions[i].CallSites)
-                if (site.Kind == RelocationKind.Rel32) maxTrampolines++;
+                if (FarJumps.MayNeed(site.Kind)) maxTrampolines++;
         }
-        long bodiesEnd = offset;
         long trampolineOffset = Align(offset);
         long total = trampolineOffset + (long)maxTrampolines * TrampolineSize;
-        if (total > ExecutableMemory.MaxSize) throw TooLarge(total);
-
-        var memory = ExecutableMemory.Allocate((int)total, addressHint);
-        try
-        {
-            Span<byte> image = memory.Writable;
-            ulong codeAddress = (ulong)memory.Address;
-            var trampolines = new List<(int Offset, ulong Destination)>();
-            Dictionary<ulong, int>? byDestination = null;
-            int written = 0;
-            for (int i = 0; i < count; i++)
-            {
-                var map = maps[i];
-                var function = functions[i];
-                image[written..map.EntryOffset].Fill(Int3);
-                entryCode.CopyTo(image.Slice(map.EntryOffset));
-                foreach (var r in entryRelocations)
-                {
-                    int field = map.EntryOffset + r.Offset;
-                    ulong value = r.Patch == PatchKind.FrameSize
-                        ? unchecked((ulong)function.FrameSlots * 8 + (ulong)(long)r.Addend)
-                        : unchecked((ulong)((long)map.BodyOffset + r.Addend - field));
-                    RelocationWriter.Write(image, field, r.Kind, value);
-                }
-                image[(map.EntryOffset + map.EntryLength)..map.BodyOffset].Fill(Int3);
-                function.Body.CopyTo(image.Slice(map.BodyOffset));
-                written = map.BodyOffset + map.BodyLength;
-
-                List<(int Offset, ulong Destination)>? own = null;
-                HashSet<int>? ownOffsets = null;
-                foreach (var site in function.CallSites)
-                {
-                    int field = map.BodyOffset + site.Field;
-                    ulong place = codeAddress + (ulong)field;
-                    ulong direct = unchecked(site.Value + (ulong)(long)site.Addend - place);
-                    if (RelocationWriter.TryWrite(image, field, site.Kind, direct)) continue;
-
-                    // A call/jmp rel32 whose callee is out of reach: the instruction ends with the field, so it means to go
-                    // to Value + Addend + 4; send it to a trampoline that jumps there.
-                    ulong destination = unchecked(site.Value + (ulong)(long)site.Addend + 4);
-                    byDestination ??= new Dictionary<ulong, int>();
-                    if (!byDestination.TryGetValue(destination, out int at))
-                    {
-                        at = (int)trampolineOffset + trampolines.Count * TrampolineSize;
-                        WriteTrampoline(image.Slice(at, TrampolineSize), destination);
-                        trampolines.Add((at, destination));
-                        byDestination.Add(destination, at);
-                    }
-                    own ??= new List<(int, ulong)>();
-                    ownOffsets ??= new HashSet<int>();
-                    if (ownOffsets.Add(at)) own.Add((at, destination));
-                    RelocationWriter.Write(image, field, site.Kind, unchecked((ulong)((long)at - field - 4)));
-                }
-                if (own is not null) map.Trampolines = own.ToArray();
-            }
-
-            int used = trampolines.Count > 0 ? (int)trampolineOffset + trampolines.Count * TrampolineSize : (int)bodiesEnd;
-            image[written..Math.Min(used, (int)trampolineOffset)].Fill(Int3);
-            byte[] copy = GC.AllocateUninitializedArray<byte>(used);
-            image[..used].CopyTo(copy);
-            memory.Notify("written");
-            memory.MakeExecutable();
-            return new LinkResult(memory, copy, maps, (int)trampolineOffset, trampolines.Count);
-        }
-        catch
-        {
-            memory.Dispose();
-            throw;
-        }
+        if (total > limit) throw TooLarge(total, limit);
+        return new LinkLayout(maps, offset, trampolineOffset, total);
     }
 
-    private static FunctionCompileException TooLarge(long size) =>
-        new($"The code ({size} bytes) is too large to map (the limit is {ExecutableMemory.MaxSize} bytes).");
-
-    private static void WriteTrampoline(Span<byte> slot, ulong destination)
+    /// <summary>Writes the laid-out functions into <paramref name="image"/> (at <paramref name="codeAddress"/>); returns the bytes used and the far jumps written.</summary>
+    private static (int Used, int Trampolines) Write(StencilLibrary library, ReadOnlySpan<FunctionBuilder> functions, LinkLayout layout,
+        Span<byte> image, ulong codeAddress)
     {
-        // jmp qword ptr [rip+0]; .quad destination; 2 bytes of int3
-        slot[0] = 0xFF;
-        slot[1] = 0x25;
-        BinaryPrimitives.WriteInt32LittleEndian(slot.Slice(2), 0);
-        BinaryPrimitives.WriteUInt64LittleEndian(slot.Slice(6), destination);
-        slot[14] = Int3;
-        slot[15] = Int3;
+        var arch = library.Architecture;
+        var entry = library.Variants[library.EntryFamily.FirstVariant];
+        var entryCode = library.CodeOf(entry);
+        var entryRelocations = library.RelocationsOf(entry);
+        long trampolineOffset = layout.TrampolineOffset;
+        var trampolines = new List<(int Offset, ulong Destination)>();
+        Dictionary<ulong, int>? byDestination = null;
+        int written = 0;
+        for (int i = 0; i < functions.Length; i++)
+        {
+            var map = layout.Maps[i];
+            var function = functions[i];
+            CodeFill.Trap(arch, image[written..map.EntryOffset]);
+            entryCode.CopyTo(image.Slice(map.EntryOffset));
+            foreach (var r in entryRelocations)
+            {
+                int field = map.EntryOffset + r.Offset;
+                ulong value = r.Patch == PatchKind.FrameSize
+                    ? unchecked((ulong)function.FrameSlots * 8 + (ulong)(long)r.Addend)
+                    : unchecked((ulong)((long)map.BodyOffset + r.Addend - field));
+                RelocationWriter.Write(image, field, r.Kind, value);
+            }
+            CodeFill.Trap(arch, image[(map.EntryOffset + map.EntryLength)..map.BodyOffset]);
+            function.Body.CopyTo(image.Slice(map.BodyOffset));
+            written = map.BodyOffset + map.BodyLength;
+
+            List<(int Offset, ulong Destination)>? own = null;
+            HashSet<int>? ownOffsets = null;
+            foreach (var site in function.CallSites)
+            {
+                int field = map.BodyOffset + site.Field;
+                ulong place = codeAddress + (ulong)field;
+                ulong direct = unchecked(site.Value + (ulong)(long)site.Addend - place);
+                if (RelocationWriter.TryWrite(image, field, site.Kind, direct)) continue;
+
+                // A direct call or jump whose callee is out of reach: the instruction goes to field + bias + value, so it
+                // means to go to Value + Addend + bias; send it to a far jump that goes there.
+                int bias = FarJumps.PcBias(site.Kind);
+                ulong destination = unchecked(site.Value + (ulong)(long)site.Addend + (ulong)bias);
+                byDestination ??= new Dictionary<ulong, int>();
+                if (!byDestination.TryGetValue(destination, out int at))
+                {
+                    at = (int)trampolineOffset + trampolines.Count * TrampolineSize;
+                    FarJumps.Write(arch, image.Slice(at, TrampolineSize), destination);
+                    trampolines.Add((at, destination));
+                    byDestination.Add(destination, at);
+                }
+                own ??= new List<(int, ulong)>();
+                ownOffsets ??= new HashSet<int>();
+                if (ownOffsets.Add(at)) own.Add((at, destination));
+                RelocationWriter.Write(image, field, site.Kind, unchecked((ulong)((long)at - field - bias)));
+            }
+            if (own is not null) map.Trampolines = own.ToArray();
+        }
+
+        int used = trampolines.Count > 0 ? (int)trampolineOffset + trampolines.Count * TrampolineSize : (int)layout.BodiesEnd;
+        CodeFill.Trap(arch, image[written..Math.Min(used, (int)trampolineOffset)]);
+        return (used, trampolines.Count);
     }
+
+    private static FunctionCompileException TooLarge(long size, long limit) =>
+        new($"The code ({size} bytes) is too large to map (the limit is {limit} bytes, so that every branch inside it reaches).");
 
     private static long Align(long offset, int alignment = Alignment) => (offset + alignment - 1) & ~(long)(alignment - 1);
 }

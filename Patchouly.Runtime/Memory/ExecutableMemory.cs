@@ -10,8 +10,9 @@ namespace Patchouly.Runtime;
 /// No page is ever writable and executable at the same time, and the switch is one-way.
 /// </summary>
 /// <remarks>
-/// Linux only (anonymous private <c>mmap</c>, <c>mprotect</c>, <c>munmap</c>). On x86-64 instruction fetch is coherent
-/// with data writes, so no instruction-cache flush is needed after writing; see <see cref="MakeExecutable"/> for arm64.
+/// Linux only (anonymous private <c>mmap</c>, <c>mprotect</c>, <c>munmap</c>), in whole pages of
+/// <see cref="Environment.SystemPageSize"/> (4, 16 or 64 KiB on arm64). <see cref="MakeExecutable"/> flushes the
+/// instruction cache over the mapping first (nothing to do on x86-64; <c>__clear_cache</c> on arm64).
 /// <see cref="Dispose"/> unmaps the memory; code must not be running in it then (see <see cref="CompiledFunction"/>).
 /// </remarks>
 public sealed unsafe class ExecutableMemory : IDisposable
@@ -112,18 +113,20 @@ public sealed unsafe class ExecutableMemory : IDisposable
     /// which it is both writable and executable). Calling it again does nothing.
     /// </summary>
     /// <remarks>
-    /// Instruction-cache hook: x86-64 needs no flush. arm64 would need <c>dc cvau</c>/<c>ic ivau</c> over the range
-    /// (clang's <c>__builtin___clear_cache</c>, which C# cannot call): until a native or JIT-ed helper exists,
-    /// this throws <see cref="PlatformNotSupportedException"/> there rather than risk running stale instructions.
+    /// Before the switch, the instruction cache is flushed over the whole mapping (x86-64: nothing to do; arm64:
+    /// <c>__clear_cache</c>, which also ends with the barriers the calling thread needs). Other threads that will run the
+    /// code must learn its address through a synchronising operation (a lock, a volatile or interlocked write), as for
+    /// any data.
     /// </remarks>
     /// <exception cref="ExecutableMemoryException"><c>mprotect</c> failed.</exception>
+    /// <exception cref="PlatformNotSupportedException">The process's architecture needs a flush this runtime cannot do.</exception>
     /// <exception cref="ObjectDisposedException">The memory was disposed.</exception>
     public void MakeExecutable()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_executable) return;
         nint address = _mapping.DangerousGetHandle();
-        FlushInstructionCache(address, _mapping.Length);
+        Targets.InstructionCache.Flush(address, _mapping.Length);
         if (LibC.Mprotect((void*)address, _mapping.Length, LibC.ProtRead | LibC.ProtExec, out int errno) != 0)
             throw new ExecutableMemoryException("mprotect", errno, $"making {_mapping.Length} bytes at 0x{address:x} read-execute");
         _executable = true;
@@ -142,20 +145,4 @@ public sealed unsafe class ExecutableMemory : IDisposable
 
     /// <summary>Tells the test hook that a stage has completed.</summary>
     internal void Notify(string stage) => StageObserver?.Invoke(this, stage);
-
-    private static void FlushInstructionCache(nint address, nuint length)
-    {
-        _ = address;
-        _ = length;
-        switch (RuntimeInformation.ProcessArchitecture)
-        {
-            case Architecture.X64:
-            case Architecture.X86:
-                return; // coherent instruction fetch: nothing to do
-            default:
-                // HOOK (arm64 and others): clean the data cache and invalidate the instruction cache for the range here.
-                throw new PlatformNotSupportedException(
-                    $"Making code executable on {RuntimeInformation.ProcessArchitecture} needs an instruction-cache flush, which is not implemented.");
-        }
-    }
 }

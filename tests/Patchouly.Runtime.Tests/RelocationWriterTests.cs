@@ -1,5 +1,5 @@
 using System;
-using Patchouly.Runtime.Internal;
+using Patchouly.Runtime.Targets;
 using Patchouly.Runtime.Tables;
 
 namespace Patchouly.Runtime.Tests;

@@ -1,12 +1,14 @@
 using System;
-using System.Buffers.Binary;
 using Patchouly.Runtime.Tables;
+using Patchouly.Runtime.Targets.Arm64;
+using Patchouly.Runtime.Targets.X64;
 
-namespace Patchouly.Runtime.Internal;
+namespace Patchouly.Runtime.Targets;
 
 /// <summary>
-/// Writes a relocation's final value into code. The value is already complete: <c>V + A</c> for absolute kinds and
-/// <c>V + A - P</c> for relative ones, computed in wrapping 64-bit arithmetic.
+/// Writes a relocation's final value into code (off the emit path: the linker and tests). The value is already
+/// complete: <c>V + A</c> for absolute kinds and <c>V + A - P</c> for relative ones, computed in wrapping 64-bit
+/// arithmetic. The kind says which target's field it is (little-endian x86-64 fields; AArch64 instruction bit fields).
 /// </summary>
 internal static class RelocationWriter
 {
@@ -17,17 +19,9 @@ internal static class RelocationWriter
     public static bool TryWrite(Span<byte> code, int offset, RelocationKind kind, ulong value)
     {
         if (!Fits(kind, value)) return false;
-        int size = SizeOf(kind);
-        if (offset < 0 || size == 0 || offset > code.Length - size) return false;
-        var field = code.Slice(offset, size);
-        switch (size)
-        {
-            case 8: BinaryPrimitives.WriteUInt64LittleEndian(field, value); break;
-            case 4: BinaryPrimitives.WriteUInt32LittleEndian(field, unchecked((uint)value)); break;
-            case 2: BinaryPrimitives.WriteUInt16LittleEndian(field, unchecked((ushort)value)); break;
-            default: field[0] = unchecked((byte)value); break;
-        }
-        return true;
+        return RelocationFields.IsInstructionField(kind)
+            ? Arm64Fields.TryWrite(code, offset, kind, value)
+            : X64Fields.TryWrite(code, offset, kind, value);
     }
 
     /// <summary>Writes a value already known to fit.</summary>

@@ -1,0 +1,87 @@
+using System;
+using Patchouly.Runtime.Tables;
+using Patchouly.Runtime.Targets.Arm64;
+using Patchouly.Runtime.Targets.X64;
+
+namespace Patchouly.Runtime.Targets;
+
+/// <summary>
+/// The target seam for tables and emitting: per <see cref="TargetArchitecture"/>, which relocation kinds its code may
+/// have, how long the droppable trailing jump is and how it is recognised, which kind a branch inside the body uses,
+/// and the size limits under which every branch inside a function or module reaches. Static methods that switch on the
+/// architecture, called when a library's plan is built or code is linked, never per patch.
+/// </summary>
+internal static class TargetRules
+{
+    /// <summary>True when code of <paramref name="architecture"/> may carry relocations of <paramref name="kind"/>.</summary>
+    public static bool Accepts(TargetArchitecture architecture, RelocationKind kind) => architecture switch
+    {
+        TargetArchitecture.X64 => kind is >= RelocationKind.Abs64 and <= RelocationKind.Rel64,
+        TargetArchitecture.Arm64 => RelocationFields.IsInstructionField(kind),
+        _ => false,
+    };
+
+    /// <summary>The length of the trailing jump fall-through elision drops.</summary>
+    public static int TailJumpLength(TargetArchitecture architecture) =>
+        architecture == TargetArchitecture.Arm64 ? Arm64Code.TailJumpLength : X64Code.TailJumpLength;
+
+    /// <summary>The alignment of every instruction (1 on x86-64, 4 on AArch64): code lengths and field offsets are multiples of it.</summary>
+    public static int InstructionAlignment(TargetArchitecture architecture) =>
+        architecture == TargetArchitecture.Arm64 ? Arm64Code.InstructionSize : 1;
+
+    /// <summary>The relocation kind of a trailing jump (the kind a pending tail is patched with when kept).</summary>
+    public static RelocationKind TailJumpKind(TargetArchitecture architecture) =>
+        architecture == TargetArchitecture.Arm64 ? RelocationKind.Arm64Branch26 : RelocationKind.Rel32;
+
+    /// <summary>
+    /// The largest function body: every branch inside it must reach (rel32: 1 GiB is far inside ±2 GiB; AArch64
+    /// <c>b</c>/<c>bl</c>: ±128 MiB).
+    /// </summary>
+    public static int MaxCodeSize(TargetArchitecture architecture) =>
+        architecture == TargetArchitecture.Arm64 ? Arm64MaxImageSize : FunctionBuilder.MaxCodeSize;
+
+    /// <summary>
+    /// The largest linked image (entry shims, bodies, far jumps): every call site must reach the far jumps at its end and
+    /// every entry shim its body.
+    /// </summary>
+    public static int MaxImageSize(TargetArchitecture architecture) =>
+        architecture == TargetArchitecture.Arm64 ? Arm64MaxImageSize : ExecutableMemory.MaxSize;
+
+    /// <summary>128 MiB: the reach of <c>b</c>/<c>bl</c> forwards.</summary>
+    private const int Arm64MaxImageSize = 1 << 27;
+
+    /// <summary>
+    /// True when the variant's trailing jump can be dropped: it is flagged, its code really ends with the target's jump
+    /// (<c>E9 rel32</c>; <c>b</c>), and its last relocation is that field, going to the next stencil or a target.
+    /// </summary>
+    public static bool HasDroppableTail(StencilLibrary library, in StencilVariant variant)
+    {
+        if ((variant.Flags & VariantFlags.EndsWithJump) == 0 || variant.RelocationCount == 0) return false;
+        var last = library.Relocations[variant.RelocationStart + variant.RelocationCount - 1];
+        if (last.Patch is not (PatchKind.Next or PatchKind.Target)) return false;
+        var code = library.CodeOf(variant);
+        return library.Architecture switch
+        {
+            TargetArchitecture.X64 => X64Code.EndsWithJump(code, last),
+            TargetArchitecture.Arm64 => Arm64Code.EndsWithJump(code, last),
+            _ => false,
+        };
+    }
+
+    /// <summary>
+    /// True when a PC-relative hole field of <paramref name="kind"/> at <paramref name="field"/> belongs to a direct
+    /// call or jump (<c>call</c>/<c>jmp rel32</c>; <c>b</c>/<c>bl</c>), which reaches any address through a far jump,
+    /// or is a 64-bit field. Other PC-relative hole fields (a RIP-relative <c>lea</c>) can take no value.
+    /// </summary>
+    public static bool IsUsableRelativeHole(RelocationKind kind, ReadOnlySpan<byte> code, int field) => kind switch
+    {
+        RelocationKind.Rel64 => true,
+        RelocationKind.Rel32 => X64Code.IsDirectCallOrJump(code, field),
+        RelocationKind.Arm64Branch26 => Arm64Code.IsBranch(code, field),
+        _ => false,
+    };
+
+    /// <summary>What an instruction must be for a relocation of <paramref name="kind"/> to be patched, for messages.</summary>
+    public static string RelativeHoleRequirement(RelocationKind kind) =>
+        kind == RelocationKind.Arm64Branch26 ? "not a b or bl" : "not a call or jmp";
+}
