@@ -110,7 +110,9 @@ public unsafe class DifferentialTests
         var mismatches = new List<string>();
         foreach (var (inputLocations, output) in Placements(s.Inputs.Length, s.Result is not null))
         {
-            var holes = s.Holes.Select(h => NextHole(values, h.ParameterType)).ToArray();
+            // A stencil that reads memory gets an index into the buffer (16 words either side of the pointer).
+            bool indexes = s.Inputs.Any(p => p.ParameterType.IsPointer);
+            var holes = s.Holes.Select(h => indexes ? (uint)(values.Next(32) - 16) : NextHole(values, h.ParameterType)).ToArray();
             using var function = Compile(s, family, inputLocations, output, holes);
             for (int k = 0; k < InputsPerFunction; k++)
             {

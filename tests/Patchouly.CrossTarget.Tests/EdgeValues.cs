@@ -98,16 +98,16 @@ public sealed class EdgeValues(ulong seed)
     /// <summary>The boxed C# value of <paramref name="type"/> a canonical word stands for.</summary>
     public static object Box(Type type, ulong word) => type switch
     {
-        _ when type == typeof(long) => unchecked((long)word),
-        _ when type == typeof(ulong) => word,
-        _ when type == typeof(int) => unchecked((int)word),
-        _ when type == typeof(uint) => unchecked((uint)word),
-        _ when type == typeof(short) => unchecked((short)word),
-        _ when type == typeof(ushort) => unchecked((ushort)word),
-        _ when type == typeof(sbyte) => unchecked((sbyte)word),
-        _ when type == typeof(byte) => unchecked((byte)word),
-        _ when type == typeof(double) => BitConverter.UInt64BitsToDouble(word),
-        _ when type == typeof(float) => BitConverter.UInt32BitsToSingle((uint)word),
+        _ when type == typeof(long) => (object)unchecked((long)word),
+        _ when type == typeof(ulong) => (object)word,
+        _ when type == typeof(int) => (object)unchecked((int)word),
+        _ when type == typeof(uint) => (object)unchecked((uint)word),
+        _ when type == typeof(short) => (object)unchecked((short)word),
+        _ when type == typeof(ushort) => (object)unchecked((ushort)word),
+        _ when type == typeof(sbyte) => (object)unchecked((sbyte)word),
+        _ when type == typeof(byte) => (object)unchecked((byte)word),
+        _ when type == typeof(double) => (object)BitConverter.UInt64BitsToDouble(word),
+        _ when type == typeof(float) => (object)BitConverter.UInt32BitsToSingle((uint)word),
         _ => throw new NotSupportedException(type.Name),
     };
 
