@@ -8,6 +8,7 @@ namespace Patchouly.Runtime.Tests.Arm64;
 /// Emits arm64 functions from the hand-made arm64 library and compares the patched words (runs on any host: nothing is
 /// executed).
 /// </summary>
+[Collection(nameof(TargetTestsCollection))]
 public class Arm64EmitGoldenTests
 {
     [Fact]

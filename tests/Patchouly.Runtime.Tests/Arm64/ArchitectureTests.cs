@@ -1,0 +1,60 @@
+using System.Runtime.InteropServices;
+using Patchouly.Runtime.Tables;
+using Patchouly.Runtime.Targets;
+using Patchouly.Runtime.Tests.Stencils;
+
+namespace Patchouly.Runtime.Tests.Arm64;
+
+/// <summary>A library of another instruction set than the process's can be emitted and disassembled, never run.</summary>
+[Collection(nameof(TargetTestsCollection))]
+public class ArchitectureTests
+{
+    /// <summary>The hand-made library whose code this process cannot run (arm64 on x86-64, x86-64 on arm64).</summary>
+    private static StencilLibrary Foreign =>
+        RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? TestStencils.Library : Arm64TestStencils.Library;
+
+    [Fact]
+    public void CompilingForeignCodeThrowsAndLeavesTheBuilderUsable()
+    {
+        var library = Foreign;
+        var b = new FunctionBuilder(library, 1);
+        b.Emit(library.GetFamily("Add"), [Location.Register(0), Location.Register(0)], [Location.Register(1)]);
+        b.Emit(library.GetFamily("Return"), [Location.Register(1)], default);
+        int mapped = 0;
+        ExecutableMemory.StageObserver = (_, _) => mapped++;
+        try
+        {
+            var e = Assert.Throws<ArchitectureMismatchException>(() => b.Compile());
+            Assert.Equal(library.Architecture, e.LibraryArchitecture);
+            Assert.Equal(RuntimeInformation.ProcessArchitecture, e.ProcessArchitecture);
+            Assert.Contains(library.Architecture.ToString(), e.Message);
+            Assert.Contains(RuntimeInformation.ProcessArchitecture.ToString(), e.Message);
+            Assert.IsAssignableFrom<System.PlatformNotSupportedException>(e);
+        }
+        finally
+        {
+            ExecutableMemory.StageObserver = null;
+        }
+        Assert.Equal(0, mapped);
+        Assert.False(b.IsCompiled);
+        Assert.Contains("; Add [r0, r0 -> r1] narrow", b.Disassemble());
+    }
+
+    [Fact]
+    public void CompilingAForeignModuleThrows()
+    {
+        var module = new JitModule(Foreign);
+        var f = module.DefineFunction(1);
+        f.Emit(Foreign.GetFamily("Return"), [Location.Register(0)], default);
+        Assert.Throws<ArchitectureMismatchException>(() => module.Compile());
+        Assert.False(module.IsCompiled);
+    }
+
+    [Fact]
+    public void TheProcessArchitectureIsKnown()
+    {
+        Assert.Equal(RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? TargetArchitecture.Arm64 : TargetArchitecture.X64,
+            ProcessTarget.Architecture);
+        Assert.NotEqual(ProcessTarget.Architecture, Foreign.Architecture);
+    }
+}

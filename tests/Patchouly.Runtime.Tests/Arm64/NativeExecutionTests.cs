@@ -1,0 +1,130 @@
+using System;
+using System.Collections.Generic;
+using System.Runtime.InteropServices;
+using Patchouly.Runtime.Tables;
+using Patchouly.Runtime.Targets;
+using Patchouly.Runtime.Tests.Stencils;
+
+namespace Patchouly.Runtime.Tests.Arm64;
+
+/// <summary>
+/// Runs functions of the hand-made library of the process's own architecture (<see cref="Arm64TestStencils"/> in an
+/// arm64 process, <see cref="TestStencils"/> in an x86-64 one) through the same families, so these tests execute the
+/// arm64 runtime when the test assembly runs on arm64 (natively or under qemu).
+/// </summary>
+[Collection(nameof(TargetTestsCollection))]
+public unsafe class NativeExecutionTests
+{
+    private static bool IsArm64 => RuntimeInformation.ProcessArchitecture == Architecture.Arm64;
+
+    private static StencilLibrary Library => IsArm64 ? Arm64TestStencils.Library : TestStencils.Library;
+
+    private static readonly Location R0 = Location.Register(0), R1 = Location.Register(1), R2 = Location.Register(2);
+
+    /// <summary><c>long f(long x) =&gt; x + x</c> in the process's machine code.</summary>
+    private static byte[] DoubleCode =>
+        IsArm64 ? [.. BitConverter.GetBytes(A64.Add(0, 0, 0)), .. BitConverter.GetBytes(A64.Ret)] : NativeCode.Double;
+
+    private static void Emit(FunctionBuilder b, string family, Location[] inputs, Location[] outputs, ulong[]? holes = null, Block[]? targets = null) =>
+        b.Emit(Library.GetFamily(family), inputs, outputs, holes ?? [], targets ?? []);
+
+    [UnmanagedCallersOnly]
+    private static long Square(long x) => x * x;
+
+    [Fact]
+    public void LoopWithBackwardAndForwardBranchesAndStackSlots()
+    {
+        // sum = 0; while (n != 0) { sum += n; n -= 1; } return sum + 2^40, with sum in a high stack slot.
+        var b = new FunctionBuilder(Library, 1);
+        var loop = b.NewBlock();
+        var done = b.NewBlock();
+        Emit(b, "Const", [], [Location.Stack(4000)], [0]);
+        b.StartBlock(loop, 16);
+        Emit(b, "JumpIfZero", [R0], [], targets: [done]);
+        Emit(b, "Add", [Location.Stack(4000), R0], [Location.Stack(4000)]);
+        Emit(b, "AddImm", [R0], [R0], [unchecked((ulong)-1L)]);
+        b.Jump(loop);
+        b.StartBlock(done);
+        Emit(b, "AddImm", [Location.Stack(4000)], [R1], [1UL << 40]);
+        Emit(b, "Return", [R1], []);
+        using var f = b.Compile();
+        Assert.Equal(4001, f.FrameSlots);
+        Assert.Equal(5050 + (1L << 40), f.Invoke(100));
+        Assert.Equal(1L << 40, f.Invoke(0));
+        Assert.Contains("; AddImm [s4000 -> r1] wide", f.Disassemble());
+    }
+
+    [Fact]
+    public void ConditionalExitsAndWideConstants()
+    {
+        var b = new FunctionBuilder(Library, 2);
+        var nonzero = b.NewBlock();
+        Emit(b, "JumpIfNotZero", [R1], [], targets: [nonzero]);
+        Emit(b, "ReturnConst", [], [], [0x1122334455667788UL]);
+        b.StartBlock(nonzero);
+        Emit(b, "Sub", [R0, R1], [R2]);
+        Emit(b, "Return", [R2], []);
+        using var f = b.Compile();
+        Assert.Equal(0x1122334455667788L, f.Invoke(5, 0));
+        Assert.Equal(-2, f.Invoke(5, 7));
+    }
+
+    [Fact]
+    public void HostCallsNearAndThroughAFarJump()
+    {
+        delegate* unmanaged<long, long> square = &Square;
+        using var native = NativeCode.Load(DoubleCode);
+        foreach (bool far in new[] { false, true })
+        {
+            var b = new FunctionBuilder(Library, 1);
+            Emit(b, "CallHost", [R0], [R1], [(ulong)native.Address]);
+            Emit(b, "CallHost", [R1], [R2], [(ulong)(nint)square]);
+            Emit(b, "Return", [R2], []);
+            nint hint = far ? MemoryMaps.FreeAddressFarFrom(native.Address) : native.Address + (1 << 20);
+            using var f = b.CompileNear(hint);
+            Assert.Equal(36, f.Invoke(3));
+            long distance = Math.Abs((long)f.EntryPoint - native.Address);
+            if (far) Assert.True(distance > 1L << 32, $"placed {distance} bytes away");
+            if (far)
+            {
+                string text = f.Disassemble();
+                Assert.Contains(IsArm64 ? "veneer0:" : "trampoline0:", text);
+                Assert.Contains((IsArm64 ? ".quad 0x" : "dq 0x") + ((ulong)native.Address).ToString("x"), text);
+            }
+            if (!far && distance < (100 << 20)) Assert.DoesNotContain(IsArm64 ? "veneer" : "trampoline", f.Disassemble());
+        }
+    }
+
+    [Fact]
+    public void EveryExecutableRangeIsFlushedBeforeItIsMadeExecutable()
+    {
+        var events = new List<string>();
+        var flushed = new List<(nint, nuint)>();
+        InstructionCache.FlushObserver = (address, length) =>
+        {
+            flushed.Add((address, length));
+            events.Add("flush");
+        };
+        ExecutableMemory.StageObserver = (_, stage) => events.Add(stage);
+        CompiledFunction f;
+        try
+        {
+            var b = new FunctionBuilder(Library);
+            Emit(b, "ReturnConst", [], [], [7]);
+            f = b.Compile();
+        }
+        finally
+        {
+            InstructionCache.FlushObserver = null;
+            ExecutableMemory.StageObserver = null;
+        }
+        using (f)
+        {
+            Assert.Equal(["mapped", "written", "flush", "executable"], events);
+            var (address, length) = Assert.Single(flushed);
+            Assert.Equal(f.EntryPoint, address);
+            Assert.Equal((nuint)Environment.SystemPageSize, length);
+            Assert.Equal(7, f.Invoke());
+        }
+    }
+}
