@@ -32,16 +32,16 @@ internal readonly record struct Fixup(int Field, RelocationKind Kind, int Addend
 internal readonly record struct NextFixup(int Field, RelocationKind Kind, int Addend);
 
 /// <summary>
-/// A PC-relative reference to a hole value (a <c>call rel32</c>/<c>jmp rel32</c> to a function pointer, or a Rel64),
+/// A PC-relative reference to a hole value (a direct call or jump to a function pointer, or a Rel64),
 /// resolved when the code's address is known.
 /// </summary>
 internal readonly record struct CallSite(int Field, ulong Value, RelocationKind Kind, int Addend);
 
 /// <summary>
-/// The last stencil's trailing <c>jmp rel32</c>, kept pending until the code after it is known: dropped if it jumps
+/// The last stencil's trailing jump, kept pending until the code after it is known: dropped if it jumps
 /// to that code, otherwise patched.
 /// </summary>
-/// <param name="Field">Body offset of the rel32 field.</param>
+/// <param name="Field">Body offset of the jump's field.</param>
 /// <param name="Addend">The relocation's addend.</param>
 /// <param name="Block">The block jumped to, or -1 for the next stencil.</param>
 internal readonly record struct PendingTail(int Field, int Addend, int Block)

@@ -45,12 +45,12 @@ internal static class VariantRules
                         break;
                     case PatchKind.Next:
                         if (!r.IsRelative) problem = "refers to the next stencil with an absolute relocation";
-                        else if (!IsBranchField(r, code)) problem = "is a branch field of an instruction that is not a b or bl";
+                        else if (!IsBranchField(r, code)) problem = $"is a branch field of an instruction that is {TargetRules.RelativeHoleRequirement(r.Kind)}";
                         break;
                     case PatchKind.Target:
                         if (!r.IsRelative) problem = "refers to a target with an absolute relocation";
                         else if (r.Index >= family.Targets) problem = $"refers to target {r.Index}, but the stencil has {family.Targets}";
-                        else if (!IsBranchField(r, code)) problem = "is a branch field of an instruction that is not a b or bl";
+                        else if (!IsBranchField(r, code)) problem = $"is a branch field of an instruction that is {TargetRules.RelativeHoleRequirement(r.Kind)}";
                         break;
                     case PatchKind.FrameSize:
                         if (family.Kind != StencilFamilyKind.Entry) problem = "refers to the frame size, which only the entry shim may";

@@ -4,6 +4,7 @@ using static Patchouly.Runtime.Tests.Jit;
 
 namespace Patchouly.Runtime.Tests;
 
+[Collection(nameof(ProcessWideCollection))]
 public class AllocationTests
 {
     /// <summary>

@@ -9,7 +9,10 @@ using static Patchouly.Runtime.Tests.Jit;
 
 namespace Patchouly.Runtime.Tests;
 
-/// <summary>Tests that count process-wide mappings: they run alone, after the parallel tests.</summary>
+/// <summary>
+/// Tests that depend on process-wide state — counts of mappings, where the kernel places a mapping (hints, reuse of a
+/// freed address), the shared array pool — run alone, after the parallel tests.
+/// </summary>
 [CollectionDefinition(nameof(ProcessWideCollection), DisableParallelization = true)]
 public sealed class ProcessWideCollection;
 

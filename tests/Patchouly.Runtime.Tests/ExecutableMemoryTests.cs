@@ -7,6 +7,7 @@ using static Patchouly.Runtime.Tests.Jit;
 namespace Patchouly.Runtime.Tests;
 
 /// <summary>W^X, lifetime and errors of executable memory.</summary>
+[Collection(nameof(ProcessWideCollection))]
 public unsafe class ExecutableMemoryTests
 {
     [Fact]

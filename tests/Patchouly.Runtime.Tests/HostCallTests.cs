@@ -10,6 +10,7 @@ using static Patchouly.Runtime.Tests.Jit;
 namespace Patchouly.Runtime.Tests;
 
 /// <summary>Calls from JIT code to host functions whose addresses are hole values.</summary>
+[Collection(nameof(ProcessWideCollection))]
 public class HostCallTests
 {
     private const long TwoGiB = 1L << 31;
