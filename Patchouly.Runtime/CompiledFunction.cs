@@ -135,8 +135,10 @@ public sealed unsafe class CompiledFunction : IDisposable
     public long Invoke(long a0, long a1, long a2, long a3, long a4, long a5) => Call(6, a0, a1, a2, a3, a4, a5);
 
     /// <summary>
-    /// The code as Intel-syntax assembly: the entry shim, then each stencil under a line
-    /// <c>; Name [inputs -> outputs] narrow|wide</c>, block labels (<c>B3:</c>), and the trampolines.
+    /// The code as assembly: the entry shim, then each stencil under a line
+    /// <c>; Name [inputs -> outputs] narrow|wide</c>, block labels (<c>B3:</c>), and the far jumps. x86-64 code is
+    /// printed in Intel syntax; arm64 code one instruction word per line (<c>.inst 0x…</c>), with branches, moves of
+    /// immediates and the runtime's own instructions decoded in a comment.
     /// </summary>
     public string Disassemble() => FunctionDisassembler.Disassemble(_image, (ulong)(_address - _map.EntryOffset), _map);
 

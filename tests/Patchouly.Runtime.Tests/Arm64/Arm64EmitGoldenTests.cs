@@ -205,7 +205,35 @@ public class Arm64EmitGoldenTests
     }
 
     [Fact]
-    public void WideCallLoadsTheAddressIntoARegister()
+    public void ModuleFunctionsShareVeneersAndEachShimCallsItsBody()
+    {
+        const ulong at = 0x4000_0000, far = at + (1UL << 31);
+        var module = new JitModule(Arm64TestStencils.Library);
+        var f0 = module.DefineFunction(1);
+        var f1 = module.DefineFunction(1);
+        f0.CallHost(R0, far, R1);
+        f0.Return(R1);
+        f1.Add(R0, R0, S(3));
+        f1.CallHost(S(3), far, R1);
+        f1.Return(R1);
+        f0.PrepareLink();
+        f1.PrepareLink();
+        var (image, maps) = Linking.FunctionLinker.LinkDetached(Arm64TestStencils.Library, [f0, f1], at);
+        var shim = VariantWords("__entry", false);
+        int bl = System.Array.FindIndex(shim, w => (w & 0xFC000000) == 0x94000000) * 4;
+        int movz = System.Array.FindIndex(shim, w => (w & 0xFF80001F) == 0xD2800009) * 4;
+        foreach (var map in maps)
+            Assert.Equal(map.BodyOffset - (map.EntryOffset + bl), BranchDistance(image, map.EntryOffset + bl));
+        Assert.Equal(A64.MovK(9, 0, 0), Word(image, maps[0].EntryOffset + movz + 4));   // no stack slots
+        Assert.Equal(A64.MovK(9, 32, 0), Word(image, maps[1].EntryOffset + movz + 4));  // s3: 4 slots
+        var veneer = Assert.Single(maps[0].Trampolines);
+        Assert.Equal(veneer, Assert.Single(maps[1].Trampolines));
+        Assert.True(veneer.Offset > maps[1].BodyOffset + maps[1].BodyLength);
+        Assert.Equal(far, System.BitConverter.ToUInt64(image, veneer.Offset + 8));
+    }
+
+    [Fact]
+    public void NarrowCallTakesAnyAddressThroughAVeneer()
     {
         var b = Builder(1);
         b.Emit(F("CallHost"), [R0], [R1], [0x0000_7FFF_1234_5678UL]);

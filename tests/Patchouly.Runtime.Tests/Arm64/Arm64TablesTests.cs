@@ -112,6 +112,40 @@ public class Arm64TablesTests
         if (!fits) Assert.All(code, b => Assert.Equal(0xAA, b));
     }
 
+    [Theory]
+    [InlineData(RelocationKind.Arm64MovwG0, 0, 0xFFFFUL, 0x1_0000UL)]
+    [InlineData(RelocationKind.Arm64MovwG1, 8, 0xFFFF_FFF7UL, 0xFFFF_FFF8UL)]
+    [InlineData(RelocationKind.Arm64MovwG2, 0, 0xFFFF_FFFF_FFFFUL, 0x1_0000_0000_0000UL)]
+    [InlineData(RelocationKind.Arm64MovwG2, -16, 0x1_0000_0000_000FUL, 0x1_0000_0000_0010UL)]
+    [InlineData(RelocationKind.Abs16, 0, 0xFFFF_FFFF_FFFF_8000UL, 0x1_0000UL)]
+    public void HoleChecksAcceptExactlyTheFieldRange(RelocationKind kind, int addend, ulong largestAccepted, ulong smallestRefused)
+    {
+        var (min, max) = RelocationFields.AbsoluteRange(kind);
+        var check = new Internal.HoleCheck(0, addend, min, max);
+        Assert.True(check.Accepts(largestAccepted));
+        Assert.False(check.Accepts(smallestRefused));
+        Assert.Equal(RelocationFields.Fits(kind, unchecked(largestAccepted + (ulong)(long)addend)), check.Accepts(largestAccepted));
+        Assert.Equal(RelocationFields.Fits(kind, unchecked(smallestRefused + (ulong)(long)addend)), check.Accepts(smallestRefused));
+    }
+
+    [Fact]
+    public void Arm64RelocationKindInX64CodeIsCorrupt()
+    {
+        var b = new Stencils.TestLibraryBuilder(2);
+        b.Add(new("__entry", StencilFamilyKind.Entry, 0, 0, [], 1, false, "", Stencils.TestLibraryBuilder.EntryShim));
+        b.Add(new("__move", StencilFamilyKind.Move, 1, 1, [], 0, false, "", c => c.Asm.JumpNext()));
+        b.Add(new("__jump", StencilFamilyKind.Jump, 0, 0, [], 1, false, "", c => c.Asm.JumpTarget(0)));
+        b.Add(new("Movw", StencilFamilyKind.Normal, 0, 1, [64], 0, false, "long Movw([Hole] long v)", c =>
+        {
+            c.Asm.Bytes([0, 0, 0, 0], 0, RelocationKind.Arm64MovwG0Nc, PatchKind.Hole, 0, 0);
+            c.Asm.JumpNext();
+        }));
+        var library = b.Build("X64WithArm64Kind");
+        var builder = new FunctionBuilder(library);
+        var e = Assert.Throws<StencilTablesException>(() => builder.Emit(library.GetFamily("Movw"), default, [R0], [1]));
+        Assert.Contains("is not a relocation of X64 code", e.Message);
+    }
+
     [Fact]
     public void FieldWritersKeepTheOtherBitsOfTheInstruction()
     {
