@@ -203,6 +203,62 @@ public class FailureTests
         Assert.False(File.Exists(TablesPath(dir)));
     }
 
+    /// <summary>A clang that runs the real one with its arguments rewritten for the aarch64 target only.</summary>
+    private static string Aarch64RewritingClang(string rewrite)
+    {
+        string real = Patchouly.Build.Tasks.Compile.ClangLocator.Locate().Path;
+        return BuildStageSupport.FakeClang($$"""
+            case "$*" in
+              *--target=aarch64*)
+                n=$#; i=0
+                while [ $i -lt $n ]; do a="$1"; shift; i=$((i+1)); {{rewrite}}; done ;;
+            esac
+            exec '{{real}}' "$@"
+            """);
+    }
+
+    [Fact]
+    public void An_object_file_for_the_wrong_machine_is_PATCH2004_naming_both_machines()
+    {
+        // The linux-arm64 units come back as (valid) x86-64 objects.
+        string real = Patchouly.Build.Tasks.Compile.ClangLocator.Locate().Path;
+        string clang = BuildStageSupport.FakeClang($$"""
+            case "$*" in
+              *--target=aarch64*)
+                for a in "$@"; do case "$prev" in -o) o="$a";; esac; prev="$a"; done
+                printf 'long f(long a) { return a + 1; }\n' | '{{real}}' --target=x86_64-unknown-linux-gnu -O2 -c -x c - -o "$o"; exit $? ;;
+            esac
+            exec '{{real}}' "$@"
+            """);
+        string dir = TempDir();
+        var log = new RecordingLog();
+        Assert.Null(Build(dir, log, clang: clang));
+        var error = Assert.Single(log.Errors);
+        Assert.Equal("PATCH2004", error.Code);
+        Assert.Contains("cannot be patched on linux-arm64", error.Message);
+        Assert.Contains("is for machine", error.Message);
+        Assert.Contains("x86", error.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("AArch64", error.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.False(File.Exists(TablesPath(dir)));
+    }
+
+    [Fact]
+    public void An_aarch64_relocation_the_extractor_does_not_know_is_PATCH2004_at_the_stencil()
+    {
+        // Position-independent small-model code: holes are loaded through the GOT (ADR_GOT_PAGE + LD64_GOT_LO12_NC).
+        string clang = Aarch64RewritingClang("""case "$a" in -fno-pic) a=-fpic;; -mcmodel=large) a=-mcmodel=small;; esac; set -- "$@" "$a" """);
+        string dir = TempDir();
+        var log = new RecordingLog();
+        Assert.Null(Build(dir, log, clang: clang));
+        var error = Assert.Single(log.Errors);
+        Assert.Equal("PATCH2004", error.Code);
+        Assert.Contains("cannot be patched on linux-arm64", error.Message);
+        Assert.Contains("is not supported", error.Message);
+        Assert.Contains("GOT", error.Message);
+        Assert.True(error.File is not null && error.Line > 0, $"the error should point at a stencil: {error.File}:{error.Line}");
+        Assert.False(File.Exists(TablesPath(dir)));
+    }
+
     [Fact]
     public void Clang_that_crashes_printing_its_version_is_PATCH2001()
     {

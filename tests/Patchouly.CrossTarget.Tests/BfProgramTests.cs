@@ -1,0 +1,48 @@
+using System;
+using System.IO;
+using System.Text;
+using Patchouly.Samples.Bf;
+using Patchouly.Samples.Bf.Engines;
+
+namespace Patchouly.CrossTarget.Tests;
+
+/// <summary>The programs of samples/Bf/Programs with an expected output, under the JIT engine: byte-identical.</summary>
+public class BfProgramTests
+{
+    private static readonly string s_directory = Path.Combine(AppContext.BaseDirectory, "Programs");
+
+    /// <summary>(program, input or null, expected output).</summary>
+    public static TheoryData<string, string?, string> Programs() => new()
+    {
+        { "Hello.b", null, "Hello.out" },
+        { "kostya-bench.b", null, "kostya-bench.out" },
+        { "rdebath-bench.b", null, "rdebath-bench.out" },
+        { "Endtest.b", "Endtest.in", "Endtest.out" },
+        { "cristofd-misctest.b", null, "cristofd-misctest.out" },
+        { "cristofd-endtest.b", "cristofd-endtest.in", "cristofd-endtest.out" },
+        { "factor.bf", "Factor.in", "Factor.out" },
+        { "mandelbrot.bf", null, "Mandelbrot.out" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Programs))]
+    public void Jit_output_is_byte_identical(string program, string? input, string expectedFile)
+    {
+        string source = File.ReadAllText(Path.Combine(s_directory, program));
+        byte[] stdin = input is null ? [] : File.ReadAllBytes(Path.Combine(s_directory, input));
+        var (result, output) = BfRunner.Run(source, EngineKind.Jit, stdin);
+        Assert.Equal(RunStatus.Ok, result.Status);
+        byte[] expected = File.ReadAllBytes(Path.Combine(s_directory, expectedFile));
+        Assert.True(expected.AsSpan().SequenceEqual(output),
+            $"{program}: expected {expected.Length} bytes, got {output.Length}:\n{Encoding.Latin1.GetString(output)}");
+    }
+
+    [Fact]
+    public void Every_expected_output_file_has_a_case()
+    {
+        var files = Directory.GetFiles(s_directory, "*.out");
+        Assert.NotEmpty(files);
+        foreach (var file in files)
+            Assert.Contains(Programs(), row => (string)row[2] == Path.GetFileName(file));
+    }
+}
