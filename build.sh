@@ -244,6 +244,7 @@ bench_dotnet_build() {
   BENCH_WALL=$(awk -v a="$start" -v b="$end" 'BEGIN{printf "%.3f", b-a}')
 }
 bench_task_ms() { grep -E '^ +[0-9]+ ms +PatchoulyCompileStencils ' "$BENCH_LOG" | awk '{print $1}' | head -n1; }
+bench_csc_ms() { grep -E '^ +[0-9]+ ms +CoreCompile ' "$BENCH_LOG" | awk '{print $1}' | head -n1; }
 
 bench_build() {
   local runs="${1:-3}" rows=() loads=() project name dir stencils program edit_from edit_to
@@ -256,7 +257,7 @@ bench_build() {
     name=$(basename "$project" .csproj)
     dir="$(dirname "$project")/obj/Release/net10.0/patchouly"
     dotnet build "$project" -c Release -v:q -nologo >/dev/null
-    local clang=() task=() variants="" targets=0 compiled="" edit_task=() noop_on=() noop_off=() noop_task=() i
+    local clang=() task=() variants="" targets=0 compiled="" edit_task=() noop_on=() noop_off=() noop_task=() csc_on=() csc_off=() i
     # From scratch.
     for i in $(seq "$runs"); do
       rm -rf "$dir"
@@ -282,10 +283,12 @@ bench_build() {
       echo "// bench edit $i $(date +%s%N)" >> "$program"
       bench_dotnet_build "$project" -p:PatchoulyEnabled=false
       noop_off+=("$BENCH_WALL")
+      csc_off+=("$(bench_csc_ms)")
       echo "// bench edit $i' $(date +%s%N)" >> "$program"
       bench_dotnet_build "$project"
       noop_on+=("$BENCH_WALL")
       noop_task+=("$(bench_task_ms)")
+      csc_on+=("$(bench_csc_ms)")
       grep -q 'Patchouly: nothing to do' "$BENCH_LOG" || echo "bench: $name: the task did not take the fast path on a no-op edit" >&2
     done
     git checkout -q -- "$program" 2>/dev/null || sed -i '/^\/\/ bench edit /d' "$program"
@@ -295,6 +298,7 @@ bench_build() {
     e=$(printf '%s\n' "${edit_task[@]}" | bench_median); nt=$(printf '%s\n' "${noop_task[@]}" | bench_median)
     on=$(printf '%s\n' "${noop_on[@]}" | bench_median); off=$(printf '%s\n' "${noop_off[@]}" | bench_median)
     rows+=("$name|$variants|$targets|$c|$t|$e|$compiled|$on|$off|$nt")
+    echo "$name: no-op edit CoreCompile median $(printf '%s\n' "${csc_on[@]}" | bench_median) ms with Patchouly, $(printf '%s\n' "${csc_off[@]}" | bench_median) ms with PatchoulyEnabled=false"
   done
   rm -f "$BENCH_LOG" "$BENCH_LOG.orig"
   echo
