@@ -51,7 +51,7 @@ public static class ModuleDecoder
             var sr = new WasmReader(bytes, r.Position, end) { Section = SectionNames[id] };
             switch (id)
             {
-                case 0: sr.Name(); break; // custom: the name must be valid UTF-8; the content is ignored
+                case 0: sr.Name(); sr.Position = end; break; // custom: the name must be valid UTF-8; the content is ignored
                 case 1: ReadTypes(sr, m); break;
                 case 2: ReadImports(sr, m); break;
                 case 3:

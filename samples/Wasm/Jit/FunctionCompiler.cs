@@ -250,11 +250,11 @@ internal sealed unsafe class FunctionCompiler
                         continue;
                     case 0x05 when skipDepth == 1:
                         skipDepth = 0;
-                        Else();
+                        Else(reachable: false);
                         continue;
                     case 0x0B:
                         if (--skipDepth > 0) continue;
-                        if (End()) return;
+                        if (End(reachable: false)) return;
                         continue;
                     default:
                         Immediates.Skip(r, op);
@@ -290,10 +290,10 @@ internal sealed unsafe class FunctionCompiler
                     break;
                 }
                 case 0x05:
-                    Else();
+                    Else(reachable: true);
                     break;
                 case 0x0B:
-                    if (End()) return;
+                    if (End(reachable: true)) return;
                     break;
                 case 0x0C:
                     Br(_frames[_frames.Count - 1 - (int)r.U32()]);
@@ -497,13 +497,15 @@ internal sealed unsafe class FunctionCompiler
         Br(_frames[_frames.Count - 1 - (int)dflt]);
     }
 
-    private void Else()
+    private void Else(bool reachable)
     {
         var f = _frames[^1];
-        if (_depth > f.Height + f.Results) throw new InvalidOperationException("stack height mismatch at else");
-        Flush();
-        for (int k = f.Height; k < _depth; k++) Materialize(k);
-        _b.Jump(f.Label);
+        if (reachable)
+        {
+            Flush();
+            for (int k = f.Height; k < _depth; k++) Materialize(k);
+            _b.Jump(f.Label);
+        }
         _b.StartBlock(f.Else);
         f.HasElse = true;
         _depth = f.Height + f.Params;
@@ -511,18 +513,19 @@ internal sealed unsafe class FunctionCompiler
     }
 
     /// <summary>The end of a block; true at the end of the function.</summary>
-    private bool End()
+    private bool End(bool reachable)
     {
         var f = _frames[^1];
-        bool reachable = _depth >= 0;
-        Flush();
-        for (int k = f.Height; k < _depth; k++) Materialize(k);
+        if (reachable)
+        {
+            Flush();
+            for (int k = f.Height; k < _depth; k++) Materialize(k);
+        }
         _frames.RemoveAt(_frames.Count - 1);
         if (f.Opcode == 0x04 && !f.HasElse) _b.StartBlock(f.Else);
         if (f.Opcode != 0x03) _b.StartBlock(f.Label);
         _depth = f.Height + f.Results;
         for (int k = f.Height; k < _depth; k++) _stack[k].Kind = Kind.Reg;
-        _ = reachable;
         if (_frames.Count == 0)
         {
             ReturnValues();

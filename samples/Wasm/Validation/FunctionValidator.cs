@@ -233,7 +233,12 @@ internal sealed class FunctionValidator
                         if (ts.Length != arity) throw Invalid("type mismatch");
                         // Check each label against a copy of the stack top.
                         var popped = new ValType[arity];
-                        for (int i = arity - 1; i >= 0; i--) popped[i] = Pop(ts[i]);
+                        for (int i = arity - 1; i >= 0; i--)
+                        {
+                            var actual = Pop();
+                            if (actual != ts[i] && actual != Unknown) throw Invalid("type mismatch");
+                            popped[i] = actual;
+                        }
                         Push(popped);
                     }
                     Pop(LabelTypes(Label(dflt)));
