@@ -39,10 +39,10 @@ public static class ModuleDecoder
             r.Section = "header";
             byte id = r.Byte();
             if (id > 12) throw new WasmException(WasmErrorKind.Malformed, "header", r.Position - 1, "malformed section id");
+            r.Section = SectionNames[id];
             uint size = r.U32();
             if (size > r.End - r.Position) throw r.Malformed("unexpected end of section or function");
             int end = r.Position + (int)size;
-            r.Section = SectionNames[id];
             if (id != 0)
             {
                 if (Order(id) <= lastOrder) throw r.Malformed("unexpected content after last section");
