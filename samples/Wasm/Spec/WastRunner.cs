@@ -15,7 +15,7 @@ namespace Patchouly.Samples.Wasm.Spec;
 /// <c>spectest</c> host module. Assertions on text modules (<c>.wat</c>) are skipped; a module command that fails
 /// counts as a failure.
 /// </summary>
-public sealed class WastRunner(Engine engine, TextWriter log)
+public sealed class WastRunner(InstanceEngine engine, TextWriter log)
 {
     private readonly Dictionary<string, Instance> _named = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Dictionary<string, object>> _registered = new(StringComparer.Ordinal);
@@ -188,6 +188,6 @@ public sealed class WastRunner(Engine engine, TextWriter log)
         var f = (Function)inst.Exports[field];
         var args = new List<long>();
         foreach (var a in action.GetProperty("args").EnumerateArray()) args.Add(SpecValues.Parse(a));
-        return engine.Invoke(f, args.ToArray());
+        return f.Invoke(args.ToArray());
     }
 }
