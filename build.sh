@@ -85,6 +85,7 @@ cmd_run() {
 cmd_test() {
   ensure_clang
   ensure_wabt
+  ensure_debian "wasm-ld for the Wasm sample's tests" lld-19 wasm-ld-19
   dotnet build Patchouly.slnx -c Release -v:q -nologo
   local log rc=0
   log=$(mktemp)
