@@ -19,7 +19,7 @@ public static class Program
 {
     private const string Usage =
         "usage: Wasm run FILE.wasm --invoke EXPORT [ARGS...] [--engine jit|wasmtime|interp] [--stats]\n" +
-        "       Wasm spec FILE.wast... [-v]\n" +
+        "       Wasm spec FILE.wast... [-v] [--engine jit|interp]\n" +
         "       Wasm bench [--quick]";
 
     /// <summary>Entry point.</summary>
@@ -118,12 +118,19 @@ public static class Program
     private static int Spec(string[] args)
     {
         bool verbose = Array.IndexOf(args, "-v") >= 0;
+        InstanceEngine engine = new JitEngine();
+        int e = Array.IndexOf(args, "--engine");
+        if (e >= 0 && e + 1 < args.Length)
+        {
+            engine = Engine.Create(args[e + 1]) as InstanceEngine ?? throw new InvalidOperationException("spec runs on jit or interp");
+            args = [.. args[..e], .. args[(e + 2)..]];
+        }
         var total = new SpecResult("total", 0, 0, 0);
         foreach (var file in args)
         {
             if (file == "-v") continue;
             var log = new StringWriter();
-            var r = new WastRunner(new JitEngine(), log).Run(file);
+            var r = new WastRunner(engine, log).Run(file);
             Console.WriteLine(r);
             if (verbose) Console.Write(log);
             total += r;

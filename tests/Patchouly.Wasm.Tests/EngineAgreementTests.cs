@@ -50,6 +50,23 @@ public class EngineAgreementTests
         Assert.Equal(expected, jit);
     }
 
+    [Theory]
+    [InlineData("sieve", 5_000, 1)]
+    [InlineData("nbody", 200, 0)]
+    [InlineData("hash", 1, 5)]
+    [InlineData("sort", 2_000, 1)]
+    public void InterpreterAgreesWithJit(string program, int a, int b)
+    {
+        var bytes = CompileC(program);
+        var (jit, interp) = WasmRuntime.RunOnLargeStack(() =>
+        {
+            using var j = new JitEngine().Load(bytes);
+            using var i = new Patchouly.Samples.Wasm.Interp.InterpEngine().Load(bytes);
+            return (j.Invoke("run", [a, b]), i.Invoke("run", [a, b]));
+        });
+        Assert.Equal(jit, interp);
+    }
+
     [Fact]
     public void KnownResults()
     {

@@ -27,6 +27,22 @@ public class SpecTests
             Assert.True(result.Passed > 0, result.ToString());
     }
 
+    [Theory]
+    [InlineData("i32.wast")]
+    [InlineData("switch.wast")]
+    [InlineData("func_ptrs.wast")]
+    [InlineData("conversions.wast")]
+    [InlineData("memory_trap.wast")]
+    [InlineData("linking.wast")]
+    [InlineData("labels.wast")]
+    public void ScriptPassesOnTheInterpreter(string script)
+    {
+        string path = Path.Combine(SpecDir, script);
+        var log = new StringWriter();
+        var result = WasmRuntime.RunOnLargeStack(() => new WastRunner(new Patchouly.Samples.Wasm.Interp.InterpEngine(), log).Run(path));
+        Assert.True(result.Failed == 0 && result.Passed > 0, $"{result}\n{log}");
+    }
+
     [Fact]
     public void AllScriptsAreThere()
     {

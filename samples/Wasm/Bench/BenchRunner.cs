@@ -68,7 +68,7 @@ public static class BenchRunner
         }
         // The large module: compile only.
         string largeC = Path.Combine(outDir, "large.c");
-        File.WriteAllText(largeC, LargeModule.Source(quick ? 1500 : 9000));
+        File.WriteAllText(largeC, LargeModule.Source(quick ? 1500 : 4000));
         string largeWasm = Path.Combine(outDir, "large.wasm");
         Exec(clang, $"--target=wasm32 -O2 -nostdlib -Wl,--no-entry -o {largeWasm} {largeC}");
         var large = Measure("large (compile only)", largeWasm, [1, 0], 0, null, src);

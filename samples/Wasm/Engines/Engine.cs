@@ -32,6 +32,7 @@ public abstract class Engine
     {
         "jit" => new JitEngine(),
         "wasmtime" => new WasmtimeEngine(),
+        "interp" => new Interp.InterpEngine(),
         _ => null,
     };
 
@@ -44,7 +45,7 @@ public abstract class Engine
     }
 }
 
-/// <summary>An engine built on our runtime (<see cref="Instance"/>): the JIT.</summary>
+/// <summary>An engine built on our runtime (<see cref="Instance"/>): the JIT and the interpreter.</summary>
 public abstract class InstanceEngine : Engine
 {
     /// <summary>Compiles an instance's functions (sets their entries).</summary>

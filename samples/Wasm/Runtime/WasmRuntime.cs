@@ -67,12 +67,17 @@ public static unsafe class WasmRuntime
     /// <summary>The entry of <c>HostOp</c>: runs operation <paramref name="id"/>.</summary>
     public static delegate* unmanaged<long, long> OperationEntry => &Dispatch;
 
-    internal static nint HostEntry(Function f)
+    internal static nint HostEntry(Function f) => Thunk(f);
+
+    /// <summary>A native entry (C ABI, <c>long f()</c>) that runs <paramref name="operation"/>: how interpreted functions are called.</summary>
+    public static nint OperationThunk(HostOperation operation) => Thunk(operation);
+
+    private static nint Thunk(object target)
     {
         long id;
         lock (Sync)
         {
-            Operations.Add(f);
+            Operations.Add(target);
             id = Operations.Count - 1;
         }
         var builder = new FunctionBuilder(WasmStencils.Library, parameterCount: 0) { Name = "host" };
