@@ -95,6 +95,25 @@ public class DecoderTests
         Assert.Equal(bytes.Length - 1, e.Offset);
     }
 
+    [Fact]
+    public void BeyondTheJitsLimitsIsATypedError()
+    {
+        // (func (local 20000 i32)): valid, but its frame has more slots than FunctionBuilder allows.
+        byte[] bytes = [0, 0x61, 0x73, 0x6D, 1, 0, 0, 0, 1, 4, 1, 0x60, 0, 0, 3, 2, 1, 0, 10, 8, 1, 6, 1, 0xA0, 0x9C, 0x01, 0x7F, 0x0B];
+        var m = ModuleDecoder.Decode(bytes);
+        Validator.Validate(m);
+        var e = Assert.Throws<WasmException>(() => new JitEngine().Instantiate(m, Env));
+        Assert.Equal(WasmErrorKind.ImplementationLimit, e.Kind);
+        Assert.Equal("code[0]", e.Section);
+        // The interpreter has no frame limit.
+        var inst = new Patchouly.Samples.Wasm.Interp.InterpEngine().Instantiate(m, Env);
+        Assert.NotNull(inst);
+        // A table of 100 million elements.
+        var t = ModuleDecoder.Decode([0, 0x61, 0x73, 0x6D, 1, 0, 0, 0, 4, 7, 1, 0x70, 0, 0x80, 0xC2, 0xD7, 0x2F]);
+        Validator.Validate(t);
+        Assert.Equal(WasmErrorKind.ImplementationLimit, Assert.Throws<WasmException>(() => new JitEngine().Instantiate(t, Env)).Kind);
+    }
+
     /// <summary>Every truncation and thousands of byte mutations of a valid module: decoded, validated and compiled, or rejected with a <see cref="WasmException"/>.</summary>
     [Fact]
     public void HostileBytesNeverCrash()

@@ -16,6 +16,9 @@ public enum WasmErrorKind
 
     /// <summary>Instantiation failed (a segment out of bounds, or the start function trapped).</summary>
     Uninstantiable,
+
+    /// <summary>A valid module beyond one of this implementation's limits (frame size, parameters, table size).</summary>
+    ImplementationLimit,
 }
 
 /// <summary>A rejected module: <see cref="Kind"/>, the <see cref="Section"/> and the byte <see cref="Offset"/>.</summary>

@@ -6,6 +6,9 @@ namespace Patchouly.Samples.Wasm.Runtime;
 /// <summary>A table of references (function references are <see cref="FuncRef"/> addresses, 0 is null).</summary>
 public sealed unsafe class Table
 {
+    /// <summary>The most elements a table may have (an implementation limit; growing beyond it fails).</summary>
+    public const uint MaxElements = 10_000_000;
+
     /// <summary>The descriptor the JIT code reads.</summary>
     public TableDesc* Desc { get; }
 
@@ -21,6 +24,8 @@ public sealed unsafe class Table
     /// <summary>Creates a table of <paramref name="type"/>, filled with null.</summary>
     public Table(TableType type)
     {
+        if (type.Limits.Min > MaxElements)
+            throw new WasmException(WasmErrorKind.ImplementationLimit, "table", -1, $"a table of {type.Limits.Min} elements (at most {MaxElements})");
         ElementType = type.Element;
         Max = type.Limits.Max;
         Desc = LowMemory.Allocate<TableDesc>();
@@ -36,7 +41,7 @@ public sealed unsafe class Table
     {
         uint old = Length;
         ulong limit = Max ?? uint.MaxValue;
-        if ((ulong)old + delta > limit || (ulong)old + delta > 10_000_000) return -1;
+        if ((ulong)old + delta > limit || (ulong)old + delta > MaxElements) return -1;
         var e = (ulong*)NativeMemory.Realloc(Desc->Elements, (nuint)((old + delta + 1) * 8UL));
         for (uint i = old; i < old + delta; i++) e[i] = init;
         Desc->Elements = e;
