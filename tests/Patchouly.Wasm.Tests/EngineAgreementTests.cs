@@ -68,6 +68,32 @@ public class EngineAgreementTests
     }
 
     [Fact]
+    public void CallsFromSeveralThreadsAreSerialized()
+    {
+        // The exchange area is process-wide: Invoke holds a lock, so concurrent callers each get their own results.
+        var bytes = CompileC("collatz");
+        using var m = new JitEngine().Load(bytes);
+        var threads = new System.Threading.Thread[4];
+        var failures = new System.Collections.Concurrent.ConcurrentBag<string>();
+        for (int t = 0; t < threads.Length; t++)
+        {
+            int n = 1000 + t * 1000;
+            long expected = WasmRuntime.RunOnLargeStack(() => m.Invoke("run", [n, 0]))[0];
+            threads[t] = new System.Threading.Thread(() =>
+            {
+                for (int i = 0; i < 300; i++)
+                {
+                    long r = m.Invoke("run", [n, 0])[0];
+                    if (r != expected) failures.Add($"run({n}) = {r}, expected {expected}");
+                }
+            });
+        }
+        foreach (var t in threads) t.Start();
+        foreach (var t in threads) t.Join();
+        Assert.Empty(failures);
+    }
+
+    [Fact]
     public void KnownResults()
     {
         // Independent of both engines: 9592 primes below 100,000; 77031 has the longest Collatz chain (351) below 100,000.

@@ -12,7 +12,8 @@ namespace Patchouly.Samples.Wasm.Runtime;
 /// <summary>
 /// Process-wide state shared by every instance: the <see cref="Exchange"/> area, canonical signature ids, the
 /// functions by <see cref="FuncRef"/> address, and the C# operations JIT code calls (<see cref="HostOperation"/>s
-/// and host functions). Wasm code runs on one thread at a time (the exchange area is shared).
+/// and host functions). Wasm code runs on one thread at a time: the exchange area is shared, so
+/// <see cref="Invoke"/> holds a process-wide lock while wasm runs (other threads wait).
 /// </summary>
 public static unsafe class WasmRuntime
 {
@@ -22,6 +23,9 @@ public static unsafe class WasmRuntime
     private const int LargeStackSize = 256 << 20;
 
     private static readonly Lock Sync = new();
+
+    // Held (re-entrantly: host functions may call wasm again) while wasm code runs: the exchange area is process-wide.
+    private static readonly object Execution = new();
     private static readonly Dictionary<FuncType, long> Signatures = new();
     private static readonly Dictionary<nint, Function> Functions = new();
     private static readonly List<object> Operations = new(); // HostOperation or Function (host functions)
@@ -133,33 +137,36 @@ public static unsafe class WasmRuntime
             f.Host(arguments, r);
             return r;
         }
-        arguments.CopyTo(new Span<long>(Exchange->Values, global::Patchouly.Samples.Wasm.Runtime.Exchange.Capacity));
-        ulong savedLimit = Exchange->StackLimit;
-        if (_depth == 0)
+        lock (Execution)
         {
-            byte marker = 0;
-            ulong sp = (ulong)Unsafe.AsPointer(ref marker);
-            Exchange->StackLimit = sp - (ulong)(_budget == 0 ? DefaultStackBudget : _budget);
-            _pending = null;
+            arguments.CopyTo(new Span<long>(Exchange->Values, global::Patchouly.Samples.Wasm.Runtime.Exchange.Capacity));
+            ulong savedLimit = Exchange->StackLimit;
+            if (_depth == 0)
+            {
+                byte marker = 0;
+                ulong sp = (ulong)Unsafe.AsPointer(ref marker);
+                Exchange->StackLimit = sp - (ulong)(_budget == 0 ? DefaultStackBudget : _budget);
+                _pending = null;
+            }
+            _depth++;
+            long code;
+            try
+            {
+                code = ((delegate* unmanaged<long>)f.Ref->Entry)();
+            }
+            finally
+            {
+                _depth--;
+                Exchange->StackLimit = savedLimit;
+            }
+            if (code != 0)
+            {
+                var inner = _pending;
+                _pending = null;
+                throw new TrapException((TrapKind)code, inner);
+            }
+            return new ReadOnlySpan<long>(Exchange->Values, f.Type.Results.Length).ToArray();
         }
-        _depth++;
-        long code;
-        try
-        {
-            code = ((delegate* unmanaged<long>)f.Ref->Entry)();
-        }
-        finally
-        {
-            _depth--;
-            Exchange->StackLimit = savedLimit;
-        }
-        if (code != 0)
-        {
-            var inner = _pending;
-            _pending = null;
-            throw new TrapException((TrapKind)code, inner);
-        }
-        return new ReadOnlySpan<long>(Exchange->Values, f.Type.Results.Length).ToArray();
     }
 
     /// <summary>Runs <paramref name="work"/> on a thread with a 256 MiB stack (wasm may use most of it before exhaustion traps).</summary>
