@@ -1,3 +1,4 @@
+# Generates WasmStencils.cs (run: python3 samples/Wasm/Jit/gen_stencils.py). The operators are tables below.
 out = []
 w = out.append
 w('''using System;
@@ -178,4 +179,4 @@ st('long Trap([Hole] long code, [Hole] Exchange* exchange)', '{\n        exchang
 st('long Rethrow([Hole] Exchange* exchange)', 'exchange->TrapCode', 'Propagates a callee\'s trap.', ret=True)
 st('long Return()', '0', 'Normal return (results already in the exchange area).', ret=True)
 w('}')
-open('/work/wt-wasm/samples/Wasm/Jit/WasmStencils.cs','w').write('\n'.join(out) + '\n')
+open(__import__('os').path.join(__import__('os').path.dirname(__import__('os').path.abspath(__file__)), 'WasmStencils.cs'), 'w').write('\n'.join(out) + '\n')
