@@ -5,7 +5,7 @@
 #                              bf sample on linux-arm64 under qemu-user); ends with "N passed, N failed[, N skipped]"
 #   ./build.sh pack [folder]   make artifacts/packages (or folder)/Patchouly.<version>-local.<time>.nupkg and print
 #                              the command that adds it to a project
-#   ./build.sh bench <what>    run a benchmark (runtime, bf, build)
+#   ./build.sh bench <what>    run a benchmark (runtime, bf, build, wasm)
 #   ./build.sh clang           only make sure clang >= 19 (and llvm tools) are installed
 #   ./build.sh qemu            only make sure qemu-aarch64 and the arm64 cross libraries are installed
 set -euo pipefail
@@ -130,6 +130,30 @@ test_arm64() {
   echo "build.sh: linux-arm64 part: $ARM64_PASSED passed, $ARM64_FAILED failed in $(( $(date +%s) - start )) s" >&2
 }
 
+# Installs Debian packages (as root, or through sudo) when one of the commands is missing.
+#   ensure_debian "what it is for" package command...
+ensure_debian() {
+  local why="$1" package="$2" missing=0 c
+  shift 2
+  for c in "$@"; do command -v "$c" >/dev/null 2>&1 || missing=1; done
+  [ "$missing" = 0 ] && return 0
+  echo "build.sh: $* not found ($why); installing $package from Debian's packages" >&2
+  local sudo=""
+  if [ "$(id -u)" != 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
+      echo "build.sh: cannot install $package without root: 'apt-get install $package'" >&2
+      exit 1
+    fi
+  fi
+  command -v apt-get >/dev/null 2>&1 || { echo "build.sh: no apt-get here: install $package ($*)" >&2; exit 1; }
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $package >/dev/null
+  for c in "$@"; do command -v "$c" >/dev/null 2>&1 || { echo "build.sh: installing $package did not give $c" >&2; exit 1; }; done
+}
+
+# wast2json (the Wasm sample's spec runner and tests).
+ensure_wabt() { ensure_debian "the Wasm sample's spec tests" wabt wast2json wat2wasm; }
+
 cmd_run() {
   ensure_clang
   dotnet build samples/Bf/Bf.csproj -c Release -v:q -nologo
@@ -138,6 +162,8 @@ cmd_run() {
 
 cmd_test() {
   ensure_clang
+  ensure_wabt
+  ensure_debian "wasm-ld for the Wasm sample's tests" lld-19 wasm-ld-19
   dotnet build Patchouly.slnx -c Release -v:q -nologo
   local log rc=0
   log=$(mktemp)
@@ -331,7 +357,13 @@ cmd_bench() {
     runtime) dotnet run -c Release --project tests/Patchouly.Benchmarks -- "${@:2}" ;;
     bf) dotnet run -c Release --project samples/Bf -- --bench "${@:2}" ;;
     build) bench_build "${@:2}" ;;
-    *) echo "usage: ./build.sh bench runtime|bf|build" >&2; exit 2 ;;
+    wasm)
+      ensure_wabt
+      ensure_debian "wasm-ld for the Wasm benchmarks" lld-19 wasm-ld-19
+      command -v node >/dev/null 2>&1 || ensure_debian "V8 for the Wasm benchmarks" nodejs node
+      dotnet build samples/Wasm/Wasm.csproj -c Release -v:q -nologo
+      dotnet run -c Release --no-build --project samples/Wasm -- bench "${@:2}" ;;
+    *) echo "usage: ./build.sh bench runtime|bf|build|wasm" >&2; exit 2 ;;
   esac
 }
 

@@ -1,0 +1,205 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Text.Json;
+using Patchouly.Samples.Wasm.Engines;
+using Patchouly.Samples.Wasm.Runtime;
+
+namespace Patchouly.Samples.Wasm.Bench;
+
+/// <summary>
+/// <c>./build.sh bench wasm</c>: compiles the C programs of <c>Bench/programs</c> to wasm32 with clang-19 (and
+/// natively with clang -O2, the limit), then times compilation and the best of several runs on every engine: the
+/// Patchouly JIT and Wasmtime/Cranelift in process, V8 Liftoff (<c>node --liftoff --no-wasm-tier-up</c>) and V8
+/// TurboFan (<c>node --no-liftoff</c>), checking that every engine returns the same result. A large generated module
+/// measures compile throughput. Prints a Markdown table and writes <c>artifacts/bench/wasm.json</c>.
+/// </summary>
+public static class BenchRunner
+{
+    private sealed record Program(string Name, int A, int B);
+
+    private static readonly Program[] Programs =
+    [
+        new("sieve", 4_000_000, 5),
+        new("matmul", 200, 8),
+        new("nbody", 1_000_000, 0),
+        new("collatz", 1_000_000, 0),
+        new("hash", 3000, 7),
+        new("sort", 1_000_000, 2),
+        new("mandelbrot", 600, 0),
+    ];
+
+    private sealed class Row
+    {
+        public string Name = "";
+        public long Bytes;
+        public Dictionary<string, double> CompileMs = new();
+        public Dictionary<string, double> RunMs = new();
+        public Dictionary<string, string> Result = new();
+    }
+
+    private static readonly string[] Engines = ["jit", "liftoff", "turbofan", "wasmtime", "native"];
+
+    /// <summary>Runs the benchmarks (<c>--quick</c>: smaller inputs, one run each).</summary>
+    public static int Run(string[] args)
+    {
+        bool quick = args.Contains("--quick");
+        int runs = quick ? 1 : 3;
+        string src = Path.Combine(AppContext.BaseDirectory, "Bench");
+        string outDir = Path.GetFullPath(Path.Combine("artifacts", "bench", "wasm"));
+        Directory.CreateDirectory(outDir);
+        var rows = new List<Row>();
+        string clang = Tool("clang-19");
+        foreach (var p in Programs)
+        {
+            int a = quick ? Math.Max(1, p.A / 10) : p.A;
+            string c = Path.Combine(src, "programs", p.Name + ".c");
+            string wasm = Path.Combine(outDir, p.Name + ".wasm");
+            Exec(clang, $"--target=wasm32 -O2 -mbulk-memory -nostdlib -Wl,--no-entry -o {wasm} {c}");
+            string native = Path.Combine(outDir, p.Name + ".native");
+            Exec(clang, $"-O2 -DPROGRAM=\"\\\"{c}\\\"\" -o {native} {Path.Combine(src, "native_main.c")} -lm");
+            var row = Measure(p.Name, wasm, [a, p.B], runs, native, src);
+            rows.Add(row);
+            Console.Error.WriteLine($"bench: {p.Name} done");
+        }
+        // The large module: compile only.
+        string largeC = Path.Combine(outDir, "large.c");
+        File.WriteAllText(largeC, LargeModule.Source(quick ? 1500 : 4000));
+        string largeWasm = Path.Combine(outDir, "large.wasm");
+        Exec(clang, $"--target=wasm32 -O2 -nostdlib -Wl,--no-entry -o {largeWasm} {largeC}");
+        var large = Measure("large (compile only)", largeWasm, [1, 0], 0, null, src);
+        Console.Error.WriteLine("bench: large done");
+
+        var report = Report(rows, large);
+        Console.Write(report);
+        File.WriteAllText(Path.Combine("artifacts", "bench", "wasm.md"), report);
+        File.WriteAllText(Path.Combine("artifacts", "bench", "wasm.json"), JsonSerializer.Serialize(rows.Append(large).Select(r => new { r.Name, r.Bytes, r.CompileMs, r.RunMs, r.Result }), new JsonSerializerOptions { WriteIndented = true }));
+        bool agree = rows.All(r => r.Result.Values.Distinct().Count() == 1);
+        return agree ? 0 : 1;
+    }
+
+    private static Row Measure(string name, string wasm, long[] args, int runs, string? native, string src)
+    {
+        var bytes = File.ReadAllBytes(wasm);
+        var row = new Row { Name = name, Bytes = bytes.Length };
+        // In-process engines: a warm-up load first (so that .NET's JIT and the stencil tables are warm), then the best of 3 loads.
+        foreach (var engineName in new[] { "jit", "wasmtime" })
+        {
+            var engine = Engine.Create(engineName)!;
+            engine.Load(bytes).Dispose();
+            double best = double.MaxValue;
+            ILoadedModule? loaded = null;
+            for (int i = 0; i < 3; i++)
+            {
+                loaded?.Dispose();
+                loaded = engine.Load(bytes);
+                best = Math.Min(best, loaded.CompileSeconds * 1000);
+            }
+            row.CompileMs[engineName] = best;
+            if (runs > 0)
+            {
+                var (ms, result) = WasmRuntime.RunOnLargeStack(() =>
+                {
+                    double bestRun = double.MaxValue;
+                    long[] r = [];
+                    for (int i = 0; i < runs; i++)
+                    {
+                        long t = Stopwatch.GetTimestamp();
+                        r = loaded!.Invoke("run", args);
+                        bestRun = Math.Min(bestRun, Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+                    }
+                    return (bestRun, r);
+                });
+                row.RunMs[engineName] = ms;
+                row.Result[engineName] = Patchouly.Samples.Wasm.Program.FormatValue(loaded!.TypeOf("run").Results[0], result[0]);
+            }
+            loaded!.Dispose();
+        }
+        foreach (var (engineName, flags) in new[] { ("liftoff", "--liftoff --no-wasm-tier-up"), ("turbofan", "--no-liftoff") })
+        {
+            string output = Exec(Tool("node"), $"{flags} {Path.Combine(src, "v8bench.cjs")} {wasm} run {string.Join(' ', args)} {runs}");
+            using var doc = JsonDocument.Parse(output.Trim().Split('\n')[^1]);
+            row.CompileMs[engineName] = doc.RootElement.GetProperty("compile_ms").GetDouble();
+            if (runs > 0)
+            {
+                row.RunMs[engineName] = doc.RootElement.GetProperty("run_ms").GetDouble();
+                row.Result[engineName] = doc.RootElement.GetProperty("result").GetString()!;
+            }
+        }
+        if (native is not null && runs > 0)
+        {
+            var parts = Exec(native, $"{string.Join(' ', args)} {runs}").Trim().Split(' ');
+            row.RunMs["native"] = double.Parse(parts[0], CultureInfo.InvariantCulture);
+            row.Result["native"] = parts[1];
+        }
+        return row;
+    }
+
+    private static string Report(List<Row> rows, Row large)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine("Run time (best of the runs, ms; all engines returned the same result unless marked):");
+        sb.AppendLine();
+        sb.AppendLine("| program | jit | Liftoff | TurboFan | Cranelift | native | jit / Liftoff | jit / Cranelift | result |");
+        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---|");
+        foreach (var r in rows)
+        {
+            bool agree = r.Result.Values.Distinct().Count() == 1;
+            sb.AppendLine($"| {r.Name} | {F(r.RunMs["jit"])} | {F(r.RunMs["liftoff"])} | {F(r.RunMs["turbofan"])} | {F(r.RunMs["wasmtime"])} | {F(r.RunMs["native"])} | " +
+                $"{r.RunMs["jit"] / r.RunMs["liftoff"]:F2} | {r.RunMs["jit"] / r.RunMs["wasmtime"]:F2} | {(agree ? r.Result["jit"] : "DISAGREE: " + string.Join(", ", r.Result.Select(kv => $"{kv.Key}={kv.Value}")))} |");
+        }
+        double gLift = Geo(rows.Select(r => r.RunMs["jit"] / r.RunMs["liftoff"]));
+        double gCran = Geo(rows.Select(r => r.RunMs["jit"] / r.RunMs["wasmtime"]));
+        double gNative = Geo(rows.Select(r => r.RunMs["jit"] / r.RunMs["native"]));
+        sb.AppendLine($"| geometric mean | | | | | | {gLift:F2} | {gCran:F2} | jit / native {gNative:F2} |");
+        sb.AppendLine();
+        sb.AppendLine("Compile time (ms; jit and Cranelift: best of 3 warm loads in process, decode and validation included; V8: synchronous `new WebAssembly.Module`):");
+        sb.AppendLine();
+        sb.AppendLine("| module | wasm bytes | jit | Liftoff | TurboFan | Cranelift | Cranelift / jit |");
+        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
+        foreach (var r in rows.Append(large))
+            sb.AppendLine($"| {r.Name} | {r.Bytes} | {F(r.CompileMs["jit"])} | {F(r.CompileMs["liftoff"])} | {F(r.CompileMs["turbofan"])} | {F(r.CompileMs["wasmtime"])} | {r.CompileMs["wasmtime"] / r.CompileMs["jit"]:F1} |");
+        double mb = large.Bytes / 1e6;
+        sb.AppendLine();
+        sb.AppendLine($"Compile throughput on the large module ({mb:F2} MB): jit {mb / (large.CompileMs["jit"] / 1000):F1} MB/s, Liftoff {mb / (large.CompileMs["liftoff"] / 1000):F1} MB/s, " +
+            $"TurboFan {mb / (large.CompileMs["turbofan"] / 1000):F1} MB/s, Cranelift {mb / (large.CompileMs["wasmtime"] / 1000):F1} MB/s.");
+        double compileVsCranelift = Geo(rows.Append(large).Select(r => r.CompileMs["wasmtime"] / r.CompileMs["jit"]));
+        sb.AppendLine();
+        sb.AppendLine("Goals:");
+        sb.AppendLine($"- run time <= 0.75x Liftoff (geometric mean): {gLift:F2}x: {(gLift <= 0.75 ? "met" : "not met")}");
+        sb.AppendLine($"- compile throughput >= Liftoff's (large module): {(large.CompileMs["jit"] <= large.CompileMs["liftoff"] ? "met" : "not met")}");
+        sb.AppendLine($"- compile >= 20x faster than Cranelift: large module {large.CompileMs["wasmtime"] / large.CompileMs["jit"]:F1}x, geometric mean over all modules {compileVsCranelift:F1}x: {(large.CompileMs["wasmtime"] / large.CompileMs["jit"] >= 20 ? "met" : "not met")}");
+        sb.AppendLine($"- run time <= 1.5x Cranelift (geometric mean): {gCran:F2}x: {(gCran <= 1.5 ? "met" : "not met")}");
+        return sb.ToString();
+    }
+
+    private static string F(double ms) => ms.ToString(ms < 10 ? "F2" : "F1", CultureInfo.InvariantCulture);
+
+    private static double Geo(IEnumerable<double> xs)
+    {
+        var l = xs.ToList();
+        return Math.Exp(l.Sum(Math.Log) / l.Count);
+    }
+
+    private static string Tool(string name)
+    {
+        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':'))
+            if (File.Exists(Path.Combine(dir, name))) return Path.Combine(dir, name);
+        throw new InvalidOperationException($"{name} was not found (./build.sh bench wasm installs clang-19, lld-19, wabt and node when missing)");
+    }
+
+    private static string Exec(string file, string arguments)
+    {
+        var psi = new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var p = Process.Start(psi)!;
+        var stderr = p.StandardError.ReadToEndAsync();
+        string stdout = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        if (p.ExitCode != 0) throw new InvalidOperationException($"{Path.GetFileName(file)} {arguments} failed ({p.ExitCode}): {stderr.Result}");
+        return stdout;
+    }
+}

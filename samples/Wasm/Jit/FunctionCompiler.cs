@@ -1,0 +1,666 @@
+using System;
+using System.Collections.Generic;
+using Patchouly.Runtime.Tables;
+using Patchouly.Runtime;
+using Patchouly.Samples.Wasm.Decoding;
+using Patchouly.Samples.Wasm.Runtime;
+
+namespace Patchouly.Samples.Wasm.Jit;
+
+/// <summary>
+/// Compiles one function body in a single pass over its bytes. The operand stack is mapped onto locations: depth
+/// <c>k</c> lives in register <c>k</c> for <c>k &lt; 3</c>, else in stack slot <c>locals + k - 3</c>; locals are
+/// stack slots <c>0..locals-1</c>. Entries are kept lazy where that saves code: a constant (folded into a stencil's
+/// hole when the stencil has an immediate form), a local not yet read (read straight from its slot), and the last
+/// pure operation (emitted when its destination is known, so <c>local.set</c> after it writes the slot directly;
+/// an i32 comparison followed by <c>br_if</c>/<c>if</c> becomes one compare-and-branch stencil). Everything is made
+/// concrete at block boundaries, so at a label every value is in its canonical location.
+/// </summary>
+internal sealed unsafe class FunctionCompiler
+{
+    private const int RegisterCount = 3;
+
+    private enum Kind : byte { Reg, Const, Local, Pending, Cond }
+
+    private struct Entry
+    {
+        public Kind Kind;
+        public long Value; // constant bits, or local index
+    }
+
+    private sealed class Frame
+    {
+        public byte Opcode;
+        public Block Label;
+        public Block Else;
+        public bool HasElse;
+        public int Height;
+        public int Params;
+        public int Results;
+        public int Arity => Opcode == 0x03 ? Params : Results;
+    }
+
+    private readonly Instance _instance;
+    private readonly WasmModule _m;
+    private readonly FunctionBuilder _b;
+    private readonly WasmReader _r;
+    private readonly int _locals;
+    private readonly int _paramCount;
+    private readonly FuncType _type;
+    private readonly FunctionBody _body;
+    private Entry[] _stack = new Entry[64];
+    private int _depth;
+    private readonly List<Frame> _frames = new();
+    private readonly Block?[] _trapBlocks = new Block?[16];
+    private Block? _rethrow;
+    private readonly List<(Block Block, (Entry E, int From, Location To)[] Moves, Block Target)> _trampolines = new();
+    private readonly Exchange* _ex = WasmRuntime.Exchange;
+
+    // The pending operation (only ever the top entry).
+    private StencilFamily? _pFamily;
+    private readonly Location[] _pIn = new Location[3];
+    private int _pInCount;
+    private readonly ulong[] _pHoles = new ulong[2];
+    private int _pHoleCount;
+    private readonly Block[] _pTargets = new Block[2];
+    private int _pTargetCount;
+
+    // The pending comparison (Kind.Cond): an i32 comparison opcode and its operands.
+    private byte _cOp;
+    private Location _cA, _cB;
+    private bool _cImm;
+    private long _cK;
+
+    public FunctionCompiler(Instance instance, int index, FunctionBuilder builder)
+    {
+        _instance = instance;
+        _m = instance.Module;
+        _b = builder;
+        _body = _m.Bodies[index - _m.ImportedFunctions];
+        _type = _m.FunctionType(index);
+        _paramCount = _type.Params.Length;
+        _locals = _paramCount + _body.Locals.Length;
+        _r = new WasmReader(_m.Bytes, _body.CodeStart, _body.CodeEnd) { Section = $"code[{index - _m.ImportedFunctions}]" };
+    }
+
+    private Location Loc(int depth) => depth < RegisterCount ? Location.Register(depth) : Location.Stack(_locals + depth - RegisterCount);
+
+    private static Location Slot(int local) => Location.Stack(local);
+
+    private ulong ExchangeCell(int i) => (ulong)(_ex->Values + i);
+
+    private Block TrapBlock(TrapKind kind)
+    {
+        ref Block? b = ref _trapBlocks[(int)kind];
+        b ??= _b.NewBlock();
+        return b.Value;
+    }
+
+    private Block RethrowBlock => _rethrow ??= _b.NewBlock();
+
+    // ---- the value stack ----
+
+    private void Push(Kind kind, long value = 0)
+    {
+        if (_depth == _stack.Length) Array.Resize(ref _stack, _depth * 2);
+        _stack[_depth++] = new Entry { Kind = kind, Value = value };
+    }
+
+    /// <summary>Makes the pending operation concrete in its canonical location.</summary>
+    private void Flush()
+    {
+        if (_depth == 0) return;
+        ref var top = ref _stack[_depth - 1];
+        if (top.Kind == Kind.Pending) { EmitPending(Loc(_depth - 1)); top.Kind = Kind.Reg; }
+        else if (top.Kind == Kind.Cond) { EmitCond(Loc(_depth - 1)); top.Kind = Kind.Reg; }
+    }
+
+    private void EmitPending(Location dst)
+    {
+        _b.Emit(_pFamily!, _pIn.AsSpan(0, _pInCount), [dst], _pHoles.AsSpan(0, _pHoleCount), _pTargets.AsSpan(0, _pTargetCount));
+        _pFamily = null;
+    }
+
+    private void EmitCond(Location dst)
+    {
+        if (_cImm) _b.Emit(Families.WithImm[_cOp] ?? throw new InvalidOperationException("no immediate comparison"), [_cA], [dst], [(ulong)(uint)(int)_cK]);
+        else if (_cOp == 0x45) _b.Emit(Families.Numeric[0x45]!, [_cA], [dst]);
+        else _b.Emit(Families.Numeric[_cOp]!, [_cA, _cB], [dst]);
+    }
+
+    /// <summary>Writes entry <paramref name="k"/>'s value to <paramref name="dst"/> (the entry is unchanged unless pending).</summary>
+    private void WriteTo(int k, Location dst)
+    {
+        ref var e = ref _stack[k];
+        switch (e.Kind)
+        {
+            case Kind.Reg: _b.Move(Loc(k), dst); break;
+            case Kind.Const: _b.Emit(Families.Const, [], [dst], [(ulong)e.Value]); break;
+            case Kind.Local: _b.Move(Slot((int)e.Value), dst); break;
+            default:
+                Flush();
+                _b.Move(Loc(k), dst);
+                break;
+        }
+    }
+
+    private void Materialize(int k)
+    {
+        ref var e = ref _stack[k];
+        if (e.Kind == Kind.Reg) return;
+        if (e.Kind is Kind.Pending or Kind.Cond) { Flush(); return; }
+        WriteTo(k, Loc(k));
+        e.Kind = Kind.Reg;
+    }
+
+    private void MaterializeAll()
+    {
+        for (int k = 0; k < _depth; k++) Materialize(k);
+    }
+
+    /// <summary>Where to read entry <paramref name="k"/> as a stencil input (constants are materialized).</summary>
+    private Location Use(int k)
+    {
+        ref var e = ref _stack[k];
+        switch (e.Kind)
+        {
+            case Kind.Reg: return Loc(k);
+            case Kind.Local: return Slot((int)e.Value);
+            default:
+                Materialize(k);
+                return Loc(k);
+        }
+    }
+
+    /// <summary>Replaces the top <paramref name="pop"/> entries by a pending operation.</summary>
+    private void Produce(int pop, StencilFamily family, ReadOnlySpan<Location> inputs, ReadOnlySpan<ulong> holes = default, ReadOnlySpan<Block> targets = default)
+    {
+        _pFamily = family;
+        inputs.CopyTo(_pIn);
+        _pInCount = inputs.Length;
+        holes.CopyTo(_pHoles);
+        _pHoleCount = holes.Length;
+        targets.CopyTo(_pTargets);
+        _pTargetCount = targets.Length;
+        _depth -= pop;
+        Push(Kind.Pending);
+    }
+
+    private ReadOnlySpan<Block> Traps(byte op)
+    {
+        var kinds = Families.Traps[op];
+        if (kinds is null) return default;
+        var blocks = new Block[kinds.Length];
+        for (int i = 0; i < kinds.Length; i++) blocks[i] = TrapBlock(kinds[i]);
+        return blocks;
+    }
+
+    // ---- compiling ----
+
+    public void Compile()
+    {
+        var ex = (ulong)_ex;
+        _b.Emit(Families.StackCheck, [], [], [ex], [TrapBlock(TrapKind.CallStackExhausted)]);
+        for (int i = 0; i < _paramCount; i++) _b.Emit(Families.Get, [], [Slot(i)], [ExchangeCell(i)]);
+        for (int i = _paramCount; i < _locals; i++) _b.Emit(Families.Const, [], [Slot(i)], [0]);
+        _frames.Add(new Frame { Opcode = 0x02, Label = _b.NewBlock(), Height = 0, Results = _type.Results.Length });
+        Body();
+        // Cold code: trampolines of br_table, traps.
+        foreach (var (block, moves, target) in _trampolines)
+        {
+            _b.StartBlock(block);
+            foreach (var (e, from, to) in moves)
+            {
+                switch (e.Kind)
+                {
+                    case Kind.Const: _b.Emit(Families.Const, [], [to], [(ulong)e.Value]); break;
+                    case Kind.Local: _b.Move(Slot((int)e.Value), to); break;
+                    default: _b.Move(Loc(from), to); break;
+                }
+            }
+            _b.Jump(target);
+        }
+        for (int i = 0; i < _trapBlocks.Length; i++)
+        {
+            if (_trapBlocks[i] is not Block tb) continue;
+            _b.StartBlock(tb);
+            _b.Emit(Families.Trap, [], [], [(ulong)i, ex]);
+        }
+        if (_rethrow is Block rb)
+        {
+            _b.StartBlock(rb);
+            _b.Emit(Families.Rethrow, [], [], [ex]);
+        }
+    }
+
+    private void Body()
+    {
+        var r = _r;
+        int skipDepth = 0; // > 0: inside unreachable code, counting nested blocks
+        while (true)
+        {
+            byte op = r.Byte();
+            if (skipDepth > 0)
+            {
+                switch (op)
+                {
+                    case 0x02 or 0x03 or 0x04:
+                        Immediates.Skip(r, op);
+                        skipDepth++;
+                        continue;
+                    case 0x05 when skipDepth == 1:
+                        skipDepth = 0;
+                        Else(reachable: false);
+                        continue;
+                    case 0x0B:
+                        if (--skipDepth > 0) continue;
+                        if (End(reachable: false)) return;
+                        continue;
+                    default:
+                        Immediates.Skip(r, op);
+                        continue;
+                }
+            }
+            if (_depth > 0 && _stack[_depth - 1].Kind is Kind.Pending or Kind.Cond && op is not (0x21 or 0x22 or 0x0D or 0x04 or 0x1A))
+                Flush();
+            switch (op)
+            {
+                case 0x00:
+                    _b.Jump(TrapBlock(TrapKind.Unreachable));
+                    skipDepth = 1;
+                    break;
+                case 0x01: break;
+                case 0x02:
+                case 0x03:
+                {
+                    var (ps, rs) = Immediates.BlockType(r, _m);
+                    MaterializeAll();
+                    var f = new Frame { Opcode = op, Label = _b.NewBlock(), Height = _depth - ps, Params = ps, Results = rs };
+                    _frames.Add(f);
+                    if (op == 0x03) _b.StartBlock(f.Label, 16);
+                    break;
+                }
+                case 0x04:
+                {
+                    var (ps, rs) = Immediates.BlockType(r, _m);
+                    var f = new Frame { Opcode = op, Label = _b.NewBlock(), Else = _b.NewBlock(), Params = ps, Results = rs };
+                    BranchIf(negate: true, f.Else, beforeBranch: MaterializeAll);
+                    f.Height = _depth - ps;
+                    _frames.Add(f);
+                    break;
+                }
+                case 0x05:
+                    Else(reachable: true);
+                    break;
+                case 0x0B:
+                    if (End(reachable: true)) return;
+                    break;
+                case 0x0C:
+                    Br(_frames[_frames.Count - 1 - (int)r.U32()]);
+                    skipDepth = 1;
+                    break;
+                case 0x0D:
+                {
+                    var f = _frames[_frames.Count - 1 - (int)r.U32()];
+                    int n = f.Arity;
+                    if (_depth - 1 - n == f.Height)
+                    {
+                        BranchIf(negate: false, f.Label, beforeBranch: () => { for (int k = _depth - n; k < _depth; k++) Materialize(k); });
+                    }
+                    else
+                    {
+                        Block skip = _b.NewBlock();
+                        BranchIf(negate: true, skip, beforeBranch: null);
+                        Br(f);
+                        _b.StartBlock(skip);
+                    }
+                    break;
+                }
+                case 0x0E: BrTable(); skipDepth = 1; break;
+                case 0x0F:
+                    ReturnValues();
+                    skipDepth = 1;
+                    break;
+                case 0x10: Call(_instance.Functions[r.U32()]); break;
+                case 0x11: CallIndirect(r.U32(), r.U32()); break;
+                case 0x1A:
+                    if (_stack[_depth - 1].Kind == Kind.Pending && _pTargetCount > 0) Flush();
+                    if (_stack[_depth - 1].Kind == Kind.Pending) _pFamily = null;
+                    _depth--;
+                    break;
+                case 0x1B: Select(); break;
+                case 0x1C:
+                    for (uint n = r.U32(); n > 0; n--) r.Byte();
+                    Select();
+                    break;
+                case 0x20: Push(Kind.Local, r.U32()); break;
+                case 0x21: SetLocal((int)r.U32(), tee: false); break;
+                case 0x22: SetLocal((int)r.U32(), tee: true); break;
+                case 0x23: Produce(0, Families.Get, [], [(ulong)_instance.Globals[r.U32()].Cell]); break;
+                case 0x24:
+                {
+                    var cell = (ulong)_instance.Globals[r.U32()].Cell;
+                    Store(_depth - 1, cell);
+                    _depth--;
+                    break;
+                }
+                case 0x25: Bulk(BulkKind.TableGet, r.U32(), 0, 1, 1); break;
+                case 0x26: Bulk(BulkKind.TableSet, r.U32(), 0, 2, 0); break;
+                case >= 0x28 and <= 0x35:
+                {
+                    r.U32();
+                    uint offset = r.U32();
+                    var mem = (ulong)_instance.Memories[0].Desc;
+                    Produce(1, Families.Memory[op], [Use(_depth - 1)], [mem, offset], [TrapBlock(TrapKind.MemoryOutOfBounds)]);
+                    break;
+                }
+                case >= 0x36 and <= 0x3E:
+                {
+                    r.U32();
+                    uint offset = r.U32();
+                    var mem = (ulong)_instance.Memories[0].Desc;
+                    _b.Emit(Families.Memory[op], [Use(_depth - 2), Use(_depth - 1)], [], [mem, offset], [TrapBlock(TrapKind.MemoryOutOfBounds)]);
+                    _depth -= 2;
+                    break;
+                }
+                case 0x3F:
+                    r.Byte();
+                    Produce(0, Families.MemorySize, [], [(ulong)_instance.Memories[0].Desc]);
+                    break;
+                case 0x40:
+                    r.Byte();
+                    Bulk(BulkKind.MemoryGrow, 0, 0, 1, 1);
+                    break;
+                case 0x41: Push(Kind.Const, r.S32()); break;
+                case 0x42: Push(Kind.Const, r.S64()); break;
+                case 0x43: Push(Kind.Const, r.F32Bits()); break;
+                case 0x44: Push(Kind.Const, (long)r.F64Bits()); break;
+                case >= 0x45 and <= 0xC4: Numeric(op); break;
+                case 0xD0: r.Byte(); Push(Kind.Const, 0); break;
+                case 0xD1: Produce(1, Families.RefIsNull, [Use(_depth - 1)]); break;
+                case 0xD2: Push(Kind.Const, (long)_instance.Functions[r.U32()].Ref); break;
+                case Opcodes.Prefix: Misc(r.U32()); break;
+                default: throw new InvalidOperationException($"opcode 0x{op:x2} at {r.Position - 1} cannot be compiled");
+            }
+        }
+    }
+
+    private void Numeric(byte op)
+    {
+        var family = Families.Numeric[op];
+        if (family is null) return; // i32.wrap_i64 and the reinterpretations: the bits are already right
+        if (family.Inputs == 1)
+        {
+            // An i32 comparison with 0 feeding a branch: fused.
+            if (op == 0x45 && NextIsBranch())
+            {
+                _cOp = op;
+                _cA = Use(_depth - 1);
+                _cImm = false;
+                _depth--;
+                Push(Kind.Cond);
+                return;
+            }
+            Produce(1, family, [Use(_depth - 1)], default, Traps(op));
+            return;
+        }
+        ref var b = ref _stack[_depth - 1];
+        if (op is >= 0x46 and <= 0x4F && NextIsBranch())
+        {
+            _cOp = op;
+            _cImm = b.Kind == Kind.Const;
+            _cK = b.Value;
+            _cB = _cImm ? default : Use(_depth - 1);
+            _cA = Use(_depth - 2);
+            _depth -= 2;
+            Push(Kind.Cond);
+            return;
+        }
+        var imm = Families.WithImm[op];
+        if (b.Kind == Kind.Const && imm is not null)
+        {
+            long k = b.Value;
+            bool is64 = op >= 0x7C;
+            if (op is 0x6B or 0x7D) k = -k; // sub: add the negation
+            ulong hole = imm.Name.Contains("Sh", StringComparison.Ordinal)
+                ? (ulong)(uint)(int)(k & (is64 ? 63 : 31))
+                : is64 ? (ulong)k : (ulong)(uint)(int)k;
+            Produce(2, imm, [Use(_depth - 2)], [hole]);
+            return;
+        }
+        Produce(2, family, [Use(_depth - 2), Use(_depth - 1)], default, Traps(op));
+    }
+
+    private bool NextIsBranch() => _r.Position < _r.End && _r.Bytes[_r.Position] is 0x0D or 0x04;
+
+    /// <summary>Pops a condition and branches to <paramref name="target"/> when it is true (or false when <paramref name="negate"/>).</summary>
+    private void BranchIf(bool negate, Block target, Action? beforeBranch)
+    {
+        ref var c = ref _stack[_depth - 1];
+        if (c.Kind == Kind.Cond)
+        {
+            _depth--;
+            beforeBranch?.Invoke();
+            if (_cOp == 0x45)
+                _b.Emit(negate ? Families.BranchIfNot[0x45]! : Families.BranchIf[0x45]!, [_cA], [], default, [target]);
+            else if (_cImm)
+                _b.Emit(negate ? Families.BranchIfNotImm[_cOp]! : Families.BranchIfImm[_cOp]!, [_cA], [], [(ulong)(uint)(int)_cK], [target]);
+            else
+                _b.Emit(negate ? Families.BranchIfNot[_cOp]! : Families.BranchIf[_cOp]!, [_cA, _cB], [], default, [target]);
+            return;
+        }
+        Flush();
+        Location cond = Use(_depth - 1);
+        _depth--;
+        beforeBranch?.Invoke();
+        _b.Emit(negate ? Families.BrIfEqz : Families.BrIfNez, [cond], [], default, [target]);
+    }
+
+    /// <summary>Moves the branch values to the label's locations and jumps.</summary>
+    private void Br(Frame f)
+    {
+        Flush();
+        int n = f.Arity;
+        int from = _depth - n;
+        for (int i = 0; i < n; i++)
+        {
+            if (from + i == f.Height + i) Materialize(from + i);
+            else WriteTo(from + i, Loc(f.Height + i));
+        }
+        _b.Jump(f.Label);
+    }
+
+    private void BrTable()
+    {
+        uint count = _r.U32();
+        var labels = new uint[count];
+        for (int i = 0; i < count; i++) labels[i] = _r.U32();
+        uint dflt = _r.U32();
+        Flush();
+        MaterializeAll();
+        Location index = Loc(_depth - 1);
+        _depth--;
+        for (int i = 0; i < count; i++)
+        {
+            var f = _frames[_frames.Count - 1 - (int)labels[i]];
+            int n = f.Arity;
+            Block target = f.Label;
+            if (_depth - n != f.Height)
+            {
+                target = _b.NewBlock();
+                var moves = new (Entry, int, Location)[n];
+                for (int k = 0; k < n; k++) moves[k] = (_stack[_depth - n + k], _depth - n + k, Loc(f.Height + k));
+                _trampolines.Add((target, moves, f.Label));
+            }
+            _b.Emit(Families.BrIfEqImm, [index], [], [(ulong)(uint)i], [target]);
+        }
+        Br(_frames[_frames.Count - 1 - (int)dflt]);
+    }
+
+    private void Else(bool reachable)
+    {
+        var f = _frames[^1];
+        if (reachable)
+        {
+            Flush();
+            for (int k = f.Height; k < _depth; k++) Materialize(k);
+            _b.Jump(f.Label);
+        }
+        _b.StartBlock(f.Else);
+        f.HasElse = true;
+        _depth = f.Height + f.Params;
+        for (int k = f.Height; k < _depth; k++) _stack[k].Kind = Kind.Reg;
+    }
+
+    /// <summary>The end of a block; true at the end of the function.</summary>
+    private bool End(bool reachable)
+    {
+        var f = _frames[^1];
+        if (reachable)
+        {
+            Flush();
+            for (int k = f.Height; k < _depth; k++) Materialize(k);
+        }
+        _frames.RemoveAt(_frames.Count - 1);
+        if (f.Opcode == 0x04 && !f.HasElse) _b.StartBlock(f.Else);
+        if (f.Opcode != 0x03) _b.StartBlock(f.Label);
+        _depth = f.Height + f.Results;
+        for (int k = f.Height; k < _depth; k++) _stack[k].Kind = Kind.Reg;
+        if (_frames.Count == 0)
+        {
+            ReturnValues();
+            return true;
+        }
+        return false;
+    }
+
+    private void ReturnValues()
+    {
+        Flush();
+        int n = _type.Results.Length;
+        for (int i = 0; i < n; i++) Store(_depth - n + i, ExchangeCell(i));
+        _b.Emit(Families.Return, [], []);
+    }
+
+    /// <summary>Writes entry <paramref name="k"/> to the cell at <paramref name="cell"/> (a global or an exchange value).</summary>
+    private void Store(int k, ulong cell)
+    {
+        ref var e = ref _stack[k];
+        if (e.Kind == Kind.Const) _b.Emit(Families.SetConst, [], [], [(ulong)e.Value, cell]);
+        else _b.Emit(Families.Set, [Use(k)], [], [cell]);
+    }
+
+    private void SetLocal(int x, bool tee)
+    {
+        int top = _depth - 1;
+        for (int k = 0; k < top; k++)
+            if (_stack[k].Kind == Kind.Local && _stack[k].Value == x) Materialize(k);
+        ref var e = ref _stack[top];
+        switch (e.Kind)
+        {
+            case Kind.Pending: EmitPending(Slot(x)); break;
+            case Kind.Cond: EmitCond(Slot(x)); break;
+            case Kind.Reg: _b.Move(Loc(top), Slot(x)); break;
+            case Kind.Const: _b.Emit(Families.Const, [], [Slot(x)], [(ulong)e.Value]); break;
+            case Kind.Local: if (e.Value != x) _b.Move(Slot((int)e.Value), Slot(x)); break;
+        }
+        if (tee) e = new Entry { Kind = Kind.Local, Value = x };
+        else _depth--;
+    }
+
+    private void Select()
+    {
+        Location c = Use(_depth - 1), b = Use(_depth - 2), a = Use(_depth - 3);
+        Produce(3, Families.Select, [a, b, c]);
+    }
+
+    private void PassArguments(int first, int count)
+    {
+        for (int i = 0; i < count; i++) Store(first + i, ExchangeCell(i));
+    }
+
+    private void TakeResults(int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            if (count == 1) Produce(0, Families.Get, [], [ExchangeCell(0)]);
+            else
+            {
+                _b.Emit(Families.Get, [], [Loc(_depth)], [ExchangeCell(i)]);
+                Push(Kind.Reg);
+            }
+        }
+    }
+
+    private void Call(Function callee)
+    {
+        int np = callee.Type.Params.Length;
+        PassArguments(_depth - np, np);
+        _depth -= np;
+        _b.Emit(Families.Call, [], [], [(ulong)callee.Ref], [RethrowBlock]);
+        TakeResults(callee.Type.Results.Length);
+    }
+
+    private void CallIndirect(uint typeIndex, uint table)
+    {
+        var type = _m.Types[(int)typeIndex];
+        int np = type.Params.Length;
+        Location index = Use(_depth - 1);
+        PassArguments(_depth - 1 - np, np);
+        _depth -= np + 1;
+        _b.Emit(Families.CallIndirect, [index], [], [(ulong)_instance.Tables[table].Desc, (ulong)WasmRuntime.SignatureId(type)],
+            [TrapBlock(TrapKind.UndefinedElement), TrapBlock(TrapKind.UninitializedElement), TrapBlock(TrapKind.IndirectCallTypeMismatch), RethrowBlock]);
+        TakeResults(type.Results.Length);
+    }
+
+    /// <summary>An instruction done in C# (<see cref="BulkOperation"/>): operands through the exchange area.</summary>
+    private void Bulk(BulkKind kind, uint a, uint b, int operands, int results)
+    {
+        PassArguments(_depth - operands, operands);
+        _depth -= operands;
+        long id = WasmRuntime.AddOperation(new BulkOperation(_instance, kind, a, b));
+        var trap = kind is BulkKind.TableGet or BulkKind.TableSet or BulkKind.TableFill or BulkKind.TableCopy or BulkKind.TableInit
+            ? TrapKind.TableOutOfBounds : TrapKind.MemoryOutOfBounds;
+        _ = trap;
+        _b.Emit(Families.HostOp, [], [], [(ulong)WasmRuntime.OperationEntry, (ulong)id], [RethrowBlock]);
+        TakeResults(results);
+    }
+
+    private void Misc(uint sub)
+    {
+        var r = _r;
+        switch (sub)
+        {
+            case <= 7:
+                Produce(1, Families.TruncSat[sub], [Use(_depth - 1)]);
+                break;
+            case 8:
+            {
+                uint seg = r.U32();
+                r.Byte();
+                Bulk(BulkKind.MemoryInit, 0, seg, 3, 0);
+                break;
+            }
+            case 9: Bulk(BulkKind.DataDrop, r.U32(), 0, 0, 0); break;
+            case 10: r.Byte(); r.Byte(); Bulk(BulkKind.MemoryCopy, 0, 0, 3, 0); break;
+            case 11: r.Byte(); Bulk(BulkKind.MemoryFill, 0, 0, 3, 0); break;
+            case 12:
+            {
+                uint seg = r.U32();
+                Bulk(BulkKind.TableInit, r.U32(), seg, 3, 0);
+                break;
+            }
+            case 13: Bulk(BulkKind.ElemDrop, r.U32(), 0, 0, 0); break;
+            case 14:
+            {
+                uint dst = r.U32();
+                Bulk(BulkKind.TableCopy, dst, r.U32(), 3, 0);
+                break;
+            }
+            case 15: Bulk(BulkKind.TableGrow, r.U32(), 0, 2, 1); break;
+            case 16: Bulk(BulkKind.TableSize, r.U32(), 0, 0, 1); break;
+            case 17: Bulk(BulkKind.TableFill, r.U32(), 0, 3, 0); break;
+            default: throw new InvalidOperationException($"0xFC {sub} cannot be compiled");
+        }
+    }
+}

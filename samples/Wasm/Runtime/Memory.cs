@@ -1,0 +1,68 @@
+using System;
+using System.Runtime.InteropServices;
+using Patchouly.Samples.Wasm.Decoding;
+
+namespace Patchouly.Samples.Wasm.Runtime;
+
+/// <summary>
+/// A linear memory. Its maximum (the declared one, else 4 GiB) is reserved up front without access, and growing
+/// makes more of it read-write, so the base never moves. Accesses are bounds-checked explicitly by the code against
+/// <see cref="MemoryDesc.Size"/> (no guard pages: a fault in JIT code would end the process).
+/// </summary>
+public sealed unsafe partial class Memory
+{
+    /// <summary>Bytes per page.</summary>
+    public const ulong PageSize = 65536;
+
+    /// <summary>The descriptor the JIT code reads.</summary>
+    public MemoryDesc* Desc { get; }
+
+    /// <summary>The maximum in pages (65536 when none is declared).</summary>
+    public uint MaxPages { get; }
+
+    /// <summary>Whether a maximum was declared.</summary>
+    public bool HasMax { get; }
+
+    /// <summary>Current size in pages.</summary>
+    public uint Pages => (uint)(Desc->Size / PageSize);
+
+    /// <summary>Creates a memory of type <paramref name="limits"/>.</summary>
+    public Memory(Limits limits)
+    {
+        HasMax = limits.Max is not null;
+        MaxPages = limits.Max ?? 65536;
+        Desc = LowMemory.Allocate<MemoryDesc>();
+        ulong reserve = Math.Max((ulong)MaxPages * PageSize, PageSize);
+        void* p = Mmap(null, (nuint)reserve, 0, MapPrivate | MapAnonymous | MapNoReserve, -1, 0);
+        if (p == (void*)-1) throw new OutOfMemoryException($"cannot reserve {reserve} bytes for a linear memory");
+        Desc->Base = (byte*)p;
+        Desc->Size = 0;
+        if (Grow(limits.Min) < 0) throw new OutOfMemoryException("cannot commit the initial memory");
+    }
+
+    /// <summary>Grows by <paramref name="delta"/> pages; returns the old size in pages or -1.</summary>
+    public int Grow(uint delta)
+    {
+        uint old = Pages;
+        if ((ulong)old + delta > MaxPages) return -1;
+        if (delta == 0) return (int)old;
+        ulong newSize = ((ulong)old + delta) * PageSize;
+        if (Mprotect(Desc->Base, (nuint)newSize, ProtRead | ProtWrite) != 0) return -1;
+        Desc->Size = newSize;
+        return (int)old;
+    }
+
+    /// <summary>True when <c>[offset, offset+length)</c> is inside the memory.</summary>
+    public bool InBounds(ulong offset, ulong length) => offset + length <= Desc->Size;
+
+    /// <summary>The bytes at <paramref name="offset"/> (the caller checked the bounds).</summary>
+    public Span<byte> Slice(ulong offset, int length) => new(Desc->Base + offset, length);
+
+    private const int ProtRead = 1, ProtWrite = 2, MapPrivate = 2, MapAnonymous = 0x20, MapNoReserve = 0x4000;
+
+    [LibraryImport("libc", EntryPoint = "mmap")]
+    private static partial void* Mmap(void* address, nuint length, int protection, int flags, int fd, nint offset);
+
+    [LibraryImport("libc", EntryPoint = "mprotect")]
+    private static partial int Mprotect(void* address, nuint length, int protection);
+}

@@ -1,0 +1,195 @@
+using System;
+using System.Collections.Generic;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Threading;
+using Patchouly.Runtime;
+using Patchouly.Samples.Wasm.Decoding;
+using Patchouly.Samples.Wasm.Jit;
+
+namespace Patchouly.Samples.Wasm.Runtime;
+
+/// <summary>
+/// Process-wide state shared by every instance: the <see cref="Exchange"/> area, canonical signature ids, the
+/// functions by <see cref="FuncRef"/> address, and the C# operations JIT code calls (<see cref="HostOperation"/>s
+/// and host functions). Wasm code runs on one thread at a time: the exchange area is shared, so
+/// <see cref="Invoke"/> holds a process-wide lock while wasm runs (other threads wait).
+/// </summary>
+public static unsafe class WasmRuntime
+{
+    /// <summary>Default stack budget for wasm code on a thread not started by <see cref="RunOnLargeStack{T}"/>.</summary>
+    public const int DefaultStackBudget = 512 * 1024;
+
+    private const int LargeStackSize = 256 << 20;
+
+    private static readonly Lock Sync = new();
+
+    // Held (re-entrantly: host functions may call wasm again) while wasm code runs: the exchange area is process-wide.
+    private static readonly object Execution = new();
+    private static readonly Dictionary<FuncType, long> Signatures = new();
+    private static readonly Dictionary<nint, Function> Functions = new();
+    private static readonly List<object> Operations = new(); // HostOperation or Function (host functions)
+    private static readonly List<CompiledFunction> Thunks = new();
+    [ThreadStatic] private static int _depth;
+    [ThreadStatic] private static int _budget;
+    [ThreadStatic] private static Exception? _pending;
+
+    /// <summary>The exchange area.</summary>
+    public static Exchange* Exchange { get; } = LowMemory.Allocate<Exchange>();
+
+    /// <summary>The canonical id of <paramref name="type"/>.</summary>
+    public static long SignatureId(FuncType type)
+    {
+        lock (Sync)
+        {
+            if (!Signatures.TryGetValue(type, out long id)) Signatures[type] = id = Signatures.Count + 1;
+            return id;
+        }
+    }
+
+    internal static void Register(Function f)
+    {
+        lock (Sync) Functions[(nint)f.Ref] = f;
+    }
+
+    /// <summary>The function whose <see cref="FuncRef"/> is at <paramref name="address"/>, or null.</summary>
+    public static Function? FunctionAt(ulong address)
+    {
+        lock (Sync) return Functions.GetValueOrDefault((nint)address);
+    }
+
+    /// <summary>Registers a C# operation; the id is the hole value of <c>HostOp</c>.</summary>
+    public static long AddOperation(HostOperation operation)
+    {
+        lock (Sync)
+        {
+            Operations.Add(operation);
+            return Operations.Count - 1;
+        }
+    }
+
+    /// <summary>The entry of <c>HostOp</c>: runs operation <paramref name="id"/>.</summary>
+    public static delegate* unmanaged<long, long> OperationEntry => &Dispatch;
+
+    internal static nint HostEntry(Function f) => Thunk(f);
+
+    /// <summary>A native entry (C ABI, <c>long f()</c>) that runs <paramref name="operation"/>: how interpreted functions are called.</summary>
+    public static nint OperationThunk(HostOperation operation) => Thunk(operation);
+
+    private static nint Thunk(object target)
+    {
+        long id;
+        lock (Sync)
+        {
+            Operations.Add(target);
+            id = Operations.Count - 1;
+        }
+        var builder = new FunctionBuilder(WasmStencils.Library, parameterCount: 0) { Name = "host" };
+        new WasmStencils.Emitter(builder).HostThunk(&Dispatch, id);
+        var compiled = builder.Compile();
+        lock (Sync) Thunks.Add(compiled);
+        return compiled.EntryPoint;
+    }
+
+    [UnmanagedCallersOnly]
+    private static long Dispatch(long id)
+    {
+        try
+        {
+            object op;
+            lock (Sync) op = Operations[(int)id];
+            long code;
+            if (op is HostOperation h) code = (long)h.Run(Exchange);
+            else
+            {
+                var f = (Function)op;
+                int np = f.Type.Params.Length, nr = f.Type.Results.Length;
+                var args = new ReadOnlySpan<long>(Exchange->Values, np).ToArray();
+                var results = new long[nr];
+                f.Host!(args, results);
+                results.CopyTo(new Span<long>(Exchange->Values, nr));
+                code = 0;
+            }
+            if (code != 0) Exchange->TrapCode = code;
+            return code;
+        }
+        catch (TrapException t)
+        {
+            Exchange->TrapCode = (long)t.Kind;
+            return (long)t.Kind;
+        }
+        catch (Exception e)
+        {
+            _pending = e;
+            Exchange->TrapCode = (long)TrapKind.HostError;
+            return (long)TrapKind.HostError;
+        }
+    }
+
+    /// <summary>Calls <paramref name="f"/> with the arguments' bits; returns the results' bits or throws <see cref="TrapException"/>.</summary>
+    public static long[] Invoke(Function f, ReadOnlySpan<long> arguments)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        if (arguments.Length != f.Type.Params.Length) throw new ArgumentException($"{f.Type} takes {f.Type.Params.Length} arguments, not {arguments.Length}");
+        if (f.Host is not null)
+        {
+            var r = new long[f.Type.Results.Length];
+            f.Host(arguments, r);
+            return r;
+        }
+        lock (Execution)
+        {
+            arguments.CopyTo(new Span<long>(Exchange->Values, global::Patchouly.Samples.Wasm.Runtime.Exchange.Capacity));
+            ulong savedLimit = Exchange->StackLimit;
+            if (_depth == 0)
+            {
+                byte marker = 0;
+                ulong sp = (ulong)Unsafe.AsPointer(ref marker);
+                Exchange->StackLimit = sp - (ulong)(_budget == 0 ? DefaultStackBudget : _budget);
+                _pending = null;
+            }
+            _depth++;
+            long code;
+            try
+            {
+                code = ((delegate* unmanaged<long>)f.Ref->Entry)();
+            }
+            finally
+            {
+                _depth--;
+                Exchange->StackLimit = savedLimit;
+            }
+            if (code != 0)
+            {
+                var inner = _pending;
+                _pending = null;
+                throw new TrapException((TrapKind)code, inner);
+            }
+            return new ReadOnlySpan<long>(Exchange->Values, f.Type.Results.Length).ToArray();
+        }
+    }
+
+    /// <summary>Runs <paramref name="work"/> on a thread with a 256 MiB stack (wasm may use most of it before exhaustion traps).</summary>
+    public static T RunOnLargeStack<T>(Func<T> work)
+    {
+        T result = default!;
+        Exception? error = null;
+        var t = new Thread(() =>
+        {
+            _budget = LargeStackSize - (16 << 20);
+            try { result = work(); }
+            catch (Exception e) { error = e; }
+        }, LargeStackSize);
+        t.Start();
+        t.Join();
+        if (error is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(error).Throw();
+        return result;
+    }
+}
+
+/// <summary>An operation JIT code delegates to C# (bulk memory, tables, memory.grow): operands and results in the exchange area.</summary>
+public abstract unsafe class HostOperation
+{
+    /// <summary>Runs; returns <see cref="TrapKind.None"/> or the trap.</summary>
+    public abstract TrapKind Run(Exchange* exchange);
+}
