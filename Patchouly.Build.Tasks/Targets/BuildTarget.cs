@@ -25,6 +25,20 @@ public abstract class BuildTarget
     public abstract IReadOnlyList<string> ClangFlags(string optimization);
 
     /// <summary>
+    /// The flags every target shares around its code-model flags: freestanding C with no libc calls, wrapping signed
+    /// arithmetic, no strict aliasing; one section per function; no unwind tables, stack protector or jump tables; no
+    /// implicit vector code (it would load its constants from a data section, which a stencil cannot reach).
+    /// </summary>
+    protected IReadOnlyList<string> CommonFlags(string optimization, params string[] codeModel) =>
+    [
+        "--target=" + Triple, "-c", "-std=gnu11", "-" + optimization,
+        "-ffreestanding", "-fno-builtin", "-fwrapv", "-fno-strict-aliasing", "-fno-delete-null-pointer-checks",
+        .. codeModel, "-ffunction-sections",
+        "-fno-asynchronous-unwind-tables", "-fno-unwind-tables", "-fno-stack-protector", "-fno-jump-tables",
+        "-fomit-frame-pointer", "-mno-implicit-float", "-w",
+    ];
+
+    /// <summary>
     /// C that precedes every compilation unit: defines <c>PATCHOULY_NARROW(sym)</c> and <c>PATCHOULY_WIDE(sym)</c>
     /// (declare a hole symbol) and <c>PATCHOULY_NARROW_BITS(sym)</c> and <c>PATCHOULY_WIDE_BITS(sym)</c> (its value
     /// as a <c>uintptr_t</c>, encoded as a 32-bit or 64-bit constant the runtime patches).

@@ -19,16 +19,10 @@ public sealed class LinuxArm64Target : BuildTarget
     /// <summary>
     /// The large code model without PIC: every symbol address (a wide hole) is <c>movz/movk ×4</c> (MOVW_UABS_G0..G3),
     /// never a GOT or page-relative load; calls and jumps stay <c>b</c>/<c>bl</c> (JUMP26/CALL26). No outline atomics
-    /// (they call libgcc helpers), otherwise as on x86-64.
+    /// (they call libgcc helpers).
     /// </summary>
     public override IReadOnlyList<string> ClangFlags(string optimization) =>
-    [
-        "--target=" + Triple, "-c", "-std=gnu11", "-" + optimization,
-        "-ffreestanding", "-fno-builtin", "-fwrapv", "-fno-strict-aliasing", "-fno-delete-null-pointer-checks",
-        "-fno-pic", "-mcmodel=large", "-mno-outline-atomics", "-ffunction-sections",
-        "-fno-asynchronous-unwind-tables", "-fno-unwind-tables", "-fno-stack-protector", "-fno-jump-tables",
-        "-fomit-frame-pointer", "-mno-implicit-float", "-w",
-    ];
+        CommonFlags(optimization, "-fno-pic", "-mcmodel=large", "-mno-outline-atomics");
 
     /// <summary>
     /// A wide hole is the symbol's address (the large model: four <c>movz/movk</c>); a narrow one is a 32-bit

@@ -17,18 +17,10 @@ public sealed class LinuxX64Target : BuildTarget
 
     /// <summary>
     /// Small code model for data (narrow holes are imm32), medium with a zero large-data threshold so <c>.ldata</c>
-    /// symbols (wide holes) are reached by <c>movabs</c>; no PIC (no GOT); one section per function; no unwind tables,
-    /// stack protector, jump tables or libc calls; no implicit vector code (it would load its constants from .rodata,
-    /// which a stencil cannot reach).
+    /// symbols (wide holes) are reached by <c>movabs</c>; no PIC (no GOT).
     /// </summary>
     public override IReadOnlyList<string> ClangFlags(string optimization) =>
-    [
-        "--target=" + Triple, "-c", "-std=gnu11", "-" + optimization,
-        "-ffreestanding", "-fno-builtin", "-fwrapv", "-fno-strict-aliasing", "-fno-delete-null-pointer-checks",
-        "-fno-pic", "-mcmodel=medium", "-mlarge-data-threshold=0", "-ffunction-sections",
-        "-fno-asynchronous-unwind-tables", "-fno-unwind-tables", "-fno-stack-protector", "-fno-jump-tables",
-        "-fomit-frame-pointer", "-mno-implicit-float", "-w",
-    ];
+        CommonFlags(optimization, "-fno-pic", "-mcmodel=medium", "-mlarge-data-threshold=0");
 
     /// <summary>
     /// Holes are addresses of weak, hidden, undefined symbols: in a <c>.data.*</c> section for narrow variants (the
