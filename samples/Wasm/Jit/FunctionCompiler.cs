@@ -83,9 +83,14 @@ internal sealed unsafe class FunctionCompiler
         _r = new WasmReader(_m.Bytes, _body.CodeStart, _body.CodeEnd) { Section = $"code[{index - _m.ImportedFunctions}]" };
     }
 
-    private Location Loc(int depth) => depth < RegisterCount ? Location.Register(depth) : Location.Stack(_locals + depth - RegisterCount);
+    private Location Loc(int depth) => depth < RegisterCount ? Location.Register(depth) : StackSlot(_locals + depth - RegisterCount);
 
-    private static Location Slot(int local) => Location.Stack(local);
+    private static Location Slot(int local) => StackSlot(local);
+
+    /// <summary>A frame slot; a frame beyond <see cref="FunctionBuilder.MaxStackSlots"/> (locals plus the operand
+    /// stack's depth) is the JIT's implementation limit, reported as a <see cref="FrameTooLargeException"/>.</summary>
+    private static Location StackSlot(int slot) =>
+        slot < FunctionBuilder.MaxStackSlots ? Location.Stack(slot) : throw new FrameTooLargeException(slot);
 
     private ulong ExchangeCell(int i) => (ulong)(_ex->Values + i);
 

@@ -1,3 +1,4 @@
+using System;
 using Patchouly.Runtime;
 using Patchouly.Samples.Wasm.Decoding;
 using Patchouly.Samples.Wasm.Runtime;
@@ -29,10 +30,10 @@ public static unsafe class JitCompiler
             {
                 new FunctionCompiler(instance, index, builders[i]).Compile();
             }
-            catch (StencilEmitException e)
+            catch (Exception e) when (e is FrameTooLargeException or StencilEmitException)
             {
-                // The only way a valid function gets here: a frame beyond FunctionBuilder.MaxStackSlots (locals plus
-                // the operand stack's depth).
+                // The only ways a valid function gets here: a frame beyond FunctionBuilder.MaxStackSlots (locals plus
+                // the operand stack's depth), or code beyond FunctionBuilder's size limit.
                 throw new WasmException(WasmErrorKind.ImplementationLimit, $"code[{i}]", -1, $"function {index} is too large for the JIT: {e.Message}");
             }
         }
