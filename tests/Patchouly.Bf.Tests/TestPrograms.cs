@@ -39,7 +39,7 @@ public static class TestPrograms
     public static bool HasClang => AotEngine.FindClang() is not null;
 
     public static IEnumerable<EngineKind> Engines(bool includeAot = true) =>
-        AllEngines.Where(e => e != EngineKind.Aot || (includeAot && HasClang));
+        AllEngines.Where(e => e != EngineKind.Aot || includeAot);
 
     /// <summary>Asserts that <paramref name="e"/> reports a bracket error <paramref name="what"/> at
     /// <paramref name="position"/> (and at <paramref name="line"/>, <paramref name="column"/> when given).</summary>
