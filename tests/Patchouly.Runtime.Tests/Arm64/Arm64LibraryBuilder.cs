@@ -26,21 +26,14 @@ internal sealed class Arm64LibraryBuilder(int registers)
     {
         int first = _variants.Count;
         int values = spec.Inputs + spec.Outputs;
-        int locations = registers + 1;
-        int narrow = 1;
-        for (int i = 0; i < values; i++) narrow *= locations;
+        int narrow = (int)VariantIndex.NarrowSlots(values, registers);
         for (int wide = 0; wide < (spec.HasWide ? 2 : 1); wide++)
         {
             for (int index = 0; index < narrow; index++)
             {
                 var codes = new int[values];
-                int rest = index;
-                for (int v = values - 1; v >= 0; v--)
-                {
-                    codes[v] = rest % locations;
-                    rest /= locations;
-                }
-                if (OutputsShareRegister(codes, spec.Inputs))
+                VariantIndex.Decode(index, registers, codes);
+                if (!VariantIndex.OutputsDistinct(codes.AsSpan(spec.Inputs), registers))
                 {
                     _variants.Add(0);
                     continue;
@@ -65,13 +58,6 @@ internal sealed class Arm64LibraryBuilder(int registers)
     public StencilLibrary Build(string name) =>
         new(name, registers, "test-model-hash", TableTarget.LinuxArm64.Triple, _code.ToArray(), _relocations.ToArray(), _variants.ToArray(), _families.ToArray());
 
-    private bool OutputsShareRegister(int[] codes, int inputs)
-    {
-        for (int a = inputs; a < codes.Length; a++)
-            for (int b = a + 1; b < codes.Length; b++)
-                if (codes[a] == codes[b] && codes[a] != registers) return true;
-        return false;
-    }
 
     /// <summary>The callee-saved pairs the entry shim saves (preserve_none stencils clobber x19–x28).</summary>
     private static readonly (int, int)[] s_saved = [(19, 20), (21, 22), (23, 24), (25, 26), (27, 28)];

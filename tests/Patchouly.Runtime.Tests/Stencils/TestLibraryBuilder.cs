@@ -30,21 +30,14 @@ internal sealed class TestLibraryBuilder
     {
         int first = _variants.Count;
         int values = spec.Inputs + spec.Outputs;
-        int locations = _registers + 1;
-        int narrow = 1;
-        for (int i = 0; i < values; i++) narrow *= locations;
+        int narrow = (int)VariantIndex.NarrowSlots(values, _registers);
         for (int wide = 0; wide < (spec.HasWide ? 2 : 1); wide++)
         {
             for (int index = 0; index < narrow; index++)
             {
                 var codes = new int[values];
-                int rest = index;
-                for (int v = values - 1; v >= 0; v--)
-                {
-                    codes[v] = rest % locations;
-                    rest /= locations;
-                }
-                if (OutputsShareRegister(codes, spec.Inputs) || (Omit?.Invoke(spec.Name, codes, wide == 1) ?? false))
+                VariantIndex.Decode(index, _registers, codes);
+                if (!VariantIndex.OutputsDistinct(codes.AsSpan(spec.Inputs), _registers) || (Omit?.Invoke(spec.Name, codes, wide == 1) ?? false))
                 {
                     _variants.Add(0);
                     continue;
@@ -76,13 +69,6 @@ internal sealed class TestLibraryBuilder
         _variants.Add(new StencilVariant(offset, code.Length, 0, relocations.Length, flags).Bits);
     }
 
-    private bool OutputsShareRegister(int[] codes, int inputs)
-    {
-        for (int a = inputs; a < codes.Length; a++)
-            for (int b = a + 1; b < codes.Length; b++)
-                if (codes[a] == codes[b] && codes[a] != _registers) return true;
-        return false;
-    }
 
     /// <summary>The C-ABI entry shim (written once; the library has one variant).</summary>
     public static void EntryShim(VariantContext c)
