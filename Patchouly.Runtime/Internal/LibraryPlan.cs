@@ -156,7 +156,6 @@ internal sealed class LibraryPlan
             blob.AsSpan().Clear();
             Span<int> codes = stackalloc int[64];
             Span<int> stackValue = stackalloc int[64];
-            int locations = library.Registers + 1;
             var families = library.FamilyArray;
             for (int fi = 0; fi < families.Length; fi++)
             {
@@ -175,12 +174,8 @@ internal sealed class LibraryPlan
                     {
                         plan.Flags = PlanFlags.Exists;
                         plan.Length = (ushort)variant.Length;
-                        int rest = slot % f.NarrowSlots, stackValues = 0;
-                        for (int v = values - 1; v >= 0; v--)
-                        {
-                            codes[v] = rest % locations;
-                            rest /= locations;
-                        }
+                        VariantIndex.Decode(slot, library.Registers, codes[..values]);
+                        int stackValues = 0;
                         for (int v = 0; v < values; v++)
                             if (codes[v] == library.Registers) stackValue[stackValues++] = v;
                         if (shared || !Build(library, f, variant, stackValue[..stackValues], ref plan, ref steps, ref checks))
