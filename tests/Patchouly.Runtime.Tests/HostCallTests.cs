@@ -81,7 +81,7 @@ public class HostCallTests
         var e = new TestEmitter(b);
         e.CallHost(R0, fn, S(0));
         e.Return(S(0));
-        using var f = b.CompileNear(probe.Address + (1 << 20));
+        using var f = b.CompileNear(MemoryMaps.FreeAddressNear(probe.Address));
         Assert.True(Distance(probe.Address, f.EntryPoint) < TwoGiB, "the kernel placed the code far away");
         Assert.Equal(0, f.TrampolineCount);
         Assert.Equal((21L << 4) | 8, f.Invoke(21));
@@ -133,7 +133,7 @@ public class HostCallTests
             var e = new TestEmitter(b);
             e.AddImm8(R0, 1, R1);
             e.TailCallHost(R1, fn);
-            using var f = b.CompileNear(far ? Far(probe.Address) : probe.Address + (1 << 20));
+            using var f = b.CompileNear(far ? Far(probe.Address) : MemoryMaps.FreeAddressNear(probe.Address));
             Assert.Equal(far ? 1 : 0, f.TrampolineCount);
             Assert.Equal((6L << 4) | 8, f.Invoke(5));
         }

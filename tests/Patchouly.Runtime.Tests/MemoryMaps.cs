@@ -29,9 +29,17 @@ internal static class MemoryMaps
     /// An address with at least 16 MiB of unmapped space after it that lies more than 4 GiB away from
     /// <paramref name="from"/> (so an mmap hint there is honoured and code there is out of rel32 reach).
     /// </summary>
-    public static nint FreeAddressFarFrom(nint from)
+    public static nint FreeAddressFarFrom(nint from) => FreeAddress(from, far: true);
+
+    /// <summary>
+    /// The unmapped address with at least 16 MiB of space after it that lies closest to <paramref name="from"/> (so an
+    /// mmap hint there is honoured even when other tests have mapped the pages right next to <paramref name="from"/>).
+    /// </summary>
+    public static nint FreeAddressNear(nint from) => FreeAddress(from, far: false);
+
+    private static nint FreeAddress(nint from, bool far)
     {
-        const ulong margin = 16UL << 20, far = 4UL << 30, top = 0x7FFF_0000_0000UL, bottom = 0x1000_0000UL;
+        const ulong margin = 16UL << 20, farAway = 4UL << 30, top = 0x7FFF_0000_0000UL, bottom = 0x1000_0000UL;
         var ranges = new List<(ulong From, ulong To)>();
         foreach (var line in File.ReadAllLines("/proc/self/maps"))
         {
@@ -45,14 +53,15 @@ internal static class MemoryMaps
         ulong gapStart = bottom;
         foreach (var (start, end) in ranges.Append((top, top)))
         {
-            // Candidates in the gap [gapStart, start): as close to the target as possible while more than 4 GiB away.
+            // Candidates in the gap [gapStart, start): as close to the target as possible (far: while more than 4 GiB away).
             if (start > gapStart + 3 * margin)
             {
                 ulong low = gapStart + margin, high = start - 2 * margin;
-                foreach (ulong candidate in new[] { low, high, Math.Clamp(target + far + margin, low, high), Math.Clamp(target - far - margin, low, high) })
+                foreach (ulong candidate in new[] { low, high, Math.Clamp(target, low, high),
+                    Math.Clamp(target + farAway + margin, low, high), Math.Clamp(target - farAway - margin, low, high) })
                 {
                     ulong distance = candidate > target ? candidate - target : target - candidate;
-                    if (distance > far && distance < bestDistance)
+                    if ((!far || distance > farAway) && distance < bestDistance)
                     {
                         best = candidate;
                         bestDistance = distance;
@@ -61,7 +70,7 @@ internal static class MemoryMaps
             }
             gapStart = Math.Max(gapStart, end);
         }
-        return best != 0 ? (nint)(best & ~0xFFFUL) : throw new InvalidOperationException("no free address range far away");
+        return best != 0 ? (nint)(best & ~0xFFFUL) : throw new InvalidOperationException($"no free address range {(far ? "far away" : "near")}");
     }
 
     /// <summary>The number of lines (mappings) in <c>/proc/self/maps</c>.</summary>

@@ -80,7 +80,7 @@ public unsafe class NativeExecutionTests
             Emit(b, "CallHost", [R0], [R1], [(ulong)native.Address]);
             Emit(b, "CallHost", [R1], [R2], [(ulong)(nint)square]);
             Emit(b, "Return", [R2], []);
-            nint hint = far ? MemoryMaps.FreeAddressFarFrom(native.Address) : native.Address + (1 << 20);
+            nint hint = far ? MemoryMaps.FreeAddressFarFrom(native.Address) : MemoryMaps.FreeAddressNear(native.Address);
             using var f = b.CompileNear(hint);
             Assert.Equal(36, f.Invoke(3));
             long distance = Math.Abs((long)f.EntryPoint - native.Address);
