@@ -105,8 +105,8 @@ internal static class StencilExtractor
         if (!source.PatchSymbols.TryGetValue(target.Name, out var patch))
             throw new StencilExtractionException(where,
                 $"its code calls or refers to the external symbol '{target.Name}' (clang emits such calls for large copies, some 128-bit or floating-point operations); only holes and targets may be external");
-        if (rel.Addend < int.MinValue || rel.Addend > int.MaxValue)
-            throw new StencilExtractionException(where, $"relocation at 0x{offset:x} has addend {rel.Addend}, outside 32 bits");
+        if (rel.Addend < Relocation.MinAddend || rel.Addend > Relocation.MaxAddend)
+            throw new StencilExtractionException(where, $"relocation at 0x{offset:x} has addend {rel.Addend}, outside the table format's range {Relocation.MinAddend}..{Relocation.MaxAddend}");
 
         int stackValues = family.Kind.ToTable() == StencilFamilyKind.Entry ? 0 : StackValues(source, family, variant);
         switch (patch.Kind.ToTable())

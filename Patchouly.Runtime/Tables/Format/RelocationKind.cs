@@ -6,7 +6,7 @@ namespace Patchouly.Runtime.Tables;
 /// <c>patch_32r</c>, <c>patch_aarch64_26r</c>, …). <see cref="RelocationFields"/> defines each kind's width, whether it
 /// is PC-relative and which values it can hold.
 /// </summary>
-/// <remarks>The numbers are part of the table format (4 bits in a packed relocation).</remarks>
+/// <remarks>The numbers are part of the table format (6 bits in a packed relocation).</remarks>
 public enum RelocationKind : byte
 {
     /// <summary>Not a relocation (an all-zero record).</summary>
@@ -42,6 +42,19 @@ public enum RelocationKind : byte
     Arm64MovwG2Nc = 14,
     /// <summary>imm16 ← value bits 48–63 (<c>MOVW_UABS_G3</c>).</summary>
     Arm64MovwG3 = 15,
+    /// <summary>The 21-bit page delta of an AArch64 <c>adrp</c>: page(value) − page(field address), within ±4 GiB
+    /// (<c>ARM64_RELOC_PAGE21</c>, <c>R_AARCH64_ADR_PREL_PG_HI21</c>).</summary>
+    Arm64Page21 = 16,
+    /// <summary>The low 12 bits of the value in an AArch64 <c>add</c> immediate, or in a load/store's unsigned offset
+    /// scaled by the access size the instruction encodes (the value must then be aligned to it)
+    /// (<c>ARM64_RELOC_PAGEOFF12</c>, <c>R_AARCH64_ADD_ABS_LO12_NC</c>, <c>R_AARCH64_LDST*_ABS_LO12_NC</c>).</summary>
+    Arm64PageOff12 = 17,
+    /// <summary>The <c>adrp</c> of a GOT load: page(entry) − page(field address), where entry is an 8-byte slot the
+    /// runtime fills with the value and places within ±4 GiB of the code (<c>ARM64_RELOC_GOT_LOAD_PAGE21</c>).</summary>
+    Arm64GotPage21 = 18,
+    /// <summary>The 64-bit <c>ldr</c> of a GOT load: the entry's address bits 3–11 as its scaled offset
+    /// (<c>ARM64_RELOC_GOT_LOAD_PAGEOFF12</c>). Every value fits: the value itself is in the entry.</summary>
+    Arm64GotPageOff12 = 19,
 }
 
 /// <summary>The facts of each <see cref="RelocationKind"/>: defined once, used by the extractor, the tables and the runtime.</summary>
@@ -54,16 +67,20 @@ public static class RelocationFields
         RelocationKind.Abs32 or RelocationKind.Abs32S or RelocationKind.Rel32 => 4,
         RelocationKind.Abs16 => 2,
         RelocationKind.Abs8 => 1,
-        >= RelocationKind.Arm64Branch26 and <= RelocationKind.Arm64MovwG3 => 4,
+        >= RelocationKind.Arm64Branch26 and <= RelocationKind.Arm64GotPageOff12 => 4,
         _ => 0,
     };
 
     /// <summary>True for PC-relative kinds, whose value depends on where the code is placed.</summary>
     public static bool IsRelative(RelocationKind kind) =>
-        kind is RelocationKind.Rel32 or RelocationKind.Rel64 or RelocationKind.Arm64Branch26;
+        kind is RelocationKind.Rel32 or RelocationKind.Rel64 or RelocationKind.Arm64Branch26 or RelocationKind.Arm64Page21;
 
     /// <summary>True for the AArch64 kinds, whose field is a bit field inside a 32-bit instruction.</summary>
-    public static bool IsInstructionField(RelocationKind kind) => kind is >= RelocationKind.Arm64Branch26 and <= RelocationKind.Arm64MovwG3;
+    public static bool IsInstructionField(RelocationKind kind) => kind is >= RelocationKind.Arm64Branch26 and <= RelocationKind.Arm64GotPageOff12;
+
+    /// <summary>True for GOT kinds: the field addresses an 8-byte entry the runtime fills with the value (so every
+    /// value fits), not the value itself.</summary>
+    public static bool IsIndirect(RelocationKind kind) => kind is RelocationKind.Arm64GotPage21 or RelocationKind.Arm64GotPageOff12;
 
     /// <summary>For a <c>movz</c>/<c>movk</c> kind, which 16-bit group of the value it takes (0–3); -1 otherwise.</summary>
     public static int MovwGroup(RelocationKind kind) => kind switch
@@ -105,6 +122,8 @@ public static class RelocationFields
             case RelocationKind.Rel32: return signed is >= int.MinValue and <= int.MaxValue;
             case RelocationKind.Rel64: return true;
             case RelocationKind.Arm64Branch26: return (signed & 3) == 0 && signed >= -(1L << 27) && signed < (1L << 27);
+            case RelocationKind.Arm64Page21: return signed >= -(1L << 32) && signed < (1L << 32);
+            case RelocationKind.Arm64PageOff12 or RelocationKind.Arm64GotPage21 or RelocationKind.Arm64GotPageOff12: return true;
             case RelocationKind.Abs16: return value <= ushort.MaxValue || signed is >= short.MinValue and <= short.MaxValue;
             case RelocationKind.Abs8: return value <= byte.MaxValue || signed is >= sbyte.MinValue and <= sbyte.MaxValue;
             default:

@@ -55,7 +55,7 @@ public static class TableBlob
     public static ReadOnlySpan<byte> Magic => "PTAB"u8;
 
     /// <summary>The format version this runtime reads and the build task writes.</summary>
-    public const ushort Version = 1;
+    public const ushort Version = 2;
 
     /// <summary>The embedded-resource name of a library's tables for a target: <c>Patchouly/&lt;library file name&gt;/&lt;rid&gt;.ptab</c>.</summary>
     public static string ResourceName(string libraryFileName, string runtimeIdentifier) => $"Patchouly/{libraryFileName}/{runtimeIdentifier}.ptab";
