@@ -44,10 +44,11 @@ public class HostCallTests
         for (int attempt = 0; ; attempt++)
         {
             var f = build().CompileNear(far ? Far(callee) : MemoryMaps.FreeAddressNear(callee));
-            long distance = Distance(callee, f.EntryPoint);
+            nint entry = f.EntryPoint;
+            long distance = Distance(callee, entry);
             if (far ? distance > TwoGiB + (1L << 24) : distance < TwoGiB - (1L << 24)) return f;
             f.Dispose();
-            Assert.True(attempt < 8, $"the kernel placed the code at 0x{f.EntryPoint:x}, {(far ? "near" : "far from")} 0x{callee:x}, on 9 attempts");
+            Assert.True(attempt < 8, $"the kernel placed the code at 0x{entry:x}, {(far ? "near" : "far from")} 0x{callee:x}, on 9 attempts");
         }
     }
 
@@ -96,7 +97,7 @@ public class HostCallTests
     [Fact]
     public unsafe void NearCalleeIsCalledDirectlyAndTheStackIsAligned()
     {
-        using var probe = NativeCode.Load(NativeCode.StackAlignmentProbe);
+        using var probe = NativeCode.Load(NativeCode.StackAlignmentProbe, MemoryMaps.RoomyAddress());
         var fn = (delegate* unmanaged<long, long>)probe.Address;
         using var f = CompilePlaced(() =>
         {
@@ -114,7 +115,7 @@ public class HostCallTests
     [Fact]
     public unsafe void FarNativeCalleeThroughTheTrampolineSeesAnAlignedStack()
     {
-        using var probe = NativeCode.Load(NativeCode.StackAlignmentProbe);
+        using var probe = NativeCode.Load(NativeCode.StackAlignmentProbe, MemoryMaps.RoomyAddress());
         var fn = (delegate* unmanaged<long, long>)probe.Address;
         using var f = CompilePlaced(() =>
         {
@@ -134,7 +135,7 @@ public class HostCallTests
     {
         // CallHostAbs's narrow variant takes only addresses below 4 GiB (mov eax, imm32); others need movabs + call rax.
         delegate* unmanaged<long, long> triple = &Triple;
-        using var probe = NativeCode.Load(NativeCode.StackAlignmentProbe);
+        using var probe = NativeCode.Load(NativeCode.StackAlignmentProbe, MemoryMaps.RoomyAddress());
         var fn = (delegate* unmanaged<long, long>)probe.Address;
         using var f = Compile(e =>
         {
@@ -152,7 +153,7 @@ public class HostCallTests
     [Fact]
     public unsafe void TailCallToAHostFunction()
     {
-        using var probe = NativeCode.Load(NativeCode.StackAlignmentProbe);
+        using var probe = NativeCode.Load(NativeCode.StackAlignmentProbe, MemoryMaps.RoomyAddress());
         var fn = (delegate* unmanaged<long, long>)probe.Address;
         foreach (bool far in new[] { false, true })
         {
