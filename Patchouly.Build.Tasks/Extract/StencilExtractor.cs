@@ -45,6 +45,8 @@ internal static class StencilExtractor
             if (obj.Format != target.ObjectFormat || obj.Architecture != target.Table.Architecture)
                 throw new StencilExtractionException(library.Name,
                     $"the object file {obj.FileName} is for machine {obj.MachineName} ({obj.Format}, {ArchitectureName(obj.Architecture)}), not {ArchitectureName(target.Table.Architecture)} ({target.ObjectFormat}) as target {target.RuntimeIdentifier} needs");
+            if (target.CheckObject(obj) is string problem)
+                throw new StencilExtractionException(library.Name, problem);
             foreach (var symbol in obj.DefinedFunctions)
                 functions[symbol.Name] = (obj, symbol);
         }

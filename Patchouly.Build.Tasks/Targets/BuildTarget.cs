@@ -66,6 +66,10 @@ public abstract class BuildTarget
     /// by the extractor.</remarks>
     public abstract MappedRelocation? MapRelocation(ObjectRelocation relocation);
 
+    /// <summary>A reason to reject a whole object (something the target's clang added that the runtime cannot use),
+    /// or null when it is fine. Checked before any variant is extracted from it.</summary>
+    public virtual string? CheckObject(ObjectFile obj) => null;
+
     /// <summary>Why a stencil might contain an unsupported relocation, for the error message.</summary>
     public abstract string UnsupportedRelocationHint { get; }
 
