@@ -10,9 +10,10 @@ public sealed class ObjectRelocation
     /// <param name="symbol">The symbol (or section) it refers to.</param>
     /// <param name="addend">The addend as the format defines it (explicit in ELF RELA; read from the field, or from a
     /// paired entry, for COFF and Mach-O). Each target's mapping turns it into the table format's addend.</param>
-    public ObjectRelocation(ulong offset, uint type, string typeName, ObjectSymbol symbol, long addend)
+    /// <param name="width">The field's width in bytes when the format states it per entry (Mach-O's <c>r_length</c>), else 0.</param>
+    public ObjectRelocation(ulong offset, uint type, string typeName, ObjectSymbol symbol, long addend, int width = 0)
     {
-        Offset = offset; Type = type; TypeName = typeName; Symbol = symbol; Addend = addend;
+        Offset = offset; Type = type; TypeName = typeName; Symbol = symbol; Addend = addend; Width = width;
     }
 
     /// <summary>Where in the section the field starts.</summary>
@@ -25,6 +26,8 @@ public sealed class ObjectRelocation
     public ObjectSymbol Symbol { get; }
     /// <summary>The addend, in the format's own convention.</summary>
     public long Addend { get; }
+    /// <summary>The field's width in bytes when the entry states it (Mach-O), else 0 (the type implies it).</summary>
+    public int Width { get; }
 
     /// <summary>"IMAGE_REL_AMD64_REL32 at 0x9 against patchouly_next +0", for messages.</summary>
     public override string ToString() => $"{TypeName} at 0x{Offset:x} against {Symbol.Name} {Addend:+0;-0;+0}";

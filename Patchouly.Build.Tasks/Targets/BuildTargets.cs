@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using Patchouly.Build.Tasks.Targets.LinuxArm64;
 using Patchouly.Build.Tasks.Targets.LinuxX64;
+using Patchouly.Build.Tasks.Targets.OsxArm64;
 using Patchouly.Build.Tasks.Targets.WinX64;
 using Patchouly.Runtime.Tables;
 
@@ -18,6 +19,7 @@ public static class BuildTargets
         "linux-x64" => LinuxX64Target.Instance,
         "linux-arm64" => LinuxArm64Target.Instance,
         "win-x64" => WinX64Target.Instance,
+        "osx-arm64" => OsxArm64Target.Instance,
         _ => throw new ArgumentException($"Patchouly has no build target for {target.RuntimeIdentifier}.", nameof(target)),
     };
 
@@ -32,6 +34,9 @@ public static class BuildTargets
 
     /// <summary>The x86-64 Windows target.</summary>
     public static BuildTarget WinX64 => WinX64Target.Instance;
+
+    /// <summary>The AArch64 macOS target.</summary>
+    public static BuildTarget OsxArm64 => OsxArm64Target.Instance;
 
     /// <summary>
     /// The targets named by the <c>PatchoulyTargets</c> property (runtime identifiers separated by semicolons or

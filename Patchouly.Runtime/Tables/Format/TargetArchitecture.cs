@@ -31,7 +31,7 @@ public sealed record TableTarget(string RuntimeIdentifier, string Triple, Target
     public static readonly TableTarget OsxArm64 = new("osx-arm64", "arm64-apple-macos", TargetArchitecture.Arm64);
 
     /// <summary>Every target the toolkit supports, in the order tables are built (the default of <c>PatchoulyTargets</c>).</summary>
-    public static IReadOnlyList<TableTarget> All { get; } = [LinuxX64, LinuxArm64, WinX64];
+    public static IReadOnlyList<TableTarget> All { get; } = [LinuxX64, LinuxArm64, WinX64, OsxArm64];
 
     /// <summary>The target with this runtime identifier (case-insensitive), or null.</summary>
     public static TableTarget? FromRuntimeIdentifier(string rid)
