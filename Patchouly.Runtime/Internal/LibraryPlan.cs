@@ -310,11 +310,14 @@ internal sealed class LibraryPlan
         if (variant.Length % alignment != 0) return false;
         bool droppableTail = TargetRules.HasDroppableTail(library, variant);
         long slotMin = 0, slotMax = FunctionBuilder.MaxStackSlots - 1;
+        int fieldsEnd = 0;
         for (int k = 0; k < relocations.Length; k++)
         {
             var r = relocations[k];
+            if (r.Offset < fieldsEnd) return false;
+            fieldsEnd = r.Offset + r.Size;
             if (r.Size == 0 || r.Offset + r.Size > variant.Length || !TargetRules.Accepts(arch, r.Kind) || r.Offset % alignment != 0
-                || !TargetRules.IsFieldInstruction(r.Kind, code, r.Offset))
+                || !TargetRules.IsFieldInstruction(r.Kind, code, r.Offset) || !TargetRules.IsAlignedAddend(r.Kind, r.Addend))
                 return false;
             bool isTail = droppableTail && k == relocations.Length - 1;
             int group = RelocationFields.MovwGroup(r.Kind);

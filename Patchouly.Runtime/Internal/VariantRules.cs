@@ -23,10 +23,13 @@ internal static class VariantRules
                 $"The stencil tables of {library.Name} are corrupt: variant {variantIndex - family.FirstVariant} of stencil {family.Name} is {variant.Length} bytes long, not a whole number of {alignment}-byte {arch} instructions.");
         var relocations = library.RelocationsOf(variant);
         var code = library.CodeOf(variant);
+        int fieldsEnd = 0;
         foreach (var r in relocations)
         {
             string? problem = null;
-            if (r.Size == 0 || r.Offset + r.Size > variant.Length)
+            if (r.Offset < fieldsEnd)
+                problem = "overlaps the relocation before it (relocations are sorted by offset and patch separate fields)";
+            else if (r.Size == 0 || r.Offset + r.Size > variant.Length)
                 problem = "lies outside the variant's code or has no size";
             else if (!TargetRules.Accepts(arch, r.Kind))
                 problem = $"is not a relocation of {arch} code";
@@ -34,6 +37,8 @@ internal static class VariantRules
                 problem = $"is not at an instruction of {arch} code ({alignment}-byte aligned)";
             else if (!TargetRules.IsFieldInstruction(r.Kind, code, r.Offset))
                 problem = $"is a field of an instruction that is not {TargetRules.FieldInstructionRequirement(r.Kind)}";
+            else if (!TargetRules.IsAlignedAddend(r.Kind, r.Addend))
+                problem = "is a branch whose addend is not a whole number of instructions";
             else if (RelocationFields.IsIndirect(r.Kind) && r.Addend != 0)
                 problem = "is a GOT load with an addend, which the runtime does not support (the entry holds the value itself)";
             else
@@ -69,6 +74,7 @@ internal static class VariantRules
                         break;
                 }
             }
+            fieldsEnd = r.Offset + r.Size;
             if (problem is not null)
                 throw new StencilTablesException(
                     $"The stencil tables of {library.Name} are corrupt: relocation '{r}' of stencil {family.Name} (variant {variantIndex - family.FirstVariant}) {problem}.");

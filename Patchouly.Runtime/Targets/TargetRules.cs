@@ -109,6 +109,10 @@ internal static class TargetRules
     public static int ValueAlignment(RelocationKind kind, ReadOnlySpan<byte> code, int field) =>
         kind == RelocationKind.Arm64PageOff12 ? 1 << Math.Max(0, Arm64Code.PageOffsetScale(Arm64Code.WordAt(code, field))) : 1;
 
+    /// <summary>False for a <c>b</c>/<c>bl</c> field whose addend is not a multiple of 4 (its destination would not be an instruction).</summary>
+    public static bool IsAlignedAddend(RelocationKind kind, int addend) =>
+        kind != RelocationKind.Arm64Branch26 || (addend & (Arm64Code.InstructionSize - 1)) == 0;
+
     /// <summary>What the instruction at a field of <paramref name="kind"/> must be, for messages.</summary>
     public static string FieldInstructionRequirement(RelocationKind kind) => kind switch
     {

@@ -244,4 +244,77 @@ public class Arm64GotTests
             if (round == 1) Assert.Equal(0, allocated);
         }
     }
+
+    /// <summary>
+    /// Mutated Mach-O-form tables (relocation kinds, patch kinds, indexes, offsets and addends changed; relocated
+    /// instructions replaced) either emit and link, or are refused with the typed exceptions: never an internal error.
+    /// </summary>
+    [Fact]
+    public void MutatedGotTablesFailWithTypedExceptionsOnly()
+    {
+        var original = Got;
+        var random = new Random(4242);
+        uint[] instructions = [A64.Adrp(8), A64.LdrImm(8, 8), A64.LdrWImm(8, 8), A64.AddImm(8, 8, 0), A64.LdrQImm(0, 8), A64.Add(8, 8, 9), A64.B(0), A64.Bl(0), A64.MovZ(8, 0, 0)];
+        // The relocations of the variants the program below uses (the entry shim's included) are the ones mutated.
+        var (_, used) = Program(original).LinkDetached(0x4000_0000);
+        var targets = used.Stencils.Select(x => x.Variant).Append(original.EntryFamily.FirstVariant).Distinct()
+            .SelectMany(v => Enumerable.Range(original.Variants[v].RelocationStart, original.Variants[v].RelocationCount)
+                .Select(i => (Relocation: i, Variant: original.Variants[v]))).ToArray();
+        int linked = 0, refused = 0;
+        for (int round = 0; round < 600; round++)
+        {
+            var code = (byte[])original.Code.Clone();
+            var relocations = original.Relocations.ToArray();
+            for (int k = random.Next(1, 4); k > 0; k--)
+            {
+                var (i, variant) = targets[random.Next(targets.Length)];
+                var r = relocations[i];
+                relocations[i] = random.Next(6) switch
+                {
+                    0 => r with { Kind = (RelocationKind)random.Next(0, 20) },
+                    1 => r with { Patch = (PatchKind)random.Next(0, 6) },
+                    2 => r with { Index = (byte)random.Next(0, 4) },
+                    3 => r with { Offset = (ushort)(r.Offset + 4 * random.Next(-3, 4)) },
+                    4 => r with { Addend = random.Next(-16, 17) },
+                    _ => r,
+                };
+                // Somewhere in the code (a relocated instruction, often), another instruction.
+                int at = variant.CodeOffset + Math.Clamp(relocations[i].Offset & ~3, 0, variant.Length - 4);
+                if (random.Next(3) == 0) BitConverter.TryWriteBytes(code.AsSpan(at), instructions[random.Next(instructions.Length)]);
+            }
+            StencilLibrary library;
+            try
+            {
+                library = new StencilLibrary("Mutant", original.Registers, "", original.Target, code, relocations.Select(r => r.Bits).ToArray(),
+                    original.Variants.Select(v => v.Bits).ToArray(),
+                    original.Families.Select(f => new StencilFamily(f.Name, f.Kind, f.Inputs, f.Outputs, f.HoleBits, f.Targets, f.HasWide, f.FirstVariant, f.Signature)).ToArray());
+            }
+            catch (ArgumentException)
+            {
+                continue;
+            }
+            try
+            {
+                var (image, map) = Program(library).LinkDetached(0x4000_0000);
+                Assert.True(image.Length >= map.BodyOffset + map.BodyLength);
+                linked++;
+            }
+            catch (Exception e) when (e is StencilTablesException or StencilEmitException or FunctionCompileException)
+            {
+                refused++;
+            }
+        }
+        Assert.True(linked > 20 && refused > 20, $"{linked} mutants linked, {refused} were refused");
+    }
+
+    private static FunctionBuilder Program(StencilLibrary library)
+    {
+        var b = new FunctionBuilder(library, 1);
+        b.Const(0x1122334455667788, R1);
+        b.Add(R0, S(9000), S(2));
+        b.AddImm(S(2), 0x1_0000_0000, R2);
+        b.CallHost(R2, 0x7000_0000, R0);
+        b.Return(R0);
+        return b;
+    }
 }
