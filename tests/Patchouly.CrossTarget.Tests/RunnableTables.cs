@@ -22,7 +22,7 @@ internal static class RunnableTables
     private static string[] Find()
     {
         string own = TableTarget.ProcessRuntimeIdentifier;
-        if (own == "linux-arm64" && TableTarget.FromRuntimeIdentifier("osx-arm64") is not null) return [own, "osx-arm64"];
+        if (own == TableTarget.LinuxArm64.RuntimeIdentifier) return [own, TableTarget.OsxArm64.RuntimeIdentifier];
         return [own];
     }
 

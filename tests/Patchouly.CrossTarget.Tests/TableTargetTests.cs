@@ -31,8 +31,8 @@ public class TableTargetTests
     public void Every_runnable_target_loads_with_its_own_triple_and_the_same_families()
     {
         Assert.Equal(TableTarget.ProcessRuntimeIdentifier, RunnableTables.RuntimeIdentifiers[0]);
-        if (RuntimeInformation.ProcessArchitecture == Architecture.Arm64 && TableTarget.FromRuntimeIdentifier("osx-arm64") is not null)
-            Assert.Contains("osx-arm64", RunnableTables.RuntimeIdentifiers);
+        if (TableTarget.ProcessRuntimeIdentifier == "linux-arm64")
+            Assert.Equal(["linux-arm64", "osx-arm64"], RunnableTables.RuntimeIdentifiers);
         foreach (var rid in RunnableTables.RuntimeIdentifiers)
         {
             var library = RunnableTables.Of(DiffStencils.Library, rid);
@@ -46,6 +46,20 @@ public class TableTargetTests
             using var f = builder.Compile();
             Assert.Equal(42, f.Invoke());
         }
+    }
+
+    [Fact]
+    public void Tables_of_another_calling_convention_are_refused()
+    {
+        // win-x64 code follows the Windows x64 C calling convention; linux-x64 and osx-arm64 the others.
+        if (RuntimeInformation.ProcessArchitecture != Architecture.X64)
+            Assert.Throws<ArchitectureMismatchException>(() => StencilTables.LoadEmbedded(DiffStencils.Library, TableTarget.WinX64));
+        else if (!OperatingSystem.IsWindows())
+        {
+            var e = Assert.Throws<PlatformNotSupportedException>(() => StencilTables.LoadEmbedded(DiffStencils.Library, TableTarget.WinX64));
+            Assert.Contains("calling convention", e.Message);
+        }
+        else Assert.Same(DiffStencils.Library, StencilTables.LoadEmbedded(DiffStencils.Library, TableTarget.WinX64));
     }
 
     [Fact]
