@@ -9,6 +9,10 @@ namespace Patchouly.Runtime.Targets.Arm64;
 /// one (or its complement is). The relaxed value needs no entry; its <c>adrp</c> still runs and sets <c>xn</c> to some
 /// page, which only the GOT loads of that same value read.
 /// </summary>
+/// <remarks>
+/// Wider values are not relaxed: a 32-bit one needs <c>movz</c> + <c>movk</c>, and the <c>adrp</c> cannot become the
+/// first of them, since it writes another register than the <c>ldr</c>, may lie far from it and may serve several loads.
+/// </remarks>
 internal static class Arm64GotLoads
 {
     /// <summary>The size of a GOT entry: one 64-bit value.</summary>
