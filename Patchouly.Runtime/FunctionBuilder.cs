@@ -80,6 +80,7 @@ public sealed partial class FunctionBuilder
     private PooledList<NextFixup> _pendingNext;
     private PooledList<int> _blocksHere;
     private PooledList<CallSite> _callSites;
+    private PooledList<GotLoad> _gotLoads;
     private PendingTail _tail;
     private bool _hasTail;
     private int _alignHere;      // alignment asked for by the blocks started here (0: none)
@@ -215,6 +216,7 @@ public sealed partial class FunctionBuilder
         _pendingNext.Clear();
         _blocksHere.Clear();
         _callSites.Clear();
+        _gotLoads.Clear();
         _tail = default;
         _hasTail = false;
         _frameSlots = 0;
@@ -424,6 +426,9 @@ public sealed partial class FunctionBuilder
 
     /// <summary>The PC-relative hole references resolved at link time.</summary>
     internal ReadOnlySpan<CallSite> CallSites => _callSites.AsSpan();
+
+    /// <summary>The fields of GOT loads, patched to their entries at link time.</summary>
+    internal ReadOnlySpan<GotLoad> GotLoads => _gotLoads.AsSpan();
 
     /// <summary>
     /// Checks, without changing anything, that the function can be linked (then settles the pending trailing jump,
@@ -678,6 +683,22 @@ public sealed partial class FunctionBuilder
                 BranchTo(block, start + s.Offset, RelativeKind(s.Op, PatchOp.Target32, PatchOp.Target64), s.Addend);
                 break;
             }
+            case PatchOp.HolePageOffset:
+                Arm64Fields.WritePageOffset(ref field, unchecked(Unsafe.Add(ref hole, s.Arg) + (ulong)(long)s.Addend));
+                break;
+            case PatchOp.SlotPageOffset:
+                Arm64Fields.WritePageOffset(ref field, SlotValue(ref locations, s));
+                break;
+            case PatchOp.HoleGotPage:
+            case PatchOp.HoleGotOffset:
+                _gotLoads.Add(new GotLoad(Unsafe.Add(ref hole, s.Arg), start + s.Offset,
+                    s.Op == PatchOp.HoleGotPage ? RelocationKind.Arm64GotPage21 : RelocationKind.Arm64GotPageOff12));
+                break;
+            case PatchOp.SlotGotPage:
+            case PatchOp.SlotGotOffset:
+                _gotLoads.Add(new GotLoad(SlotValue(ref locations, s), start + s.Offset,
+                    s.Op == PatchOp.SlotGotPage ? RelocationKind.Arm64GotPage21 : RelocationKind.Arm64GotPageOff12));
+                break;
         }
     }
 
@@ -851,5 +872,6 @@ public sealed partial class FunctionBuilder
         _pendingNext.Release();
         _blocksHere.Release();
         _callSites.Release();
+        _gotLoads.Release();
     }
 }

@@ -39,11 +39,12 @@ internal static class EmitApiWriter
         w.AppendLine("    {");
         w.AppendLine($"        private readonly {Rt}.FunctionBuilder _builder;");
         w.AppendLine();
-        w.AppendLine("        /// <summary>Creates an emitter for a builder of this library's functions.</summary>");
+        w.AppendLine("        /// <summary>Creates an emitter for a builder of this library's functions (with <c>Library</c>, or with this");
+        w.AppendLine("        /// library's tables for another target, <c>StencilTables.LoadEmbedded(Library, target)</c>).</summary>");
         w.AppendLine($"        public Emitter({Rt}.FunctionBuilder builder)");
         w.AppendLine("        {");
         w.AppendLine("            global::System.ArgumentNullException.ThrowIfNull(builder);");
-        w.AppendLine("            if (!ReferenceEquals(builder.Library, Library))");
+        w.AppendLine("            if (!ReferenceEquals(builder.Library, s_patchoulyLibrary) && builder.Library.ModelHash != PatchoulyModelHash)");
         w.AppendLine($"                throw new global::System.ArgumentException(\"The builder compiles stencils of \" + builder.Library.Name + \", not {library.Name}.\", nameof(builder));");
         w.AppendLine("            _builder = builder;");
         w.AppendLine("        }");
@@ -133,8 +134,8 @@ internal static class EmitApiWriter
         w.AppendLine($"        /// <summary>Emits <c>{XmlDoc.Escape(family.Signature)}</c>{(family.Kind == StencilFamilyKind.Return ? ", which returns from the compiled function" : "")}.</summary>");
         foreach (var d in docs) w.AppendLine("        /// " + d);
         w.AppendLine($"        public void {Escape(family.Name)}({string.Join(", ", parameters)})");
-        // Qualified so that no parameter name (they are the stencil's) can hide the field or the property.
-        w.AppendLine($"            => this._builder.Emit({library.GlobalName}.Library.Families[{family.Index}], {Span(inputs)}, {Span(outputs)}, {Span(holes)}, {Span(targets)});");
+        // Qualified so that no parameter name (they are the stencil's) can hide the field.
+        w.AppendLine($"            => this._builder.Emit(this._builder.Library.Families[{family.Index}], {Span(inputs)}, {Span(outputs)}, {Span(holes)}, {Span(targets)});");
     }
 
     private static string Span(List<string> items) => items.Count == 0 ? "default" : "[" + string.Join(", ", items) + "]";

@@ -9,7 +9,7 @@ namespace Patchouly.Runtime.Disassembly;
 
 /// <summary>
 /// Formats a compiled function: the entry shim, the body with a comment line at each stencil boundary and a label at
-/// each block, and the far jumps (trampolines, veneers). The instructions are printed by the library's target
+/// each block, the far jumps (trampolines, veneers) and the GOT entries. The instructions are printed by the library's target
 /// (<see cref="IInstructionPrinter"/>): Intel syntax on x86-64, one hex word per instruction on AArch64. Branches to
 /// blocks, the body and far jumps are shown by name.
 /// </summary>
@@ -65,6 +65,12 @@ internal static class FunctionDisassembler
                 sb.Append(printer.FarJumpName).Append(i.ToString(CultureInfo.InvariantCulture)).Append(":\n");
                 printer.PrintFarJump(sb, code, address, offset, destination);
             }
+        }
+        if (map.GotEntries.Length > 0)
+        {
+            sb.Append("; GOT entries (values loaded by adrp + ldr)\n");
+            foreach (var (offset, value) in map.GotEntries)
+                AppendLine(sb, address + (ulong)offset, code.AsSpan(offset, 8), ".quad 0x" + value.ToString("x", CultureInfo.InvariantCulture));
         }
         return sb.ToString();
     }

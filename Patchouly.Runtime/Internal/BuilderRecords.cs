@@ -38,6 +38,15 @@ internal readonly record struct NextFixup(int Field, RelocationKind Kind, int Ad
 internal readonly record struct CallSite(int Field, ulong Value, RelocationKind Kind, int Addend);
 
 /// <summary>
+/// One field of an AArch64 GOT load (the <c>adrp</c> or the <c>ldr</c>) of <paramref name="Value"/>, patched to the
+/// value's GOT entry when the function is linked.
+/// </summary>
+/// <param name="Value">The value the entry holds (a hole value, or a stack slot's byte offset).</param>
+/// <param name="Field">Body offset of the instruction.</param>
+/// <param name="Kind"><see cref="RelocationKind.Arm64GotPage21"/> or <see cref="RelocationKind.Arm64GotPageOff12"/>.</param>
+internal readonly record struct GotLoad(ulong Value, int Field, RelocationKind Kind);
+
+/// <summary>
 /// The last stencil's trailing jump, kept pending until the code after it is known: dropped if it jumps
 /// to that code, otherwise patched.
 /// </summary>

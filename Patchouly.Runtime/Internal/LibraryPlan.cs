@@ -31,6 +31,19 @@ internal enum PatchOp : byte
     Next26,
     /// <summary>A <c>b</c>/<c>bl</c> (imm26) to target <see cref="PatchStep.Arg"/>.</summary>
     Target26,
+    /// <summary>An <c>adrp</c> of a hole's page: the variant is never selected (<see cref="PlanFlags.NeverFits"/>), as
+    /// no hole value is sure to lie within ±4 GiB of the code.</summary>
+    HolePage21,
+    /// <summary>Hole value + addend, its low 12 bits into the imm12 of an <c>add</c> or a load/store, scaled by the
+    /// access size the instruction encodes (the alignment was checked when the variant was selected).</summary>
+    HolePageOffset,
+    /// <summary>Stack slot byte offset + addend into a page-offset imm12 (the slot range keeps it below 4096).</summary>
+    SlotPageOffset,
+    /// <summary>The <c>adrp</c> and the <c>ldr</c> of a GOT load of hole value + addend: recorded, and patched to the
+    /// value's GOT entry when the function is linked.</summary>
+    HoleGotPage, HoleGotOffset,
+    /// <summary>The <c>adrp</c> and the <c>ldr</c> of a GOT load of a stack slot's byte offset + addend.</summary>
+    SlotGotPage, SlotGotOffset,
 }
 
 /// <summary>One relocation of a variant, validated and decoded for the emit loop (8 bytes).</summary>
@@ -55,6 +68,8 @@ internal readonly struct HoleCheck
     public readonly uint Span;
     public readonly byte Hole;
     public readonly byte Shift;
+    /// <summary>Bits of <c>h + addend</c> that must be zero (an AArch64 page-offset field of a scaled load/store).</summary>
+    public readonly byte AlignMask;
 
     /// <summary>A check that <c>value + addend</c> lies in [<paramref name="min"/>, <paramref name="max"/>]; the width
     /// <c>max − min</c> must be below 2^32 or of the form 2^n − 1.</summary>
@@ -73,7 +88,19 @@ internal readonly struct HoleCheck
         Shift = (byte)shift;
     }
 
-    public bool Accepts(ulong value) => unchecked(value + Bias) >> Shift <= Span;
+    /// <summary>A check that <c>value + addend</c> is a multiple of <paramref name="alignment"/> (a power of two up to
+    /// 128), whatever its range.</summary>
+    public HoleCheck(int hole, int addend, int alignment) : this(hole, addend, long.MinValue, long.MaxValue)
+    {
+        // Bias = addend − long.MinValue has the low bits of the addend.
+        AlignMask = (byte)(alignment - 1);
+    }
+
+    public bool Accepts(ulong value)
+    {
+        ulong biased = unchecked(value + Bias);
+        return (biased >> Shift <= Span) & (biased & AlignMask) == 0;
+    }
 }
 
 [Flags]
@@ -283,10 +310,14 @@ internal sealed class LibraryPlan
         if (variant.Length % alignment != 0) return false;
         bool droppableTail = TargetRules.HasDroppableTail(library, variant);
         long slotMin = 0, slotMax = FunctionBuilder.MaxStackSlots - 1;
+        int fieldsEnd = 0;
         for (int k = 0; k < relocations.Length; k++)
         {
             var r = relocations[k];
-            if (r.Size == 0 || r.Offset + r.Size > variant.Length || !TargetRules.Accepts(arch, r.Kind) || r.Offset % alignment != 0)
+            if (r.Offset < fieldsEnd) return false;
+            fieldsEnd = r.Offset + r.Size;
+            if (r.Size == 0 || r.Offset + r.Size > variant.Length || !TargetRules.Accepts(arch, r.Kind) || r.Offset % alignment != 0
+                || !TargetRules.IsFieldInstruction(r.Kind, code, r.Offset) || !TargetRules.IsAlignedAddend(r.Kind, r.Addend))
                 return false;
             bool isTail = droppableTail && k == relocations.Length - 1;
             int group = RelocationFields.MovwGroup(r.Kind);
@@ -296,14 +327,33 @@ internal sealed class LibraryPlan
             {
                 case PatchKind.Hole:
                     if (r.Index >= family.Holes) return false;
+                    if (RelocationFields.IsIndirect(r.Kind))
+                    {
+                        if (r.Addend != 0) return false;
+                        op = r.Kind == RelocationKind.Arm64GotPage21 ? PatchOp.HoleGotPage : PatchOp.HoleGotOffset;
+                        break; // every value fits: it is loaded from its GOT entry
+                    }
                     if (r.IsRelative)
                     {
-                        op = r.Kind switch { RelocationKind.Rel64 => PatchOp.HoleRel64, RelocationKind.Rel32 => PatchOp.HoleRel32, _ => PatchOp.HoleBranch26 };
+                        op = r.Kind switch
+                        {
+                            RelocationKind.Rel64 => PatchOp.HoleRel64,
+                            RelocationKind.Rel32 => PatchOp.HoleRel32,
+                            RelocationKind.Arm64Page21 => PatchOp.HolePage21,
+                            _ => PatchOp.HoleBranch26,
+                        };
                         if (!TargetRules.IsUsableRelativeHole(r.Kind, code, r.Offset) && (plan.Flags & PlanFlags.NeverFits) == 0)
                         {
                             plan.Flags |= PlanFlags.NeverFits;
                             plan.NeverFitsHole = r.Index;
                         }
+                        break;
+                    }
+                    if (r.Kind == RelocationKind.Arm64PageOff12)
+                    {
+                        op = PatchOp.HolePageOffset;
+                        int valueAlignment = TargetRules.ValueAlignment(r.Kind, code, r.Offset);
+                        if (valueAlignment > 1) checks.Add(new HoleCheck(r.Index, r.Addend, valueAlignment));
                         break;
                     }
                     op = r.Kind switch
@@ -319,6 +369,23 @@ internal sealed class LibraryPlan
                 case PatchKind.Slot:
                     if (r.IsRelative || r.Index >= stackValue.Length) return false;
                     arg = (byte)stackValue[r.Index];
+                    if (RelocationFields.IsIndirect(r.Kind))
+                    {
+                        if (r.Addend != 0) return false;
+                        op = r.Kind == RelocationKind.Arm64GotPage21 ? PatchOp.SlotGotPage : PatchOp.SlotGotOffset;
+                        break;
+                    }
+                    if (r.Kind == RelocationKind.Arm64PageOff12)
+                    {
+                        // Slot offsets are multiples of 8: the addend must keep them aligned to the access, and the
+                        // whole offset must be below 4096 (the field holds only the low 12 bits).
+                        int valueAlignment = TargetRules.ValueAlignment(r.Kind, code, r.Offset);
+                        if (valueAlignment > 8 || (r.Addend & (valueAlignment - 1)) != 0) return false;
+                        op = PatchOp.SlotPageOffset;
+                        slotMin = Math.Max(slotMin, CeilDiv8(-(long)r.Addend));
+                        slotMax = Math.Min(slotMax, FloorDiv8(0xFFF - (long)r.Addend));
+                        break;
+                    }
                     op = group >= 0 ? (PatchOp)((int)PatchOp.SlotImm16Group0 + group)
                         : r.Size switch { 1 => PatchOp.Slot8, 2 => PatchOp.Slot16, 4 => PatchOp.Slot32, _ => PatchOp.Slot64 };
                     if (r.Kind != RelocationKind.Abs64)
@@ -353,7 +420,9 @@ internal sealed class LibraryPlan
                     };
                     break;
                 case PatchKind.FrameSize:
-                    if (family.Kind != StencilFamilyKind.Entry || r.IsRelative) return false;
+                    if (family.Kind != StencilFamilyKind.Entry || r.IsRelative || r.Kind == RelocationKind.Arm64PageOff12
+                        || (RelocationFields.IsIndirect(r.Kind) && r.Addend != 0))
+                        return false;
                     continue; // written by the linker
                 default:
                     return false;

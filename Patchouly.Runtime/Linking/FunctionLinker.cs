@@ -24,7 +24,8 @@ internal sealed class LinkResult(ExecutableMemory memory, byte[] image, Function
 
 /// <summary>
 /// Turns finished bodies into executable code. Layout, per function: <c>[entry shim][pad][body][pad]</c>, then the
-/// far jumps (trampolines, veneers) shared by all functions, padding with the target's trap instruction to 16 bytes.
+/// GOT area of AArch64 GOT loads (<see cref="GotArea"/>) and the far jumps (trampolines, veneers), both shared by all
+/// functions, padding with the target's trap instruction to 16 bytes.
 /// Each entry shim's call is patched to its body and its frame size to <c>FrameSlots * 8</c>. PC-relative calls to
 /// host functions are patched directly when the callee is within reach of the call (±2 GiB for rel32, ±128 MiB for
 /// <c>bl</c>), and otherwise go through a far jump (<see cref="FarJumps"/>), one per distinct callee. The code is
@@ -109,8 +110,8 @@ internal static class FunctionLinker
         return (buffer.AsSpan(0, used).ToArray(), layout.Maps);
     }
 
-    /// <summary>Where everything goes: each function's entry shim and body, and room for the far jumps.</summary>
-    private sealed record LinkLayout(FunctionMap[] Maps, long BodiesEnd, long TrampolineOffset, long Total);
+    /// <summary>Where everything goes: each function's entry shim and body, the GOT entries, and room for the far jumps.</summary>
+    private sealed record LinkLayout(FunctionMap[] Maps, long BodiesEnd, GotArea? Got, long TrampolineOffset, long Total);
 
     private static LinkLayout Layout(StencilLibrary library, ReadOnlySpan<FunctionBuilder> functions)
     {
@@ -135,9 +136,15 @@ internal static class FunctionLinker
                 if (FarJumps.MayNeed(site.Kind)) maxTrampolines++;
         }
         long trampolineOffset = Align(offset);
+        var got = GotArea.Collect(library, functions);
+        if (got is not null)
+        {
+            got.Offset = trampolineOffset;
+            trampolineOffset = Align(got.Offset + got.Size);
+        }
         long total = trampolineOffset + (long)maxTrampolines * TrampolineSize;
         if (total > limit) throw TooLarge(total, limit);
-        return new LinkLayout(maps, offset, trampolineOffset, total);
+        return new LinkLayout(maps, offset, got, trampolineOffset, total);
     }
 
     /// <summary>Writes the laid-out functions into <paramref name="image"/> (at <paramref name="codeAddress"/>); returns the bytes used and the far jumps written.</summary>
@@ -161,6 +168,11 @@ internal static class FunctionLinker
             foreach (var r in entryRelocations)
             {
                 int field = map.EntryOffset + r.Offset;
+                if (RelocationFields.IsIndirect(r.Kind))
+                {
+                    GotArea.Patch(layout.Got, image, field, r.Kind, GotArea.EntryValue(r, function), codeAddress);
+                    continue;
+                }
                 ulong value = r.Patch == PatchKind.FrameSize
                     ? unchecked((ulong)function.FrameSlots * 8 + (ulong)(long)r.Addend)
                     : unchecked((ulong)((long)map.BodyOffset + r.Addend - field));
@@ -169,6 +181,9 @@ internal static class FunctionLinker
             CodeFill.Trap(arch, image[(map.EntryOffset + map.EntryLength)..map.BodyOffset]);
             function.Body.CopyTo(image.Slice(map.BodyOffset));
             written = map.BodyOffset + map.BodyLength;
+            foreach (var load in function.GotLoads)
+                GotArea.Patch(layout.Got, image, map.BodyOffset + load.Field, load.Kind, load.Value, codeAddress);
+            if (layout.Got is not null) map.GotEntries = GotEntriesOf(layout.Got, entryRelocations, function);
 
             List<(int Offset, ulong Destination)>? own = null;
             HashSet<int>? ownOffsets = null;
@@ -200,8 +215,38 @@ internal static class FunctionLinker
         }
 
         int used = trampolines.Count > 0 ? (int)trampolineOffset + trampolines.Count * TrampolineSize : (int)layout.BodiesEnd;
-        CodeFill.Trap(arch, image[written..Math.Min(used, (int)trampolineOffset)]);
+        if (layout.Got is { } got)
+        {
+            int gotStart = (int)got.Offset, gotEnd = gotStart + got.Size;
+            CodeFill.Trap(arch, image[written..gotStart]);
+            got.WriteEntries(image);
+            written = gotEnd;
+            if (trampolines.Count == 0) used = gotEnd;
+        }
+        CodeFill.Trap(arch, image[written..Math.Max(written, Math.Min(used, (int)trampolineOffset))]);
         return (used, trampolines.Count);
+    }
+
+    /// <summary>The GOT entries a function loads (its entry shim's and its body's), in image order, for disassembly.</summary>
+    private static (int Offset, ulong Value)[] GotEntriesOf(GotArea got, ReadOnlySpan<Relocation> entryRelocations, FunctionBuilder function)
+    {
+        var offsets = new SortedDictionary<long, ulong>();
+        foreach (var r in entryRelocations)
+        {
+            if (!RelocationFields.IsIndirect(r.Kind)) continue;
+            ulong value = GotArea.EntryValue(r, function);
+            long at = got.EntryOffset(value);
+            if (at >= 0) offsets[at] = value;
+        }
+        foreach (var load in function.GotLoads)
+        {
+            long at = got.EntryOffset(load.Value);
+            if (at >= 0) offsets[at] = load.Value;
+        }
+        var result = new (int, ulong)[offsets.Count];
+        int i = 0;
+        foreach (var (offset, value) in offsets) result[i++] = ((int)offset, value);
+        return result;
     }
 
     private static FunctionCompileException TooLarge(long size, long limit) =>

@@ -5,7 +5,7 @@ namespace Patchouly.Runtime.Linking;
 
 /// <summary>
 /// Where everything is in a compiled function's code: the entry shim, each stencil with its locations, each block,
-/// each trampoline. Used for disassembly and perf maps. Offsets are relative to the start of the allocation (the
+/// each trampoline and GOT entry. Used for disassembly and perf maps. Offsets are relative to the start of the allocation (the
 /// module's, for a function of a <see cref="JitModule"/>), except the stencils' and blocks', which are relative to the body.
 /// </summary>
 internal sealed class FunctionMap
@@ -110,6 +110,9 @@ internal sealed class FunctionMap
 
     /// <summary>Offset (in the allocation) of each trampoline this function's calls use, and the absolute address it jumps to.</summary>
     public (int Offset, ulong Destination)[] Trampolines { get; set; } = [];
+
+    /// <summary>Offset (in the allocation) and value of each GOT entry this function's GOT loads read (AArch64).</summary>
+    public (int Offset, ulong Value)[] GotEntries { get; set; } = [];
 
     /// <summary>The family of a stencil record.</summary>
     public StencilFamily FamilyOf(in StencilRecord record) => Plan.FamilyOf(record.Variant);

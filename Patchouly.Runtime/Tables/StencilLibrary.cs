@@ -125,6 +125,9 @@ public sealed class StencilLibrary
         }
     }
 
+    /// <summary>Where the library's tables were loaded from, when they are embedded resources (see <see cref="StencilTables.LoadEmbedded(StencilLibrary, TableTarget)"/>).</summary>
+    internal EmbeddedTables? Embedded { get; set; }
+
     /// <summary>The built-in entry shim.</summary>
     public StencilFamily EntryFamily { get; } = null!;
 
@@ -144,3 +147,6 @@ public sealed class StencilLibrary
     /// <summary>The machine code of a variant.</summary>
     public ReadOnlySpan<byte> CodeOf(in StencilVariant v) => Code.AsSpan(v.CodeOffset, v.Length);
 }
+
+/// <summary>The embedded resources a library's tables were loaded from: enough to load the same library's tables for another target.</summary>
+internal sealed record EmbeddedTables(System.Reflection.Assembly Assembly, string LibraryName, string LibraryFileName, string ApiHash, string RuntimeIdentifier);

@@ -103,6 +103,49 @@ public static class StencilTables
         var bytes = new byte[stream.Length];
         stream.ReadExactly(bytes);
         var contents = TableBlob.Read(bytes, $"The {runtimeIdentifier} stencil tables of {libraryName}");
-        return Load(libraryName, apiHash, contents.ModelHash, contents.CreateLibrary);
+        var library = Load(libraryName, apiHash, contents.ModelHash, contents.CreateLibrary);
+        library.Embedded = new EmbeddedTables(assembly, libraryName, libraryFileName, apiHash, runtimeIdentifier);
+        return library;
+    }
+
+    /// <summary>
+    /// Loads the tables that the Patchouly build compiled for <paramref name="target"/> from the same stencils as
+    /// <paramref name="library"/> (embedded in the same assembly), to run them in this process: for example the
+    /// osx-arm64 tables in a linux-arm64 process, whose machine code is AArch64 too, to test them. Functions of the
+    /// returned library are built with <see cref="FunctionBuilder"/> as usual, and the library's generated
+    /// <c>Emitter</c> accepts their builders. Each call loads the tables anew (keep the instance); asking for the
+    /// target <paramref name="library"/> was loaded for returns <paramref name="library"/> itself.
+    /// </summary>
+    /// <remarks>The target's tables must exist (the <c>PatchoulyTargets</c> build property lists the targets built),
+    /// and its C calling convention must be the process's (AArch64's is the same on Linux and macOS). Code that calls
+    /// the platform (a host function of the other operating system) must not run here; stencils that
+    /// only compute, branch and call back into the process are portable between operating systems of one architecture.
+    /// To only emit and disassemble another architecture's code, use
+    /// <see cref="LoadEmbedded(Assembly, string, string, string, string)"/>.</remarks>
+    /// <param name="library">A library loaded from embedded tables (a generated <c>Library</c> property).</param>
+    /// <param name="target">The target whose tables to load.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="library"/> was not loaded from embedded tables (it was constructed directly).</exception>
+    /// <exception cref="ArchitectureMismatchException">The target's instruction set is not the process's: its code cannot run here.</exception>
+    /// <exception cref="PlatformNotSupportedException">The target's C calling convention is not the process's (win-x64
+    /// tables in a Linux process, or the reverse).</exception>
+    /// <exception cref="StencilTargetNotFoundException">The assembly has no tables of <paramref name="library"/> for <paramref name="target"/>.</exception>
+    /// <exception cref="StencilTablesException">The tables are stale or corrupt.</exception>
+    public static StencilLibrary LoadEmbedded(StencilLibrary library, TableTarget target)
+    {
+        ArgumentNullException.ThrowIfNull(library);
+        ArgumentNullException.ThrowIfNull(target);
+        var source = library.Embedded
+            ?? throw new ArgumentException($"Stencil library {library.Name} was not loaded from embedded tables, so there are no tables of it for other targets.", nameof(library));
+        if (target.Architecture != Targets.ProcessTarget.Architecture)
+            throw new ArchitectureMismatchException(source.LibraryName, target.Architecture, System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture);
+        if (string.Equals(target.RuntimeIdentifier, source.RuntimeIdentifier, StringComparison.Ordinal)) return library;
+        // The entry shim and host calls follow the target's C calling convention: AArch64's is the same on Linux and
+        // macOS, x86-64's differs between Windows and the others.
+        if (target.Architecture != TargetArchitecture.Arm64
+            && target.RuntimeIdentifier.StartsWith("win-", StringComparison.Ordinal) != OperatingSystem.IsWindows())
+            throw new PlatformNotSupportedException(
+                $"The {target.RuntimeIdentifier} stencil tables of {source.LibraryName} follow another C calling convention than this process's ({TableTarget.ProcessRuntimeIdentifier}): their functions cannot be called here.");
+        return LoadEmbedded(source.Assembly, source.LibraryName, source.LibraryFileName, source.ApiHash, target.RuntimeIdentifier);
     }
 }

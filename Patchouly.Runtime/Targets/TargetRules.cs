@@ -81,7 +81,51 @@ internal static class TargetRules
         _ => false,
     };
 
+    /// <summary>
+    /// True when the instruction at <paramref name="field"/> is one a field of <paramref name="kind"/> can be patched
+    /// into: an <c>adrp</c> for the page kinds, an <c>add</c> (immediate) or a load/store with an unsigned offset for
+    /// <see cref="RelocationKind.Arm64PageOff12"/>, a 64-bit <c>ldr</c> for <see cref="RelocationKind.Arm64GotPageOff12"/>;
+    /// always for the other kinds (whole fields, and instructions checked elsewhere).
+    /// </summary>
+    public static bool IsFieldInstruction(RelocationKind kind, ReadOnlySpan<byte> code, int field)
+    {
+        if (kind is not (RelocationKind.Arm64Page21 or RelocationKind.Arm64GotPage21 or RelocationKind.Arm64PageOff12 or RelocationKind.Arm64GotPageOff12))
+            return true;
+        if (field < 0 || field % Arm64Code.InstructionSize != 0 || field + 4 > code.Length) return false;
+        uint word = Arm64Code.WordAt(code, field);
+        return kind switch
+        {
+            RelocationKind.Arm64PageOff12 => Arm64Code.PageOffsetScale(word) >= 0,
+            RelocationKind.Arm64GotPageOff12 => Arm64Code.IsLdr64UnsignedOffset(word),
+            _ => Arm64Code.IsAdrp(word),
+        };
+    }
+
+    /// <summary>
+    /// The alignment the final value of a field of <paramref name="kind"/> at <paramref name="field"/> must have: the
+    /// access size of the load or store a <see cref="RelocationKind.Arm64PageOff12"/> field belongs to (its imm12 is
+    /// scaled by it); 1 otherwise. The instruction must be one <see cref="IsFieldInstruction"/> accepts.
+    /// </summary>
+    public static int ValueAlignment(RelocationKind kind, ReadOnlySpan<byte> code, int field) =>
+        kind == RelocationKind.Arm64PageOff12 ? 1 << Math.Max(0, Arm64Code.PageOffsetScale(Arm64Code.WordAt(code, field))) : 1;
+
+    /// <summary>False for a <c>b</c>/<c>bl</c> field whose addend is not a multiple of 4 (its destination would not be an instruction).</summary>
+    public static bool IsAlignedAddend(RelocationKind kind, int addend) =>
+        kind != RelocationKind.Arm64Branch26 || (addend & (Arm64Code.InstructionSize - 1)) == 0;
+
+    /// <summary>What the instruction at a field of <paramref name="kind"/> must be, for messages.</summary>
+    public static string FieldInstructionRequirement(RelocationKind kind) => kind switch
+    {
+        RelocationKind.Arm64PageOff12 => "an add (immediate) or a load/store with an unsigned offset",
+        RelocationKind.Arm64GotPageOff12 => "a 64-bit ldr with an unsigned offset",
+        _ => "an adrp",
+    };
+
     /// <summary>What an instruction must be for a relocation of <paramref name="kind"/> to be patched, for messages.</summary>
-    public static string RelativeHoleRequirement(RelocationKind kind) =>
-        kind == RelocationKind.Arm64Branch26 ? "not a b or bl" : "not a call or jmp";
+    public static string RelativeHoleRequirement(RelocationKind kind) => kind switch
+    {
+        RelocationKind.Arm64Branch26 => "not a b or bl",
+        RelocationKind.Arm64Page21 => "an adrp, which reaches only values within 4 GiB of the code",
+        _ => "not a call or jmp",
+    };
 }

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using Patchouly.Runtime;
+using Patchouly.Runtime.Tables;
 
 namespace Patchouly.Samples.Calc;
 
@@ -51,12 +52,14 @@ public static class CalcCompiler
     private static readonly Location s_variables = Location.Register(0);
     private static readonly Location s_status = Location.Register(1);
 
-    /// <summary>Compiles an expression.</summary>
-    public static CompiledExpression Compile(Expression expression)
+    /// <summary>Compiles an expression (with <paramref name="library"/>: <see cref="CalcStencils.Library"/>, or its tables
+    /// for another target from <c>StencilTables.LoadEmbedded</c>).</summary>
+    public static CompiledExpression Compile(Expression expression, StencilLibrary? library = null)
     {
-        var builder = new FunctionBuilder(CalcStencils.Library, parameterCount: 2);
+        library ??= CalcStencils.Library;
+        var builder = new FunctionBuilder(library, parameterCount: 2);
         var emit = new CalcStencils.Emitter(builder);
-        var allocator = new RegisterAllocator(CalcStencils.Library.Registers);
+        var allocator = new RegisterAllocator(library.Registers);
         if (allocator.Allocate() != s_variables || allocator.Allocate() != s_status)
             throw new InvalidOperationException("the allocator must hand out registers 0 and 1 first");
         var variables = new List<string>();

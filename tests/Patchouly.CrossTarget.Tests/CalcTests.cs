@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Text;
+using Patchouly.Runtime.Tables;
 using Patchouly.Samples.Calc;
 
 namespace Patchouly.CrossTarget.Tests;
@@ -9,37 +10,50 @@ namespace Patchouly.CrossTarget.Tests;
 /// <summary>The Calc sample's JIT (its own stencil tables for this process's target) against its tree-walking interpreter.</summary>
 public class CalcTests
 {
+    public static IEnumerable<object?[]> Examples() => RunnableTables.Cross(
+    [
+        ["(x+3)*y-7", 28L],
+        ["1+2*3", 7L],
+        ["-(4-10)%4", 2L],
+        ["9223372036854775807+1", long.MinValue],
+        ["x*x*x*x*x*x*x*x*x*x*x*x*x*x*x*x", 4294967296L],
+        ["((((((((1+2)+3)+4)+5)+6)+7)+8)+9)*(y-(x-(y-(x-(y-x)))))", 45L * 3],
+        ["(x-y)/(y-x)*1000000007%97", -(1000000007L % 97)],
+    ]);
+
+    public static IEnumerable<object?[]> ErrorCases() => RunnableTables.Cross(
+    [
+        ["x/(y-5)", typeof(DivideByZeroException)],
+        ["x%(y-5)", typeof(DivideByZeroException)],
+        ["m/n", typeof(OverflowException)],
+        ["m%n", typeof(OverflowException)],
+    ]);
+
+    private static StencilLibrary Library(string target) => RunnableTables.Of(CalcStencils.Library, target);
+
     [Theory]
-    [InlineData("(x+3)*y-7", 28)]
-    [InlineData("1+2*3", 7)]
-    [InlineData("-(4-10)%4", 2)]
-    [InlineData("9223372036854775807+1", long.MinValue)]
-    [InlineData("x*x*x*x*x*x*x*x*x*x*x*x*x*x*x*x", 4294967296)]
-    [InlineData("((((((((1+2)+3)+4)+5)+6)+7)+8)+9)*(y-(x-(y-(x-(y-x)))))", 45 * 3)]
-    [InlineData("(x-y)/(y-x)*1000000007%97", -(1000000007 % 97))]
-    public void Computes_examples(string text, long expected)
+    [MemberData(nameof(Examples))]
+    public void Computes_examples(string target, string text, long expected)
     {
         var vars = new Dictionary<string, long> { ["x"] = 4, ["y"] = 5 };
-        using var compiled = CalcCompiler.Compile(Parser.Parse(text));
+        using var compiled = CalcCompiler.Compile(Parser.Parse(text), Library(target));
         Assert.Equal(expected, Interpreter.Evaluate(Parser.Parse(text), vars));
         Assert.Equal(expected, compiled.Evaluate(vars));
     }
 
     [Theory]
-    [InlineData("x/(y-5)", typeof(DivideByZeroException))]
-    [InlineData("x%(y-5)", typeof(DivideByZeroException))]
-    [InlineData("m/n", typeof(OverflowException))]
-    [InlineData("m%n", typeof(OverflowException))]
-    public void Errors_are_caught_in_the_jit_code(string text, Type exception)
+    [MemberData(nameof(ErrorCases))]
+    public void Errors_are_caught_in_the_jit_code(string target, string text, Type exception)
     {
         var vars = new Dictionary<string, long> { ["x"] = 4, ["y"] = 5, ["m"] = long.MinValue, ["n"] = -1 };
-        using var compiled = CalcCompiler.Compile(Parser.Parse(text));
+        using var compiled = CalcCompiler.Compile(Parser.Parse(text), Library(target));
         Assert.Throws(exception, () => compiled.Evaluate(vars));
         Assert.Throws(exception, () => Interpreter.Evaluate(Parser.Parse(text), vars));
     }
 
-    [Fact]
-    public void Random_expressions_agree_with_the_interpreter()
+    [Theory]
+    [MemberData(nameof(RunnableTables.Targets), MemberType = typeof(RunnableTables))]
+    public void Random_expressions_agree_with_the_interpreter(string target)
     {
         var values = new EdgeValues(2024);
         int compared = 0, exceptions = 0;
@@ -47,7 +61,7 @@ public class CalcTests
         {
             string text = RandomExpression(values, depth: 1 + values.Next(6));
             var expression = Parser.Parse(text);
-            using var compiled = CalcCompiler.Compile(expression);
+            using var compiled = CalcCompiler.Compile(expression, Library(target));
             for (int j = 0; j < 8; j++)
             {
                 var vars = new Dictionary<string, long>

@@ -50,6 +50,9 @@ public unsafe class DifferentialTests
 
     public static TheoryData<string> StencilNames() => new(Stencils.Select(s => s.Name));
 
+    /// <summary>Every stencil with every table target that runs here (<see cref="RunnableTables"/>).</summary>
+    public static IEnumerable<object?[]> TargetsAndStencils() => RunnableTables.Cross(Stencils.Select(s => new object?[] { s.Name }));
+
     /// <summary>Every placement of the inputs (distinct registers, or distinct stack slots) and of the output.</summary>
     public static List<(Location[] Inputs, Location Output)> Placements(int inputs, bool hasOutput)
     {
@@ -98,12 +101,14 @@ public unsafe class DifferentialTests
     }
 
     [Theory]
-    [MemberData(nameof(StencilNames))]
-    public void Native_code_agrees_with_the_csharp_method(string name)
+    [MemberData(nameof(TargetsAndStencils))]
+    public void Native_code_agrees_with_the_csharp_method(string target, string name)
     {
         var s = Stencils.Single(x => x.Name == name);
         var values = new EdgeValues(0xC0FFEEUL ^ (ulong)name.Aggregate(17L, (h, c) => h * 31 + c));
-        var family = DiffStencils.Library.GetFamily(name);
+        var library = RunnableTables.Of(DiffStencils.Library, target);
+        Assert.Equal(target, TableTarget.FromTriple(library.Target)!.RuntimeIdentifier);
+        var family = library.GetFamily(name);
         long* memory = stackalloc long[32];
         for (int i = 0; i < 32; i++) memory[i] = unchecked((long)values.NextBits());
         int cases = 0;
@@ -140,7 +145,7 @@ public unsafe class DifferentialTests
     /// <summary>Parameters to home slots 4.., then to their placement (so no parameter register is overwritten too early).</summary>
     private static CompiledFunction Compile(Shape s, StencilFamily family, Location[] inputs, Location output, ulong[] holes)
     {
-        var builder = new FunctionBuilder(DiffStencils.Library, s.Inputs.Length);
+        var builder = new FunctionBuilder(family.Library, s.Inputs.Length);
         var emit = new DiffStencils.Emitter(builder);
         for (int i = 0; i < inputs.Length; i++) builder.Move(Location.Register(i), Location.Stack(4 + i));
         for (int i = 0; i < inputs.Length; i++) builder.Move(Location.Stack(4 + i), inputs[i]);

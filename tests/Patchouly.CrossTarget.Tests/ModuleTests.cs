@@ -28,11 +28,14 @@ public class ModuleTests
         e.ReturnConst(atZero);
     }
 
-    [Fact]
-    public void Even_and_odd_call_each_other_through_the_module()
+    [Theory]
+    [MemberData(nameof(RunnableTables.Targets), MemberType = typeof(RunnableTables))]
+    public void Even_and_odd_call_each_other_through_the_module(string target)
     {
         Assert.Equal(TableTarget.ProcessRuntimeIdentifier, TableTarget.FromTriple(ModuleStencils.Library.Target)!.RuntimeIdentifier);
-        var module = new JitModule(ModuleStencils.Library);
+        var library = RunnableTables.Of(ModuleStencils.Library, target);
+        Assert.Equal(target, TableTarget.FromTriple(library.Target)!.RuntimeIdentifier);
+        var module = new JitModule(library);
         var even = module.DefineFunction(1, "even");
         var odd = module.DefineFunction(1, "odd");
         EmitParity(module, even, odd, 1); // even calls odd, which is emitted later

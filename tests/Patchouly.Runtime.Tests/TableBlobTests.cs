@@ -94,6 +94,15 @@ public class TableBlobTests
     }
 
     [Fact]
+    public void Tables_for_another_target_need_a_library_loaded_from_embedded_tables()
+    {
+        Assert.Throws<ArgumentNullException>(() => StencilTables.LoadEmbedded((StencilLibrary)null!, TableTarget.LinuxX64));
+        Assert.Throws<ArgumentNullException>(() => StencilTables.LoadEmbedded(Stencils.TestStencils.Library, null!));
+        var e = Assert.Throws<ArgumentException>(() => StencilTables.LoadEmbedded(Stencils.TestStencils.Library, TableTarget.LinuxX64));
+        Assert.Contains("not loaded from embedded tables", e.Message);
+    }
+
+    [Fact]
     public void The_targets_map_runtime_identifiers_to_triples_and_architectures()
     {
         Assert.Equal(TargetArchitecture.Arm64, TableTarget.FromRuntimeIdentifier("linux-arm64")!.Architecture);

@@ -59,6 +59,29 @@ internal static class Arm64Code
     public static bool IsBranch(ReadOnlySpan<byte> code, int field) =>
         field >= 0 && field % InstructionSize == 0 && field + 4 <= code.Length && (IsB(WordAt(code, field)) || IsBl(WordAt(code, field)));
 
+    /// <summary>True when <paramref name="word"/> is an <c>adrp</c> (the instruction of a Page21 field).</summary>
+    public static bool IsAdrp(uint word) => (word & 0x9F000000) == 0x90000000;
+
+    /// <summary>
+    /// True when <paramref name="word"/> is a 64-bit <c>ldr xt, [xn, #imm]</c> with an unsigned scaled offset (the
+    /// instruction of a GOT load's page-offset field).
+    /// </summary>
+    public static bool IsLdr64UnsignedOffset(uint word) => (word & 0xFFC00000) == 0xF9400000;
+
+    /// <summary>
+    /// For an instruction whose imm12 can take the low 12 bits of an address (a PageOff12 field), log2 of the scale of
+    /// that field: 0 for <c>add</c> (immediate, unshifted) and byte loads/stores, 1–3 for 16- to 64-bit accesses, 4 for
+    /// 128-bit SIMD accesses; -1 when the word is no such instruction.
+    /// </summary>
+    public static int PageOffsetScale(uint word)
+    {
+        if ((word & 0x7FC00000) == 0x11000000) return 0; // add wd|xd, wn|xn, #imm12 (sh = 0)
+        if ((word & 0x3B000000) != 0x39000000) return -1; // load/store, unsigned immediate offset
+        int size = (int)(word >> 30);
+        bool simd = (word & (1u << 26)) != 0;
+        return simd && size == 0 && (word & (1u << 23)) != 0 ? 4 : size;
+    }
+
     private static void FillWords(Span<byte> span, uint word)
     {
         int whole = span.Length & ~3;

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Runtime.InteropServices;
 using Patchouly.Runtime;
+using Patchouly.Runtime.Tables;
 using Patchouly.Samples.Bf.Ir;
 
 namespace Patchouly.Samples.Bf.Engines;
@@ -49,12 +50,14 @@ public sealed unsafe class JitEngine : ICompiledProgram
     /// <summary>The native function (for disassembly).</summary>
     public CompiledFunction Function => _function;
 
-    /// <summary>Compiles the IR to native code for <paramref name="tape"/> (which the result owns).</summary>
-    public static JitEngine Compile(BfProgram program, Tape tape)
+    /// <summary>Compiles the IR to native code for <paramref name="tape"/> (which the result owns), with
+    /// <paramref name="library"/>: <see cref="BfStencils.Library"/>, or its tables for another target of this
+    /// process's architecture (<c>StencilTables.LoadEmbedded</c>).</summary>
+    public static JitEngine Compile(BfProgram program, Tape tape, StencilLibrary? library = null)
     {
         ArgumentNullException.ThrowIfNull(program);
         ArgumentNullException.ThrowIfNull(tape);
-        return new JitEngine(new Compiler(program.Ops, tape).Run(), tape);
+        return new JitEngine(new Compiler(program.Ops, tape, library ?? BfStencils.Library).Run(), tape);
     }
 
     private sealed class Compiler
@@ -85,13 +88,13 @@ public sealed unsafe class JitEngine : ICompiledProgram
         private bool _chain;
         private readonly List<(int Cell, Op Op)> _held = new();
 
-        public Compiler(Op[] ops, Tape tape)
+        public Compiler(Op[] ops, Tape tape, StencilLibrary library)
         {
             _ops = ops;
             _start = (nint)tape.Start;
             _end = (nint)tape.End;
             _cells = tape.Cells;
-            _builder = new FunctionBuilder(BfStencils.Library, parameterCount: 2);
+            _builder = new FunctionBuilder(library, parameterCount: 2);
             _emit = new BfStencils.Emitter(_builder);
             _labels = new Block[ops.Length + 1];
             _hasLabel = new bool[ops.Length + 1];

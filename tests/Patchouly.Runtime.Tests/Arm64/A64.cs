@@ -67,6 +67,33 @@ internal static class A64
     /// <summary><c>cbnz xt, #bytes</c>.</summary>
     public static uint Cbnz(int rt, int bytes) => 0xB5000000u | ((uint)(bytes >> 2) & 0x7FFFF) << 5 | (uint)rt;
 
+    /// <summary><c>movn xd, #imm16</c>.</summary>
+    public static uint MovN(int rd, int imm16) => 0x92800000u | (uint)(imm16 & 0xFFFF) << 5 | (uint)rd;
+
+    /// <summary><c>adrp xd, #pages·4096</c> (relative to the instruction's page).</summary>
+    public static uint Adrp(int rd, int pages = 0) => 0x90000000u | ((uint)pages & 3) << 29 | (((uint)pages >> 2) & 0x7FFFF) << 5 | (uint)rd;
+
+    /// <summary><c>ldr xt, [xn, #bytes]</c> (unsigned offset, a multiple of 8).</summary>
+    public static uint LdrImm(int rt, int rn, int bytes = 0) => 0xF9400000u | (uint)(bytes / 8) << 10 | (uint)rn << 5 | (uint)rt;
+
+    /// <summary><c>ldr wt, [xn, #bytes]</c> (a multiple of 4).</summary>
+    public static uint LdrWImm(int rt, int rn, int bytes = 0) => 0xB9400000u | (uint)(bytes / 4) << 10 | (uint)rn << 5 | (uint)rt;
+
+    /// <summary><c>ldrh wt, [xn, #bytes]</c> (a multiple of 2).</summary>
+    public static uint LdrhImm(int rt, int rn, int bytes = 0) => 0x79400000u | (uint)(bytes / 2) << 10 | (uint)rn << 5 | (uint)rt;
+
+    /// <summary><c>ldrb wt, [xn, #bytes]</c>.</summary>
+    public static uint LdrbImm(int rt, int rn, int bytes = 0) => 0x39400000u | (uint)bytes << 10 | (uint)rn << 5 | (uint)rt;
+
+    /// <summary><c>ldr qt, [xn, #bytes]</c> (a multiple of 16).</summary>
+    public static uint LdrQImm(int rt, int rn, int bytes = 0) => 0x3DC00000u | (uint)(bytes / 16) << 10 | (uint)rn << 5 | (uint)rt;
+
+    /// <summary><c>str xt, [xn, #bytes]</c> (a multiple of 8).</summary>
+    public static uint StrImm(int rt, int rn, int bytes = 0) => 0xF9000000u | (uint)(bytes / 8) << 10 | (uint)rn << 5 | (uint)rt;
+
+    /// <summary><c>add wd, wn, #imm12</c>.</summary>
+    public static uint AddImmW(int rd, int rn, int imm12) => 0x11000000u | (uint)imm12 << 10 | (uint)rn << 5 | (uint)rd;
+
     public const uint Ret = 0xD65F03C0;
     public const uint Nop = 0xD503201F;
     public const uint Brk0 = 0xD4200000;

@@ -23,8 +23,13 @@ internal sealed class Arm64Assembler
     /// <summary>Adds an instruction whose field <paramref name="kind"/> is relocated (the field is cleared).</summary>
     public void Add(uint word, RelocationKind kind, PatchKind patch, int index, int addend = 0)
     {
-        if (kind == RelocationKind.Arm64Branch26) word &= 0xFC000000;
-        else word &= ~(0xFFFFu << 5);
+        word &= kind switch
+        {
+            RelocationKind.Arm64Branch26 => 0xFC000000,
+            RelocationKind.Arm64Page21 or RelocationKind.Arm64GotPage21 => ~((0x7FFFFu << 5) | (3u << 29)),
+            RelocationKind.Arm64PageOff12 or RelocationKind.Arm64GotPageOff12 => ~(0xFFFu << 10),
+            _ => ~(0xFFFFu << 5),
+        };
         _relocations.Add(new Relocation((ushort)Offset, kind, patch, (byte)index, addend));
         _words.Add(word);
     }
@@ -55,6 +60,16 @@ internal sealed class Arm64Assembler
         Add(A64.MovK(rd, 0, 16), RelocationKind.Arm64MovwG1Nc, patch, index, addend);
         Add(A64.MovK(rd, 0, 32), RelocationKind.Arm64MovwG2Nc, patch, index, addend);
         Add(A64.MovK(rd, 0, 48), RelocationKind.Arm64MovwG3, patch, index, addend);
+    }
+
+    /// <summary>
+    /// Loads a 64-bit value into <paramref name="rd"/> as clang does for Mach-O (<c>arm64-apple-macos</c>): a GOT load,
+    /// <c>adrp xd, sym@GOTPAGE; ldr xd, [xd, sym@GOTPAGEOFF]</c> (GOT_LOAD_PAGE21, GOT_LOAD_PAGEOFF12).
+    /// </summary>
+    public void LoadGot(int rd, PatchKind patch, int index)
+    {
+        Add(A64.Adrp(rd), RelocationKind.Arm64GotPage21, patch, index);
+        Add(A64.LdrImm(rd, rd), RelocationKind.Arm64GotPageOff12, patch, index);
     }
 
     /// <summary>The variant: code, relocations by offset, and flags (the extractor's rule for a droppable trailing <c>b</c>).</summary>

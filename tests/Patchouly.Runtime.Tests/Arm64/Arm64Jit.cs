@@ -16,15 +16,15 @@ internal static class Arm64Jit
 
     public static FunctionBuilder Builder(int parameters = 0) => new(Arm64TestStencils.Library, parameters);
 
-    public static void Const(this FunctionBuilder b, long value, Location result) => b.Emit(F("Const"), default, [result], [unchecked((ulong)value)]);
-    public static void Add(this FunctionBuilder b, Location x, Location y, Location result) => b.Emit(F("Add"), [x, y], [result]);
-    public static void Sub(this FunctionBuilder b, Location x, Location y, Location result) => b.Emit(F("Sub"), [x, y], [result]);
-    public static void AddImm(this FunctionBuilder b, Location x, long value, Location result) => b.Emit(F("AddImm"), [x], [result], [unchecked((ulong)value)]);
-    public static void JumpIfZero(this FunctionBuilder b, Location x, Block target) => b.Emit(F("JumpIfZero"), [x], default, default, [target]);
-    public static void JumpIfNotZero(this FunctionBuilder b, Location x, Block target) => b.Emit(F("JumpIfNotZero"), [x], default, default, [target]);
-    public static void CallHost(this FunctionBuilder b, Location x, ulong function, Location result) => b.Emit(F("CallHost"), [x], [result], [function]);
-    public static void Return(this FunctionBuilder b, Location x) => b.Emit(F("Return"), [x], default);
-    public static void ReturnConst(this FunctionBuilder b, long value) => b.Emit(F("ReturnConst"), default, default, [unchecked((ulong)value)]);
+    public static void Const(this FunctionBuilder b, long value, Location result) => b.Emit(b.Library.GetFamily("Const"), default, [result], [unchecked((ulong)value)]);
+    public static void Add(this FunctionBuilder b, Location x, Location y, Location result) => b.Emit(b.Library.GetFamily("Add"), [x, y], [result]);
+    public static void Sub(this FunctionBuilder b, Location x, Location y, Location result) => b.Emit(b.Library.GetFamily("Sub"), [x, y], [result]);
+    public static void AddImm(this FunctionBuilder b, Location x, long value, Location result) => b.Emit(b.Library.GetFamily("AddImm"), [x], [result], [unchecked((ulong)value)]);
+    public static void JumpIfZero(this FunctionBuilder b, Location x, Block target) => b.Emit(b.Library.GetFamily("JumpIfZero"), [x], default, default, [target]);
+    public static void JumpIfNotZero(this FunctionBuilder b, Location x, Block target) => b.Emit(b.Library.GetFamily("JumpIfNotZero"), [x], default, default, [target]);
+    public static void CallHost(this FunctionBuilder b, Location x, ulong function, Location result) => b.Emit(b.Library.GetFamily("CallHost"), [x], [result], [function]);
+    public static void Return(this FunctionBuilder b, Location x) => b.Emit(b.Library.GetFamily("Return"), [x], default);
+    public static void ReturnConst(this FunctionBuilder b, long value) => b.Emit(b.Library.GetFamily("ReturnConst"), default, default, [unchecked((ulong)value)]);
 
     /// <summary>Links the function as if placed at <paramref name="address"/> (nothing is mapped).</summary>
     public static (byte[] Image, FunctionMap Map) Link(FunctionBuilder b, ulong address = 0x4000_0000) => b.LinkDetached(address);
@@ -32,12 +32,16 @@ internal static class Arm64Jit
     public static uint Word(byte[] image, int offset) => BitConverter.ToUInt32(image, offset);
 
     /// <summary>The words of the variant of <paramref name="family"/> for <paramref name="locations"/> (narrow unless <paramref name="wide"/>).</summary>
-    public static uint[] VariantWords(string family, bool wide, params Location[] locations)
+    public static uint[] VariantWords(string family, bool wide, params Location[] locations) =>
+        VariantWordsOf(Arm64TestStencils.Library, family, wide, locations);
+
+    /// <summary>As <see cref="VariantWords"/>, from <paramref name="library"/> (a form of <see cref="Arm64TestStencils"/>).</summary>
+    public static uint[] VariantWordsOf(StencilLibrary library, string family, bool wide, params Location[] locations)
     {
-        var f = F(family);
+        var f = library.GetFamily(family);
         int index = 0;
         foreach (var l in locations) index = index * (Arm64TestStencils.Registers + 1) + l.Code(Arm64TestStencils.Registers);
-        var code = Arm64TestStencils.Library.CodeOf(Arm64TestStencils.Library.Variants[f.FirstVariant + index + (wide ? f.NarrowSlots : 0)]);
+        var code = library.CodeOf(library.Variants[f.FirstVariant + index + (wide ? f.NarrowSlots : 0)]);
         var words = new uint[code.Length / 4];
         for (int i = 0; i < words.Length; i++) words[i] = BitConverter.ToUInt32(code.Slice(i * 4, 4));
         return words;

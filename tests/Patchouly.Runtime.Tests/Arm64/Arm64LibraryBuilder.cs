@@ -9,7 +9,10 @@ namespace Patchouly.Runtime.Tests.Arm64;
 /// <see cref="Stencils.TestLibraryBuilder"/>): every location assignment of every family assembled, wide twins after
 /// the narrow ones, missing variants as 0, triple <c>aarch64-unknown-linux-gnu</c>.
 /// </summary>
-internal sealed class Arm64LibraryBuilder(int registers)
+/// <param name="registers">The number of register locations.</param>
+/// <param name="got">Write the Mach-O form (<c>arm64-apple-macos</c>, default code model): holes, slot offsets and the
+/// frame size are GOT loads, narrow and wide variants alike.</param>
+internal sealed class Arm64LibraryBuilder(int registers, bool got = false)
 {
     /// <summary>How a family's variants are written.</summary>
     public sealed record FamilySpec(string Name, StencilFamilyKind Kind, int Inputs, int Outputs, byte[] HoleBits, int Targets, bool HasWide, string Signature, Action<Arm64VariantContext> Body);
@@ -39,7 +42,7 @@ internal sealed class Arm64LibraryBuilder(int registers)
                     continue;
                 }
                 var asm = new Arm64Assembler();
-                spec.Body(new Arm64VariantContext(asm, codes, registers, wide == 1, spec.Inputs));
+                spec.Body(new Arm64VariantContext(asm, codes, registers, wide == 1, spec.Inputs, got));
                 var (code, relocations, flags) = asm.Build();
                 if (Corrupt is not null)
                 {
@@ -63,8 +66,8 @@ internal sealed class Arm64LibraryBuilder(int registers)
     private static readonly (int, int)[] s_saved = [(19, 20), (21, 22), (23, 24), (25, 26), (27, 28)];
 
     /// <summary>
-    /// The C-ABI entry shim: saves x29/x30 and x19–x28, allocates the frame (FrameSize through movz G1 + movk G0_NC,
-    /// rounded up to 16), points x20 at it, moves the arguments x0..x5 into the register locations x21..x26, calls the
+    /// The C-ABI entry shim: saves x29/x30 and x19–x28, allocates the frame (FrameSize through movz G1 + movk G0_NC, or
+    /// a GOT load in the Mach-O form; rounded up to 16), points x20 at it, moves the arguments x0..x5 into the register locations x21..x26, calls the
     /// body with <c>bl</c> (Target 0), restores and returns the body's x0.
     /// </summary>
     public static void EntryShim(Arm64VariantContext c)
@@ -73,7 +76,7 @@ internal sealed class Arm64LibraryBuilder(int registers)
         a.Add(A64.PushPair(A64.Fp, A64.Lr));
         a.Add(A64.MovSp(A64.Fp, A64.Sp));
         foreach (var (r1, r2) in s_saved) a.Add(A64.PushPair(r1, r2));
-        a.LoadNarrow(9, PatchKind.FrameSize, 0);
+        c.LoadNarrow(9, PatchKind.FrameSize, 0);
         a.Add(A64.AddImm(9, 9, 15));
         a.Add(A64.AndX9Not15);
         a.Add(A64.SubSp(9));

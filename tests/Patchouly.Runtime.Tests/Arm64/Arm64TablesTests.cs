@@ -31,7 +31,7 @@ public class Arm64TablesTests
     [Fact]
     public void X64RelocationKindInArm64CodeIsCorrupt()
     {
-        var library = Corrupted("Add", (c, r) => (c, [.. r, new Relocation(0, RelocationKind.Abs32, PatchKind.Hole, 0, 0)]));
+        var library = Corrupted("Add", (c, r) => (c, [new Relocation(0, RelocationKind.Abs32, PatchKind.Hole, 0, 0), .. r]));
         var e = EmitAdd(library);
         Assert.Contains("is not a relocation of Arm64 code", e.Message);
     }
@@ -43,6 +43,23 @@ public class Arm64TablesTests
         var library = Corrupted("Add", (c, r) => (c, r.Select(x => x.Patch == PatchKind.Next ? x with { Offset = (ushort)(x.Offset - 8) } : x).OrderBy(x => x.Offset).ToArray()));
         var e = EmitAdd(library);
         Assert.Contains("not a b or bl", e.Message);
+    }
+
+    [Fact]
+    public void OverlappingRelocationsAreCorrupt()
+    {
+        // A second relocation on the trailing b: two fields in one instruction word.
+        var library = Corrupted("Add", (c, r) => (c, [.. r, r[^1] with { Patch = PatchKind.Hole }]));
+        var e = EmitAdd(library);
+        Assert.Contains("overlaps the relocation before it", e.Message);
+    }
+
+    [Fact]
+    public void BranchWithAnAddendThatIsNotAWholeInstructionIsCorrupt()
+    {
+        var library = Corrupted("Add", (c, r) => (c, r.Select(x => x.Patch == PatchKind.Next ? x with { Addend = 2 } : x).ToArray()));
+        var e = EmitAdd(library);
+        Assert.Contains("addend is not a whole number of instructions", e.Message);
     }
 
     [Fact]

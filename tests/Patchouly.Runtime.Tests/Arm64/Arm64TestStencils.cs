@@ -20,10 +20,16 @@ internal static class Arm64TestStencils
     /// <summary>The shared library instance.</summary>
     public static StencilLibrary Library { get; } = Create("Arm64TestStencils");
 
+    /// <summary>
+    /// The same families in the form clang gives Mach-O objects (<c>arm64-apple-macos</c>): every hole, slot offset and
+    /// the frame size a GOT load (<c>adrp</c> + <c>ldr</c>), calls to holes <c>bl</c> (narrow) or GOT load + <c>blr</c> (wide).
+    /// </summary>
+    public static StencilLibrary GotLibrary { get; } = Create("Arm64GotStencils", got: true);
+
     /// <summary>Builds a fresh library; <paramref name="corrupt"/> may rewrite variants (see <see cref="Arm64LibraryBuilder.Corrupt"/>).</summary>
-    public static StencilLibrary Create(string name, Func<string, bool, byte[], Relocation[], (byte[], Relocation[], VariantFlags?)>? corrupt = null)
+    public static StencilLibrary Create(string name, Func<string, bool, byte[], Relocation[], (byte[], Relocation[], VariantFlags?)>? corrupt = null, bool got = false)
     {
-        var b = new Arm64LibraryBuilder(Registers) { Corrupt = corrupt };
+        var b = new Arm64LibraryBuilder(Registers, got) { Corrupt = corrupt };
         b.Add(new("__entry", Entry, 0, 0, s_none, 1, false, "", Arm64LibraryBuilder.EntryShim));
         b.Add(new("__move", Move, 1, 1, s_none, 0, false, "", c =>
         {

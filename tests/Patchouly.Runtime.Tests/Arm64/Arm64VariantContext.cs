@@ -5,7 +5,7 @@ namespace Patchouly.Runtime.Tests.Arm64;
 /// <summary>
 /// One arm64 variant being written: which location each value has, and helpers that load and store values and holes
 /// the way clang's code would (register i = x21 + i, stack values at <c>[x20, x9]</c> with the slot offset in x9
-/// through narrow Slot relocations).
+/// through narrow Slot relocations, or GOT loads in the Mach-O form).
 /// </summary>
 internal sealed class Arm64VariantContext
 {
@@ -19,9 +19,10 @@ internal sealed class Arm64VariantContext
     private readonly int[] _stackIndex;
     private readonly int _registers;
 
-    public Arm64VariantContext(Arm64Assembler assembler, int[] codes, int registers, bool wide, int inputs)
+    public Arm64VariantContext(Arm64Assembler assembler, int[] codes, int registers, bool wide, int inputs, bool got = false)
     {
         Asm = assembler;
+        Got = got;
         _codes = codes;
         _registers = registers;
         Wide = wide;
@@ -35,6 +36,16 @@ internal sealed class Arm64VariantContext
     public Arm64Assembler Asm { get; }
 
     public bool Wide { get; }
+
+    /// <summary>True for the Mach-O form: holes and slot offsets are GOT loads (adrp + ldr), narrow and wide alike.</summary>
+    public bool Got { get; }
+
+    /// <summary>Loads <paramref name="patch"/> <paramref name="index"/> as this form's narrow value (movz/movk ×2, or a GOT load).</summary>
+    public void LoadNarrow(int rd, PatchKind patch, int index)
+    {
+        if (Got) Asm.LoadGot(rd, patch, index);
+        else Asm.LoadNarrow(rd, patch, index);
+    }
 
     public int Inputs { get; }
 
@@ -53,7 +64,7 @@ internal sealed class Arm64VariantContext
     {
         if (IsStack(value))
         {
-            Asm.LoadNarrow(Address, PatchKind.Slot, _stackIndex[value]);
+            LoadNarrow(Address, PatchKind.Slot, _stackIndex[value]);
             Asm.Add(A64.LdrReg(rd, Frame, Address));
         }
         else if (Reg(value) != rd) Asm.Add(A64.Mov(rd, Reg(value)));
@@ -64,16 +75,17 @@ internal sealed class Arm64VariantContext
     {
         if (IsStack(value))
         {
-            Asm.LoadNarrow(Address, PatchKind.Slot, _stackIndex[value]);
+            LoadNarrow(Address, PatchKind.Slot, _stackIndex[value]);
             Asm.Add(A64.StrReg(rs, Frame, Address));
         }
         else if (Reg(value) != rs) Asm.Add(A64.Mov(Reg(value), rs));
     }
 
-    /// <summary>Loads hole <paramref name="hole"/>: movz/movk ×2 (value below 2^32) narrow, ×4 wide.</summary>
+    /// <summary>Loads hole <paramref name="hole"/>: movz/movk ×2 (value below 2^32) narrow, ×4 wide; a GOT load in the Mach-O form.</summary>
     public void LoadHole(int hole, int rd)
     {
-        if (Wide) Asm.LoadWide(rd, PatchKind.Hole, hole);
+        if (Got) Asm.LoadGot(rd, PatchKind.Hole, hole);
+        else if (Wide) Asm.LoadWide(rd, PatchKind.Hole, hole);
         else Asm.LoadNarrow(rd, PatchKind.Hole, hole);
     }
 }

@@ -10,14 +10,19 @@ namespace Patchouly.Runtime.Tests.Arm64;
 /// <summary>
 /// Runs functions of the hand-made library of the process's own architecture (<see cref="Arm64TestStencils"/> in an
 /// arm64 process, <see cref="TestStencils"/> in an x86-64 one) through the same families, so these tests execute the
-/// arm64 runtime when the test assembly runs on arm64 (natively or under qemu).
+/// arm64 runtime when the test assembly runs on arm64 (natively or under qemu). On arm64 each test also runs the
+/// Mach-O form of the library (<see cref="Arm64TestStencils.GotLibrary"/>: GOT loads for holes, slots and the frame size).
 /// </summary>
 [Collection(nameof(TargetTestsCollection))]
 public unsafe class NativeExecutionTests
 {
     private static bool IsArm64 => RuntimeInformation.ProcessArchitecture == Architecture.Arm64;
 
-    private static StencilLibrary Library => IsArm64 ? Arm64TestStencils.Library : TestStencils.Library;
+    /// <summary>The forms of the process's library: the ELF form, and on arm64 also the Mach-O (GOT) form.</summary>
+    public static TheoryData<bool> Forms() => IsArm64 ? new TheoryData<bool> { false, true } : new TheoryData<bool> { false };
+
+    private static StencilLibrary LibraryOf(bool got) =>
+        IsArm64 ? (got ? Arm64TestStencils.GotLibrary : Arm64TestStencils.Library) : TestStencils.Library;
 
     private static readonly Location R0 = Location.Register(0), R1 = Location.Register(1), R2 = Location.Register(2);
 
@@ -26,16 +31,17 @@ public unsafe class NativeExecutionTests
         IsArm64 ? [.. BitConverter.GetBytes(A64.Add(0, 0, 0)), .. BitConverter.GetBytes(A64.Ret)] : NativeCode.Double;
 
     private static void Emit(FunctionBuilder b, string family, Location[] inputs, Location[] outputs, ulong[]? holes = null, Block[]? targets = null) =>
-        b.Emit(Library.GetFamily(family), inputs, outputs, holes ?? [], targets ?? []);
+        b.Emit(b.Library.GetFamily(family), inputs, outputs, holes ?? [], targets ?? []);
 
     [UnmanagedCallersOnly]
     private static long Square(long x) => x * x;
 
-    [Fact]
-    public void LoopWithBackwardAndForwardBranchesAndStackSlots()
+    [Theory]
+    [MemberData(nameof(Forms))]
+    public void LoopWithBackwardAndForwardBranchesAndStackSlots(bool got)
     {
         // sum = 0; while (n != 0) { sum += n; n -= 1; } return sum + 2^40, with sum in a high stack slot.
-        var b = new FunctionBuilder(Library, 1);
+        var b = new FunctionBuilder(LibraryOf(got), 1);
         var loop = b.NewBlock();
         var done = b.NewBlock();
         Emit(b, "Const", [], [Location.Stack(4000)], [0]);
@@ -51,13 +57,15 @@ public unsafe class NativeExecutionTests
         Assert.Equal(4001, f.FrameSlots);
         Assert.Equal(5050 + (1L << 40), f.Invoke(100));
         Assert.Equal(1L << 40, f.Invoke(0));
-        Assert.Contains("; AddImm [s4000 -> r1] wide", f.Disassemble());
+        // 2^40 needs the wide movz/movk form; a GOT load takes any value, so the Mach-O form stays narrow.
+        Assert.Contains($"; AddImm [s4000 -> r1] {(got ? "narrow" : "wide")}", f.Disassemble());
     }
 
-    [Fact]
-    public void ConditionalExitsAndWideConstants()
+    [Theory]
+    [MemberData(nameof(Forms))]
+    public void ConditionalExitsAndWideConstants(bool got)
     {
-        var b = new FunctionBuilder(Library, 2);
+        var b = new FunctionBuilder(LibraryOf(got), 2);
         var nonzero = b.NewBlock();
         Emit(b, "JumpIfNotZero", [R1], [], targets: [nonzero]);
         Emit(b, "ReturnConst", [], [], [0x1122334455667788UL]);
@@ -69,14 +77,15 @@ public unsafe class NativeExecutionTests
         Assert.Equal(-2, f.Invoke(5, 7));
     }
 
-    [Fact]
-    public void HostCallsNearAndThroughAFarJump()
+    [Theory]
+    [MemberData(nameof(Forms))]
+    public void HostCallsNearAndThroughAFarJump(bool got)
     {
         delegate* unmanaged<long, long> square = &Square;
         using var native = NativeCode.Load(DoubleCode);
         foreach (bool far in new[] { false, true })
         {
-            var b = new FunctionBuilder(Library, 1);
+            var b = new FunctionBuilder(LibraryOf(got), 1);
             Emit(b, "CallHost", [R0], [R1], [(ulong)native.Address]);
             Emit(b, "CallHost", [R1], [R2], [(ulong)(nint)square]);
             Emit(b, "Return", [R2], []);
@@ -98,8 +107,9 @@ public unsafe class NativeExecutionTests
         }
     }
 
-    [Fact]
-    public void EveryExecutableRangeIsFlushedBeforeItIsMadeExecutable()
+    [Theory]
+    [MemberData(nameof(Forms))]
+    public void EveryExecutableRangeIsFlushedBeforeItIsMadeExecutable(bool got)
     {
         var events = new List<string>();
         var flushed = new List<(nint, nuint)>();
@@ -112,7 +122,7 @@ public unsafe class NativeExecutionTests
         CompiledFunction f;
         try
         {
-            var b = new FunctionBuilder(Library);
+            var b = new FunctionBuilder(LibraryOf(got));
             Emit(b, "ReturnConst", [], [], [7]);
             f = b.Compile();
         }
