@@ -17,7 +17,7 @@ public sealed class ClangFailedException(string unit, int exitCode, string outpu
     public int ExitCode { get; } = exitCode;
 
     /// <summary>True when clang did not finish on its own: killed by a signal (a crash, the OOM killer, kill -9).</summary>
-    public bool Crashed => ClangCompiler.Signal(ExitCode) is not null;
+    public bool Crashed => ClangCompiler.Signal(ExitCode) is not null || ClangCompiler.IsWindowsCrash(ExitCode);
 
     /// <summary>The C file.</summary>
     public string Unit { get; } = unit;
@@ -29,12 +29,25 @@ public sealed class ClangFailedException(string unit, int exitCode, string outpu
 /// <summary>Compiles C stencil units to object files for one target with clang, several processes at once.</summary>
 public sealed class ClangCompiler(ClangInfo clang, Targets.BuildTarget target)
 {
-    /// <summary>The signal that killed a process, from its exit code as .NET reports it on Unix (128 + signal).</summary>
-    public static int? Signal(int exitCode) => exitCode is > 128 and < 128 + 65 ? exitCode - 128 : null;
+    /// <summary>The signal that killed a process, from its exit code as .NET reports it on Unix (128 + signal); never on
+    /// Windows, where a crash is an NTSTATUS exit code instead (<see cref="IsWindowsCrash"/>).</summary>
+    public static int? Signal(int exitCode) => !OperatingSystem.IsWindows() && exitCode is > 128 and < 128 + 65 ? exitCode - 128 : null;
+
+    /// <summary>Whether a Windows exit code is an NTSTATUS error (0xC0000000 and up: an access violation, a stack
+    /// overflow, …), which is how a crashed process exits there.</summary>
+    public static bool IsWindowsCrash(int exitCode) => OperatingSystem.IsWindows() && (uint)exitCode >= 0xC0000000u;
 
     /// <summary>"exit code 1", or "killed by signal 11 (SIGSEGV)".</summary>
     public static string DescribeExit(int exitCode)
     {
+        if (IsWindowsCrash(exitCode))
+            return (uint)exitCode switch
+            {
+                0xC0000005u => "crashed with an access violation (0xC0000005)",
+                0xC00000FDu => "crashed with a stack overflow (0xC00000FD)",
+                0xC0000409u => "stopped by a fail-fast (0xC0000409)",
+                var status => $"crashed (NTSTATUS 0x{status:X8})",
+            };
         if (Signal(exitCode) is not int signal) return exitCode == -1 ? "it could not be started" : $"exit code {exitCode}";
         string? name = signal switch
         {
@@ -82,6 +95,7 @@ public sealed class ClangCompiler(ClangInfo clang, Targets.BuildTarget target)
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
+            CreateNoWindow = true, // no console window per clang process on Windows
             WorkingDirectory = Path.GetDirectoryName(cFile)!,
         };
         foreach (var flag in Target.ClangFlags(optimization)) psi.ArgumentList.Add(flag);

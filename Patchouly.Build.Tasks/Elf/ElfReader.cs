@@ -1,6 +1,7 @@
 using System;
 using System.Buffers.Binary;
 using System.Collections.Generic;
+using Patchouly.Build.Tasks.ObjectFiles;
 
 namespace Patchouly.Build.Tasks.Elf;
 

@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using Patchouly.Build.Tasks.Elf;
+using Patchouly.Build.Tasks.ObjectFiles;
 using Patchouly.Build.Tasks.Tables;
 using Patchouly.Build.Tasks.Targets;
 using Patchouly.Generators.Model;
@@ -19,7 +19,7 @@ internal static class StencilExtractor
 {
     /// <summary>Extracts every variant; <paramref name="familyObject"/>, when given, names the object (an index into
     /// <paramref name="objects"/>) each family is read from (cached objects may hold older copies of other families).</summary>
-    public static ExtractedLibrary Extract(CLibrarySource source, BuildTarget target, IEnumerable<ElfObject> objects, IReadOnlyList<int>? familyObject = null)
+    public static ExtractedLibrary Extract(CLibrarySource source, BuildTarget target, IEnumerable<ObjectFile> objects, IReadOnlyList<int>? familyObject = null)
     {
         if (familyObject is not null)
         {
@@ -36,18 +36,19 @@ internal static class StencilExtractor
         return Extract(source, target, objects, source.Variants);
     }
 
-    private static ExtractedLibrary Extract(CLibrarySource source, BuildTarget target, IEnumerable<ElfObject> objects, IReadOnlyList<VariantSymbol> variants)
+    private static ExtractedLibrary Extract(CLibrarySource source, BuildTarget target, IEnumerable<ObjectFile> objects, IReadOnlyList<VariantSymbol> variants)
     {
         var library = source.Library;
-        var functions = new Dictionary<string, (ElfObject Object, ElfSymbol Symbol)>(StringComparer.Ordinal);
+        var functions = new Dictionary<string, (ObjectFile Object, ObjectSymbol Symbol)>(StringComparer.Ordinal);
         foreach (var obj in objects)
         {
-            if (obj.Machine != target.ElfMachine)
+            if (obj.Format != target.ObjectFormat || obj.Architecture != target.Table.Architecture)
                 throw new StencilExtractionException(library.Name,
-                    $"the object file {obj.FileName} is for machine {ElfRelocationTypes.MachineName(obj.Machine)} ({obj.Machine}), not {ElfRelocationTypes.MachineName(target.ElfMachine)} as target {target.RuntimeIdentifier} needs");
-            foreach (var symbol in obj.Symbols)
-                if (symbol.Type == ElfSymbolType.Function && !symbol.IsUndefined)
-                    functions[symbol.Name] = (obj, symbol);
+                    $"the object file {obj.FileName} is for machine {obj.MachineName} ({obj.Format}, {ArchitectureName(obj.Architecture)}), not {ArchitectureName(target.Table.Architecture)} ({target.ObjectFormat}) as target {target.RuntimeIdentifier} needs");
+            if (target.CheckObject(obj) is string problem)
+                throw new StencilExtractionException(library.Name, problem);
+            foreach (var symbol in obj.DefinedFunctions)
+                functions[symbol.Name] = (obj, symbol);
         }
 
         var result = new List<ExtractedVariant>(variants.Count);
@@ -61,7 +62,7 @@ internal static class StencilExtractor
         return new ExtractedLibrary(result);
     }
 
-    private static ExtractedVariant ExtractVariant(CLibrarySource source, BuildTarget target, FamilyModel family, VariantSymbol variant, ElfObject obj, ElfSymbol symbol)
+    private static ExtractedVariant ExtractVariant(CLibrarySource source, BuildTarget target, FamilyModel family, VariantSymbol variant, ObjectFile obj, ObjectSymbol symbol)
     {
         string where = $"{family.Name} (variant {variant.Symbol})";
         var section = symbol.Section ?? throw new StencilExtractionException(where, "its symbol has no section");
@@ -69,8 +70,10 @@ internal static class StencilExtractor
             throw new StencilExtractionException(where, $"its code is in non-executable section {section.Name}");
         if (symbol.Size == 0 || symbol.Size > ushort.MaxValue)
             throw new StencilExtractionException(where, $"its code is {symbol.Size} bytes; a stencil must be 1 to {ushort.MaxValue} bytes");
-        var data = obj.GetSectionData(section);
+        var data = section.Data.Span;
         int start = checked((int)symbol.Value), length = (int)symbol.Size;
+        if ((ulong)data.Length < symbol.Value + symbol.Size)
+            throw new StencilExtractionException(where, $"its code (0x{symbol.Value:x}, {symbol.Size} bytes) does not lie within {section}");
         byte[] code = data.Slice(start, length).ToArray();
 
         var relocations = new List<Relocation>();
@@ -90,14 +93,16 @@ internal static class StencilExtractor
         return new ExtractedVariant(variant.Family, variant.Variant, variant.Symbol, code, relocations, flags);
     }
 
-    private static Relocation MapRelocation(CLibrarySource source, BuildTarget buildTarget, FamilyModel family, VariantSymbol variant, string where, ElfRelocation rel, int offset)
+    private static Relocation MapRelocation(CLibrarySource source, BuildTarget buildTarget, FamilyModel family, VariantSymbol variant, string where, ObjectRelocation rel, int offset)
     {
-        var kind = buildTarget.MapRelocation(rel.Type) ?? throw new StencilExtractionException(where,
-            $"relocation {buildTarget.RelocationName(rel.Type)} at 0x{offset:x} is not supported ({buildTarget.UnsupportedRelocationHint})");
+        var mapped = buildTarget.MapRelocation(rel) ?? throw new StencilExtractionException(where,
+            $"relocation {rel.TypeName} at 0x{offset:x} is not supported ({buildTarget.UnsupportedRelocationHint})");
+        var kind = mapped.Kind;
+        long addend = mapped.Addend;
         var target = rel.Symbol;
-        if (!target.IsUndefined)
+        if (target.IsDefined)
         {
-            string what = target.Type == ElfSymbolType.Section || target.Section is not null
+            string what = target.Kind == ObjectSymbolKind.Section || target.Section is not null
                 ? $"data in section {target.Section?.Name ?? target.Name} (a constant table, jump table, literal or static variable)"
                 : $"symbol {target.Name}";
             throw new StencilExtractionException(where, $"its code refers to {what}; stencils may only use values in registers, holes and memory reached through pointers");
@@ -105,8 +110,8 @@ internal static class StencilExtractor
         if (!source.PatchSymbols.TryGetValue(target.Name, out var patch))
             throw new StencilExtractionException(where,
                 $"its code calls or refers to the external symbol '{target.Name}' (clang emits such calls for large copies, some 128-bit or floating-point operations); only holes and targets may be external");
-        if (rel.Addend < Relocation.MinAddend || rel.Addend > Relocation.MaxAddend)
-            throw new StencilExtractionException(where, $"relocation at 0x{offset:x} has addend {rel.Addend}, outside the table format's range {Relocation.MinAddend}..{Relocation.MaxAddend}");
+        if (addend < Relocation.MinAddend || addend > Relocation.MaxAddend)
+            throw new StencilExtractionException(where, $"relocation at 0x{offset:x} has addend {addend}, outside the table format's range {Relocation.MinAddend}..{Relocation.MaxAddend}");
 
         int stackValues = family.Kind.ToTable() == StencilFamilyKind.Entry ? 0 : StackValues(source, family, variant);
         switch (patch.Kind.ToTable())
@@ -139,8 +144,16 @@ internal static class StencilExtractor
                     throw new StencilExtractionException(where, "refers to the frame size, which only the entry shim may");
                 break;
         }
-        return new Relocation((ushort)offset, kind, patch.Kind.ToTable(), (byte)patch.Index, (int)rel.Addend);
+        return new Relocation((ushort)offset, kind, patch.Kind.ToTable(), (byte)patch.Index, (int)addend);
     }
+
+    private static string ArchitectureName(TargetArchitecture? architecture) => architecture switch
+    {
+        TargetArchitecture.X64 => "x86-64",
+        TargetArchitecture.Arm64 => "AArch64",
+        null => "an architecture no target uses",
+        var other => other.ToString()!,
+    };
 
     private static int StackValues(CLibrarySource source, FamilyModel family, VariantSymbol variant) =>
         VariantIndex.StackValues(variant.Variant, family.InputCount + family.OutputCount, source.Library.Registers);

@@ -7,7 +7,6 @@ using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Patchouly.Build.Tasks.Compile;
-using Patchouly.Build.Tasks.Elf;
 using Patchouly.Build.Tasks.Extract;
 using Patchouly.Build.Tasks.Pipeline;
 using Patchouly.Build.Tasks.Tables;
@@ -16,6 +15,7 @@ using Patchouly.Runtime.Tables;
 using Patchouly.Generators.Model;
 using Patchouly.Generators.Parsing;
 using Patchouly.Generators.Variants;
+using Patchouly.Build.Tasks.ObjectFiles;
 
 namespace Patchouly.Build.Tasks.MSBuild;
 

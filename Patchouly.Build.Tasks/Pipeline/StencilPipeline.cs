@@ -5,7 +5,7 @@ using System.IO;
 using System.Linq;
 using System.Threading;
 using Patchouly.Build.Tasks.Compile;
-using Patchouly.Build.Tasks.Elf;
+using Patchouly.Build.Tasks.ObjectFiles;
 using Patchouly.Build.Tasks.Extract;
 using Patchouly.Build.Tasks.Tables;
 using Patchouly.Build.Tasks.Targets;
@@ -41,7 +41,7 @@ internal sealed record CompiledTarget(BuildTarget Target, CLibrarySource Source,
 
 /// <summary>
 /// The build's sequence for one library and one target: C units (the target's prelude + the library's C) → clang →
-/// ELF objects → extracted variants → table layout. The build task and the test suites all call this.
+/// objects (ELF, COFF or Mach-O) → extracted variants → table layout. The build task and the test suites all call this.
 /// </summary>
 internal static class StencilPipeline
 {
@@ -77,8 +77,8 @@ internal static class StencilPipeline
         var clock = Stopwatch.StartNew();
         var objects = new ClangCompiler(clang, target).CompileAll(units.Select(u => u.Path).ToList(), optimization, parallelism, cancellationToken);
         clock.Stop();
-        var elves = objects.Select(o => ElfObject.Load(o)).ToList();
-        var extracted = StencilExtractor.Extract(source, target, elves);
+        var read = objects.Select(target.LoadObject).ToList();
+        var extracted = StencilExtractor.Extract(source, target, read);
         if (!keepObjects) foreach (var o in objects) File.Delete(o);
         return new CompiledTarget(target, source, extracted, TableLayout.Build(source, extracted), clock.Elapsed, units.Count);
     }
@@ -151,9 +151,9 @@ internal static class StencilPipeline
             if (!used.Contains(Path.ChangeExtension(file, ".o"))) File.Delete(file);
 
         var paths = used.OrderBy(p => p, StringComparer.Ordinal).ToList();
-        var elves = paths.Select(p => ElfObject.Load(p)).ToList();
+        var read = paths.Select(target.LoadObject).ToList();
         var familyObject = keys.Select(k => paths.IndexOf(index[k])).ToArray();
-        var extracted = StencilExtractor.Extract(source, target, elves, familyObject);
+        var extracted = StencilExtractor.Extract(source, target, read, familyObject);
         return new CompiledTarget(target, source, extracted, TableLayout.Build(source, extracted), clock.Elapsed, units.Count,
             missing.Count, missing.Sum(f => f.VariantCount));
     }

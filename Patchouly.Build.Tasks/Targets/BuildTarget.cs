@@ -1,12 +1,14 @@
 using System;
 using System.Collections.Generic;
+using System.IO;
+using Patchouly.Build.Tasks.ObjectFiles;
 using Patchouly.Runtime.Tables;
 
 namespace Patchouly.Build.Tasks.Targets;
 
 /// <summary>
 /// What the build knows about one target platform, and all of it: the clang triple and flags, the C macros that give
-/// holes their encodings, the object format's machine, the mapping of its relocations onto the table format's
+/// holes their encodings, the object format and its reader, the mapping of its relocations onto the table format's
 /// <see cref="RelocationKind"/>s, how a droppable trailing jump looks, and the register names (for comments). Each
 /// target is one folder below <c>Targets/</c>; <see cref="BuildTargets"/> chooses among them.
 /// </summary>
@@ -45,14 +47,28 @@ public abstract class BuildTarget
     /// </summary>
     public abstract string CPrelude { get; }
 
-    /// <summary>The ELF <c>e_machine</c> of the objects clang produces.</summary>
-    public abstract ushort ElfMachine { get; }
+    /// <summary>The format of the objects clang produces for this target.</summary>
+    public abstract ObjectFormat ObjectFormat { get; }
+
+    /// <summary>Reads and checks one object of <see cref="ObjectFormat"/> (its strict reader, then the neutral view).</summary>
+    /// <exception cref="ObjectFileException">The data is not a well-formed object of that format.</exception>
+    public abstract ObjectFile ReadObject(byte[] data, string? fileName);
+
+    /// <summary>Reads and checks the object file at <paramref name="path"/> (I/O errors are not wrapped).</summary>
+    /// <exception cref="ObjectFileException">The file is not a well-formed object of <see cref="ObjectFormat"/>.</exception>
+    public ObjectFile LoadObject(string path) => ReadObject(File.ReadAllBytes(path), Path.GetFileName(path));
 
     /// <summary>The physical registers: the frame pointer, then register locations r0, r1, … (preserve_none order).</summary>
     public abstract IReadOnlyList<string> RegisterNames { get; }
 
-    /// <summary>The table kind of an object-file relocation type, or null when stencils may not contain it.</summary>
-    public abstract RelocationKind? MapRelocation(uint type);
+    /// <summary>The table kind and addend of an object-file relocation, or null when stencils may not contain its type.</summary>
+    /// <remarks>Only the type and the addend decide; what the relocation refers to is checked
+    /// by the extractor.</remarks>
+    public abstract MappedRelocation? MapRelocation(ObjectRelocation relocation);
+
+    /// <summary>A reason to reject a whole object (something the target's clang added that the runtime cannot use),
+    /// or null when it is fine. Checked before any variant is extracted from it.</summary>
+    public virtual string? CheckObject(ObjectFile obj) => null;
 
     /// <summary>Why a stencil might contain an unsupported relocation, for the error message.</summary>
     public abstract string UnsupportedRelocationHint { get; }
@@ -63,9 +79,6 @@ public abstract class BuildTarget
 
     /// <summary>A listing of one variant's code, an instruction a line, with the relocation each carries.</summary>
     public abstract IEnumerable<string> Disassemble(byte[] code, IReadOnlyList<Relocation> relocations, IReadOnlyList<string>? holeNames);
-
-    /// <summary>The relocation type's name, for example <c>R_AARCH64_JUMP26</c>.</summary>
-    public string RelocationName(uint type) => ElfRelocationTypes.Name(ElfMachine, type);
 
     /// <summary>A comment naming the registers, for the C and the tables.</summary>
     public string DescribeRegisters(int registers)

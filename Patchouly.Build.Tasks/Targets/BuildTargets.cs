@@ -3,6 +3,8 @@ using System.Collections.Generic;
 using System.Linq;
 using Patchouly.Build.Tasks.Targets.LinuxArm64;
 using Patchouly.Build.Tasks.Targets.LinuxX64;
+using Patchouly.Build.Tasks.Targets.OsxArm64;
+using Patchouly.Build.Tasks.Targets.WinX64;
 using Patchouly.Runtime.Tables;
 
 namespace Patchouly.Build.Tasks.Targets;
@@ -16,6 +18,8 @@ public static class BuildTargets
     {
         "linux-x64" => LinuxX64Target.Instance,
         "linux-arm64" => LinuxArm64Target.Instance,
+        "win-x64" => WinX64Target.Instance,
+        "osx-arm64" => OsxArm64Target.Instance,
         _ => throw new ArgumentException($"Patchouly has no build target for {target.RuntimeIdentifier}.", nameof(target)),
     };
 
@@ -27,6 +31,12 @@ public static class BuildTargets
 
     /// <summary>The AArch64 Linux target.</summary>
     public static BuildTarget LinuxArm64 => LinuxArm64Target.Instance;
+
+    /// <summary>The x86-64 Windows target.</summary>
+    public static BuildTarget WinX64 => WinX64Target.Instance;
+
+    /// <summary>The AArch64 macOS target.</summary>
+    public static BuildTarget OsxArm64 => OsxArm64Target.Instance;
 
     /// <summary>
     /// The targets named by the <c>PatchoulyTargets</c> property (runtime identifiers separated by semicolons or

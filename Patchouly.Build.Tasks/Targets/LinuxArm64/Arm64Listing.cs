@@ -9,7 +9,7 @@ namespace Patchouly.Build.Tasks.Targets.LinuxArm64;
 
 /// <summary>
 /// Lists AArch64 code one instruction word per line, naming the few instructions stencils are built around (b, bl,
-/// movz, movk, ret, nop, brk) and the relocation each word carries; other words are shown as <c>.inst</c> (there is no
+/// movz, movk, adrp, 64-bit ldr, ret, nop, brk) and the relocation each word carries; other words are shown as <c>.inst</c> (there is no
 /// AArch64 decoder among our dependencies; <c>llvm-objdump</c> on the kept objects gives the full disassembly).
 /// </summary>
 internal static class Arm64Listing
@@ -30,6 +30,8 @@ internal static class Arm64Listing
         if ((word & 0xFC000000) == 0x94000000) return "bl";
         if ((word & 0x7F800000) == 0x52800000) return $"movz {(word >> 31 != 0 ? 'x' : 'w')}{word & 31}, #0x{(word >> 5) & 0xFFFF:x}, lsl #{((word >> 21) & 3) * 16}";
         if ((word & 0x7F800000) == 0x72800000) return $"movk {(word >> 31 != 0 ? 'x' : 'w')}{word & 31}, #0x{(word >> 5) & 0xFFFF:x}, lsl #{((word >> 21) & 3) * 16}";
+        if ((word & 0x9F000000) == 0x90000000) return $"adrp x{word & 31}";
+        if ((word & 0xFFC00000) == 0xF9400000) return $"ldr x{word & 31}, [x{(word >> 5) & 31}, #0x{((word >> 10) & 0xFFF) * 8:x}]";
         if (word == 0xD65F03C0) return "ret";
         if (word == 0xD503201F) return "nop";
         if ((word & 0xFFE0001F) == 0xD4200000) return $"brk #0x{(word >> 5) & 0xFFFF:x}";

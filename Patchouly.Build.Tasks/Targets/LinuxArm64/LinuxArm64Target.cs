@@ -1,6 +1,8 @@
 using System;
 using System.Buffers.Binary;
 using System.Collections.Generic;
+using Patchouly.Build.Tasks.Elf;
+using Patchouly.Build.Tasks.ObjectFiles;
 using Patchouly.Runtime.Tables;
 
 namespace Patchouly.Build.Tasks.Targets.LinuxArm64;
@@ -37,14 +39,20 @@ public sealed class LinuxArm64Target : BuildTarget
         "");
 
     /// <inheritdoc />
-    public override ushort ElfMachine => Elf.ElfMachine.AArch64;
+    public override ObjectFormat ObjectFormat => ObjectFormat.Elf;
+
+    /// <inheritdoc />
+    public override ObjectFile ReadObject(byte[] data, string? fileName) => ElfObjectFile.Read(data, fileName);
 
     /// <inheritdoc />
     public override IReadOnlyList<string> RegisterNames { get; } =
         ["x20", "x21", "x22", "x23", "x24", "x25", "x26", "x27", "x28", "x0", "x1", "x2"];
 
-    /// <inheritdoc />
-    public override RelocationKind? MapRelocation(uint type) => type switch
+    /// <summary>The ARM ELF ABI's RELA relocations; addends are the table's own.</summary>
+    public override MappedRelocation? MapRelocation(ObjectRelocation relocation) =>
+        Kind(relocation.Type) is RelocationKind kind ? new MappedRelocation(kind, relocation.Addend) : null;
+
+    private static RelocationKind? Kind(uint type) => type switch
     {
         Aarch64Relocations.Jump26 or Aarch64Relocations.Call26 => RelocationKind.Arm64Branch26,
         Aarch64Relocations.MovwUabsG0 => RelocationKind.Arm64MovwG0,

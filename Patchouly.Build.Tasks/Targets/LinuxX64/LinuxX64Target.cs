@@ -1,5 +1,7 @@
 using System;
 using System.Collections.Generic;
+using Patchouly.Build.Tasks.Elf;
+using Patchouly.Build.Tasks.ObjectFiles;
 using Patchouly.Runtime.Tables;
 
 namespace Patchouly.Build.Tasks.Targets.LinuxX64;
@@ -35,14 +37,20 @@ public sealed class LinuxX64Target : BuildTarget
         "");
 
     /// <inheritdoc />
-    public override ushort ElfMachine => Elf.ElfMachine.X86_64;
+    public override ObjectFormat ObjectFormat => ObjectFormat.Elf;
+
+    /// <inheritdoc />
+    public override ObjectFile ReadObject(byte[] data, string? fileName) => ElfObjectFile.Read(data, fileName);
 
     /// <inheritdoc />
     public override IReadOnlyList<string> RegisterNames { get; } =
         ["R12", "R13", "R14", "R15", "RDI", "RSI", "RDX", "RCX", "R8", "R9", "R11", "RAX"];
 
-    /// <inheritdoc />
-    public override RelocationKind? MapRelocation(uint type) => (X86_64RelocationType)type switch
+    /// <summary>The psABI's RELA relocations; addends are the table's own (S + A, S + A − P).</summary>
+    public override MappedRelocation? MapRelocation(ObjectRelocation relocation) =>
+        Kind(relocation.Type) is RelocationKind kind ? new MappedRelocation(kind, relocation.Addend) : null;
+
+    private static RelocationKind? Kind(uint type) => (X86_64RelocationType)type switch
     {
         X86_64RelocationType.Abs64 => RelocationKind.Abs64,
         X86_64RelocationType.Abs32 => RelocationKind.Abs32,

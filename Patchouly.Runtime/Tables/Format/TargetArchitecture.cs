@@ -24,8 +24,14 @@ public sealed record TableTarget(string RuntimeIdentifier, string Triple, Target
     /// <summary>AArch64 Linux (ELF).</summary>
     public static readonly TableTarget LinuxArm64 = new("linux-arm64", "aarch64-unknown-linux-gnu", TargetArchitecture.Arm64);
 
+    /// <summary>x86-64 Windows (COFF objects; the Windows x64 calling convention for the entry and host calls).</summary>
+    public static readonly TableTarget WinX64 = new("win-x64", "x86_64-pc-windows-msvc", TargetArchitecture.X64);
+
+    /// <summary>AArch64 macOS (Mach-O objects; x18 reserved by the platform).</summary>
+    public static readonly TableTarget OsxArm64 = new("osx-arm64", "arm64-apple-macos", TargetArchitecture.Arm64);
+
     /// <summary>Every target the toolkit supports, in the order tables are built (the default of <c>PatchoulyTargets</c>).</summary>
-    public static IReadOnlyList<TableTarget> All { get; } = [LinuxX64, LinuxArm64];
+    public static IReadOnlyList<TableTarget> All { get; } = [LinuxX64, LinuxArm64, WinX64, OsxArm64];
 
     /// <summary>The target with this runtime identifier (case-insensitive), or null.</summary>
     public static TableTarget? FromRuntimeIdentifier(string rid)

@@ -6,6 +6,7 @@ using System.Linq;
 using Patchouly.Build.Tasks.Elf;
 using Patchouly.Build.Tasks.Targets.LinuxX64;
 using Xunit.Abstractions;
+using Patchouly.Build.Tasks.ObjectFiles;
 
 namespace Patchouly.Build.Tasks.Tests.Elf;
 

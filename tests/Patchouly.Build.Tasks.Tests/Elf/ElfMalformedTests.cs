@@ -4,6 +4,7 @@ using System.Linq;
 using Patchouly.Build.Tasks.Elf;
 using Xunit.Abstractions;
 using static Patchouly.Build.Tasks.Tests.Elf.ElfTestSupport;
+using Patchouly.Build.Tasks.ObjectFiles;
 
 namespace Patchouly.Build.Tasks.Tests.Elf;
 

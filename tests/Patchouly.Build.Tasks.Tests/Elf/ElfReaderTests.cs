@@ -5,6 +5,7 @@ using System.Linq;
 using System.Text;
 using Patchouly.Build.Tasks.Elf;
 using Patchouly.Build.Tasks.Targets.LinuxX64;
+using Patchouly.Build.Tasks.ObjectFiles;
 
 namespace Patchouly.Build.Tasks.Tests.Elf;
 

@@ -1,10 +1,10 @@
 using System;
 
-namespace Patchouly.Build.Tasks.Elf;
+namespace Patchouly.Build.Tasks.ObjectFiles;
 
 /// <summary>
-/// An object file is malformed or uses a feature the reader does not support. This is the only exception
-/// <see cref="ElfObject.Read"/> throws for bad input; the message says what is wrong and where.
+/// An object file is malformed or uses a feature the reader does not support. This is the only exception the object
+/// readers (ELF, COFF, Mach-O) throw for bad input; the message says what is wrong and where.
 /// </summary>
 public sealed class ObjectFileException : Exception
 {

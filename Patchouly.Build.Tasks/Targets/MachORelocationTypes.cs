@@ -1,0 +1,26 @@
+using Patchouly.Build.Tasks.MachO;
+using Patchouly.Build.Tasks.Targets.OsxArm64;
+
+namespace Patchouly.Build.Tasks.Targets;
+
+/// <summary>The Mach-O relocation-type tables of the targets' CPUs, for the Mach-O reader's checks and messages.</summary>
+public static class MachORelocationTypes
+{
+    /// <summary>Whether the CPU has a table here (the reader then rejects unknown types and wrong lengths).</summary>
+    public static bool HasTable(uint cpuType) => cpuType == MachOCpuType.Arm64;
+
+    /// <summary>Whether <paramref name="type"/> with <c>r_length</c> <paramref name="length"/> is valid on the CPU (always
+    /// true for CPUs without a table).</summary>
+    public static bool LengthAllowed(uint cpuType, uint type, int length) => cpuType switch
+    {
+        MachOCpuType.Arm64 => Arm64MachORelocations.LengthAllowed(type, length),
+        _ => true,
+    };
+
+    /// <summary>The canonical name, for example <c>ARM64_RELOC_BRANCH26</c>.</summary>
+    public static string Name(uint cpuType, uint type) => cpuType switch
+    {
+        MachOCpuType.Arm64 => Arm64MachORelocations.Name(type),
+        _ => $"{MachOCpuType.Name(cpuType)} relocation {type}",
+    };
+}
