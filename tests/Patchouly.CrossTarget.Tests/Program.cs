@@ -22,6 +22,10 @@ public static class Program
 {
     public static int Main(string[] args)
     {
+        // Test methods are invoked through IL stubs, not the runtime's native invoke frames: under wine, an exception
+        // that escapes a test through those native frames leaves wine's exception dispatch looping on a stale frame at
+        // the next exception (the process hangs).
+        AppContext.SetSwitch("Switch.System.Reflection.ForceEmitInvoke", true);
         var clock = Stopwatch.StartNew();
         Console.WriteLine($"Patchouly.CrossTarget.Tests on {RuntimeInformation.RuntimeIdentifier} ({RuntimeInformation.ProcessArchitecture}), {RuntimeInformation.FrameworkDescription}");
         var assembly = typeof(Program).Assembly;
