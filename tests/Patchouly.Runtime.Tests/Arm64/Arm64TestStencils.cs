@@ -21,7 +21,7 @@ internal static class Arm64TestStencils
     public static StencilLibrary Library { get; } = Create("Arm64TestStencils");
 
     /// <summary>Builds a fresh library; <paramref name="corrupt"/> may rewrite variants (see <see cref="Arm64LibraryBuilder.Corrupt"/>).</summary>
-    public static StencilLibrary Create(string name, Func<string, bool, byte[], Relocation[], (byte[], Relocation[], VariantFlags?)>? corrupt = null)
+    public static StencilLibrary Create(string name, Func<string, bool, byte[], Relocation[], (byte[], Relocation[], VariantFlags?)>? corrupt = null, string? triple = null)
     {
         var b = new Arm64LibraryBuilder(Registers) { Corrupt = corrupt };
         b.Add(new("__entry", Entry, 0, 0, s_none, 1, false, "", Arm64LibraryBuilder.EntryShim));
@@ -75,7 +75,7 @@ internal static class Arm64TestStencils
             c.LoadHole(0, 0);
             c.Asm.Add(A64.Ret);
         }));
-        return b.Build(name);
+        return b.Build(name, triple);
     }
 
     private static Arm64LibraryBuilder.FamilySpec Binary(string name, Func<int, int, int, uint> operation) =>

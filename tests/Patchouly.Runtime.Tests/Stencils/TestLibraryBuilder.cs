@@ -57,8 +57,8 @@ internal sealed class TestLibraryBuilder
         _families.Add(new StencilFamily(name, f.Kind, f.Inputs, f.Outputs, f.HoleWidths.ToArray(), f.Targets, f.HasWide, f.FirstVariant, f.Signature));
     }
 
-    public StencilLibrary Build(string name) =>
-        new(name, _registers, "test-model-hash", TestAbi.Triple, _code.ToArray(), _relocations.ToArray(), _variants.ToArray(), _families.ToArray());
+    public StencilLibrary Build(string name, string? triple = null) =>
+        new(name, _registers, "test-model-hash", triple ?? TestAbi.Triple, _code.ToArray(), _relocations.ToArray(), _variants.ToArray(), _families.ToArray());
 
     private void AddVariant(VariantAssembler asm)
     {

@@ -46,7 +46,8 @@ internal static class TestStencils
     /// Leaves out the variants it returns true for (family name, location codes with <see cref="Registers"/> meaning a
     /// stack slot, wide), the way tables that skip stack variants to keep variant counts down would.
     /// </param>
-    public static StencilLibrary Create(string name, Func<string, int[], bool, bool>? omit = null)
+    /// <param name="triple">The triple the library claims (the process's own by default).</param>
+    public static StencilLibrary Create(string name, Func<string, int[], bool, bool>? omit = null, string? triple = null)
     {
         var b = new TestLibraryBuilder(Registers) { Omit = omit };
         b.Add(new("__entry", Entry, 0, 0, s_none, 1, false, "", TestLibraryBuilder.EntryShim));
@@ -217,7 +218,7 @@ internal static class TestStencils
             c.LoadHole(0, Register.RAX);
             c.Asm.Add(Instruction.Create(Code.Retnq));
         }));
-        return b.Build(name);
+        return b.Build(name, triple);
     }
 
     private static TestLibraryBuilder.FamilySpec Binary(string name, Code operation) =>
