@@ -18,7 +18,9 @@ namespace Patchouly.Runtime;
 /// entitlement a hardened app needs).</para>
 /// <para><see cref="MakeExecutable"/> flushes the instruction cache over the mapping (<c>FlushInstructionCache</c> on
 /// Windows, <c>sys_icache_invalidate</c> on macOS, <c>__clear_cache</c> on Linux arm64, nothing on Linux x86-64).
-/// <see cref="Dispose"/> unmaps the memory; code must not be running in it then (see <see cref="CompiledFunction"/>).</para>
+/// <see cref="Dispose"/> unmaps the memory; on Linux it may instead make it read-write (no longer executable) and keep
+/// it for reuse by a later allocation (<c>MappingPool</c>). Code must not be running in it then (see
+/// <see cref="CompiledFunction"/>).</para>
 /// </remarks>
 public sealed unsafe class ExecutableMemory : IDisposable
 {
@@ -63,13 +65,18 @@ public sealed unsafe class ExecutableMemory : IDisposable
         if (size is <= 0 or > MaxSize)
             throw new ArgumentOutOfRangeException(nameof(size), size, $"Executable memory must be 1 to {MaxSize} bytes.");
         nuint page = (nuint)Environment.SystemPageSize;
-        nuint length = ((nuint)size + page - 1) & ~(page - 1);
-        hint &= ~(nint)(page - 1);
-        nint address = OperatingSystem.IsWindows() ? WindowsMemory.Map(length, hint)
-            : OperatingSystem.IsMacOS() ? MacMemory.Map(length, hint)
-            : OperatingSystem.IsLinux() ? LinuxMemory.Map(length, hint)
-            : throw new PlatformNotSupportedException("Patchouly's executable memory is implemented for Linux, Windows and macOS.");
-        var memory = new ExecutableMemory(new MappingHandle(address, length), size);
+        nint address;
+        nuint length, written = 0;
+        if (OperatingSystem.IsLinux()) address = LinuxMemory.Map((nuint)size, hint, page, out length, out written);
+        else
+        {
+            length = ((nuint)size + page - 1) & ~(page - 1);
+            hint &= ~(nint)(page - 1);
+            address = OperatingSystem.IsWindows() ? WindowsMemory.Map(length, hint)
+                : OperatingSystem.IsMacOS() ? MacMemory.Map(length, hint)
+                : throw new PlatformNotSupportedException("Patchouly's executable memory is implemented for Linux, Windows and macOS.");
+        }
+        var memory = new ExecutableMemory(new MappingHandle(address, length, written), size);
         memory.Notify("mapped");
         return memory;
     }

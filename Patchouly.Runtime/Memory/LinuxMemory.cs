@@ -3,20 +3,37 @@ using System;
 namespace Patchouly.Runtime.Memory;
 
 /// <summary>
-/// Executable memory on Linux: an anonymous private <c>mmap</c> read-write (the hint passed on, as a hint),
-/// <c>mprotect</c> to read-execute, <c>munmap</c>.
+/// Executable memory on Linux: an anonymous private <c>mmap</c> read-write (the hint passed on, as a hint; populated at
+/// once), <c>mprotect</c> to read-execute, <c>munmap</c> — or, for mappings not placed by a hint, a reused mapping from
+/// the <see cref="MappingPool"/> and back into it when released.
 /// </summary>
 internal static unsafe class LinuxMemory
 {
-    /// <summary>Maps <paramref name="length"/> bytes read-write, near <paramref name="hint"/> when the kernel can.</summary>
+    /// <summary>
+    /// A read-write mapping for <paramref name="size"/> bytes: <paramref name="length"/> bytes (a size class of
+    /// <see cref="MappingPool"/>, or whole pages when placed near <paramref name="hint"/>), from the pool or new;
+    /// <paramref name="written"/> is what the pool must zero when it hands the mapping out again (0: not pooled).
+    /// </summary>
     /// <exception cref="ExecutableMemoryException"><c>mmap</c> failed.</exception>
-    public static nint Map(nuint length, nint hint)
+    public static nint Map(nuint size, nint hint, nuint page, out nuint length, out nuint written)
     {
-        void* address = LibC.Mmap((void*)hint, length, LibC.ProtRead | LibC.ProtWrite, LibC.MapPrivate | LibC.MapAnonymous, out int errno);
+        // Placed near a hint (tests): exactly the pages needed, so the mapping fits the free range that was chosen.
+        length = hint == 0 ? MappingPool.RoundUp(size, page) : (size + page - 1) & ~(page - 1);
+        written = hint == 0 ? size : 0;
+        // A reused mapping has its pages already (see MappingPool); a new one is populated at once, which costs less
+        // than a fault per page (and makes every page count for the TLB flush, see MappingPool.RoundUp).
+        void* address = hint == 0 ? MappingPool.TryTake(length, size) : null;
+        if (address != null) return (nint)address;
+        void* hintAddress = (void*)(hint & ~(nint)(page - 1));
+        address = LibC.Mmap(hintAddress, length, LibC.ProtRead | LibC.ProtWrite, LibC.MapPrivate | LibC.MapAnonymous | LibC.MapPopulate, out int errno);
         if (address == LibC.MapFailed || address == null)
             throw new ExecutableMemoryException("mmap", errno, $"mapping {length} bytes read-write");
         return (nint)address;
     }
+
+    /// <summary>Keeps the released mapping in the pool (when <paramref name="written"/> is not 0) or unmaps it; false when neither worked.</summary>
+    public static bool Release(nint address, nuint length, nuint written) =>
+        (written != 0 && MappingPool.TryKeep(address, length, written)) || Unmap(address, length);
 
     /// <summary>Makes the pages readable and executable (and no longer writable): one <c>mprotect</c>.</summary>
     /// <exception cref="ExecutableMemoryException"><c>mprotect</c> failed.</exception>

@@ -4,17 +4,24 @@ using System.Runtime.InteropServices;
 namespace Patchouly.Runtime.Memory;
 
 /// <summary>
-/// Owns one anonymous mapping and unmaps it when released. Being a <see cref="SafeHandle"/>, it is reference-counted:
+/// Owns one anonymous mapping and unmaps it when released (or hands it to the <see cref="MappingPool"/>). Being a <see cref="SafeHandle"/>, it is reference-counted:
 /// code running inside the mapping can hold a reference (<see cref="SafeHandle.DangerousAddRef"/>) so that a
 /// concurrent dispose defers the <c>munmap</c> (<c>VirtualFree</c>) until the code has returned.
 /// </summary>
 internal sealed unsafe class MappingHandle : SafeHandle
 {
-    public MappingHandle(nint address, nuint length) : base(invalidHandleValue: 0, ownsHandle: true)
+    public MappingHandle(nint address, nuint length, nuint written) : base(invalidHandleValue: 0, ownsHandle: true)
     {
         SetHandle(address);
         Length = length;
+        Written = written;
     }
+
+    /// <summary>
+    /// How many bytes from the start may have been written (zeroed when the pool hands the mapping out again); 0 for a
+    /// mapping placed near an address hint, which is unmapped, not pooled (its address was chosen for a reason).
+    /// </summary>
+    public nuint Written { get; }
 
     private SafeHandle? _dependent;
     private IDisposable? _unwind;
@@ -50,7 +57,7 @@ internal sealed unsafe class MappingHandle : SafeHandle
         _unwind?.Dispose();
         bool unmapped = OperatingSystem.IsWindows() ? WindowsMemory.Unmap(handle, Length)
             : OperatingSystem.IsMacOS() ? MacMemory.Unmap(handle, Length)
-            : LinuxMemory.Unmap(handle, Length);
+            : LinuxMemory.Release(handle, Length, Written);
         _dependent?.DangerousRelease();
         return unmapped;
     }
