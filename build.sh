@@ -2,12 +2,14 @@
 # Patchouly build script.
 #   ./build.sh run             run the bf JIT (samples/Bf) on its embedded mandelbrot program
 #   ./build.sh test            build everything and run every test (x86-64 natively, then the cross-target tests and the
-#                              bf sample on linux-arm64 under qemu-user); ends with "N passed, N failed[, N skipped]"
+#                              bf sample on linux-arm64 under qemu-user and on win-x64 under wine); ends with
+#                              "N passed, N failed[, N skipped]"
 #   ./build.sh pack [folder]   make artifacts/packages (or folder)/Patchouly.<version>-local.<time>.nupkg and print
 #                              the command that adds it to a project
 #   ./build.sh bench <what>    run a benchmark (runtime, bf, build, wasm)
 #   ./build.sh clang           only make sure clang >= 19 (and llvm tools) are installed
 #   ./build.sh qemu            only make sure qemu-aarch64 and the arm64 cross libraries are installed
+#   ./build.sh wine            only make sure wine64 is installed and the test prefix exists
 set -euo pipefail
 CALLER_DIR=$PWD
 cd "$(dirname "$0")"
@@ -130,6 +132,81 @@ test_arm64() {
   echo "build.sh: linux-arm64 part: $ARM64_PASSED passed, $ARM64_FAILED failed in $(( $(date +%s) - start )) s" >&2
 }
 
+WINE=/usr/lib/wine/wine64
+WINE_PREFIX=artifacts/wine-prefix
+
+# wine64 from Debian (its loader is not on PATH) and a prefix of our own, made once (wineboot -i, a few seconds).
+ensure_wine() {
+  if [ ! -x "$WINE" ]; then
+    echo "build.sh: $WINE was not found; installing wine64 from Debian's packages" >&2
+    local sudo=""
+    if [ "$(id -u)" != 0 ]; then
+      if command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
+        echo "build.sh: cannot install wine64 without root; install it ('apt-get install wine64')." >&2
+        exit 1
+      fi
+    fi
+    command -v apt-get >/dev/null 2>&1 || { echo "build.sh: no apt-get here: install wine64 (wine 8 or later) so that $WINE exists" >&2; exit 1; }
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wine64 >/dev/null
+    [ -x "$WINE" ] || { echo "build.sh: installing wine64 did not give $WINE" >&2; exit 1; }
+  fi
+  if [ ! -f "$WINE_PREFIX/system.reg" ]; then
+    mkdir -p "$WINE_PREFIX"
+    WINEPREFIX="$PWD/$WINE_PREFIX" WINEDEBUG=-all "$WINE" wineboot -i >/dev/null 2>&1 \
+      || { echo "build.sh: 'wineboot -i' could not create the wine prefix $WINE_PREFIX" >&2; exit 1; }
+  fi
+}
+
+# Runs a win-x64 executable under wine. DOTNET_EnableWriteXorExecute=0: with .NET's own W^X (code mapped twice through
+# a section object), wine 8 fails when the runtime frees a collected DynamicMethod ("Internal CLR error 0x80131506" in
+# DestroyScout.Finalize, seen without any Patchouly code). Patchouly's own W^X (VirtualAlloc RW, VirtualProtect RX)
+# is not affected. PATCHOULY_TEST_IDLE_TIMEOUT: a test that fails with an exception can leave wine's exception dispatch
+# looping on a stale frame (the process hangs); the test runner then stops after 120 s without a finished test.
+run_win64() {
+  WINEPREFIX="$PWD/$WINE_PREFIX" WINEDEBUG=-all DOTNET_EnableWriteXorExecute=0 PATCHOULY_TEST_IDLE_TIMEOUT=120 \
+    timeout "${WIN64_TIMEOUT:-900}" "$WINE" "$@"
+}
+
+# The win-x64 part of `test`: the cross-target tests (with the Windows stack-walk tests) and the bf sample, both
+# published self-contained for win-x64 and run under wine. Sets WIN64_PASSED / WIN64_FAILED.
+test_win64() {
+  local start out=artifacts/win64-tests bf=artifacts/win64-bf log rc=0
+  start=$(date +%s)
+  WIN64_PASSED=0 WIN64_FAILED=0
+  ensure_wine
+  echo "build.sh: win-x64 under wine: publishing the cross-target tests and samples/Bf" >&2
+  rm -rf "$out" "$bf"
+  if ! dotnet publish tests/Patchouly.CrossTarget.Tests -c Release -r win-x64 --self-contained -p:InvariantGlobalization=true -o "$out" -v:q -nologo \
+     || ! dotnet publish samples/Bf -c Release -r win-x64 --self-contained -p:InvariantGlobalization=true -o "$bf" -v:q -nologo; then
+    echo "build.sh: publishing for win-x64 failed" >&2; WIN64_FAILED=1; return 0
+  fi
+  log=$(mktemp)
+  run_win64 "$out/Patchouly.CrossTarget.Tests.exe" 2>&1 | tee "$log" || rc=$?
+  local line
+  line=$(tr -d '\r' <"$log" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -n1 || true)
+  if [ -n "$line" ]; then
+    WIN64_PASSED=$(echo "$line" | awk '{print $1}'); WIN64_FAILED=$(echo "$line" | awk '{print $3}')
+  fi
+  if [ "$rc" != 0 ] && [ "$WIN64_FAILED" = 0 ]; then
+    WIN64_FAILED=1; echo "build.sh: the win-x64 tests exited with $rc without a failing test (crash or timeout); counting it as a failure" >&2
+  fi
+  rm -f "$log"
+  # The bf JIT on its embedded mandelbrot program: the same bytes on win-x64 as on linux-x64.
+  local x64out winout
+  x64out=$(mktemp); winout=$(mktemp)
+  if dotnet run -c Release --no-build --project samples/Bf >"$x64out" && run_win64 "$bf/Bf.exe" >"$winout" \
+     && [ -s "$x64out" ] && cmp -s "$x64out" "$winout"; then
+    WIN64_PASSED=$((WIN64_PASSED + 1))
+    echo "build.sh: samples/Bf (win-x64, wine) printed the same $(wc -c <"$winout") bytes as on linux-x64" >&2
+  else
+    WIN64_FAILED=$((WIN64_FAILED + 1))
+    echo "build.sh: samples/Bf under wine did not print the same bytes as on linux-x64 ($(wc -c <"$x64out") vs $(wc -c <"$winout") bytes)" >&2
+  fi
+  rm -f "$x64out" "$winout"
+  echo "build.sh: win-x64 part: $WIN64_PASSED passed, $WIN64_FAILED failed in $(( $(date +%s) - start )) s" >&2
+}
+
 # Installs Debian packages (as root, or through sudo) when one of the commands is missing.
 #   ensure_debian "what it is for" package command...
 ensure_debian() {
@@ -176,6 +253,8 @@ cmd_test() {
   if [ "$rc" != 0 ] && [ "$failed" = 0 ]; then failed=1; echo "build.sh: dotnet test failed (exit $rc) without a failing test; counting it as a failure" >&2; fi
   test_arm64
   passed=$((passed + ARM64_PASSED)); failed=$((failed + ARM64_FAILED))
+  test_win64
+  passed=$((passed + WIN64_PASSED)); failed=$((failed + WIN64_FAILED))
   if [ "$skipped" != 0 ]; then echo "$passed passed, $failed failed, $skipped skipped"; else echo "$passed passed, $failed failed"; fi
   [ "$rc" = 0 ] && [ "$failed" = 0 ]
 }
@@ -374,5 +453,6 @@ case "${1:-}" in
   bench) shift; cmd_bench "$@" ;;
   clang) ensure_clang; find_clang ;;
   qemu) ensure_qemu; command -v qemu-aarch64 ;;
-  *) echo "usage: ./build.sh run|test|pack|bench|clang|qemu" >&2; exit 2 ;;
+  wine) ensure_wine; echo "$WINE" ;;
+  *) echo "usage: ./build.sh run|test|pack|bench|clang|qemu|wine" >&2; exit 2 ;;
 esac

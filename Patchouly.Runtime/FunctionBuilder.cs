@@ -366,6 +366,7 @@ public sealed partial class FunctionBuilder
     /// <exception cref="ExecutableMemoryException">Mapping or protecting memory failed.</exception>
     /// <exception cref="ArchitectureMismatchException">The library's code is for another instruction set than the process's
     /// (emit and <see cref="Disassemble"/> work; running does not). The builder is unchanged.</exception>
+    /// <exception cref="TargetMismatchException">The library's code is for another operating system's calling convention. The builder is unchanged.</exception>
     public CompiledFunction Compile() => CompileNear(0);
 
     /// <summary>

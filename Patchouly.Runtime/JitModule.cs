@@ -89,6 +89,7 @@ public sealed class JitModule
     /// <exception cref="StencilEmitException">The module was already compiled.</exception>
     /// <exception cref="ExecutableMemoryException">Mapping or protecting memory failed.</exception>
     /// <exception cref="ArchitectureMismatchException">The library's code is for another instruction set than the process's.</exception>
+    /// <exception cref="TargetMismatchException">The library's code is for another operating system's calling convention.</exception>
     public CompiledModule Compile() => CompileNear(0);
 
     /// <summary>As <see cref="Compile"/>, asking for the code to be placed near <paramref name="addressHint"/> (for tests).</summary>

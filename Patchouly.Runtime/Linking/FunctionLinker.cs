@@ -80,14 +80,20 @@ internal static class FunctionLinker
     {
         ProcessTarget.EnsureRunnable(library);
         var layout = Layout(library, functions);
-        var memory = ExecutableMemory.Allocate((int)layout.Total, addressHint);
+        // Unwind information the system needs for the code (Windows x64), after it in the same mapping.
+        var unwind = UnwindTables.For(library, functions.Length);
+        long unwindOffset = UnwindTables.OffsetAfter(layout.Total), total = unwind is null ? layout.Total : unwindOffset + unwind.Size;
+        if (total > ExecutableMemory.MaxSize) throw TooLarge(total, ExecutableMemory.MaxSize);
+        var memory = ExecutableMemory.Allocate((int)total, addressHint);
         try
         {
             var (used, trampolineCount) = Write(library, functions, layout, memory.Writable, (ulong)memory.Address);
             byte[] copy = GC.AllocateUninitializedArray<byte>(used);
             memory.Writable[..used].CopyTo(copy);
+            unwind?.Write(memory.Writable, (int)unwindOffset, layout.Maps);
             memory.Notify("written");
             memory.MakeExecutable();
+            unwind?.Register(memory, (int)unwindOffset);
             return new LinkResult(memory, copy, layout.Maps, (int)layout.TrampolineOffset, trampolineCount);
         }
         catch

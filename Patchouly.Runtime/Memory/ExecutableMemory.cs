@@ -10,11 +10,17 @@ namespace Patchouly.Runtime;
 /// No page is ever writable and executable at the same time, and the switch is one-way.
 /// </summary>
 /// <remarks>
-/// Linux only (anonymous private <c>mmap</c>, <c>mprotect</c>, <c>munmap</c>), in whole pages of
-/// <see cref="Environment.SystemPageSize"/> (4, 16 or 64 KiB on arm64). <see cref="MakeExecutable"/> flushes the
-/// instruction cache over the mapping first (nothing to do on x86-64; <c>__clear_cache</c> on arm64).
-/// <see cref="Dispose"/> unmaps the memory, or makes it read-write (no longer executable) and keeps it for reuse by a
-/// later allocation (<c>MappingPool</c>, at most 32 MiB); code must not be running in it then (see <see cref="CompiledFunction"/>).
+/// <para>In whole pages of <see cref="Environment.SystemPageSize"/> (4, 16 or 64 KiB on arm64), through the system's
+/// own calls, one file per system in <c>Memory/</c>: on Linux an anonymous private <c>mmap</c>, <c>mprotect</c> and
+/// <c>munmap</c>; on Windows <c>VirtualAlloc</c>, <c>VirtualProtect</c> (<c>PAGE_EXECUTE_READ</c>) and
+/// <c>VirtualFree</c>; on macOS a <c>MAP_JIT</c> mapping written through a staging buffer inside a
+/// <c>pthread_jit_write_protect_np</c> window (see docs/runtime.md, and the <c>com.apple.security.cs.allow-jit</c>
+/// entitlement a hardened app needs).</para>
+/// <para><see cref="MakeExecutable"/> flushes the instruction cache over the mapping (<c>FlushInstructionCache</c> on
+/// Windows, <c>sys_icache_invalidate</c> on macOS, <c>__clear_cache</c> on Linux arm64, nothing on Linux x86-64).
+/// <see cref="Dispose"/> unmaps the memory; on Linux it may instead make it read-write (no longer executable) and keep
+/// it for reuse by a later allocation (<c>MappingPool</c>). Code must not be running in it then (see
+/// <see cref="CompiledFunction"/>).</para>
 /// </remarks>
 public sealed unsafe class ExecutableMemory : IDisposable
 {
@@ -29,36 +35,48 @@ public sealed unsafe class ExecutableMemory : IDisposable
     private volatile bool _disposed;
     private bool _executable;
 
+    /// <summary>macOS: where the code is written until <see cref="MakeExecutable"/> copies it into the mapping; else null.</summary>
+    private byte* _staging;
+
     private ExecutableMemory(MappingHandle mapping, int size)
     {
         _mapping = mapping;
         Size = size;
+        if (OperatingSystem.IsMacOS())
+        {
+            _staging = (byte*)NativeMemory.AllocZeroed(mapping.Length);
+            GC.AddMemoryPressure((long)mapping.Length);
+        }
+        else GC.SuppressFinalize(this);
     }
+
+    /// <summary>Frees the staging buffer if <see cref="MakeExecutable"/> never ran.</summary>
+    ~ExecutableMemory() => FreeStaging();
 
     /// <summary>Maps <paramref name="size"/> bytes (rounded up to whole pages) readable and writable.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="size"/> is not in 1..<see cref="MaxSize"/>.</exception>
-    /// <exception cref="ExecutableMemoryException"><c>mmap</c> failed.</exception>
+    /// <exception cref="ExecutableMemoryException">The system call that maps memory failed.</exception>
+    /// <exception cref="PlatformNotSupportedException">The operating system is not Linux, Windows or macOS.</exception>
     public static ExecutableMemory Allocate(int size) => Allocate(size, 0);
 
-    /// <summary>As <see cref="Allocate(int)"/>, asking the kernel to place the mapping near <paramref name="hint"/> (not forced).</summary>
+    /// <summary>As <see cref="Allocate(int)"/>, asking for the mapping to be placed near <paramref name="hint"/> (not forced).</summary>
     internal static ExecutableMemory Allocate(int size, nint hint)
     {
         if (size is <= 0 or > MaxSize)
             throw new ArgumentOutOfRangeException(nameof(size), size, $"Executable memory must be 1 to {MaxSize} bytes.");
         nuint page = (nuint)Environment.SystemPageSize;
-        // Placed near a hint (tests): exactly the pages needed, so the mapping fits the free range that was chosen.
-        nuint length = hint == 0 ? MappingPool.RoundUp((nuint)size, page) : ((nuint)size + page - 1) & ~(page - 1);
-        // A reused mapping has its pages already (see MappingPool); a new one is populated at once, which costs less
-        // than a fault per page (and makes every page count for the TLB flush, see MappingPool.RoundUp).
-        void* address = hint == 0 ? MappingPool.TryTake(length, (nuint)size) : null;
-        if (address == null)
+        nint address;
+        nuint length, written = 0;
+        if (OperatingSystem.IsLinux()) address = LinuxMemory.Map((nuint)size, hint, page, out length, out written);
+        else
         {
-            void* hintAddress = (void*)(hint & ~(nint)(page - 1));
-            address = LibC.Mmap(hintAddress, length, LibC.ProtRead | LibC.ProtWrite, LibC.MapPrivate | LibC.MapAnonymous | LibC.MapPopulate, out int errno);
-            if (address == LibC.MapFailed || address == null)
-                throw new ExecutableMemoryException("mmap", errno, $"mapping {length} bytes read-write");
+            length = ((nuint)size + page - 1) & ~(page - 1);
+            hint &= ~(nint)(page - 1);
+            address = OperatingSystem.IsWindows() ? WindowsMemory.Map(length, hint)
+                : OperatingSystem.IsMacOS() ? MacMemory.Map(length, hint)
+                : throw new PlatformNotSupportedException("Patchouly's executable memory is implemented for Linux, Windows and macOS.");
         }
-        var memory = new ExecutableMemory(new MappingHandle((nint)address, length, hint == 0 ? (nuint)size : 0), size);
+        var memory = new ExecutableMemory(new MappingHandle(address, length, written), size);
         memory.Notify("mapped");
         return memory;
     }
@@ -98,7 +116,7 @@ public sealed unsafe class ExecutableMemory : IDisposable
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (_executable) throw new InvalidOperationException("The memory is executable and so no longer writable (W^X).");
-            return new Span<byte>((void*)_mapping.DangerousGetHandle(), Size);
+            return new Span<byte>(_staging != null ? _staging : (void*)_mapping.DangerousGetHandle(), Size);
         }
     }
 
@@ -109,7 +127,7 @@ public sealed unsafe class ExecutableMemory : IDisposable
         get
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            return new ReadOnlySpan<byte>((void*)_mapping.DangerousGetHandle(), Size);
+            return new ReadOnlySpan<byte>(_staging != null ? _staging : (void*)_mapping.DangerousGetHandle(), Size);
         }
     }
 
@@ -117,16 +135,18 @@ public sealed unsafe class ExecutableMemory : IDisposable
     internal SafeHandle Handle => _mapping;
 
     /// <summary>
-    /// Makes the memory readable and executable and no longer writable (one <c>mprotect</c>, so there is no moment at
-    /// which it is both writable and executable). Calling it again does nothing.
+    /// Makes the memory readable and executable and no longer writable (one <c>mprotect</c> or <c>VirtualProtect</c>, so
+    /// there is no moment at which it is both writable and executable; on macOS, the staged code is copied into the
+    /// <c>MAP_JIT</c> mapping inside this thread's write window). Calling it again does nothing.
     /// </summary>
     /// <remarks>
-    /// Before the switch, the instruction cache is flushed over the whole mapping (x86-64: nothing to do; arm64:
-    /// <c>__clear_cache</c>, which also ends with the barriers the calling thread needs). Other threads that will run the
-    /// code must learn its address through a synchronising operation (a lock, a volatile or interlocked write), as for
+    /// Before the switch, the instruction cache is flushed over the whole mapping (Linux x86-64: nothing to do; Linux
+    /// arm64: <c>__clear_cache</c>, which also ends with the barriers the calling thread needs; Windows:
+    /// <c>FlushInstructionCache</c>; macOS: <c>sys_icache_invalidate</c>, after the copy). Other threads that will run
+    /// the code must learn its address through a synchronising operation (a lock, a volatile or interlocked write), as for
     /// any data.
     /// </remarks>
-    /// <exception cref="ExecutableMemoryException"><c>mprotect</c> failed.</exception>
+    /// <exception cref="ExecutableMemoryException">The system call that protects memory failed.</exception>
     /// <exception cref="PlatformNotSupportedException">The process's architecture needs a flush this runtime cannot do.</exception>
     /// <exception cref="ObjectDisposedException">The memory was disposed.</exception>
     public void MakeExecutable()
@@ -134,9 +154,18 @@ public sealed unsafe class ExecutableMemory : IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_executable) return;
         nint address = _mapping.DangerousGetHandle();
-        Targets.InstructionCache.Flush(address, _mapping.Length);
-        if (LibC.Mprotect((void*)address, _mapping.Length, LibC.ProtRead | LibC.ProtExec, out int errno) != 0)
-            throw new ExecutableMemoryException("mprotect", errno, $"making {_mapping.Length} bytes at 0x{address:x} read-execute");
+        if (OperatingSystem.IsMacOS())
+        {
+            MacMemory.CopyIn(address, _staging, _mapping.Length);
+            Targets.InstructionCache.Flush(address, _mapping.Length);
+            FreeStaging();
+        }
+        else
+        {
+            Targets.InstructionCache.Flush(address, _mapping.Length);
+            if (OperatingSystem.IsWindows()) WindowsMemory.MakeExecutable(address, _mapping.Length);
+            else LinuxMemory.MakeExecutable(address, _mapping.Length);
+        }
         _executable = true;
         Notify("executable");
     }
@@ -146,6 +175,23 @@ public sealed unsafe class ExecutableMemory : IDisposable
     {
         _disposed = true;
         _mapping.Dispose();
+        FreeStaging();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>
+    /// Keeps <paramref name="registration"/> (the code's unwind information, registered with the system) alive as long
+    /// as the mapping and removes it before the memory is unmapped.
+    /// </summary>
+    internal void SetUnwindRegistration(IDisposable registration) => _mapping.SetUnwindRegistration(registration);
+
+    private void FreeStaging()
+    {
+        byte* staging = _staging;
+        if (staging == null) return;
+        _staging = null;
+        NativeMemory.Free(staging);
+        GC.RemoveMemoryPressure((long)_mapping.Length);
     }
 
     /// <summary>Keeps <paramref name="dependent"/> alive until the memory is unmapped (see <see cref="MappingHandle.AddDependent"/>).</summary>

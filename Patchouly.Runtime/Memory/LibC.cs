@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 namespace Patchouly.Runtime.Memory;
 
 /// <summary>
-/// The few libc calls executable memory needs, bound through function pointers looked up in the process's global
+/// The few Linux libc calls executable memory needs (<see cref="LinuxMemory"/>), bound through function pointers looked up in the process's global
 /// symbols (libc is always loaded), so no library name (<c>libc.so.6</c>, musl's, …) is hard-coded.
 /// </summary>
 internal static unsafe class LibC
@@ -60,7 +60,7 @@ internal static unsafe class LibC
     private static nint Resolve(string name)
     {
         if (!OperatingSystem.IsLinux())
-            throw new PlatformNotSupportedException("Patchouly's executable memory is implemented for Linux only.");
+            throw new PlatformNotSupportedException("These are the Linux C library's calls (see LinuxMemory).");
         if (NativeLibrary.TryGetExport(NativeLibrary.GetMainProgramHandle(), name, out nint address))
             return address;
         throw new PlatformNotSupportedException($"The C library function '{name}' was not found in the process.");

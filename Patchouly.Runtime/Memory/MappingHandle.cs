@@ -6,7 +6,7 @@ namespace Patchouly.Runtime.Memory;
 /// <summary>
 /// Owns one anonymous mapping and unmaps it when released (or hands it to the <see cref="MappingPool"/>). Being a <see cref="SafeHandle"/>, it is reference-counted:
 /// code running inside the mapping can hold a reference (<see cref="SafeHandle.DangerousAddRef"/>) so that a
-/// concurrent dispose defers the <c>munmap</c> until the code has returned.
+/// concurrent dispose defers the <c>munmap</c> (<c>VirtualFree</c>) until the code has returned.
 /// </summary>
 internal sealed unsafe class MappingHandle : SafeHandle
 {
@@ -24,6 +24,7 @@ internal sealed unsafe class MappingHandle : SafeHandle
     public nuint Written { get; }
 
     private SafeHandle? _dependent;
+    private IDisposable? _unwind;
 
     /// <summary>The mapped length in bytes (a multiple of the page size).</summary>
     public nuint Length { get; }
@@ -43,10 +44,20 @@ internal sealed unsafe class MappingHandle : SafeHandle
         if (added) _dependent = dependent;
     }
 
+    /// <summary>The code's registered unwind information, removed before the memory is released. At most one.</summary>
+    public void SetUnwindRegistration(IDisposable registration)
+    {
+        if (_unwind is not null) throw new InvalidOperationException("The mapping already has unwind information.");
+        _unwind = registration;
+    }
+
     /// <inheritdoc />
     protected override bool ReleaseHandle()
     {
-        bool unmapped = (Written != 0 && MappingPool.TryKeep(handle, Length, Written)) || LibC.Munmap((void*)handle, Length, out _) == 0;
+        _unwind?.Dispose();
+        bool unmapped = OperatingSystem.IsWindows() ? WindowsMemory.Unmap(handle, Length)
+            : OperatingSystem.IsMacOS() ? MacMemory.Unmap(handle, Length)
+            : LinuxMemory.Release(handle, Length, Written);
         _dependent?.DangerousRelease();
         return unmapped;
     }

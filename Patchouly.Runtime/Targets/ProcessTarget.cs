@@ -1,9 +1,14 @@
+using System;
 using System.Runtime.InteropServices;
 using Patchouly.Runtime.Tables;
 
 namespace Patchouly.Runtime.Targets;
 
-/// <summary>Which stencil libraries this process can run: those whose code is of the process's own instruction set.</summary>
+/// <summary>
+/// Which stencil libraries this process can run: those compiled for its own platform (runtime identifier), that is of
+/// its instruction set and for its operating system's calling convention (<c>linux-x64</c>, <c>win-x64</c>,
+/// <c>linux-arm64</c>, <c>osx-arm64</c>).
+/// </summary>
 internal static class ProcessTarget
 {
     /// <summary>The process's instruction set, or null when no stencil library can target it.</summary>
@@ -14,11 +19,18 @@ internal static class ProcessTarget
         _ => null,
     };
 
+    /// <summary>The process's runtime identifier (<see cref="TableTarget.ProcessRuntimeIdentifier"/>).</summary>
+    public static string RuntimeIdentifier { get; } = TableTarget.ProcessRuntimeIdentifier;
+
     /// <summary>Throws unless code of <paramref name="library"/> can run in this process.</summary>
-    /// <exception cref="ArchitectureMismatchException">It cannot.</exception>
+    /// <exception cref="ArchitectureMismatchException">Its instruction set is not the process's.</exception>
+    /// <exception cref="TargetMismatchException">It was compiled for another operating system.</exception>
     public static void EnsureRunnable(StencilLibrary library)
     {
         if (library.Architecture != Architecture)
             throw new ArchitectureMismatchException(library.Name, library.Architecture, RuntimeInformation.ProcessArchitecture);
+        string target = TableTarget.FromTriple(library.Target)?.RuntimeIdentifier ?? library.Target;
+        if (!string.Equals(target, RuntimeIdentifier, StringComparison.OrdinalIgnoreCase))
+            throw new TargetMismatchException(library.Name, target, RuntimeIdentifier);
     }
 }

@@ -132,11 +132,14 @@ public static class Interpreter
         _ => throw new ArgumentOutOfRangeException(nameof(e)),
     };
 
+    // long.MinValue / -1 is checked here rather than left to the hardware: .NET on Windows tells the overflow from a
+    // division by zero by the kind of fault, and wine reports both as a division by zero.
     private static long Apply(char op, long a, long b) => op switch
     {
         '+' => unchecked(a + b),
         '-' => unchecked(a - b),
         '*' => unchecked(a * b),
+        '/' or '%' when b == -1 && a == long.MinValue => throw new OverflowException("Arithmetic operation resulted in an overflow."),
         '/' => a / b,
         '%' => a % b,
         _ => throw new ArgumentOutOfRangeException(nameof(op)),

@@ -15,11 +15,17 @@ namespace Patchouly.CrossTarget.Tests;
 /// exists (linux-arm64 under qemu-user). Prints each failure and ends with "N passed, N failed"; the exit code is 0
 /// only when every test passed and at least one ran. <c>dotnet test</c> runs the same tests the ordinary way.
 /// Arguments: optional substrings; only tests whose display name contains one of them run.
+/// The environment variable <c>PATCHOULY_TEST_IDLE_TIMEOUT</c> (seconds) ends the run as failed when no test has
+/// finished for that long (under wine, a test failing with an exception can hang the process: see build.sh).
 /// </summary>
 public static class Program
 {
     public static int Main(string[] args)
     {
+        // Test methods are invoked through IL stubs, not the runtime's native invoke frames: under wine, an exception
+        // that escapes a test through those native frames leaves wine's exception dispatch looping on a stale frame at
+        // the next exception (the process hangs).
+        AppContext.SetSwitch("Switch.System.Reflection.ForceEmitInvoke", true);
         var clock = Stopwatch.StartNew();
         Console.WriteLine($"Patchouly.CrossTarget.Tests on {RuntimeInformation.RuntimeIdentifier} ({RuntimeInformation.ProcessArchitecture}), {RuntimeInformation.FrameworkDescription}");
         var assembly = typeof(Program).Assembly;
@@ -38,6 +44,7 @@ public static class Program
 
         using var executor = framework.GetExecutor(assembly.GetName());
         var execution = new Sink();
+        using var watchdog = Watchdog(execution);
         var options = new Options();
         options.SetValue("xunit.execution.DisableParallelization", false);
         executor.RunTests(cases, execution, options);
@@ -51,6 +58,20 @@ public static class Program
         return failed == 0 && execution.Passed > 0 ? 0 : 1;
     }
 
+    /// <summary>When PATCHOULY_TEST_IDLE_TIMEOUT is set: a timer that ends the process as failed once no test has finished for that many seconds.</summary>
+    private static Timer? Watchdog(Sink execution)
+    {
+        if (!int.TryParse(Environment.GetEnvironmentVariable("PATCHOULY_TEST_IDLE_TIMEOUT"), out int seconds) || seconds <= 0) return null;
+        return new Timer(_ =>
+        {
+            if (execution.Idle < TimeSpan.FromSeconds(seconds)) return;
+            Console.WriteLine($"ERROR no test finished in {seconds} s (PATCHOULY_TEST_IDLE_TIMEOUT); stopping. Still running: {string.Join(", ", execution.Running)}");
+            Console.WriteLine($"{execution.Passed} passed, {execution.Failed + Math.Max(1, execution.Running.Count)} failed");
+            Console.Out.Flush();
+            Environment.Exit(1);
+        }, null, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5));
+    }
+
     /// <summary>Collects discovered cases and results, printing failures as they arrive.</summary>
     private sealed class Sink : LongLivedMarshalByRefObject, IMessageSink
     {
@@ -58,9 +79,24 @@ public static class Program
         public readonly List<string> Errors = [];
         public readonly ManualResetEvent Finished = new(false);
         public int Passed, Failed, Skipped;
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private long _lastActivityTicks;
+        private readonly HashSet<string> _running = [];
+
+        /// <summary>How long ago a test last started or finished (for the watchdog).</summary>
+        public TimeSpan Idle => _clock.Elapsed - TimeSpan.FromTicks(Interlocked.Read(ref _lastActivityTicks));
+
+        /// <summary>The tests started and not finished.</summary>
+        public List<string> Running
+        {
+            get { lock (_running) return [.. _running]; }
+        }
 
         public bool OnMessage(IMessageSinkMessage message)
         {
+            if (message is ITestStarting starting) lock (_running) _running.Add(starting.Test.DisplayName);
+            if (message is ITestFinished finished) lock (_running) _running.Remove(finished.Test.DisplayName);
+            if (message is ITestStarting or ITestFinished) Interlocked.Exchange(ref _lastActivityTicks, _clock.Elapsed.Ticks);
             switch (message)
             {
                 case ITestCaseDiscoveryMessage d:

@@ -3,17 +3,24 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Linq;
+using System.Runtime.InteropServices;
 
 namespace Patchouly.Runtime.Tests;
 
-/// <summary>Reads <c>/proc/self/maps</c>.</summary>
-internal static class MemoryMaps
+/// <summary>Reads <c>/proc/self/maps</c> (on Windows, the same facts from <c>VirtualQuery</c>).</summary>
+internal static unsafe partial class MemoryMaps
 {
     /// <summary>The permission strings (like <c>r-xp</c>) of every mapping that overlaps [address, address + length).</summary>
     public static List<string> Permissions(nint address, long length)
     {
         var result = new List<string>();
         ulong start = (ulong)address, end = start + (ulong)length;
+        if (OperatingSystem.IsWindows())
+        {
+            foreach (var (from, to, _, permissions) in WindowsRegions())
+                if (from < end && start < to) result.Add(permissions);
+            return result;
+        }
         foreach (var line in File.ReadAllLines("/proc/self/maps"))
         {
             var fields = line.Split(' ', 3, StringSplitOptions.RemoveEmptyEntries);
@@ -24,6 +31,44 @@ internal static class MemoryMaps
         }
         return result;
     }
+
+    /// <summary>Every region of the Windows address space that is not free: range, state and its protection as <c>rwxp</c> letters.</summary>
+    private static List<(ulong From, ulong To, uint State, string Permissions)> WindowsRegions()
+    {
+        var result = new List<(ulong, ulong, uint, string)>();
+        ulong address = 0x10000;
+        MemoryBasicInformation info;
+        while (address < 0x7FFF_FFFF_0000UL && VirtualQuery((void*)address, &info, (nuint)sizeof(MemoryBasicInformation)) != 0 && info.RegionSize != 0)
+        {
+            ulong from = (ulong)info.BaseAddress, to = from + info.RegionSize;
+            if (info.State != 0x10000) // MEM_FREE
+            {
+                string permissions = (info.Protect & 0xFF) switch
+                {
+                    0x02 => "r--p", 0x04 or 0x08 => "rw-p", 0x10 => "--xp", 0x20 => "r-xp", 0x40 or 0x80 => "rwxp", _ => "---p",
+                };
+                result.Add((from, to, info.State, permissions));
+            }
+            address = to;
+        }
+        return result;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct MemoryBasicInformation
+    {
+        public nint BaseAddress;
+        public nint AllocationBase;
+        public uint AllocationProtect;
+        public ushort PartitionId;
+        public nuint RegionSize;
+        public uint State;
+        public uint Protect;
+        public uint Type;
+    }
+
+    [LibraryImport("kernel32.dll")]
+    private static partial nuint VirtualQuery(void* address, MemoryBasicInformation* buffer, nuint length);
 
     /// <summary>
     /// An address with at least 16 MiB of unmapped space after it that lies more than 4 GiB away from
@@ -41,11 +86,18 @@ internal static class MemoryMaps
     {
         const ulong margin = 16UL << 20, farAway = 4UL << 30, top = 0x7FFF_0000_0000UL, bottom = 0x1000_0000UL;
         var ranges = new List<(ulong From, ulong To)>();
-        foreach (var line in File.ReadAllLines("/proc/self/maps"))
+        if (OperatingSystem.IsWindows())
         {
-            var range = line.Split(' ', 2)[0].Split('-');
-            ranges.Add((ulong.Parse(range[0], NumberStyles.HexNumber, CultureInfo.InvariantCulture),
-                ulong.Parse(range[1], NumberStyles.HexNumber, CultureInfo.InvariantCulture)));
+            foreach (var (start, end, _, _) in WindowsRegions()) ranges.Add((start, end));
+        }
+        else
+        {
+            foreach (var line in File.ReadAllLines("/proc/self/maps"))
+            {
+                var range = line.Split(' ', 2)[0].Split('-');
+                ranges.Add((ulong.Parse(range[0], NumberStyles.HexNumber, CultureInfo.InvariantCulture),
+                    ulong.Parse(range[1], NumberStyles.HexNumber, CultureInfo.InvariantCulture)));
+            }
         }
         ranges.Sort();
         ulong target = (ulong)from;

@@ -51,6 +51,44 @@ public class ArchitectureTests
     }
 
     [Fact]
+    public void CodeOfTheSameInstructionSetForAnotherSystemIsNotRun()
+    {
+        if (RuntimeInformation.ProcessArchitecture != Architecture.X64)
+        {
+            // linux-arm64 and osx-arm64: the hand-made arm64 library claimed for the other system.
+            var other = TableTarget.ProcessRuntimeIdentifier == TableTarget.OsxArm64.RuntimeIdentifier ? TableTarget.LinuxArm64 : TableTarget.OsxArm64;
+            AssertMismatch(Arm64TestStencils.Create("ForeignSystem", triple: other.Triple), other);
+            return;
+        }
+        var foreign = System.OperatingSystem.IsWindows() ? TableTarget.LinuxX64 : TableTarget.WinX64;
+        AssertMismatch(TestStencils.Create("ForeignSystem", triple: foreign.Triple), foreign);
+    }
+
+    private static void AssertMismatch(StencilLibrary library, TableTarget target)
+    {
+        var b = new FunctionBuilder(library, 1);
+        b.Emit(library.GetFamily("Return"), [Location.Register(0)], default);
+        int mapped = 0;
+        ExecutableMemory.StageObserver = (_, _) => mapped++;
+        try
+        {
+            var e = Assert.Throws<TargetMismatchException>(() => b.Compile());
+            Assert.Equal(target.RuntimeIdentifier, e.LibraryTarget);
+            Assert.Equal(TableTarget.ProcessRuntimeIdentifier, e.ProcessTarget);
+            Assert.Contains("calling conventions differ", e.Message);
+            var module = new JitModule(library);
+            module.DefineFunction(1).Emit(library.GetFamily("Return"), [Location.Register(0)], default);
+            Assert.Throws<TargetMismatchException>(() => module.Compile());
+        }
+        finally
+        {
+            ExecutableMemory.StageObserver = null;
+        }
+        Assert.Equal(0, mapped);
+        Assert.Contains("; Return [r0] narrow", b.Disassemble());
+    }
+
+    [Fact]
     public void TheProcessArchitectureIsKnown()
     {
         Assert.Equal(RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? TargetArchitecture.Arm64 : TargetArchitecture.X64,

@@ -58,8 +58,8 @@ internal sealed class Arm64LibraryBuilder(int registers, bool got = false)
         _families.Add(new StencilFamily(spec.Name, spec.Kind, spec.Inputs, spec.Outputs, spec.HoleBits, spec.Targets, spec.HasWide, first, spec.Signature));
     }
 
-    public StencilLibrary Build(string name) =>
-        new(name, registers, "test-model-hash", TableTarget.LinuxArm64.Triple, _code.ToArray(), _relocations.ToArray(), _variants.ToArray(), _families.ToArray());
+    public StencilLibrary Build(string name, string? triple = null) =>
+        new(name, registers, "test-model-hash", triple ?? (OperatingSystem.IsMacOS() ? TableTarget.OsxArm64 : TableTarget.LinuxArm64).Triple, _code.ToArray(), _relocations.ToArray(), _variants.ToArray(), _families.ToArray());
 
 
     /// <summary>The callee-saved pairs the entry shim saves (preserve_none stencils clobber x19–x28).</summary>

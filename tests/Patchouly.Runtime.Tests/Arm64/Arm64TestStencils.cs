@@ -27,7 +27,7 @@ internal static class Arm64TestStencils
     public static StencilLibrary GotLibrary { get; } = Create("Arm64GotStencils", got: true);
 
     /// <summary>Builds a fresh library; <paramref name="corrupt"/> may rewrite variants (see <see cref="Arm64LibraryBuilder.Corrupt"/>).</summary>
-    public static StencilLibrary Create(string name, Func<string, bool, byte[], Relocation[], (byte[], Relocation[], VariantFlags?)>? corrupt = null, bool got = false)
+    public static StencilLibrary Create(string name, Func<string, bool, byte[], Relocation[], (byte[], Relocation[], VariantFlags?)>? corrupt = null, bool got = false, string? triple = null)
     {
         var b = new Arm64LibraryBuilder(Registers, got) { Corrupt = corrupt };
         b.Add(new("__entry", Entry, 0, 0, s_none, 1, false, "", Arm64LibraryBuilder.EntryShim));
@@ -81,7 +81,7 @@ internal static class Arm64TestStencils
             c.LoadHole(0, 0);
             c.Asm.Add(A64.Ret);
         }));
-        return b.Build(name);
+        return b.Build(name, triple);
     }
 
     private static Arm64LibraryBuilder.FamilySpec Binary(string name, Func<int, int, int, uint> operation) =>

@@ -46,7 +46,8 @@ internal static class TestStencils
     /// Leaves out the variants it returns true for (family name, location codes with <see cref="Registers"/> meaning a
     /// stack slot, wide), the way tables that skip stack variants to keep variant counts down would.
     /// </param>
-    public static StencilLibrary Create(string name, Func<string, int[], bool, bool>? omit = null)
+    /// <param name="triple">The triple the library claims (the process's own by default).</param>
+    public static StencilLibrary Create(string name, Func<string, int[], bool, bool>? omit = null, string? triple = null)
     {
         var b = new TestLibraryBuilder(Registers) { Omit = omit };
         b.Add(new("__entry", Entry, 0, 0, s_none, 1, false, "", TestLibraryBuilder.EntryShim));
@@ -139,23 +140,23 @@ internal static class TestStencils
         b.Add(new("CallHost", Normal, 1, 1, s_word, 0, true, "long CallHost(long a, [Hole] delegate* unmanaged<long, long> f)", c =>
         {
             // Narrow: call rel32 to the hole (direct or through a trampoline); wide: movabs rax + call rax.
-            c.Load(0, Register.RDI);
-            c.Asm.Add(Instruction.Create(Code.Sub_rm64_imm8, Register.RSP, 8));
+            c.Load(0, TestAbi.Argument0);
+            c.Asm.Add(Instruction.Create(Code.Sub_rm64_imm8, Register.RSP, TestAbi.CallFrame));
             if (c.Wide)
             {
                 c.LoadHole(0, Register.RAX);
                 c.Asm.Add(Instruction.Create(Code.Call_rm64, Register.RAX));
             }
             else c.Asm.CallHole(0);
-            c.Asm.Add(Instruction.Create(Code.Add_rm64_imm8, Register.RSP, 8));
+            c.Asm.Add(Instruction.Create(Code.Add_rm64_imm8, Register.RSP, TestAbi.CallFrame));
             c.Store(c.Output(0), Register.RAX);
             c.Asm.JumpNext();
         }));
         b.Add(new("CallHostAbs", Normal, 1, 1, s_word, 0, true, "long CallHostAbs(long a, [Hole] delegate* unmanaged<long, long> f)", c =>
         {
             // Narrow: mov eax, imm32 (Abs32, only for callees below 4 GiB) + call rax; wide: movabs rax + call rax.
-            c.Load(0, Register.RDI);
-            c.Asm.Add(Instruction.Create(Code.Sub_rm64_imm8, Register.RSP, 8));
+            c.Load(0, TestAbi.Argument0);
+            c.Asm.Add(Instruction.Create(Code.Sub_rm64_imm8, Register.RSP, TestAbi.CallFrame));
             if (c.Wide) c.LoadHole(0, Register.RAX);
             else
             {
@@ -163,7 +164,7 @@ internal static class TestStencils
                 c.Asm.OnImmediate(RelocationKind.Abs32, PatchKind.Hole, 0);
             }
             c.Asm.Add(Instruction.Create(Code.Call_rm64, Register.RAX));
-            c.Asm.Add(Instruction.Create(Code.Add_rm64_imm8, Register.RSP, 8));
+            c.Asm.Add(Instruction.Create(Code.Add_rm64_imm8, Register.RSP, TestAbi.CallFrame));
             c.Store(c.Output(0), Register.RAX);
             c.Asm.JumpNext();
         }));
@@ -171,8 +172,8 @@ internal static class TestStencils
         {
             // Calls the C-ABI function whose address is stored at the hole (a module's slot): narrow
             // call qword [abs32] (FF 14 25, Abs32S: the slot must lie in the low 2 GiB); wide movabs rax + call [rax].
-            c.Load(0, Register.RDI);
-            c.Asm.Add(Instruction.Create(Code.Sub_rm64_imm8, Register.RSP, 8));
+            c.Load(0, TestAbi.Argument0);
+            c.Asm.Add(Instruction.Create(Code.Sub_rm64_imm8, Register.RSP, TestAbi.CallFrame));
             if (c.Wide)
             {
                 c.LoadHole(0, Register.RAX);
@@ -183,14 +184,14 @@ internal static class TestStencils
                 c.Asm.Add(Instruction.Create(Code.Call_rm64, new MemoryOperand(Register.None, VariantAssembler.Placeholder32, 4)));
                 c.Asm.OnDisplacement(RelocationKind.Abs32S, PatchKind.Hole, 0);
             }
-            c.Asm.Add(Instruction.Create(Code.Add_rm64_imm8, Register.RSP, 8));
+            c.Asm.Add(Instruction.Create(Code.Add_rm64_imm8, Register.RSP, TestAbi.CallFrame));
             c.Store(c.Output(0), Register.RAX);
             c.Asm.JumpNext();
         }));
         b.Add(new("TailCallHost", StencilFamilyKind.Return, 1, 0, s_word, 0, false, "long TailCallHost(long a, [Hole] delegate* unmanaged<long, long> f)", c =>
         {
             // Returns what the host function returns: a tail call, jmp rel32 to the hole.
-            c.Load(0, Register.RDI);
+            c.Load(0, TestAbi.Argument0);
             c.Asm.JumpHole(0);
         }));
         b.Add(new("LeaHole", Normal, 0, 1, s_word, 0, true, "long LeaHole([Hole] long value)", c =>
@@ -217,7 +218,7 @@ internal static class TestStencils
             c.LoadHole(0, Register.RAX);
             c.Asm.Add(Instruction.Create(Code.Retnq));
         }));
-        return b.Build(name);
+        return b.Build(name, triple);
     }
 
     private static TestLibraryBuilder.FamilySpec Binary(string name, Code operation) =>
