@@ -747,8 +747,11 @@ public sealed partial class FunctionBuilder
         {
             _hasTail = false;
             if (_tail.IsNext || IsStartedHere(_tail.Block))
+            {
                 _code.Truncate(_code.Count - _tailJumpLength);
-            else
+                if (_plan.PairStarts is not null) MergePairAfterDroppedTail();
+            }
+            else if (_plan.PairStarts is null || !TryInvertPair())
                 BranchTo(_tail.Block, _tail.Field, _tailJumpKind, _tail.Addend);
         }
         if (_alignHere > 1) PadTo(_alignHere);

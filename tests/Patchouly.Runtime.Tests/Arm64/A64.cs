@@ -67,6 +67,15 @@ internal static class A64
     /// <summary><c>cbnz xt, #bytes</c>.</summary>
     public static uint Cbnz(int rt, int bytes) => 0xB5000000u | ((uint)(bytes >> 2) & 0x7FFFF) << 5 | (uint)rt;
 
+    /// <summary><c>cmp xn, xm</c> (<c>subs xzr, xn, xm</c>).</summary>
+    public static uint Cmp(int rn, int rm) => 0xEB00001Fu | (uint)rm << 16 | (uint)rn << 5;
+
+    /// <summary>Condition codes of <see cref="BCond"/>.</summary>
+    public const int Ge = 0xA, Lt = 0xB;
+
+    /// <summary><c>b.cond #bytes</c>.</summary>
+    public static uint BCond(int condition, int bytes) => 0x54000000u | ((uint)(bytes >> 2) & 0x7FFFF) << 5 | (uint)condition;
+
     public const uint Ret = 0xD65F03C0;
     public const uint Nop = 0xD503201F;
     public const uint Brk0 = 0xD4200000;
