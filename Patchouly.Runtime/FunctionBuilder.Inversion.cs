@@ -34,18 +34,19 @@ public sealed partial class FunctionBuilder
         }
         if (other < 0) return false;
 
-        int at = start + pair;
+        int at = start + pair, position = at - _base; // the stencil is in the segment being emitted
         int pairLength = BranchInversion.PairLength(_architecture);
-        Debug.Assert(_code.Count == at + pairLength);
+        Debug.Assert(_code.Count == position + pairLength);
         int target = _tail.Block;
         int targetOffset = _blocks[target].Offset;
         bool hasField = BranchInversion.TryConditionalField(_architecture, out int conditionalField, out var kind, out int addend);
-        if (!hasField && targetOffset < 0) return false;
-        if (!BranchInversion.TryWriteConditional(_architecture, _code.AsSpan().Slice(at, pairLength), toTail: true, (long)targetOffset - at))
+        // Without a field the branch is written now: its destination must be placed, in this segment.
+        if (!hasField && (targetOffset < 0 || ((targetOffset ^ at) & ColdSegment) != 0)) return false;
+        if (!BranchInversion.TryWriteConditional(_architecture, _code.AsSpan().Slice(position, pairLength), toTail: true, (long)targetOffset - at))
             return false;
         _blocks[other].FixupHead = _fixups[last].NextInChain; // the pair no longer branches to the next block
         _fixups.Truncate(last);
-        _code.Truncate(at + BranchInversion.ConditionalLength(_architecture));
+        _code.Truncate(position + BranchInversion.ConditionalLength(_architecture));
         if (hasField) BranchTo(target, at + conditionalField, kind, addend);
         return true;
     }
@@ -62,10 +63,11 @@ public sealed partial class FunctionBuilder
         int start = _log[_lastEntry];
         int field = start + _plan.StepsOf(variant)[_plan.Variant(variant).StepCount - 1].Offset;
         if (_fixups.Count > 0 && _fixups[_fixups.Count - 1].Field == field) return; // its block is not placed yet
-        int at = start + pair;
-        int remaining = _code.Count - at;
+        if (_crossBranches.Count > 0 && _crossBranches[_crossBranches.Count - 1].Field == field) return; // in the other segment
+        int position = start + pair - _base;
+        int remaining = _code.Count - position;
         Debug.Assert(remaining == BranchInversion.PairLength(_architecture) - _tailJumpLength);
-        if (BranchInversion.TryMergeAfterDroppedTail(_architecture, _code.AsSpan().Slice(at, remaining)))
-            _code.Truncate(at + BranchInversion.ConditionalLength(_architecture));
+        if (BranchInversion.TryMergeAfterDroppedTail(_architecture, _code.AsSpan().Slice(position, remaining)))
+            _code.Truncate(position + BranchInversion.ConditionalLength(_architecture));
     }
 }

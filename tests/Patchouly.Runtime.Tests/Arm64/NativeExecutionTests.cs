@@ -88,6 +88,34 @@ public unsafe class NativeExecutionTests
         Assert.Equal(count <= 0 ? 0 : count * (count + 1) / 2, f.Invoke(n));
     }
 
+    [Theory]
+    [InlineData(10, 100, 55)]
+    [InlineData(10, 20, -1)]
+    [InlineData(0, 0, 0)]
+    public void LoopWithAColdExitInItsBody(long n, long limit, long expected)
+    {
+        // sum = 0; while (n != 0) { if (limit < sum) return -1; sum += n; n -= 1; } return sum, the failure path cold.
+        var b = new FunctionBuilder(Library, 2);
+        var loop = b.NewBlock();
+        var done = b.NewBlock();
+        var tooBig = b.NewBlock(cold: true);
+        var next = b.NewBlock();
+        Emit(b, "Const", [], [R2], [0]);
+        b.StartBlock(loop, 16);
+        Emit(b, "JumpIfZero", [R0], [], targets: [done]);
+        Emit(b, "BranchLess", [R1, R2], [], targets: [tooBig, next]);
+        b.StartBlock(tooBig);
+        Emit(b, "ReturnConst", [], [], [unchecked((ulong)-1L)]);
+        b.StartBlock(next);
+        Emit(b, "Add", [R2, R0], [R2]);
+        Emit(b, "AddImm", [R0], [R0], [unchecked((ulong)-1L)]);
+        b.Jump(loop);
+        b.StartBlock(done);
+        Emit(b, "Return", [R2], []);
+        using var f = b.Compile();
+        Assert.Equal(expected, f.Invoke(n, limit));
+    }
+
     [Fact]
     public void ConditionalExitsAndWideConstants()
     {
