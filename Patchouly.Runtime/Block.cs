@@ -5,7 +5,7 @@ namespace Patchouly.Runtime;
 
 /// <summary>
 /// A position in the code of one <see cref="FunctionBuilder"/> that stencils can jump to. Create it with
-/// <see cref="FunctionBuilder.NewBlock"/>, place it with <see cref="FunctionBuilder.StartBlock(Block)"/>, and pass it as a
+/// <see cref="FunctionBuilder.NewBlock()"/>, place it with <see cref="FunctionBuilder.StartBlock(Block)"/>, and pass it as a
 /// target. A block belongs to the builder that created it; <c>default(Block)</c> belongs to none.
 /// </summary>
 public readonly struct Block : IEquatable<Block>

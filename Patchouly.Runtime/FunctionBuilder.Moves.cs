@@ -129,7 +129,7 @@ public sealed partial class FunctionBuilder
             moves[moveCount++] = m;
             total += Header(m).Length;
         }
-        if (_code.Count + total > CodeSizeLimit) ThrowTooLarge(family, (int)Math.Min(total, int.MaxValue));
+        if (CodeSize + total > CodeSizeLimit) ThrowTooLarge(family, (int)Math.Min(total, int.MaxValue));
 
         // Everything is checked: emit the moves in, the stencil, the moves out.
         int k = 0;

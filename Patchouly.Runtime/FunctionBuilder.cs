@@ -144,7 +144,7 @@ public sealed partial class FunctionBuilder
     /// Bytes of code emitted so far. This counts the last stencil's trailing jump, which is dropped if what follows
     /// turns out to be its destination.
     /// </summary>
-    public int CodeSize => _code.Count;
+    public int CodeSize => _code.Count + _otherCode.Count;
 
     /// <summary>The number of stack slots the function uses so far (highest slot used + 1).</summary>
     public int FrameSlots => _frameSlots;
@@ -208,6 +208,7 @@ public sealed partial class FunctionBuilder
         if (_compiled && _module is not null)
             throw new StencilEmitException($"Function {DisplayName} was compiled with its module and cannot be reset; define a new function.");
         _code.Clear();
+        ResetSegments();
         _log.Clear();
         _lastEntry = -1;
         _blocks.Clear();
@@ -228,10 +229,19 @@ public sealed partial class FunctionBuilder
 
     /// <summary>Creates a new block, to be placed later with <see cref="StartBlock(Block)"/>.</summary>
     /// <exception cref="StencilEmitException">The builder was compiled.</exception>
-    public Block NewBlock()
+    public Block NewBlock() => NewBlock(cold: false);
+
+    /// <summary>
+    /// Creates a new block, to be placed later with <see cref="StartBlock(Block)"/>. A <paramref name="cold"/> block is
+    /// for rarely run code (a failed bounds check, an I/O error): the code emitted after it is started, up to the next
+    /// hot block started, goes after all of the function's hot code, so the hot path stays straight. Falling into or
+    /// out of cold code still works: the builder then adds the jump.
+    /// </summary>
+    /// <exception cref="StencilEmitException">The builder was compiled.</exception>
+    public Block NewBlock(bool cold)
     {
         ThrowIfCompiled();
-        _blocks.Add(new BlockState { Offset = -1, FirstTargetedBy = -1, FixupHead = -1 });
+        _blocks.Add(new BlockState { Offset = -1, FirstTargetedBy = -1, FixupHead = -1, Cold = cold });
         return new Block(_id, _blocks.Count - 1);
     }
 
@@ -247,6 +257,11 @@ public sealed partial class FunctionBuilder
         ref BlockState state = ref _blocks[block.Id];
         if (state.Started)
             throw new StencilEmitException($"Block {block} was already started; a block has one position.", null, nameof(block));
+        if (state.Cold != (_base != 0))
+        {
+            SwitchSegment(block);
+            state = ref _blocks[block.Id];
+        }
         state.Started = true;
         _blocksHere.Add(block.Id);
     }
@@ -351,7 +366,7 @@ public sealed partial class FunctionBuilder
             }
             v = ref Header(variant);
         }
-        if (_code.Count + v.Length > CodeSizeLimit) ThrowTooLarge(family, v.Length);
+        if (_code.Count + _otherCode.Count + v.Length > CodeSizeLimit) ThrowTooLarge(family, v.Length);
         Commit(ref v, variant, inputs, outputs, holes, targets, maxSlot);
     }
 
@@ -423,10 +438,10 @@ public sealed partial class FunctionBuilder
     internal LibraryPlan Plan => _plan;
 
     /// <summary>The body emitted so far (valid until the next change).</summary>
-    internal ReadOnlySpan<byte> Body => _code.AsSpan();
+    internal ReadOnlySpan<byte> Body => _linked is not null ? _linked.Body : _code.AsSpan();
 
     /// <summary>The PC-relative hole references resolved at link time.</summary>
-    internal ReadOnlySpan<CallSite> CallSites => _callSites.AsSpan();
+    internal ReadOnlySpan<CallSite> CallSites => _linked is not null ? _linked.CallSites : _callSites.AsSpan();
 
     /// <summary>The fields of GOT loads, patched to their entries at link time.</summary>
     internal ReadOnlySpan<GotLoad> GotLoads => _gotLoads.AsSpan();
@@ -441,6 +456,8 @@ public sealed partial class FunctionBuilder
         CheckComplete();
         FunctionLinker.CheckFrameSize(_library, _frameSlots);
         Settle();
+        SettleOtherSegment();
+        _linked = HasColdCode ? JoinSegments() : null;
     }
 
     /// <summary>
@@ -448,8 +465,9 @@ public sealed partial class FunctionBuilder
     /// builder's log in place: valid until the builder changes, or for good once <see cref="MarkCompiled"/> hands the
     /// log over to it.
     /// </summary>
-    internal FunctionMap CreateMap() =>
-        new(_plan, _log.Storage ?? [], _log.Count, BlockLayout(), DisplayName);
+    internal FunctionMap CreateMap() => _linked is not null
+        ? new(_plan, _linked.Log, _linked.Log.Length, _linked.Blocks, DisplayName)
+        : new(_plan, _log.Storage ?? [], _log.Count, BlockLayout(), DisplayName);
 
     /// <summary>
     /// Marks the builder compiled and returns its storage to the pool, except the log, which
@@ -459,7 +477,7 @@ public sealed partial class FunctionBuilder
     internal void MarkCompiled(FunctionMap map)
     {
         _compiled = true;
-        if (_log.Storage is not null) map.OwnPooledLog();
+        if (_log.Storage is not null && _linked is null) map.OwnPooledLog();
         _log.Detach();
         ReleaseStorage();
     }
@@ -554,6 +572,7 @@ public sealed partial class FunctionBuilder
         int start = _code.Extend(length, LibraryPlan.CopySlack);
         ref byte code = ref _code.UncheckedAt(start);
         CopyCode(ref code, ref Unsafe.Add(ref record, v.CodeStart), length);
+        start += _base; // from here on, a body offset (cold code has its own segment: FunctionBuilder.Cold.cs)
 
         int inputCount = inputs.Length;
         int entry = _log.Extend(2 + inputCount + outputs.Length);
@@ -743,8 +762,17 @@ public sealed partial class FunctionBuilder
     /// </summary>
     private void WriteRelative(int field, RelocationKind kind, int addend, int destination)
     {
-        long value = (long)destination + addend - field;
-        ref byte at = ref _code.UncheckedAt(field);
+        if (((field ^ _base) | (destination ^ _base)) >= ColdSegment)
+        {
+            WriteAcrossSegments(field, kind, addend, destination);
+            return;
+        }
+        WriteBranchField(ref _code.UncheckedAt(field - _base), kind, (long)destination + addend - field);
+    }
+
+    /// <summary>Writes a branch field (Rel32, Rel64 or a <c>b</c>/<c>bl</c>'s imm26) with <paramref name="value"/> (destination + addend − field).</summary>
+    private static void WriteBranchField(ref byte at, RelocationKind kind, long value)
+    {
         if (kind == RelocationKind.Rel32)
         {
             Debug.Assert(value is >= int.MinValue and <= int.MaxValue);
@@ -769,13 +797,16 @@ public sealed partial class FunctionBuilder
         {
             _hasTail = false;
             if (_tail.IsNext || IsStartedHere(_tail.Block))
+            {
                 _code.Truncate(_code.Count - _tailJumpLength);
-            else
+                if (_plan.PairStarts is not null) MergePairAfterDroppedTail();
+            }
+            else if (_plan.PairStarts is null || !TryInvertPair())
                 BranchTo(_tail.Block, _tail.Field, _tailJumpKind, _tail.Addend);
         }
         if (_alignHere > 1) PadTo(_alignHere);
         _alignHere = 0;
-        int end = _code.Count;
+        int end = _code.Count + _base;
         if (_pendingNext.Count != 0)
         {
             foreach (var next in _pendingNext.AsSpan())
@@ -819,7 +850,7 @@ public sealed partial class FunctionBuilder
     /// <summary>Checks, without changing anything, that the function can be finished.</summary>
     private void CheckComplete()
     {
-        if (_code.Count == 0)
+        if (CodeSize == 0)
             throw new FunctionCompileException("The function has no code: emit at least a returning stencil before Compile.");
         string last = _lastEntry >= 0 ? FamilyOf(_lastEntry).Name : "?";
         if ((_hasTail && (_tail.IsNext || IsStartedHere(_tail.Block))) || _pendingNext.Count > 0)
@@ -866,6 +897,7 @@ public sealed partial class FunctionBuilder
     private void ReleaseStorage()
     {
         _code.Release();
+        ReleaseSegments();
         _log.Release();
         _blocks.Release();
         _blockOrder.Release();

@@ -23,6 +23,9 @@ internal struct BlockState
 
     /// <summary>Head of the chain of forward references waiting for the block's offset; -1 if none.</summary>
     public int FixupHead;
+
+    /// <summary>True for a cold block (<see cref="FunctionBuilder.NewBlock(bool)"/>): its code is placed after all hot code.</summary>
+    public bool Cold;
 }
 
 /// <summary>A relative field that must receive the offset of a block not yet placed (a forward branch).</summary>

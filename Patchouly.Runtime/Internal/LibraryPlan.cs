@@ -226,6 +226,7 @@ internal sealed class LibraryPlan
             steps.Release();
             checks.Release();
         }
+        PairStarts = InvertiblePairs.Find(library, this);
         try
         {
             Linking.FunctionLinker.ValidateEntry(library);
@@ -258,6 +259,12 @@ internal sealed class LibraryPlan
 
     /// <summary>Per variant of <see cref="StencilLibrary.Variants"/>, the offset of its record in <see cref="Blob"/> (0: missing).</summary>
     public int[] Offsets { get; }
+
+    /// <summary>
+    /// Per variant, where the invertible branch pair its code ends in starts (-1: none); null when the library has
+    /// none (<see cref="InvertiblePairs"/>).
+    /// </summary>
+    public int[]? PairStarts { get; }
 
     /// <summary>Why the entry shim cannot be used, or null.</summary>
     public string? EntryError { get; }

@@ -124,10 +124,13 @@ internal sealed class FunctionMap
         return record.Variant - family.FirstVariant >= family.NarrowSlots;
     }
 
-    /// <summary>True when stencil <paramref name="index"/>'s trailing jump was dropped (its code is a jump shorter than its variant's).</summary>
+    /// <summary>
+    /// True when stencil <paramref name="index"/>'s trailing jump was dropped (its code is shorter than its variant's:
+    /// by the jump, or by more when its final branch pair became one conditional branch).
+    /// </summary>
     public bool TailDropped(int index) =>
         (Plan.Variant(Stencils[index].Variant).Flags & PlanFlags.HasTail) != 0
-        && StencilLength(index) == Plan.Variant(Stencils[index].Variant).Length - Plan.TailJumpLength;
+        && StencilLength(index) <= Plan.Variant(Stencils[index].Variant).Length - Plan.TailJumpLength;
 
     /// <summary>The length of stencil <paramref name="index"/>'s code in the body (after any dropped trailing jump).</summary>
     public int StencilLength(int index) =>

@@ -17,8 +17,9 @@ namespace Patchouly.Samples.Bf.Engines;
 /// <item>Loops are <c>LoopBegin</c> (jump past the loop on 0) and <c>LoopEnd</c> (jump back while not 0); the body,
 /// and the code after every branch, is a block started right after the branch, so the branch's trailing jump is
 /// dropped and each test is a single conditional jump.</item>
-/// <item>Failure paths are cold blocks after the function's code: which end a two-sided check failed at, and the
-/// counter test of a multiply loop's conditional check.</item>
+/// <item>Failure paths are cold blocks (<see cref="FunctionBuilder.NewBlock(bool)"/>), which the builder places after
+/// all hot code: which end a two-sided check failed at, the counter test of a multiply loop's conditional check, the
+/// overrun and I/O error exits.</item>
 /// <item>Test chains: nested loops that test the same cell, like the decimal switch <c>-[-[-[...]]]</c>, keep the
 /// cell in r2 (no store, so no store-to-load forwarding between the tests); the writes to other cells between the
 /// tests are held back and done once on each exit (in a cold stub per exit) and where the chain ends.</item>
@@ -100,9 +101,9 @@ public sealed unsafe class JitEngine : ICompiledProgram
             _hasLabel = new bool[ops.Length + 1];
             _isTarget = new bool[ops.Length + 1];
             _isLoopHead = new bool[ops.Length + 1];
-            _overrunLeft = _builder.NewBlock();
-            _overrunRight = _builder.NewBlock();
-            _ioError = _builder.NewBlock();
+            _overrunLeft = _builder.NewBlock(cold: true);
+            _overrunRight = _builder.NewBlock(cold: true);
+            _ioError = _builder.NewBlock(cold: true);
         }
 
         public CompiledFunction Run()
@@ -200,7 +201,7 @@ public sealed unsafe class JitEngine : ICompiledProgram
                     break;
                 case OpKind.CheckNonZero:
                 {
-                    Block cold = _builder.NewBlock();
+                    Block cold = _builder.NewBlock(cold: true);
                     _nonZero.Add((cold, op.Arg2, _labels[i + 1], Fail(op)));
                     EmitCheck(op, _labels[i + 1], cold);
                     break;
@@ -254,7 +255,7 @@ public sealed unsafe class JitEngine : ICompiledProgram
         /// <summary>A cold stub for leaving the chain at a test: the cell is 0, and the held writes are done.</summary>
         private Block ChainExit(int target)
         {
-            Block stub = _builder.NewBlock();
+            Block stub = _builder.NewBlock(cold: true);
             _chainExits.Add((stub, _held.ToArray(), _labels[target]));
             return stub;
         }
@@ -297,7 +298,7 @@ public sealed unsafe class JitEngine : ICompiledProgram
         {
             if (op.Imm == Op.CheckLow) return _overrunLeft;
             if (op.Imm == Op.CheckHigh) return _overrunRight;
-            Block side = _builder.NewBlock();
+            Block side = _builder.NewBlock(cold: true);
             _sides.Add((side, op.Offset - _start));
             return side;
         }

@@ -94,6 +94,15 @@ internal static class A64
     /// <summary><c>add wd, wn, #imm12</c>.</summary>
     public static uint AddImmW(int rd, int rn, int imm12) => 0x11000000u | (uint)imm12 << 10 | (uint)rn << 5 | (uint)rd;
 
+    /// <summary><c>cmp xn, xm</c> (<c>subs xzr, xn, xm</c>).</summary>
+    public static uint Cmp(int rn, int rm) => 0xEB00001Fu | (uint)rm << 16 | (uint)rn << 5;
+
+    /// <summary>Condition codes of <see cref="BCond"/>.</summary>
+    public const int Ge = 0xA, Lt = 0xB;
+
+    /// <summary><c>b.cond #bytes</c>.</summary>
+    public static uint BCond(int condition, int bytes) => 0x54000000u | ((uint)(bytes >> 2) & 0x7FFFF) << 5 | (uint)condition;
+
     public const uint Ret = 0xD65F03C0;
     public const uint Nop = 0xD503201F;
     public const uint Brk0 = 0xD4200000;

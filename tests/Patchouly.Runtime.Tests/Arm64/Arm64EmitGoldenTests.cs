@@ -126,15 +126,14 @@ public class Arm64EmitGoldenTests
         Assert.Equal(doneAt - (jzAt + 8), BranchDistance(image, body + jzAt + 8));
         Assert.True(doneAt > jzAt + 8);
 
-        // JumpIfNotZero at the end: its b target goes back to the loop head, its trailing b next is dropped (done follows).
-        int jnzAt = doneAt - 12;
-        Assert.Equal(A64.Cbz(8, 8), Word(image, body + jnzAt + 4));
-        Assert.Equal(loopAt - (jnzAt + 8), BranchDistance(image, body + jnzAt + 8));
+        // JumpIfNotZero at the end: its trailing b next is dropped (done follows), and "cbz x8, +8; b loop" becomes
+        // one inverted branch back to the loop head, "cbnz x8, loop".
+        int jnzAt = doneAt - 8;
+        Assert.Equal(A64.Cbnz(8, loopAt - (jnzAt + 4)), Word(image, body + jnzAt + 4));
         Assert.True(loopAt < jnzAt);
         Assert.Equal(A64.Mov(0, 22), Word(image, body + doneAt)); // Return r1 right after
         string text = b.Disassemble();
         Assert.Contains("; JumpIfNotZero [r0] narrow (trailing jump dropped)", text);
-        Assert.Contains("b B0", text);
         Assert.Contains("b B1", text);
     }
 

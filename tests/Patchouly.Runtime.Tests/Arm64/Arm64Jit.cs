@@ -22,6 +22,7 @@ internal static class Arm64Jit
     public static void AddImm(this FunctionBuilder b, Location x, long value, Location result) => b.Emit(b.Library.GetFamily("AddImm"), [x], [result], [unchecked((ulong)value)]);
     public static void JumpIfZero(this FunctionBuilder b, Location x, Block target) => b.Emit(b.Library.GetFamily("JumpIfZero"), [x], default, default, [target]);
     public static void JumpIfNotZero(this FunctionBuilder b, Location x, Block target) => b.Emit(b.Library.GetFamily("JumpIfNotZero"), [x], default, default, [target]);
+    public static void BranchLess(this FunctionBuilder b, Location x, Location y, Block less, Block notLess) => b.Emit(b.Library.GetFamily("BranchLess"), [x, y], default, default, [less, notLess]);
     public static void CallHost(this FunctionBuilder b, Location x, ulong function, Location result) => b.Emit(b.Library.GetFamily("CallHost"), [x], [result], [function]);
     public static void Return(this FunctionBuilder b, Location x) => b.Emit(b.Library.GetFamily("Return"), [x], default);
     public static void ReturnConst(this FunctionBuilder b, long value) => b.Emit(b.Library.GetFamily("ReturnConst"), default, default, [unchecked((ulong)value)]);

@@ -81,6 +81,16 @@ internal static class Arm64TestStencils
             c.LoadHole(0, 0);
             c.Asm.Add(A64.Ret);
         }));
+        b.Add(new("BranchLess", Normal, 2, 0, s_none, 2, false, "Target BranchLess(long a, long b, Target less, Target notLess)", c =>
+        {
+            // As clang compiles a two-target stencil: b.lt over "b notLess" to the trailing "b less" (an invertible pair).
+            c.Load(0, T0);
+            c.Load(1, T1);
+            c.Asm.Add(A64.Cmp(T0, T1));
+            c.Asm.Add(A64.BCond(A64.Lt, 8));
+            c.Asm.JumpTarget(1);
+            c.Asm.JumpTarget(0);
+        }));
         return b.Build(name, triple);
     }
 

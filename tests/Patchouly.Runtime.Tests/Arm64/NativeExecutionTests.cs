@@ -62,6 +62,68 @@ public unsafe class NativeExecutionTests
     }
 
     [Theory]
+    [InlineData(10, true)]
+    [InlineData(10, false)]
+    [InlineData(0, true)]
+    [InlineData(0, false)]
+    [InlineData(-1, true)]
+    [InlineData(-1, false)]
+    [InlineData(300, true)]
+    [InlineData(300, false)]
+    public void LoopsWhoseTwoTargetBranchIsInvertedTakeBothDirections(long n, bool lessIsLoop)
+    {
+        // r1 = 0; r2 = 0; goto test; loop: r2 += 1; r1 += r2;
+        // test: while (r2 < n) [lessIsLoop], or until (n < r2) [else]; return r1. The exit block follows the test, so
+        // the test's branch pair becomes one conditional branch back to the loop (see the golden inversion tests).
+        var b = new FunctionBuilder(Library, 1);
+        var loop = b.NewBlock();
+        var test = b.NewBlock();
+        var exit = b.NewBlock();
+        Emit(b, "Const", [], [R1], [0]);
+        Emit(b, "Const", [], [R2], [0]);
+        b.Jump(test);
+        b.StartBlock(loop);
+        Emit(b, "AddImm", [R2], [R2], [1]);
+        Emit(b, "Add", [R1, R2], [R1]);
+        b.StartBlock(test);
+        if (lessIsLoop) Emit(b, "BranchLess", [R2, R0], [], targets: [loop, exit]);
+        else Emit(b, "BranchLess", [R0, R2], [], targets: [exit, loop]);
+        b.StartBlock(exit);
+        Emit(b, "Return", [R1], []);
+        using var f = b.Compile();
+        long count = lessIsLoop ? System.Math.Max(n, 0) : n + 1;
+        Assert.Equal(count <= 0 ? 0 : count * (count + 1) / 2, f.Invoke(n));
+    }
+
+    [Theory]
+    [InlineData(10, 100, 55)]
+    [InlineData(10, 20, -1)]
+    [InlineData(0, 0, 0)]
+    public void LoopWithAColdExitInItsBody(long n, long limit, long expected)
+    {
+        // sum = 0; while (n != 0) { if (limit < sum) return -1; sum += n; n -= 1; } return sum, the failure path cold.
+        var b = new FunctionBuilder(Library, 2);
+        var loop = b.NewBlock();
+        var done = b.NewBlock();
+        var tooBig = b.NewBlock(cold: true);
+        var next = b.NewBlock();
+        Emit(b, "Const", [], [R2], [0]);
+        b.StartBlock(loop, 16);
+        Emit(b, "JumpIfZero", [R0], [], targets: [done]);
+        Emit(b, "BranchLess", [R1, R2], [], targets: [tooBig, next]);
+        b.StartBlock(tooBig);
+        Emit(b, "ReturnConst", [], [], [unchecked((ulong)-1L)]);
+        b.StartBlock(next);
+        Emit(b, "Add", [R2, R0], [R2]);
+        Emit(b, "AddImm", [R0], [R0], [unchecked((ulong)-1L)]);
+        b.Jump(loop);
+        b.StartBlock(done);
+        Emit(b, "Return", [R2], []);
+        using var f = b.Compile();
+        Assert.Equal(expected, f.Invoke(n, limit));
+    }
+
+    [Theory]
     [MemberData(nameof(Forms))]
     public void ConditionalExitsAndWideConstants(bool got)
     {
