@@ -75,7 +75,7 @@ public unsafe class NativeExecutionTests
         // r1 = 0; r2 = 0; goto test; loop: r2 += 1; r1 += r2;
         // test: while (r2 < n) [lessIsLoop], or until (n < r2) [else]; return r1. The exit block follows the test, so
         // the test's branch pair becomes one conditional branch back to the loop (see the golden inversion tests).
-        var b = new FunctionBuilder(Library, 1);
+        var b = new FunctionBuilder(LibraryOf(false), 1);
         var loop = b.NewBlock();
         var test = b.NewBlock();
         var exit = b.NewBlock();
@@ -102,7 +102,7 @@ public unsafe class NativeExecutionTests
     public void LoopWithAColdExitInItsBody(long n, long limit, long expected)
     {
         // sum = 0; while (n != 0) { if (limit < sum) return -1; sum += n; n -= 1; } return sum, the failure path cold.
-        var b = new FunctionBuilder(Library, 2);
+        var b = new FunctionBuilder(LibraryOf(false), 2);
         var loop = b.NewBlock();
         var done = b.NewBlock();
         var tooBig = b.NewBlock(cold: true);
