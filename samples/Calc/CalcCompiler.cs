@@ -19,7 +19,7 @@ public sealed unsafe class CompiledExpression : IDisposable
     /// <summary>The variables the expression reads, in slot order.</summary>
     public IReadOnlyList<string> Variables => _variables;
 
-    /// <summary>The native function.</summary>
+    /// <summary>The compiled function (native code, or the managed engine's: see <see cref="CompiledFunction.Engine"/>).</summary>
     public CompiledFunction Function => _function;
 
     /// <summary>Runs the native code. Throws <see cref="DivideByZeroException"/> or <see cref="OverflowException"/> where C# would.</summary>
@@ -51,10 +51,11 @@ public static class CalcCompiler
     private static readonly Location s_variables = Location.Register(0);
     private static readonly Location s_status = Location.Register(1);
 
-    /// <summary>Compiles an expression.</summary>
-    public static CompiledExpression Compile(Expression expression)
+    /// <summary>Compiles an expression (to native code, or with <paramref name="engine"/>: the same program as .NET code).</summary>
+    public static CompiledExpression Compile(Expression expression, ExecutionEngine? engine = null)
     {
         var builder = new FunctionBuilder(CalcStencils.Library, parameterCount: 2);
+        if (engine is { } e) builder.Engine = e;
         var emit = new CalcStencils.Emitter(builder);
         var allocator = new RegisterAllocator(CalcStencils.Library.Registers);
         if (allocator.Allocate() != s_variables || allocator.Allocate() != s_status)
