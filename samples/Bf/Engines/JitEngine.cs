@@ -38,7 +38,7 @@ public sealed unsafe class JitEngine : ICompiledProgram
     }
 
     /// <inheritdoc />
-    public EngineKind Engine => EngineKind.Jit;
+    public EngineKind Engine => _function.Engine == ExecutionEngine.Native ? EngineKind.Jit : EngineKind.Managed;
 
     /// <inheritdoc />
     public Tape Tape { get; }
@@ -49,12 +49,16 @@ public sealed unsafe class JitEngine : ICompiledProgram
     /// <summary>The native function (for disassembly).</summary>
     public CompiledFunction Function => _function;
 
-    /// <summary>Compiles the IR to native code for <paramref name="tape"/> (which the result owns).</summary>
-    public static JitEngine Compile(BfProgram program, Tape tape)
+    /// <summary>
+    /// Compiles the IR to native code for <paramref name="tape"/> (which the result owns), or, with
+    /// <paramref name="engine"/> <see cref="ExecutionEngine.Managed"/>, the same emitted program to .NET code (each
+    /// stencil a call of its C# method in <see cref="BfStencils"/>).
+    /// </summary>
+    public static JitEngine Compile(BfProgram program, Tape tape, ExecutionEngine engine = ExecutionEngine.Native)
     {
         ArgumentNullException.ThrowIfNull(program);
         ArgumentNullException.ThrowIfNull(tape);
-        return new JitEngine(new Compiler(program.Ops, tape).Run(), tape);
+        return new JitEngine(new Compiler(program.Ops, tape, engine).Run(), tape);
     }
 
     private sealed class Compiler
@@ -85,13 +89,13 @@ public sealed unsafe class JitEngine : ICompiledProgram
         private bool _chain;
         private readonly List<(int Cell, Op Op)> _held = new();
 
-        public Compiler(Op[] ops, Tape tape)
+        public Compiler(Op[] ops, Tape tape, ExecutionEngine engine)
         {
             _ops = ops;
             _start = (nint)tape.Start;
             _end = (nint)tape.End;
             _cells = tape.Cells;
-            _builder = new FunctionBuilder(BfStencils.Library, parameterCount: 2);
+            _builder = new FunctionBuilder(BfStencils.Library, parameterCount: 2) { Engine = engine };
             _emit = new BfStencils.Emitter(_builder);
             _labels = new Block[ops.Length + 1];
             _hasLabel = new bool[ops.Length + 1];
