@@ -63,8 +63,24 @@ public sealed partial class FunctionBuilder
         if (engine != ExecutionEngine.Native && _library.HasManagedCode) SetEngine(engine);
     }
 
+    private bool _compileNative;
+
     /// <summary>True when <see cref="Compile"/> runs the managed engine.</summary>
-    internal bool UsesManagedEngine => _engine != ExecutionEngine.Native || _library.IsManagedOnly;
+    internal bool UsesManagedEngine => !_compileNative && (_engine != ExecutionEngine.Native || _library.IsManagedOnly);
+
+    /// <summary>Compiles to native code whatever the engine (the oracle's other side).</summary>
+    internal CompiledFunction CompileNative()
+    {
+        _compileNative = true;
+        try
+        {
+            return Compile();
+        }
+        finally
+        {
+            _compileNative = false;
+        }
+    }
 
     /// <summary>The engine the managed compile uses.</summary>
     internal ExecutionEngine ManagedKind => _engine == ExecutionEngine.Native ? ExecutionEngine.Managed : _engine;

@@ -32,8 +32,10 @@ internal static class IlCompiler
     public static readonly int ChunkSteps = int.TryParse(Environment.GetEnvironmentVariable("PATCHOULY_MANAGED_CHUNK"), out int n) && n > 0 ? n : 100;
 
     private static readonly Type[] s_parameters = [typeof(long*), typeof(int)];
-    private static readonly ConstructorInfo s_target = typeof(Target).GetConstructor([typeof(int)])!;
-    private static readonly MethodInfo s_targetId = typeof(Target).GetProperty(nameof(Target.Id))!.GetMethod!;
+    // Target is a struct of one int, its id + 1 (0: Next). Setting and reading the field directly (the dynamic methods
+    // skip visibility checks) spares RyuJIT inlining the constructor, with its argument check, at every target argument.
+    private static readonly FieldInfo s_targetField = typeof(Target).GetField("_idPlusOne", BindingFlags.NonPublic | BindingFlags.Instance)
+        ?? throw new MissingFieldException(typeof(Target).FullName, "_idPlusOne");
 
     public static unsafe ManagedEntry Compile(ManagedProgram program)
     {
@@ -41,7 +43,7 @@ internal static class IlCompiler
         var blockStart = new bool[program.Steps.Length + 1];
         foreach (int s in program.BlockStarts)
             if (s >= 0) blockStart[s] = true;
-        var bounds = Partition(program.Steps.Length, blockStart);
+        var bounds = Partition(program, blockStart);
         var chunks = new ChunkMethod[bounds.Count - 1];
         for (int c = 0; c < chunks.Length; c++)
         {
@@ -51,20 +53,59 @@ internal static class IlCompiler
         return new ChunkedProgram(program, chunks, bounds.ToArray()).Run;
     }
 
-    /// <summary>Chunk boundaries: 0, …, the number of steps.</summary>
-    private static List<int> Partition(int count, bool[] blockStart)
+    /// <summary>
+    /// Chunk boundaries: 0, …, the number of steps. Each cut is made, among the block starts between half a chunk and a
+    /// chunk from the previous cut, where the jumps across it cost least: a jump across a cut leaves a chunk (storing the
+    /// locations, returning, entering the next), and short jumps are the inner loops', taken most often, so a jump of
+    /// length n costs 1/n.
+    /// </summary>
+    private static List<int> Partition(ManagedProgram program, bool[] blockStart)
     {
+        int count = program.Steps.Length;
         var bounds = new List<int> { 0 };
+        if (count <= ChunkSteps)
+        {
+            bounds.Add(count);
+            return bounds;
+        }
+        // cost[p]: the jumps from a step before p to one at or after p, or back.
+        var delta = new double[count + 2];
+        var steps = program.Steps;
+        for (int s = 0; s < count; s++)
+        {
+            var f = program.FamilyOf(steps[s]);
+            for (int t = 0; t < f.Targets; t++)
+            {
+                int to = program.TargetStep(steps[s], t);
+                if (to < 0) continue;
+                int lo = Math.Min(s, to), hi = Math.Max(s, to);
+                if (hi == lo) continue;
+                double w = 1.0 / (hi - lo);
+                delta[lo + 1] += w;
+                delta[hi + 1] -= w;
+            }
+        }
+        var cost = new double[count + 1];
+        double running = 0;
+        for (int p = 0; p <= count; p++)
+        {
+            running += delta[p];
+            cost[p] = running;
+        }
         int start = 0;
         while (count - start > ChunkSteps)
         {
             int cut = start + ChunkSteps;
-            for (int s = cut; s > start + ChunkSteps / 2; s--)
-                if (blockStart[s]) { cut = s; break; }
+            double best = double.MaxValue;
+            for (int p = start + ChunkSteps; p > start + ChunkSteps / 2; p--)
+            {
+                if (!blockStart[p]) continue;
+                if (cost[p] < best - 1e-12) (best, cut) = (cost[p], p);
+            }
             bounds.Add(cut);
             start = cut;
         }
-        if (count > 0 || bounds.Count == 1) bounds.Add(count);
+        bounds.Add(count);
         return bounds;
     }
 
@@ -102,6 +143,16 @@ internal static class IlCompiler
             return local;
         }
         LocalBuilder? targetTemp = null;
+        // Target t as a local, set once per chunk.
+        var targetValues = new List<LocalBuilder>();
+        LocalBuilder TargetValue(int t)
+        {
+            while (targetValues.Count <= t) targetValues.Add(il.DeclareLocal(typeof(Target)));
+            return targetValues[t];
+        }
+        for (int s = start; s < end; s++)
+            if (program.FamilyOf(steps[s]).Kind == StencilFamilyKind.Normal || program.FamilyOf(steps[s]).Kind == StencilFamilyKind.Return)
+                if (program.FamilyOf(steps[s]).Targets > 0) TargetValue(program.FamilyOf(steps[s]).Targets - 1);
 
         // Labels: steps of this chunk that are jumped to or entered, and exits to the other chunks' steps.
         var stepLabels = new Dictionary<int, Label>();
@@ -125,6 +176,12 @@ internal static class IlCompiler
         il.Emit(OpCodes.Ldc_I4_0);
         il.Emit(OpCodes.Ret);
         il.MarkLabel(run);
+        for (int t = 0; t < targetValues.Count; t++)
+        {
+            il.Emit(OpCodes.Ldloca, targetValues[t]);
+            il.Emit(OpCodes.Ldc_I4, t + 1);
+            il.Emit(OpCodes.Stfld, s_targetField);
+        }
         foreach (var l in used)
         {
             EmitStateAddress(il, StateIndex(l));
@@ -175,8 +232,7 @@ internal static class IlCompiler
                         Words.FromWord(il, p.Kind);
                         break;
                     case ParameterRole.Target:
-                        il.Emit(OpCodes.Ldc_I4, p.Index);
-                        il.Emit(OpCodes.Newobj, s_target);
+                        il.Emit(OpCodes.Ldloc, targetValues[p.Index]);
                         break;
                     case ParameterRole.Output:
                         il.Emit(OpCodes.Ldloca, Temp(Words.LocalType(p.Kind, p.Type), p.Index));
@@ -216,11 +272,14 @@ internal static class IlCompiler
             }
             if (method.Result == WordKind.Target && family.Targets > 0)
             {
-                il.Emit(OpCodes.Ldloca, targetTemp!);
-                il.Emit(OpCodes.Call, s_targetId);
-                var cases = new Label[family.Targets];
-                for (int t = 0; t < cases.Length; t++) cases[t] = LabelOf(program.TargetStep(step, t));
-                il.Emit(OpCodes.Switch, cases); // Next (-1) falls through
+                il.Emit(OpCodes.Ldloc, targetTemp!);
+                il.Emit(OpCodes.Ldfld, s_targetField);
+                var next = il.DefineLabel();
+                var cases = new Label[family.Targets + 1];
+                cases[0] = next; // Target.Next
+                for (int t = 0; t < family.Targets; t++) cases[t + 1] = LabelOf(program.TargetStep(step, t));
+                il.Emit(OpCodes.Switch, cases);
+                il.MarkLabel(next);
             }
         }
         il.Emit(OpCodes.Br, LabelOf(end)); // falls into the next chunk (or off the end of the function)
