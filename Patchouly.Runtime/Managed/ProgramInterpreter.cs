@@ -29,7 +29,7 @@ internal sealed class ProgramInterpreter
     {
         Span<ulong> registers = stackalloc ulong[_registers];
         registers.Clear();
-        Span<ulong> frame = _program.FrameSlots <= 256 ? stackalloc ulong[256] : new ulong[_program.FrameSlots];
+        Span<ulong> frame = _program.FrameSlots <= 256 ? stackalloc ulong[_program.FrameSlots] : new ulong[_program.FrameSlots];
         frame.Clear();
         Span<ulong> values = stackalloc ulong[_maxValues];
         ReadOnlySpan<long> arguments = [a0, a1, a2, a3, a4, a5];
