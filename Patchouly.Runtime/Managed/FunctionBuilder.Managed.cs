@@ -144,10 +144,11 @@ public sealed partial class FunctionBuilder
             throw new FunctionCompileException(
                 $"Control runs off the end of the function after stencil {last.Name}: the last stencil continues to the next code, but there is none (end with a returning stencil or a jump).",
                 null, last.Name);
+        var (starts, firstTargeting) = _program.Blocks(_blocks.Count);
         for (int b = 0; b < _blocks.Count; b++)
         {
-            int start = _program.StartOf(b);
-            int by = _program.FirstTargeting(b);
+            int start = starts[b];
+            int by = firstTargeting[b];
             if (by < 0) continue;
             string stencil = _library.FamilyArray[_program.FamilyAt(by)].Name;
             if (start == _program.Count)
@@ -157,7 +158,7 @@ public sealed partial class FunctionBuilder
         }
         for (int b = 0; b < _blocks.Count; b++)
         {
-            int by = _program.FirstTargeting(b);
+            int by = firstTargeting[b];
             if (by >= 0 && !_blocks[b].Started)
             {
                 string stencil = _library.FamilyArray[_program.FamilyAt(by)].Name;

@@ -48,7 +48,7 @@ internal static class IlCompiler
         for (int c = 0; c < chunks.Length; c++)
         {
             chunks[c] = CompileChunk(program, methods, blockStart, c, bounds[c], bounds[c + 1]);
-            if (Environment.GetEnvironmentVariable("PATCHOULY_NODRY") is null) chunks[c](null, int.MinValue); // a dry call: RyuJIT compiles the method now, as part of compiling the program
+            chunks[c](null, int.MinValue); // a dry call: RyuJIT compiles the method now, as part of compiling the program
         }
         return new ChunkedProgram(program, chunks, bounds.ToArray()).Run;
     }
@@ -87,12 +87,17 @@ internal static class IlCompiler
                 }
             }
         }
+        // A loop's depth: how many loops span its first step (itself included).
+        var spanning = new int[count + 2];
         foreach (var (lo, hi) in loops)
         {
-            int depth = 1;
-            foreach (var (olo, ohi) in loops)
-                if (olo <= lo && ohi >= hi && (olo, ohi) != (lo, hi)) depth++;
-            double w = Math.Pow(8, Math.Min(depth, 12));
+            spanning[lo]++;
+            spanning[hi + 1]--;
+        }
+        for (int p = 1; p <= count; p++) spanning[p] += spanning[p - 1];
+        foreach (var (lo, hi) in loops)
+        {
+            double w = Math.Pow(8, Math.Min(spanning[lo], 12));
             delta[lo + 1] += w;
             delta[hi + 1] -= w;
         }

@@ -58,10 +58,13 @@ internal sealed class ManagedProgram
         sb.Append("; ").Append(Library.Name).Append(" function ").Append(Name).Append(" (managed: ")
           .Append(ParameterCount.ToString(CultureInfo.InvariantCulture)).Append(" parameters, ")
           .Append(FrameSlots.ToString(CultureInfo.InvariantCulture)).Append(" stack slots)\n");
+        var labels = new System.Collections.Generic.List<int>?[Steps.Length + 1];
+        for (int b = 0; b < BlockStarts.Length; b++)
+            if (BlockStarts[b] >= 0) (labels[BlockStarts[b]] ??= new()).Add(b);
         for (int i = 0; i <= Steps.Length; i++)
         {
-            for (int b = 0; b < BlockStarts.Length; b++)
-                if (BlockStarts[b] == i) sb.Append('B').Append(b.ToString(CultureInfo.InvariantCulture)).Append(":\n");
+            if (labels[i] is { } here)
+                foreach (int b in here) sb.Append('B').Append(b.ToString(CultureInfo.InvariantCulture)).Append(":\n");
             if (i == Steps.Length) break;
             var step = Steps[i];
             var f = FamilyOf(step);

@@ -35,26 +35,25 @@ internal struct ProgramRecorder
 
     public void StartBlock(int block) => _blockStarts.Add((block, _steps.Count));
 
-    /// <summary>The step where <paramref name="block"/> starts, or -1.</summary>
-    public readonly int StartOf(int block)
+    /// <summary>Per block (of <paramref name="blockCount"/>): the step it starts at (or -1), and the first stencil that
+    /// has it as a target (or -1).</summary>
+    public readonly (int[] Starts, int[] FirstTargeting) Blocks(int blockCount)
     {
+        var starts = new int[blockCount];
+        var first = new int[blockCount];
+        starts.AsSpan().Fill(-1);
+        first.AsSpan().Fill(-1);
         foreach (var (b, step) in _blockStarts.AsSpan())
-            if (b == block) return step;
-        return -1;
-    }
-
-    /// <summary>The first stencil (its index) that has <paramref name="block"/> as a target, or -1.</summary>
-    public readonly int FirstTargeting(int block)
-    {
+            if ((uint)b < (uint)blockCount) starts[b] = step;
         var steps = _steps.AsSpan();
         var targets = _targets.AsSpan();
         for (int s = 0; s < steps.Length; s++)
         {
             int end = s + 1 < steps.Length ? steps[s + 1].Targets : targets.Length;
             for (int t = steps[s].Targets; t < end; t++)
-                if (targets[t] == block) return s;
+                if ((uint)targets[t] < (uint)blockCount && first[targets[t]] < 0) first[targets[t]] = s;
         }
-        return -1;
+        return (starts, first);
     }
 
     /// <summary>The family of stencil <paramref name="step"/>.</summary>
@@ -62,10 +61,7 @@ internal struct ProgramRecorder
 
     public readonly ManagedProgram ToProgram(StencilLibrary library, string name, int parameterCount, int frameSlots, int blockCount)
     {
-        var starts = new int[blockCount];
-        starts.AsSpan().Fill(-1);
-        foreach (var (b, step) in _blockStarts.AsSpan())
-            if ((uint)b < (uint)blockCount) starts[b] = step;
+        var (starts, _) = Blocks(blockCount);
         return new ManagedProgram(library, name, parameterCount, frameSlots, _steps.ToArray(), _locations.ToArray(),
             _holes.ToArray(), _targets.ToArray(), starts);
     }

@@ -58,8 +58,15 @@ public sealed unsafe class JitEngine : ICompiledProgram
     {
         ArgumentNullException.ThrowIfNull(program);
         ArgumentNullException.ThrowIfNull(tape);
-        return new JitEngine(new Compiler(program.Ops, tape, engine).Run(), tape);
+        return new JitEngine(new Compiler(program.Ops, tape, engine).Emit().Compile(), tape);
     }
+
+    /// <summary>
+    /// Emits the IR for <paramref name="tape"/> once and compiles it with both engines (<see cref="EngineOracle"/>): the
+    /// native function and the managed one take the tape's start and the I/O context, as <see cref="Run"/> passes them.
+    /// </summary>
+    internal static EngineComparison CompileWithOracle(BfProgram program, Tape tape) =>
+        EngineOracle.Compile(new Compiler(program.Ops, tape, ExecutionEngine.Managed).Emit());
 
     private sealed class Compiler
     {
@@ -106,7 +113,8 @@ public sealed unsafe class JitEngine : ICompiledProgram
             _ioError = _builder.NewBlock();
         }
 
-        public CompiledFunction Run()
+        /// <summary>Emits the whole program; the builder is ready to compile.</summary>
+        public FunctionBuilder Emit()
         {
             var ops = _ops;
             // A block wherever code is jumped to (loop targets) and after each branch (its fall-through).
@@ -143,7 +151,7 @@ public sealed unsafe class JitEngine : ICompiledProgram
             }
             if (_hasLabel[ops.Length]) _builder.StartBlock(_labels[ops.Length]);
             EmitColdCode();
-            return _builder.Compile();
+            return _builder;
         }
 
         private void Emit(int i, in Op op)
