@@ -48,7 +48,8 @@ internal static class ManagedStencilsWriter
         w.AppendLine("        {");
         w.AppendLine("            switch (family)");
         w.AppendLine("            {");
-        foreach (var f in library.Families.Where(f => f.Kind is StencilFamilyKind.Normal or StencilFamilyKind.Return))
+        // A file-local library's methods cannot be named from here (the generated partial is another class).
+        foreach (var f in library.Families.Where(f => !library.FileLocal && f.Kind is StencilFamilyKind.Normal or StencilFamilyKind.Return))
             WriteCase(w, library, f);
         w.AppendLine("                default:");
         w.AppendLine("                    throw new global::System.ArgumentOutOfRangeException(nameof(family), family, \"Not a stencil the managed engine calls.\");");
