@@ -24,7 +24,7 @@ namespace Patchouly.Runtime;
 /// <see cref="CompiledFunction"/> reachable (for example with <see cref="GC.KeepAlive"/>) until such calls return,
 /// because an unreachable function's memory is unmapped by its finalizer.</para>
 /// </remarks>
-public sealed unsafe class CompiledFunction : IDisposable
+public sealed unsafe partial class CompiledFunction : IDisposable
 {
     private readonly ExecutableMemory _memory;
     private readonly byte[] _image;
@@ -52,7 +52,7 @@ public sealed unsafe class CompiledFunction : IDisposable
     public StencilLibrary Library { get; }
 
     /// <summary>The function's name (<see cref="FunctionBuilder.Name"/>, or a generated one).</summary>
-    public string Name => _map.Name;
+    public string Name => _managed?.Program.Name ?? _map.Name;
 
     /// <summary>The module the function belongs to, or null for a function compiled on its own.</summary>
     /// <remarks>A function of a module keeps the module's memory (and its slot table) alive while it is referenced.</remarks>
@@ -73,6 +73,7 @@ public sealed unsafe class CompiledFunction : IDisposable
     {
         get
         {
+            if (_managed is not null) return ManagedEntryPoint;
             ObjectDisposedException.ThrowIf(_memory.IsDisposed, this);
             return _address;
         }
@@ -86,10 +87,10 @@ public sealed unsafe class CompiledFunction : IDisposable
     public ReadOnlySpan<byte> Code => _image.AsSpan(_start, _length);
 
     /// <summary>Where the body (the first emitted stencil) starts within <see cref="Code"/>.</summary>
-    public int BodyOffset => _map.BodyOffset - _start;
+    public int BodyOffset => _managed is not null ? 0 : _map.BodyOffset - _start;
 
     /// <summary>True once the function (or its module) was disposed.</summary>
-    public bool IsDisposed => _memory.IsDisposed;
+    public bool IsDisposed => _managed?.Lifetime.IsDisposed ?? _memory.IsDisposed;
 
     /// <summary>The number of trampolines to far host functions this function's calls use.</summary>
     internal int TrampolineCount => _map.Trampolines.Length;
@@ -187,7 +188,7 @@ public sealed unsafe class CompiledFunction : IDisposable
     /// immediates and the runtime's own instructions decoded in a comment.
     /// </summary>
     /// <exception cref="ObjectDisposedException">The function (not of a module) was disposed before it was first disassembled.</exception>
-    public string Disassemble() => FunctionDisassembler.Disassemble(_image, (ulong)(_address - _map.EntryOffset), _map);
+    public string Disassemble() => _managed is not null ? _managed.Program.Describe() : FunctionDisassembler.Disassemble(_image, (ulong)(_address - _map.EntryOffset), _map);
 
     /// <summary>
     /// Unmaps the code (or keeps the memory, no longer executable, for reuse) and returns the stencil map's storage to
@@ -197,12 +198,12 @@ public sealed unsafe class CompiledFunction : IDisposable
     public void Dispose()
     {
         if (Module is not null) return;
-        _memory.Dispose();
+        DisposeCode();
         _map.ReleaseLog();
     }
 
     /// <inheritdoc />
-    public override string ToString() =>
+    public override string ToString() => _managed is not null ? ManagedDescription :
         string.Create(CultureInfo.InvariantCulture, $"{Library.Name} function {Name} at 0x{_address:x} ({_length} bytes, {ParameterCount} parameters, {FrameSlots} stack slots)");
 
     /// <summary>Calls the function and reinterprets the low bytes of the result word as a <typeparamref name="TResult"/>.</summary>
@@ -217,10 +218,12 @@ public sealed unsafe class CompiledFunction : IDisposable
 
     private long Call(int count, long a0, long a1, long a2, long a3, long a4, long a5)
     {
-        ObjectDisposedException.ThrowIf(_memory.IsDisposed, this);
+        if (_managed is null) ObjectDisposedException.ThrowIf(_memory.IsDisposed, this);
+        else ObjectDisposedException.ThrowIf(_managed.Lifetime.IsDisposed, this);
         if (count != ParameterCount)
             throw new ArgumentException(
                 $"The function takes {ParameterCount} argument{(ParameterCount == 1 ? "" : "s")}, but Invoke was given {count}.");
+        if (_managed is not null) return _managed.Call(a0, a1, a2, a3, a4, a5);
         SafeHandle handle = _memory.Handle;
         bool referenced = false;
         try

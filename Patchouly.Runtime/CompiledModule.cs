@@ -20,7 +20,7 @@ namespace Patchouly.Runtime;
 /// referenced function also keeps the module's memory alive; raw <see cref="CompiledFunction.EntryPoint"/> callers must
 /// keep the module reachable and undisposed until their calls return.
 /// </remarks>
-public sealed class CompiledModule : IDisposable
+public sealed partial class CompiledModule : IDisposable
 {
     private readonly ExecutableMemory _memory;
     private readonly byte[] _image;
@@ -81,7 +81,7 @@ public sealed class CompiledModule : IDisposable
 
     /// <summary>The address of the module's code (the first function's entry shim).</summary>
     /// <exception cref="ObjectDisposedException">The module was disposed.</exception>
-    public nint Address => _memory.Address;
+    public nint Address => _managed is not null ? 0 : _memory.Address;
 
     /// <summary>All the module's machine code (a copy; still readable after disposal).</summary>
     public ReadOnlySpan<byte> Code => _image;
@@ -90,7 +90,7 @@ public sealed class CompiledModule : IDisposable
     public int TrampolineCount { get; }
 
     /// <summary>True once disposed.</summary>
-    public bool IsDisposed => _memory.IsDisposed;
+    public bool IsDisposed => _managed?.IsDisposed ?? _memory.IsDisposed;
 
     /// <summary>The address of function <paramref name="index"/>'s slot (which holds its entry point).</summary>
     internal nint SlotAddress(int index) => _slots.AddressOf(index);
@@ -109,6 +109,11 @@ public sealed class CompiledModule : IDisposable
     /// <summary>Unmaps the code and frees the slot table. Safe to call more than once.</summary>
     public void Dispose()
     {
+        if (_managed is not null)
+        {
+            _managed.Dispose(); // frees the slot table once no call runs
+            return;
+        }
         _memory.Dispose();
         _slots.Dispose();
     }

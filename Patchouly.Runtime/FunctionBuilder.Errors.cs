@@ -22,6 +22,11 @@ public sealed partial class FunctionBuilder
     private int SelectSlow(StencilFamily family, int narrowIndex, ReadOnlySpan<Location> inputs, ReadOnlySpan<Location> outputs,
         ReadOnlySpan<ulong> holes, ReadOnlySpan<Block> targets, int minSlot, int maxSlot)
     {
+        if (_library.IsManagedOnly)
+        {
+            EmitManagedOnly(family, inputs, outputs, holes, targets, maxSlot);
+            return -1;
+        }
         int wideIndex = family.HasWide ? narrowIndex + family.NarrowSlots : -1;
         var narrow = Evaluate(family, narrowIndex, holes, minSlot, maxSlot);
         if (narrow == Fit.Ok) return narrowIndex;

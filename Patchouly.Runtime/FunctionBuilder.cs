@@ -107,22 +107,23 @@ public sealed partial class FunctionBuilder
         if (parameterCount < 0 || parameterCount > limit)
             throw new ArgumentOutOfRangeException(nameof(parameterCount), parameterCount,
                 $"A function of {library.Name} takes 0 to {limit} parameters (at most {MaxParameters}, and at most the library's {library.Registers} registers).");
-        var plan = library.Plan;
-        if (plan.EntryError is not null) throw new StencilTablesException(plan.EntryError);
+        var plan = library.IsManagedOnly ? null : library.Plan; // null: no native code, the managed engine runs it
+        if (plan?.EntryError is not null) throw new StencilTablesException(plan.EntryError);
         _id = Interlocked.Increment(ref s_lastId);
         _library = library;
-        _plan = plan;
-        _blob = plan.Blob;
-        _offsets = plan.Offsets;
+        _plan = plan!;
+        _blob = plan?.Blob ?? s_managedOnlyBlob;
+        _offsets = plan?.Offsets ?? library.ManagedOnlyOffsets;
         _registers = library.Registers;
-        _architecture = plan.Architecture;
-        _tailJumpLength = plan.TailJumpLength;
-        _tailJumpKind = plan.TailJumpKind;
-        CodeSizeLimit = plan.MaxCodeSize;
+        _architecture = plan?.Architecture ?? default;
+        _tailJumpLength = plan?.TailJumpLength ?? 0;
+        _tailJumpKind = plan?.TailJumpKind ?? default;
+        CodeSizeLimit = plan?.MaxCodeSize ?? MaxCodeSize;
         _parameterCount = parameterCount;
         _module = module;
         _moduleIndex = moduleIndex;
         Name = name;
+        InitializeEngine();
     }
 
     /// <summary>The stencil library this builder emits.</summary>
@@ -218,6 +219,7 @@ public sealed partial class FunctionBuilder
         _blocksHere.Clear();
         _callSites.Clear();
         _gotLoads.Clear();
+        _program.Clear();
         _tail = default;
         _hasTail = false;
         _frameSlots = 0;
@@ -264,6 +266,7 @@ public sealed partial class FunctionBuilder
         }
         state.Started = true;
         _blocksHere.Add(block.Id);
+        RecordBlockStart(block.Id);
     }
 
     /// <summary>The largest block alignment allowed by <see cref="StartBlock(Block, int)"/>.</summary>
@@ -393,6 +396,7 @@ public sealed partial class FunctionBuilder
     /// <exception cref="StencilEmitException">The builder was compiled, or is a function of a <see cref="JitModule"/>.</exception>
     public string Disassemble()
     {
+        if (_library.IsManagedOnly) return DisassembleManaged();
         var (image, map) = LinkDetached(0);
         return Disassembly.FunctionDisassembler.Disassemble(image, 0, map);
     }
@@ -419,6 +423,7 @@ public sealed partial class FunctionBuilder
         if (_module is not null)
             throw new StencilEmitException(
                 $"Function {DisplayName} belongs to a JitModule; compile the module with JitModule.Compile(), which lays out all its functions together.");
+        if (UsesManagedEngine) return CompileManaged();
         ProcessTarget.EnsureRunnable(_library);
         PrepareLink();
         var linked = FunctionLinker.Link(_library, [this], addressHint);
@@ -598,6 +603,7 @@ public sealed partial class FunctionBuilder
                 tail.Op == PatchOp.TailNext ? -1 : TargetBlock(targets[tail.Arg], entry));
             _hasTail = true;
         }
+        if (_recording) Record(v.Family, inputs, outputs, holes, targets);
     }
 
     /// <summary>
@@ -906,5 +912,6 @@ public sealed partial class FunctionBuilder
         _blocksHere.Release();
         _callSites.Release();
         _gotLoads.Release();
+        _program.Release();
     }
 }

@@ -25,7 +25,7 @@ namespace Patchouly.Runtime;
 /// disposed (or, if never disposed, when neither it nor any of its functions is reachable). A module is not
 /// thread-safe.</para>
 /// </remarks>
-public sealed class JitModule
+public sealed partial class JitModule
 {
     private readonly List<FunctionBuilder> _functions = new();
     private readonly ReadOnlyCollection<FunctionBuilder> _view;
@@ -38,9 +38,10 @@ public sealed class JitModule
     public JitModule(StencilLibrary library)
     {
         ArgumentNullException.ThrowIfNull(library);
-        if (library.Plan.EntryError is not null) throw new StencilTablesException(library.Plan.EntryError);
+        if (!library.IsManagedOnly && library.Plan.EntryError is not null) throw new StencilTablesException(library.Plan.EntryError);
         Library = library;
         _view = _functions.AsReadOnly();
+        InitializeEngine();
     }
 
     /// <summary>The stencil library every function of the module uses.</summary>
@@ -62,6 +63,7 @@ public sealed class JitModule
         ThrowIfCompiled();
         int index = _functions.Count;
         var function = new FunctionBuilder(Library, parameterCount, this, index, name ?? "f" + index.ToString(CultureInfo.InvariantCulture));
+        function.SetEngine(Engine);
         _slots.Add();
         _functions.Add(function);
         return function;
@@ -98,6 +100,7 @@ public sealed class JitModule
         ThrowIfCompiled();
         if (_functions.Count == 0)
             throw new FunctionCompileException("The module has no functions: define at least one with DefineFunction before Compile.");
+        if (UsesManagedEngine) return CompileManaged();
         Targets.ProcessTarget.EnsureRunnable(Library);
         var functions = _functions.ToArray();
         foreach (var function in functions)

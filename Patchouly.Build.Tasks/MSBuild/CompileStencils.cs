@@ -51,6 +51,12 @@ public sealed class CompileStencils : MSBuildTask, ICancelableTask
     /// <summary>The <c>PatchoulyKeepIntermediate</c> property: keep object files.</summary>
     public bool KeepIntermediate { get; set; }
 
+    /// <summary>The <c>PatchoulyRequireNative</c> property: a missing clang is an error (PATCH2001) instead of a warning (PATCH2008).</summary>
+    public bool RequireNative { get; set; }
+
+    /// <summary>True when clang was missing and some library got no native tables (it runs on the managed engine).</summary>
+    [Output] public bool NativeMissing { get; set; }
+
     /// <summary>The tables files written or found up to date.</summary>
     [Output] public ITaskItem[] TablesFiles { get; set; } = [];
 
@@ -74,7 +80,7 @@ public sealed class CompileStencils : MSBuildTask, ICancelableTask
             string outputDirectory = Path.GetFullPath(OutputDirectory);
             // The fast path: when no source the libraries depend on changed, skip the Roslyn compilation (docs/msbuild.md).
             string fingerprint = DependencyRecord.Fingerprint(sources, references,
-                string.Join("|", DefineConstants, LangVersion, AssemblyName, outputDirectory, Clang, optimization, Registers, Targets, KeepIntermediate));
+                string.Join("|", DefineConstants, LangVersion, AssemblyName, outputDirectory, Clang, optimization, Registers, Targets, KeepIntermediate, RequireNative));
             if (DependencyRecord.IsUpToDate(outputDirectory, fingerprint, out string reason))
             {
                 log.Message($"Patchouly: nothing to do for {AssemblyName}: {reason}; the stencil tables stand.", important: true);
@@ -94,12 +100,14 @@ public sealed class CompileStencils : MSBuildTask, ICancelableTask
                 log.Error("PATCH2006", targetsError!);
                 return false;
             }
-            var options = new StencilBuildOptions(outputDirectory, Clang, optimization, Parallelism, KeepIntermediate, registers, targets);
+            var options = new StencilBuildOptions(outputDirectory, Clang, optimization, Parallelism, KeepIntermediate, registers, targets, RequireNative);
             var dependencies = new StencilDependencies();
             if (File.Exists(Path.Combine(outputDirectory, DependencyRecord.FileName))) File.Delete(Path.Combine(outputDirectory, DependencyRecord.FileName));
             var results = StencilBuild.Run(compilation, options, log, _cancel.Token, dependencies);
             if (results is null) return false;
-            if (!Log.HasLoggedErrors) DependencyRecord.Write(outputDirectory, fingerprint, sources, dependencies);
+            NativeMissing = dependencies.NativeMissing;
+            // Without clang nothing is recorded: the next build looks for clang again.
+            if (!Log.HasLoggedErrors && !NativeMissing) DependencyRecord.Write(outputDirectory, fingerprint, sources, dependencies);
             TablesFiles = results.Select(r => (ITaskItem)new Microsoft.Build.Utilities.TaskItem(r.TablesFile)).ToArray();
             return !Log.HasLoggedErrors;
         }
@@ -128,5 +136,8 @@ public sealed class CompileStencils : MSBuildTask, ICancelableTask
 
         public void Error(string code, string message, string? file = null, int line = 0, int column = 0) =>
             task.Log.LogError("Patchouly", code, null, file ?? "", line, column, 0, 0, message);
+
+        public void Warning(string code, string message) =>
+            task.Log.LogWarning("Patchouly", code, null, "", 0, 0, 0, 0, message);
     }
 }

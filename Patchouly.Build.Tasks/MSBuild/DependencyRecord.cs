@@ -26,6 +26,9 @@ public sealed class StencilDependencies
     /// <summary>The clang used, if any.</summary>
     public string? ClangPath { get; set; }
 
+    /// <summary>True when clang was missing and a library got no tables (PATCH2008): the next build must look again.</summary>
+    public bool NativeMissing { get; set; }
+
     /// <summary>Files the build wrote that must still exist for the result to stand (tables sources and blobs).</summary>
     public List<string> Outputs { get; } = [];
 

@@ -27,8 +27,10 @@ namespace Patchouly.Build.Tasks.MSBuild;
 /// <param name="KeepIntermediate">Keep the unit C files' objects too (the per-family object cache is always kept).</param>
 /// <param name="DefaultRegisters">The <c>PatchoulyRegisters</c> property: register count of libraries whose attribute sets none.</param>
 /// <param name="Targets">The <c>PatchoulyTargets</c> property, parsed: the platforms to build tables for (null: all).</param>
+/// <param name="RequireNative">When false, a missing clang is warning PATCH2008 (the libraries get no tables and run on
+/// the managed engine) instead of error PATCH2001; the MSBuild task passes <c>PatchoulyRequireNative</c> (default false).</param>
 public sealed record StencilBuildOptions(string OutputDirectory, string? ClangPath = null, string Optimization = "O3", int Parallelism = 0, bool KeepIntermediate = false, int? DefaultRegisters = null,
-    IReadOnlyList<BuildTarget>? Targets = null);
+    IReadOnlyList<BuildTarget>? Targets = null, bool RequireNative = true);
 
 /// <summary>What a stencil build did for one library.</summary>
 /// <param name="Library">The library's full name.</param>
@@ -44,7 +46,8 @@ public sealed record LibraryBuildResult(string Library, string TablesFile, bool 
 
 /// <summary>
 /// The build stage: finds the stencil libraries in a compilation, writes their C, compiles it with clang (unless the
-/// tables are already up to date), reads the objects and writes the tables. Error codes: PATCH2001 clang missing,
+/// tables are already up to date), reads the objects and writes the tables. Error codes: PATCH2001 clang missing (PATCH2008,
+/// a warning, without <see cref="StencilBuildOptions.RequireNative"/>: the library then gets no tables),
 /// PATCH2002 clang failed or crashed, PATCH2003 unreadable object, PATCH2004 unsupported stencil code, PATCH2005
 /// file-system error. A tables file is trusted only when its content matches the hash in its first line, and is
 /// replaced atomically (see <see cref="TablesFile"/>), so a failed or killed build never leaves tables a later build trusts.
@@ -76,6 +79,7 @@ public static class StencilBuild
         if (libraries.Count == 0) return results;
 
         ClangInfo? clang = null;
+        string? clangMissing = null;
         bool ok = true;
         foreach (var type in libraries)
         {
@@ -87,12 +91,25 @@ public static class StencilBuild
             }
             try
             {
-                clang ??= ClangLocator.Locate(options.ClangPath);
+                if (clangMissing is null) clang ??= ClangLocator.Locate(options.ClangPath);
             }
             catch (ClangNotFoundException e)
             {
-                log.Error("PATCH2001", e.Message);
-                return null;
+                if (options.RequireNative)
+                {
+                    log.Error("PATCH2001", e.Message);
+                    return null;
+                }
+                clangMissing = e.Message;
+            }
+            if (clang is null)
+            {
+                if (!RemoveTables(options, parsed.Library.FileName, log)) return null;
+                log.Warning("PATCH2008",
+                    $"{clangMissing} Without clang, stencil library {parsed.Library.FullName} gets no native tables: its functions run on the managed engine (plain .NET code, slower). " +
+                    "Set the property PatchoulyRequireNative to true to make this an error.");
+                if (dependencies is not null) dependencies.NativeMissing = true;
+                continue;
             }
             var result = BuildLibrary(type, parsed.Library, clang, options, log, cancellationToken);
             if (result is null) ok = false;
@@ -128,6 +145,24 @@ public static class StencilBuild
             }
         }
         return found.OrderBy(s => s.ToDisplayString(), StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>Removes a library's tables (source and blobs), so that it is built without native code.</summary>
+    private static bool RemoveTables(StencilBuildOptions options, string libraryFileName, IBuildLog log)
+    {
+        try
+        {
+            string tables = Path.Combine(options.OutputDirectory, libraryFileName + Generators.EmitApi.StencilGenerator.TablesSuffix);
+            if (File.Exists(tables)) File.Delete(tables);
+            string blobs = Path.Combine(options.OutputDirectory, BlobDirectory, libraryFileName);
+            if (Directory.Exists(blobs)) Directory.Delete(blobs, recursive: true);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            log.Error("PATCH2005", $"Patchouly cannot remove the old tables of {libraryFileName} from {options.OutputDirectory}: {e.Message}");
+            return false;
+        }
     }
 
     private static void RemoveStaleTables(string directory, IEnumerable<string> libraryNames)

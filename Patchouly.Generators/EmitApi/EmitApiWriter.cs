@@ -29,10 +29,11 @@ internal static class EmitApiWriter
         w.AppendLine($"    private const string PatchoulyModelHash = \"{modelHash}\";");
         w.AppendLine($"    private static {Rt}.Tables.StencilLibrary? s_patchoulyLibrary;");
         w.AppendLine();
-        w.AppendLine("    /// <summary>The compiled stencils of this library, loaded on first use.</summary>");
-        w.AppendLine($"    /// <exception cref=\"{Rt}.Tables.StencilTablesException\">The tables were not built, or are older than the stencils.</exception>");
+        w.AppendLine("    /// <summary>The compiled stencils of this library, loaded on first use. Without native tables for this platform (or");
+        w.AppendLine("    /// when clang was missing at build time) its functions run on the managed engine.</summary>");
+        w.AppendLine($"    /// <exception cref=\"{Rt}.Tables.StencilTablesException\">The tables are damaged, or older than the stencils.</exception>");
         w.AppendLine($"    public static {Rt}.Tables.StencilLibrary Library =>");
-        w.AppendLine($"        s_patchoulyLibrary ??= {Rt}.Tables.StencilTables.Load(\"{library.FullName}\", PatchoulyModelHash, PatchoulyTables.ModelHash, PatchoulyTables.Create);");
+        w.AppendLine($"        s_patchoulyLibrary ??= {Rt}.Tables.StencilTables.Load(\"{library.FullName}\", PatchoulyModelHash, PatchoulyTables.ModelHash, PatchoulyTables.Create, {ManagedStencilsWriter.ClassName}.Instance);");
         w.AppendLine();
         w.AppendLine($"    /// <summary>Emits the stencils of <see cref=\"{library.Identifier}\"/> into a <see cref=\"{Rt}.FunctionBuilder\"/>.</summary>");
         w.AppendLine($"    public readonly {(needsUnsafe ? "unsafe " : "")}struct Emitter");
@@ -57,6 +58,7 @@ internal static class EmitApiWriter
             WriteMethod(w, family, library);
         }
         w.AppendLine("    }");
+        ManagedStencilsWriter.Write(w, library);
         w.AppendLine("}");
         return w.ToString();
     }
@@ -77,10 +79,18 @@ internal static class EmitApiWriter
         w.AppendLine("    {");
         w.AppendLine("        internal const string ModelHash = \"\";");
         w.AppendLine($"        internal static {Rt}.Tables.StencilLibrary Create() =>");
-        w.AppendLine(damaged
-            ? $"            throw new {Rt}.Tables.StencilTablesException(\"The stencil tables file of {library.FullName} is damaged (truncated or edited); 'dotnet build' rebuilds it. \" +"
-            : $"            throw new {Rt}.Tables.StencilTablesException(\"The stencil tables of {library.FullName} have not been built. \" +");
-        w.AppendLine("                \"They are compiled by 'dotnet build' (which needs clang 19 or newer); a design-time build in the IDE does not compile them.\");");
+        if (damaged)
+        {
+            w.AppendLine($"            throw new {Rt}.Tables.StencilTablesException(\"The stencil tables file of {library.FullName} is damaged (truncated or edited); 'dotnet build' rebuilds it. \" +");
+            w.AppendLine("                \"They are compiled by 'dotnet build' (which needs clang 19 or newer); a design-time build in the IDE does not compile them.\");");
+        }
+        else
+        {
+            // No native code: the library runs on the managed engine (the build warned, PATCH2008).
+            w.AppendLine($"            {Rt}.Managed.ManagedEngine.CreateLibrary({ManagedStencilsWriter.ClassName}.Instance,");
+            w.AppendLine($"                \"The stencil tables of {library.FullName} have not been built, so it has no native code: \" +");
+            w.AppendLine("                \"they are compiled by 'dotnet build', which needs clang 19 or newer (a design-time build in the IDE does not compile them).\");");
+        }
         w.AppendLine("    }");
         w.AppendLine("}");
         return w.ToString();

@@ -12,6 +12,7 @@ namespace Patchouly.Generators.Model;
 /// <param name="Families">The families: built-ins first (entry, move, jump), then stencils ordered by name.</param>
 /// <param name="Prelude">C text shared by all stencils (typedefs, helper functions).</param>
 /// <param name="RegistersFromAttribute">True when the attribute set <see cref="Registers"/> (the PatchoulyRegisters property does not override it).</param>
+/// <param name="FileLocal">True for a <c>file</c> class: generated code (in files of its own) cannot name its members.</param>
 internal sealed record LibraryModel(
     string Namespace,
     string Name,
@@ -20,7 +21,8 @@ internal sealed record LibraryModel(
     int Optimization,
     EquatableArray<FamilyModel> Families,
     string Prelude,
-    bool RegistersFromAttribute = true)
+    bool RegistersFromAttribute = true,
+    bool FileLocal = false)
 {
     /// <summary>Applies the project's default register count (PatchoulyRegisters) unless the attribute set one.</summary>
     public LibraryModel WithDefaultRegisters(int? registers) =>

@@ -9,7 +9,7 @@ namespace Patchouly.Runtime.Tables;
 /// A compiled stencil library: the machine code of every variant of every stencil, their relocations, and the family
 /// descriptors. Instances are created by the tables the Patchouly build generates; they are immutable and thread-safe.
 /// </summary>
-public sealed class StencilLibrary
+public sealed partial class StencilLibrary
 {
     private readonly Dictionary<string, StencilFamily> _byName = new(StringComparer.Ordinal);
     private LibraryPlan? _plan;
@@ -116,6 +116,7 @@ public sealed class StencilLibrary
         get
         {
             var plan = Volatile.Read(ref _plan);
+            if (plan is null && IsManagedOnly) ThrowManagedOnly();
             if (plan is null)
             {
                 plan = new LibraryPlan(this);

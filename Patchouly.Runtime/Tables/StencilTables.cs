@@ -44,7 +44,7 @@ public sealed class StencilTargetNotFoundException : PlatformNotSupportedExcepti
 }
 
 /// <summary>Loads generated tables (called by generated code).</summary>
-public static class StencilTables
+public static partial class StencilTables
 {
     /// <summary>
     /// Creates a library from its generated tables after checking that they were compiled from the same stencils as

@@ -20,7 +20,7 @@ namespace Patchouly.Samples.Bf;
 /// </summary>
 internal static partial class Benchmark
 {
-    private static readonly EngineKind[] s_engines = [EngineKind.Jit, EngineKind.Emit, EngineKind.Aot, EngineKind.Interp];
+    private static readonly EngineKind[] s_engines = [EngineKind.Jit, EngineKind.Emit, EngineKind.Managed, EngineKind.Aot, EngineKind.Interp];
 
     private sealed record Row(string Program, EngineKind Engine, List<double> Compile, List<double> Run, List<double> RunCpu, long CodeSize)
     {
@@ -77,7 +77,7 @@ internal static partial class Benchmark
             {
                 var times = new List<double>();
                 foreach (var program in parsed)
-                    for (int k = 0; k < (e == EngineKind.Emit ? 3 : 30); k++)
+                    for (int k = 0; k < (e is EngineKind.Emit or EngineKind.Managed ? 3 : 30); k++)
                         times.Add(CompileMs(e, program));
                 double round = Median(times);
                 if (!best.TryGetValue(e, out double b) || round < 0.95 * b)
@@ -112,7 +112,7 @@ internal static partial class Benchmark
                 int count = e switch
                 {
                     EngineKind.Jit or EngineKind.Interp => Math.Max(21, 5 * reps),
-                    EngineKind.Emit => Math.Max(5, 2 * reps),
+                    EngineKind.Emit or EngineKind.Managed => Math.Max(5, 2 * reps),
                     _ => reps,
                 };
                 compileMs[e] = Enumerable.Range(0, count).Select(_ => CompileMs(e, program)).ToList();
@@ -169,11 +169,11 @@ internal static partial class Benchmark
         }
         foreach (var (name, (ms, ops)) in frontEnd)
             w.WriteLine(string.Create(c, $"front end (parse + optimise, shared by all engines) {name}: {ms:F3} ms for {ops} IR ops"));
-        w.WriteLine("(code bytes: machine code for jit and aot, IL for emit, the IR array for interp; \"vs jit\" > 1 means jit is faster)");
+        w.WriteLine("(code bytes: machine code for jit and aot, IL for emit, the IR array for interp, none for managed; \"vs jit\" > 1 means jit is faster)");
         w.WriteLine();
 
         // Linear compile cost.
-        var scaling = Environment.GetEnvironmentVariable("BF_BENCH_NO_SCALING") is { Length: > 0 } ? [] : Scaling(w, engines.Where(e => e != EngineKind.Aot).ToArray());
+        var scaling = Environment.GetEnvironmentVariable("BF_BENCH_NO_SCALING") is { Length: > 0 } ? [] : Scaling(w, engines.Where(e => e is not (EngineKind.Aot or EngineKind.Managed)).ToArray());
 
         // Goals.
         w.WriteLine();
@@ -184,6 +184,15 @@ internal static partial class Benchmark
             var jit = rows.First(r => r.Program == name && r.Engine == EngineKind.Jit);
             var emit = rows.FirstOrDefault(r => r.Program == name && r.Engine == EngineKind.Emit);
             var a = rows.FirstOrDefault(r => r.Program == name && r.Engine == EngineKind.Aot);
+            var managed = rows.FirstOrDefault(r => r.Program == name && r.Engine == EngineKind.Managed);
+            if (managed is not null && emit is not null)
+            {
+                // Patchouly's managed engine (the jit's program as .NET code, for platforms without native tables).
+                goals.Add(($"{name}: managed compile time <= emit", managed.CompileMedian <= emit.CompileMedian,
+                    string.Create(c, $"{managed.CompileMedian / emit.CompileMedian:F2}x ({managed.CompileMedian:F3} vs {emit.CompileMedian:F3} ms)")));
+                goals.Add(($"{name}: managed run time <= 2x emit", managed.RunMedian <= 2 * emit.RunMedian,
+                    string.Create(c, $"{managed.RunMedian / emit.RunMedian:F2}x ({managed.RunMedian:F1} vs {emit.RunMedian:F1} ms; CPU time {managed.RunCpuMedian / emit.RunCpuMedian:F2}x)")));
+            }
             if (emit is not null)
             {
                 double vsEmit = jit.RunMedian / emit.RunMedian;
@@ -253,7 +262,8 @@ internal static partial class Benchmark
         {
             foreach (var (copies, source, program, fe) in sizes)
             {
-                int count = copies == 1 ? (e == EngineKind.Emit ? 5 : 11) : e == EngineKind.Emit ? 1 : 3;
+                bool slow = e is EngineKind.Emit or EngineKind.Managed;
+                int count = copies == 1 ? (slow ? 5 : 11) : slow ? 1 : 3;
                 double t = Enumerable.Range(0, count).Select(_ => CompileMs(e, program)).Min();
                 var row = new ScalingRow(e, copies, program.Count, source.Length, fe, t, t * 1e6 / program.Count);
                 rows.Add(row);
@@ -261,7 +271,7 @@ internal static partial class Benchmark
                     $"| {Name(e)} | {copies} | {source.Length} | {program.Count} | {fe:F1} | {t:F1} | {row.NsPerOp:F1} | {row.CompileMBps:F1} | {row.TotalMBps:F1} |"));
             }
         }
-        w.WriteLine(string.Create(c, $"(aot is left out: it refuses programs of more than {AotEngine.MaxOps} IR ops, as clang -O3 needs minutes for them)"));
+        w.WriteLine(string.Create(c, $"(aot is left out: it refuses programs of more than {AotEngine.MaxOps} IR ops, as clang -O3 needs minutes for them; managed too: its compile is RyuJIT's, as for emit)"));
         return rows;
     }
 

@@ -5,7 +5,7 @@ using Patchouly.Samples.Bf;
 using Patchouly.Samples.Bf.Engines;
 using Patchouly.Samples.Bf.Ir;
 
-// Bf [FILE] [--engine jit|interp|emit|aot] [--stats] [--ir] [--disasm] [--c]
+// Bf [FILE] [--engine jit|interp|emit|aot|managed] [--stats] [--ir] [--disasm] [--c]
 // Bf --bench [--reps N] [--engine E]...
 // Runs a brainf*ck program (the embedded mandelbrot.bf without FILE): input from stdin, output to stdout.
 // Exit codes: 0 ok, 2 tape overrun or unbalanced brackets, 1 usage, file or I/O errors.
@@ -124,10 +124,11 @@ internal static class Cli
     private static string Ms(TimeSpan t) => (t.TotalMilliseconds).ToString("0.000", CultureInfo.InvariantCulture) + " ms";
 
     private const string UsageText = """
-        usage: Bf [FILE] [--engine jit|interp|emit|aot] [--stats] [--ir] [--disasm] [--c]
+        usage: Bf [FILE] [--engine jit|interp|emit|aot|managed] [--stats] [--ir] [--disasm] [--c]
                Bf --bench [--reps N] [--engine E]...
           FILE       a brainf*ck program (default: the embedded mandelbrot.bf); input from stdin, output to stdout
-          --engine   jit (Patchouly, default), interp, emit (DynamicMethod + RyuJIT), aot (clang -O3)
+          --engine   jit (Patchouly, default), interp, emit (DynamicMethod + RyuJIT), aot (clang -O3),
+                     managed (the jit's program on Patchouly's managed engine: stencils' C# in a DynamicMethod)
           --stats    print IR op count, compile time, run time and code size to stderr
           --ir       print the optimised IR and exit
           --disasm   print the JIT's machine code and exit

@@ -20,7 +20,7 @@ public sealed unsafe class CompiledExpression : IDisposable
     /// <summary>The variables the expression reads, in slot order.</summary>
     public IReadOnlyList<string> Variables => _variables;
 
-    /// <summary>The native function.</summary>
+    /// <summary>The compiled function (native code, or the managed engine's: see <see cref="CompiledFunction.Engine"/>).</summary>
     public CompiledFunction Function => _function;
 
     /// <summary>Runs the native code. Throws <see cref="DivideByZeroException"/> or <see cref="OverflowException"/> where C# would.</summary>
@@ -52,12 +52,14 @@ public static class CalcCompiler
     private static readonly Location s_variables = Location.Register(0);
     private static readonly Location s_status = Location.Register(1);
 
-    /// <summary>Compiles an expression (with <paramref name="library"/>: <see cref="CalcStencils.Library"/>, or its tables
-    /// for another target from <c>StencilTables.LoadEmbedded</c>).</summary>
-    public static CompiledExpression Compile(Expression expression, StencilLibrary? library = null)
+    /// <summary>Compiles an expression with <paramref name="library"/> (<see cref="CalcStencils.Library"/>, or its tables
+    /// for another target from <c>StencilTables.LoadEmbedded</c>), to native code, or with <paramref name="engine"/>: the
+    /// same program as .NET code.</summary>
+    public static CompiledExpression Compile(Expression expression, StencilLibrary? library = null, ExecutionEngine? engine = null)
     {
         library ??= CalcStencils.Library;
         var builder = new FunctionBuilder(library, parameterCount: 2);
+        if (engine is { } e) builder.Engine = e;
         var emit = new CalcStencils.Emitter(builder);
         var allocator = new RegisterAllocator(library.Registers);
         if (allocator.Allocate() != s_variables || allocator.Allocate() != s_status)

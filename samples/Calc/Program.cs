@@ -1,12 +1,26 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using Patchouly.Runtime;
 using Patchouly.Samples.Calc;
 
-// calc "<expression>" [name=value ...] [--disasm]
-// Compiles the expression to native code with Patchouly and runs it. With no arguments, runs a built-in example.
+// calc "<expression>" [name=value ...] [--disasm] [--engine native|managed|interpreter]
+// Compiles the expression to native code with Patchouly and runs it (or, with --engine managed, the same program as
+// .NET code: each stencil a call of its C# method). With no arguments, runs a built-in example.
 var arguments = args.ToList();
 bool disassemble = arguments.Remove("--disasm");
+ExecutionEngine? engine = null;
+int engineAt = arguments.IndexOf("--engine");
+if (engineAt >= 0)
+{
+    if (engineAt + 1 >= arguments.Count || !Enum.TryParse(arguments[engineAt + 1], ignoreCase: true, out ExecutionEngine parsed) || !Enum.IsDefined(parsed))
+    {
+        Console.Error.WriteLine("error: --engine takes native, managed or interpreter");
+        return 2;
+    }
+    engine = parsed;
+    arguments.RemoveRange(engineAt, 2);
+}
 bool builtin = arguments.Count == 0;
 if (builtin)
 {
@@ -38,11 +52,13 @@ catch (SyntaxException e)
     return 2;
 }
 
-using var compiled = CalcCompiler.Compile(expression);
+using var compiled = CalcCompiler.Compile(expression, engine: engine);
 if (builtin) Console.WriteLine($"expression: {text}   with {string.Join(", ", values.Select(kv => $"{kv.Key}={kv.Value}"))}");
 if (disassemble)
 {
-    Console.WriteLine($"compiled to {compiled.Function.Code.Length} bytes of native code:");
+    Console.WriteLine(compiled.Function.Engine == ExecutionEngine.Native
+        ? $"compiled to {compiled.Function.Code.Length} bytes of native code:"
+        : $"compiled by the {compiled.Function.Engine.ToString().ToLowerInvariant()} engine ({compiled.Function.EngineReason}):");
     Console.WriteLine(compiled.Function.Disassemble());
 }
 try

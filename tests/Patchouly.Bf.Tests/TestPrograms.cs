@@ -25,7 +25,7 @@ public static class TestPrograms
         ("mandelbrot.bf", null, "Mandelbrot.out", true),
     ];
 
-    public static EngineKind[] AllEngines { get; } = [EngineKind.Jit, EngineKind.Interp, EngineKind.Emit, EngineKind.Aot];
+    public static EngineKind[] AllEngines { get; } = [EngineKind.Jit, EngineKind.Interp, EngineKind.Emit, EngineKind.Aot, EngineKind.Managed];
 
     public static string Source(string name) => File.ReadAllText(Path.Combine(Directory, name));
 

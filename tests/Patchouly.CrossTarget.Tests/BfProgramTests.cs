@@ -48,7 +48,7 @@ public class BfProgramTests
     {
         var program = IrBuilder.Build(source);
         using var tape = new Tape(Tape.DefaultCells);
-        using var compiled = JitEngine.Compile(program, tape, library);
+        using var compiled = JitEngine.Compile(program, tape, library: library);
         var output = new MemoryStream();
         var io = new BfIo(new MemoryStream(stdin), output);
         var result = compiled.Run(io);

@@ -87,7 +87,7 @@ public class CalcTests
         Assert.True(exceptions > 0, "the random expressions should include some divisions by zero");
     }
 
-    private static string RandomExpression(EdgeValues r, int depth)
+    internal static string RandomExpression(EdgeValues r, int depth)
     {
         if (depth == 0 || r.Next(4) == 0)
             return r.Next(3) switch

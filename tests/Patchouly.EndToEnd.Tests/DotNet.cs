@@ -13,7 +13,11 @@ public static class DotNet
         public override string ToString() => $"exit code {ExitCode}\n{Output}";
     }
 
-    public static Result Run(string workingDirectory, TimeSpan timeout, params string[] arguments)
+    public static Result Run(string workingDirectory, TimeSpan timeout, params string[] arguments) =>
+        Run(workingDirectory, timeout, null, arguments);
+
+    /// <summary>As <see cref="Run(string, TimeSpan, string[])"/>, with extra environment variables.</summary>
+    public static Result Run(string workingDirectory, TimeSpan timeout, System.Collections.Generic.IReadOnlyDictionary<string, string>? environment, params string[] arguments)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
@@ -27,6 +31,8 @@ public static class DotNet
         psi.Environment["DOTNET_NOLOGO"] = "1";
         psi.Environment["MSBUILDDISABLENODEREUSE"] = "1";
         psi.Environment["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0";
+        if (environment is not null)
+            foreach (var (name, value) in environment) psi.Environment[name] = value;
         var output = new StringBuilder();
         using var process = new Process { StartInfo = psi };
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };

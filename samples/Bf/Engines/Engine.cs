@@ -14,6 +14,8 @@ public enum EngineKind
     Emit,
     /// <summary>C compiled by <c>clang -O3</c> into a shared library.</summary>
     Aot,
+    /// <summary>The Patchouly JIT's emitted program on Patchouly's managed engine (each stencil a call of its C# method, in a <c>DynamicMethod</c>).</summary>
+    Managed,
 }
 
 /// <summary>How a run ended.</summary>
@@ -99,10 +101,11 @@ public static class Engines
         EngineKind.Interp => InterpEngine.Compile(program, tape),
         EngineKind.Emit => EmitEngine.Compile(program, tape),
         EngineKind.Aot => AotEngine.Compile(program, tape),
+        EngineKind.Managed => JitEngine.Compile(program, tape, Patchouly.Runtime.ExecutionEngine.Managed),
         _ => throw new ArgumentOutOfRangeException(nameof(engine)),
     };
 
-    /// <summary>Parses an engine name (<c>jit</c>, <c>interp</c>, <c>emit</c>, <c>aot</c>).</summary>
+    /// <summary>Parses an engine name (<c>jit</c>, <c>interp</c>, <c>emit</c>, <c>aot</c>, <c>managed</c>).</summary>
     public static bool TryParse(string name, out EngineKind engine) =>
         Enum.TryParse(name, ignoreCase: true, out engine) && Enum.IsDefined(engine);
 

@@ -40,7 +40,7 @@ public sealed unsafe class JitEngine : ICompiledProgram
     }
 
     /// <inheritdoc />
-    public EngineKind Engine => EngineKind.Jit;
+    public EngineKind Engine => _function.Engine == ExecutionEngine.Native ? EngineKind.Jit : EngineKind.Managed;
 
     /// <inheritdoc />
     public Tape Tape { get; }
@@ -51,15 +51,25 @@ public sealed unsafe class JitEngine : ICompiledProgram
     /// <summary>The native function (for disassembly).</summary>
     public CompiledFunction Function => _function;
 
-    /// <summary>Compiles the IR to native code for <paramref name="tape"/> (which the result owns), with
-    /// <paramref name="library"/>: <see cref="BfStencils.Library"/>, or its tables for another target of this
-    /// process's architecture (<c>StencilTables.LoadEmbedded</c>).</summary>
-    public static JitEngine Compile(BfProgram program, Tape tape, StencilLibrary? library = null)
+    /// <summary>
+    /// Compiles the IR to native code for <paramref name="tape"/> (which the result owns) with <paramref name="library"/>
+    /// (<see cref="BfStencils.Library"/>, or its tables for another target of this process's architecture from
+    /// <c>StencilTables.LoadEmbedded</c>), or, with <paramref name="engine"/> <see cref="ExecutionEngine.Managed"/>, the
+    /// same emitted program to .NET code (each stencil a call of its C# method in <see cref="BfStencils"/>).
+    /// </summary>
+    public static JitEngine Compile(BfProgram program, Tape tape, ExecutionEngine engine = ExecutionEngine.Native, StencilLibrary? library = null)
     {
         ArgumentNullException.ThrowIfNull(program);
         ArgumentNullException.ThrowIfNull(tape);
-        return new JitEngine(new Compiler(program.Ops, tape, library ?? BfStencils.Library).Run(), tape);
+        return new JitEngine(new Compiler(program.Ops, tape, engine, library ?? BfStencils.Library).Emit().Compile(), tape);
     }
+
+    /// <summary>
+    /// Emits the IR for <paramref name="tape"/> once and compiles it with both engines (<see cref="EngineOracle"/>): the
+    /// native function and the managed one take the tape's start and the I/O context, as <see cref="Run"/> passes them.
+    /// </summary>
+    internal static EngineComparison CompileWithOracle(BfProgram program, Tape tape) =>
+        EngineOracle.Compile(new Compiler(program.Ops, tape, ExecutionEngine.Managed, BfStencils.Library).Emit());
 
     private sealed class Compiler
     {
@@ -89,13 +99,13 @@ public sealed unsafe class JitEngine : ICompiledProgram
         private bool _chain;
         private readonly List<(int Cell, Op Op)> _held = new();
 
-        public Compiler(Op[] ops, Tape tape, StencilLibrary library)
+        public Compiler(Op[] ops, Tape tape, ExecutionEngine engine, StencilLibrary library)
         {
             _ops = ops;
             _start = (nint)tape.Start;
             _end = (nint)tape.End;
             _cells = tape.Cells;
-            _builder = new FunctionBuilder(library, parameterCount: 2);
+            _builder = new FunctionBuilder(library, parameterCount: 2) { Engine = engine };
             _emit = new BfStencils.Emitter(_builder);
             _labels = new Block[ops.Length + 1];
             _hasLabel = new bool[ops.Length + 1];
@@ -106,7 +116,8 @@ public sealed unsafe class JitEngine : ICompiledProgram
             _ioError = _builder.NewBlock(cold: true);
         }
 
-        public CompiledFunction Run()
+        /// <summary>Emits the whole program; the builder is ready to compile.</summary>
+        public FunctionBuilder Emit()
         {
             var ops = _ops;
             // A block wherever code is jumped to (loop targets) and after each branch (its fall-through).
@@ -143,7 +154,7 @@ public sealed unsafe class JitEngine : ICompiledProgram
             }
             if (_hasLabel[ops.Length]) _builder.StartBlock(_labels[ops.Length]);
             EmitColdCode();
-            return _builder.Compile();
+            return _builder;
         }
 
         private void Emit(int i, in Op op)
