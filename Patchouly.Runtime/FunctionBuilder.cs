@@ -467,12 +467,19 @@ public sealed partial class FunctionBuilder
 
     /// <summary>
     /// The map of the settled function (offsets relative to the body until the linker sets them). It reads the
-    /// builder's log in place: valid until the builder changes, or for good once <see cref="MarkCompiled"/> hands the
+    /// builder's log in place: valid until the builder changes, or for good once <see cref="MarkCompiled(FunctionMap)"/> hands the
     /// log over to it.
     /// </summary>
     internal FunctionMap CreateMap() => _linked is not null
         ? new(_plan, _linked.Log, _linked.Log.Length, _linked.Blocks, DisplayName)
         : new(_plan, _log.Storage ?? [], _log.Count, BlockLayout(), DisplayName);
+
+    /// <summary>Marks the builder compiled (by the managed engine, which keeps a program of its own) and returns all its storage to the pool.</summary>
+    internal void MarkCompiled()
+    {
+        _compiled = true;
+        ReleaseStorage();
+    }
 
     /// <summary>
     /// Marks the builder compiled and returns its storage to the pool, except the log, which
