@@ -13,7 +13,8 @@ public class EngineAgreementTests
 
     internal static byte[] CompileC(string name)
     {
-        string output = Path.Combine(Path.GetTempPath(), $"patchouly-wasm-test-{Environment.ProcessId}-{name}.wasm");
+        // Unique per call: tests running in parallel compile the same program (one would delete the other's output).
+        string output = Path.Combine(Path.GetTempPath(), $"patchouly-wasm-test-{Environment.ProcessId}-{name}-{Guid.NewGuid():n}.wasm");
         var psi = new ProcessStartInfo("clang-19", ["--target=wasm32", "-O2", "-mbulk-memory", "-nostdlib", "-Wl,--no-entry", "-o", output, Path.Combine(Programs, name + ".c")])
         {
             RedirectStandardError = true,
