@@ -565,6 +565,7 @@ public sealed partial class FunctionBuilder
     private void Commit(ref VariantPlan v, int variant, ReadOnlySpan<Location> inputs, ReadOnlySpan<Location> outputs,
         ReadOnlySpan<ulong> holes, ReadOnlySpan<Block> targets, int maxSlot)
     {
+        if (_recording) Record(v.Family, inputs, outputs, holes, targets); // for the managed engine (first: the spans are live here anyway)
         // Settle what the previous stencil left pending. The common case, inline: its trailing jump goes to "next",
         // which is this stencil, so it is dropped.
         if (_hasTail)
@@ -610,7 +611,6 @@ public sealed partial class FunctionBuilder
                 tail.Op == PatchOp.TailNext ? -1 : TargetBlock(targets[tail.Arg], entry));
             _hasTail = true;
         }
-        if (_recording) Record(v.Family, inputs, outputs, holes, targets);
     }
 
     /// <summary>
