@@ -199,7 +199,7 @@ public sealed unsafe partial class CompiledFunction : IDisposable
     {
         if (Module is not null) return;
         DisposeCode();
-        _map.ReleaseLog();
+        _map?.ReleaseLog();
     }
 
     /// <inheritdoc />
