@@ -133,7 +133,8 @@ test_arm64() {
 }
 
 WINE=/usr/lib/wine/wine64
-WINE_PREFIX=artifacts/wine-prefix
+# Outside the repository: a prefix links z: to /, which tree walks over the repository would follow.
+WINE_PREFIX="${PATCHOULY_WINE_PREFIX:-${XDG_CACHE_HOME:-$HOME/.cache}/patchouly/wine-prefix}"
 
 # wine64 from Debian (its loader is not on PATH) and a prefix of our own, made once (wineboot -i, a few seconds).
 ensure_wine() {
@@ -153,7 +154,7 @@ ensure_wine() {
   fi
   if [ ! -f "$WINE_PREFIX/system.reg" ]; then
     mkdir -p "$WINE_PREFIX"
-    WINEPREFIX="$PWD/$WINE_PREFIX" WINEDEBUG=-all "$WINE" wineboot -i >/dev/null 2>&1 \
+    WINEPREFIX="$WINE_PREFIX" WINEDEBUG=-all "$WINE" wineboot -i >/dev/null 2>&1 \
       || { echo "build.sh: 'wineboot -i' could not create the wine prefix $WINE_PREFIX" >&2; exit 1; }
   fi
 }
@@ -164,7 +165,7 @@ ensure_wine() {
 # is not affected. PATCHOULY_TEST_IDLE_TIMEOUT: a test that fails with an exception can leave wine's exception dispatch
 # looping on a stale frame (the process hangs); the test runner then stops after 120 s without a finished test.
 run_win64() {
-  WINEPREFIX="$PWD/$WINE_PREFIX" WINEDEBUG=-all DOTNET_EnableWriteXorExecute=0 PATCHOULY_TEST_IDLE_TIMEOUT=120 \
+  WINEPREFIX="$WINE_PREFIX" WINEDEBUG=-all DOTNET_EnableWriteXorExecute=0 PATCHOULY_TEST_IDLE_TIMEOUT=120 \
     timeout "${WIN64_TIMEOUT:-900}" "$WINE" "$@"
 }
 

@@ -55,14 +55,17 @@ public class ModuleTests
         PerfMap.Enabled = true;
         try
         {
+            // Names of this run only: a map file of an earlier process with the same id may still be there (wine
+            // reuses small Windows process ids from run to run).
+            string suffix = Guid.NewGuid().ToString("N")[..8];
             var module = new JitModule(ModuleStencils.Library);
-            var even = module.DefineFunction(1, "perf_even");
-            var odd = module.DefineFunction(1, "perf_odd");
+            var even = module.DefineFunction(1, "perf_even_" + suffix);
+            var odd = module.DefineFunction(1, "perf_odd_" + suffix);
             EmitParity(module, even, odd, 1);
             EmitParity(module, odd, even, 0);
             using var compiled = module.Compile();
             var lines = File.ReadAllLines(PerfMap.FilePath);
-            foreach (var (name, function) in new[] { ("perf_even", compiled.GetFunction("perf_even")), ("perf_odd", compiled.GetFunction("perf_odd")) })
+            foreach (var (name, function) in new[] { ("perf_even_" + suffix, compiled.GetFunction(even)), ("perf_odd_" + suffix, compiled.GetFunction(odd)) })
             {
                 var line = Assert.Single(lines, l => l.EndsWith("::" + name, StringComparison.Ordinal));
                 ulong start = Convert.ToUInt64(line.Split(' ')[0], 16);
@@ -70,7 +73,7 @@ public class ModuleTests
                 ulong entry = (ulong)function.EntryPoint;
                 Assert.True(entry >= start && entry < start + size, $"{name}: entry 0x{entry:x} outside [{line}]");
             }
-            Assert.Equal(1, compiled.GetFunction("perf_even").Invoke(10));
+            Assert.Equal(1, compiled.GetFunction(even).Invoke(10));
         }
         finally
         {
