@@ -187,15 +187,20 @@ public sealed unsafe partial class CompiledFunction : IDisposable
     /// printed in Intel syntax; arm64 code one instruction word per line (<c>.inst 0x…</c>), with branches, moves of
     /// immediates and the runtime's own instructions decoded in a comment.
     /// </summary>
+    /// <exception cref="ObjectDisposedException">The function (not of a module) was disposed before it was first disassembled.</exception>
     public string Disassemble() => _managed is not null ? _managed.Program.Describe() : FunctionDisassembler.Disassemble(_image, (ulong)(_address - _map.EntryOffset), _map);
 
     /// <summary>
-    /// Unmaps the code. Safe to call more than once. For a function of a module, this does nothing: the module owns the
+    /// Unmaps the code (or keeps the memory, no longer executable, for reuse) and returns the stencil map's storage to
+    /// the pool. Safe to call more than once. For a function of a module, this does nothing: the module owns the
     /// memory, and <see cref="CompiledModule.Dispose"/> unmaps every function at once.
     /// </summary>
     public void Dispose()
     {
-        if (Module is null) DisposeCode();
+        if (Module is not null) return;
+        if (DisposeManaged()) return;
+        _memory.Dispose();
+        _map.ReleaseLog();
     }
 
     /// <inheritdoc />

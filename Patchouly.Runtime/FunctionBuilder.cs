@@ -410,7 +410,7 @@ public sealed partial class FunctionBuilder
         PrepareLink();
         var linked = FunctionLinker.Link(_library, [this], addressHint);
         var function = new CompiledFunction(_library, linked.Memory, linked.Image, 0, linked.Image.Length, _parameterCount, _frameSlots, linked.Maps[0], null);
-        MarkCompiled();
+        MarkCompiled(linked.Maps[0]);
         PerfMap.Record(linked, [function]);
         return function;
     }
@@ -442,14 +442,24 @@ public sealed partial class FunctionBuilder
         Settle();
     }
 
-    /// <summary>The map of the settled function (offsets relative to the body until the linker sets them).</summary>
+    /// <summary>
+    /// The map of the settled function (offsets relative to the body until the linker sets them). It reads the
+    /// builder's log in place: valid until the builder changes, or for good once <see cref="MarkCompiled"/> hands the
+    /// log over to it.
+    /// </summary>
     internal FunctionMap CreateMap() =>
-        new(_plan, _log.ToArray(), BlockLayout(), DisplayName);
+        new(_plan, _log.Storage ?? [], _log.Count, BlockLayout(), DisplayName);
 
-    /// <summary>Marks the builder compiled and returns its storage to the pool.</summary>
-    internal void MarkCompiled()
+    /// <summary>
+    /// Marks the builder compiled and returns its storage to the pool, except the log, which
+    /// <paramref name="map"/> (the map <see cref="CreateMap"/> made for the compiled code) takes over: copying it cost as
+    /// much as the rest of linking.
+    /// </summary>
+    internal void MarkCompiled(FunctionMap map)
     {
         _compiled = true;
+        if (_log.Storage is not null) map.OwnPooledLog();
+        _log.Detach();
         ReleaseStorage();
     }
 

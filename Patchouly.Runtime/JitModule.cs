@@ -130,7 +130,7 @@ public sealed partial class JitModule
             linked.Memory.Dispose();
             throw;
         }
-        foreach (var function in functions) function.MarkCompiled();
+        for (int i = 0; i < functions.Length; i++) functions[i].MarkCompiled(linked.Maps[i]);
         _compiled = true;
         PerfMap.Record(linked, module.FunctionArray);
         return module;

@@ -91,6 +91,16 @@ internal struct PooledList<T>
         return copy;
     }
 
+    /// <summary>The storage array (null when nothing was ever added); its first <see cref="Count"/> elements are the list.</summary>
+    public readonly T[]? Storage => _items;
+
+    /// <summary>Forgets the storage without returning it to the pool (its new owner returns it); the list is empty afterwards.</summary>
+    public void Detach()
+    {
+        _items = null;
+        _count = 0;
+    }
+
     /// <summary>Returns the storage to the pool; the list is empty afterwards.</summary>
     public void Release()
     {

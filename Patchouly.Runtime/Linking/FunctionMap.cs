@@ -10,17 +10,39 @@ namespace Patchouly.Runtime.Linking;
 /// </summary>
 internal sealed class FunctionMap
 {
-    private readonly int[] _log;
+    private int[]? _log;
+    private readonly int _logLength;
+    private bool _logPooled;
     private StencilRecord[]? _stencils;
     private Location[]? _locations;
 
-    /// <summary>Creates the map from a builder's stencil log (offset, variant, locations per stencil).</summary>
-    public FunctionMap(LibraryPlan plan, int[] log, (int Offset, int Block)[] blocks, string name)
+    /// <summary>
+    /// Creates the map from a builder's stencil log (offset, variant, locations per stencil): the first
+    /// <paramref name="logLength"/> elements of <paramref name="log"/>, which the map reads but does not copy.
+    /// </summary>
+    public FunctionMap(LibraryPlan plan, int[] log, int logLength, (int Offset, int Block)[] blocks, string name)
     {
         Plan = plan;
         _log = log;
+        _logLength = logLength;
         Blocks = blocks;
         Name = name;
+    }
+
+    /// <summary>
+    /// Makes the map the owner of its log array, rented from <see cref="System.Buffers.ArrayPool{T}.Shared"/> (the
+    /// builder handed it over instead of copying it): <see cref="ReleaseLog"/> returns it.
+    /// </summary>
+    public void OwnPooledLog() => _logPooled = true;
+
+    /// <summary>
+    /// Returns a pooled log to the pool (when the function is disposed); the stencils can no longer be decoded unless
+    /// they were already.
+    /// </summary>
+    public void ReleaseLog()
+    {
+        int[]? log = System.Threading.Interlocked.Exchange(ref _log, null);
+        if (log is not null && _logPooled) System.Buffers.ArrayPool<int>.Shared.Return(log);
     }
 
     /// <summary>The plan of the library (resolves a record's variant to its family).</summary>
@@ -48,16 +70,17 @@ internal sealed class FunctionMap
 
     private void Decode()
     {
+        int[] log = _log ?? throw new System.ObjectDisposedException(Name, "The function was disposed; its stencil map is gone.");
         var stencils = new System.Collections.Generic.List<StencilRecord>();
         var locations = new System.Collections.Generic.List<Location>();
-        for (int at = 0; at + 1 < _log.Length;)
+        for (int at = 0; at + 1 < _logLength;)
         {
-            int offset = _log[at], variant = _log[at + 1];
+            int offset = log[at], variant = log[at + 1];
             var family = Plan.FamilyOf(variant);
             int values = family.Inputs + family.Outputs;
             stencils.Add(new StencilRecord(offset, variant, locations.Count));
             for (int i = 0; i < values; i++)
-                locations.Add(System.Runtime.CompilerServices.Unsafe.As<int, Location>(ref _log[at + 2 + i]));
+                locations.Add(System.Runtime.CompilerServices.Unsafe.As<int, Location>(ref log[at + 2 + i]));
             at += 2 + values;
         }
         _locations = locations.ToArray();

@@ -13,7 +13,8 @@ namespace Patchouly.Runtime;
 /// Linux only (anonymous private <c>mmap</c>, <c>mprotect</c>, <c>munmap</c>), in whole pages of
 /// <see cref="Environment.SystemPageSize"/> (4, 16 or 64 KiB on arm64). <see cref="MakeExecutable"/> flushes the
 /// instruction cache over the mapping first (nothing to do on x86-64; <c>__clear_cache</c> on arm64).
-/// <see cref="Dispose"/> unmaps the memory; code must not be running in it then (see <see cref="CompiledFunction"/>).
+/// <see cref="Dispose"/> unmaps the memory, or makes it read-write (no longer executable) and keeps it for reuse by a
+/// later allocation (<c>MappingPool</c>, at most 32 MiB); code must not be running in it then (see <see cref="CompiledFunction"/>).
 /// </remarks>
 public sealed unsafe class ExecutableMemory : IDisposable
 {
@@ -45,12 +46,19 @@ public sealed unsafe class ExecutableMemory : IDisposable
         if (size is <= 0 or > MaxSize)
             throw new ArgumentOutOfRangeException(nameof(size), size, $"Executable memory must be 1 to {MaxSize} bytes.");
         nuint page = (nuint)Environment.SystemPageSize;
-        nuint length = ((nuint)size + page - 1) & ~(page - 1);
-        void* hintAddress = (void*)(hint & ~(nint)(page - 1));
-        void* address = LibC.Mmap(hintAddress, length, LibC.ProtRead | LibC.ProtWrite, LibC.MapPrivate | LibC.MapAnonymous, out int errno);
-        if (address == LibC.MapFailed || address == null)
-            throw new ExecutableMemoryException("mmap", errno, $"mapping {length} bytes read-write");
-        var memory = new ExecutableMemory(new MappingHandle((nint)address, length), size);
+        // Placed near a hint (tests): exactly the pages needed, so the mapping fits the free range that was chosen.
+        nuint length = hint == 0 ? MappingPool.RoundUp((nuint)size, page) : ((nuint)size + page - 1) & ~(page - 1);
+        // A reused mapping has its pages already (see MappingPool); a new one is populated at once, which costs less
+        // than a fault per page (and makes every page count for the TLB flush, see MappingPool.RoundUp).
+        void* address = hint == 0 ? MappingPool.TryTake(length, (nuint)size) : null;
+        if (address == null)
+        {
+            void* hintAddress = (void*)(hint & ~(nint)(page - 1));
+            address = LibC.Mmap(hintAddress, length, LibC.ProtRead | LibC.ProtWrite, LibC.MapPrivate | LibC.MapAnonymous | LibC.MapPopulate, out int errno);
+            if (address == LibC.MapFailed || address == null)
+                throw new ExecutableMemoryException("mmap", errno, $"mapping {length} bytes read-write");
+        }
+        var memory = new ExecutableMemory(new MappingHandle((nint)address, length, hint == 0 ? (nuint)size : 0), size);
         memory.Notify("mapped");
         return memory;
     }

@@ -17,6 +17,7 @@ internal static unsafe class LibC
     // Linux values (the same on x86-64 and arm64).
     public const int MapPrivate = 0x02;
     public const int MapAnonymous = 0x20;
+    public const int MapPopulate = 0x8000;
 
     public static readonly void* MapFailed = (void*)-1;
 

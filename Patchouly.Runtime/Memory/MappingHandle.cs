@@ -4,17 +4,24 @@ using System.Runtime.InteropServices;
 namespace Patchouly.Runtime.Memory;
 
 /// <summary>
-/// Owns one anonymous mapping and unmaps it when released. Being a <see cref="SafeHandle"/>, it is reference-counted:
+/// Owns one anonymous mapping and unmaps it when released (or hands it to the <see cref="MappingPool"/>). Being a <see cref="SafeHandle"/>, it is reference-counted:
 /// code running inside the mapping can hold a reference (<see cref="SafeHandle.DangerousAddRef"/>) so that a
 /// concurrent dispose defers the <c>munmap</c> until the code has returned.
 /// </summary>
 internal sealed unsafe class MappingHandle : SafeHandle
 {
-    public MappingHandle(nint address, nuint length) : base(invalidHandleValue: 0, ownsHandle: true)
+    public MappingHandle(nint address, nuint length, nuint written) : base(invalidHandleValue: 0, ownsHandle: true)
     {
         SetHandle(address);
         Length = length;
+        Written = written;
     }
+
+    /// <summary>
+    /// How many bytes from the start may have been written (zeroed when the pool hands the mapping out again); 0 for a
+    /// mapping placed near an address hint, which is unmapped, not pooled (its address was chosen for a reason).
+    /// </summary>
+    public nuint Written { get; }
 
     private SafeHandle? _dependent;
 
@@ -39,7 +46,7 @@ internal sealed unsafe class MappingHandle : SafeHandle
     /// <inheritdoc />
     protected override bool ReleaseHandle()
     {
-        bool unmapped = LibC.Munmap((void*)handle, Length, out _) == 0;
+        bool unmapped = (Written != 0 && MappingPool.TryKeep(handle, Length, Written)) || LibC.Munmap((void*)handle, Length, out _) == 0;
         _dependent?.DangerousRelease();
         return unmapped;
     }

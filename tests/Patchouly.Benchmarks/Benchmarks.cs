@@ -75,6 +75,13 @@ public class CompileBenchmarks
     private void Prepare(int functionKiB)
     {
         _builders.Clear();
+        _builders.AddRange(PrepareFunctions(functionKiB));
+    }
+
+    /// <summary>Builders of 1 MiB of code in functions of <paramref name="functionKiB"/> KiB, emitted and ready to compile.</summary>
+    public static List<FunctionBuilder> PrepareFunctions(int functionKiB)
+    {
+        var builders = new List<FunctionBuilder>();
         for (int i = 0; i < KiBPerInvoke / functionKiB; i++)
         {
             var b = new FunctionBuilder(BenchStencils.Library, 1);
@@ -84,8 +91,9 @@ public class CompileBenchmarks
             e.Return(Workload.R1);
             b.StartBlock(exit);
             e.ReturnConst(-1);
-            _builders.Add(b);
+            builders.Add(b);
         }
+        return builders;
     }
 
     [IterationSetup(Target = nameof(Compile4KiBFunctions))]

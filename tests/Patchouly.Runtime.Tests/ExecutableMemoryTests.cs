@@ -118,7 +118,57 @@ public unsafe class ExecutableMemoryTests
         Assert.Throws<ObjectDisposedException>(() => f.Invoke());
         Assert.Throws<ObjectDisposedException>(() => f.EntryPoint);
         Assert.NotEmpty(f.Code.ToArray()); // the copy stays readable
-        Assert.Contains("ReturnConst", f.Disassemble());
+        Assert.Throws<ObjectDisposedException>(() => f.Disassemble()); // the stencil map's storage went back to the pool
         Assert.DoesNotContain("r-xp", MemoryMaps.Permissions(entry, 1));
     }
+
+    [Fact]
+    public void DisassemblyBeforeDisposeStaysAvailable()
+    {
+        var f = Compile(e => e.ReturnConst(3));
+        string listing = f.Disassemble();
+        f.Dispose();
+        Assert.Contains("ReturnConst", listing);
+        Assert.Equal(listing, f.Disassemble()); // decoded before the dispose
+    }
+
+    [Fact]
+    public void FreedMemoryIsKeptReadWriteAndReusedZeroedPastTheNewSize()
+    {
+        // A size class no other test uses (2.5 to 3 MiB), so the pool hands back this very mapping.
+        var first = ExecutableMemory.Allocate(2_700_000);
+        Assert.Equal(3 << 20, first.MappedSize);
+        first.Writable.Fill(0xCC);
+        first.MakeExecutable();
+        nint address = first.Address;
+        first.Dispose();
+        var permissions = MemoryMaps.Permissions(address, 3 << 20).Distinct().ToList();
+        Assert.Equal(["rw-p"], permissions); // kept, but no longer executable (and never both)
+
+        var second = ExecutableMemory.Allocate(2_650_000);
+        try
+        {
+            Assert.Equal(address, second.Address);
+            Assert.Equal(3 << 20, second.MappedSize);
+            Assert.All(MemoryMaps.Permissions(address, 3 << 20), p => Assert.False(MemoryMaps.IsWritableAndExecutable(p)));
+            // Bytes the first user wrote past the second's size are zeroed; the second overwrites the rest itself.
+            Assert.True(new ReadOnlySpan<byte>((void*)(address + 2_650_000), 50_000).IndexOfAnyExcept((byte)0) < 0);
+            Assert.True(new ReadOnlySpan<byte>((void*)(address + 2_700_000), (3 << 20) - 2_700_000).IndexOfAnyExcept((byte)0) < 0);
+        }
+        finally
+        {
+            second.Dispose();
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 4096)]
+    [InlineData(4096 * 4, 4096 * 4)]          // up to 4 pages: exact
+    [InlineData(4096 * 4 + 1, 4096 * 40)]     // from 5 pages: at least 34 (the TLB is flushed at once), in the 160 KiB class
+    [InlineData(65_648, 4096 * 40)]
+    [InlineData(4096 * 41, 4096 * 48)]         // above 64 KiB: eighths of the next power of two
+    [InlineData(1_048_656, 1_310_720)]         // (1.25 MiB)
+    [InlineData(2_700_000, 3 << 20)]
+    public void MappingLengthsAreRoundedToSizeClasses(int size, int length) =>
+        Assert.Equal((nuint)length, Memory.MappingPool.RoundUp((nuint)size, 4096));
 }

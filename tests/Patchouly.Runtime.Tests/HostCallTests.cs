@@ -33,6 +33,25 @@ public class HostCallTests
 
     private static long Distance(nint a, nint b) => Math.Abs((long)a - (long)b);
 
+    /// <summary>
+    /// Compiles the function <paramref name="build"/> makes, placed within 2 GiB of <paramref name="callee"/>
+    /// (<paramref name="far"/>: more than 4 GiB away). A placement hint is only a hint: other tests of the process map
+    /// memory concurrently and may take the free range chosen from /proc/self/maps before this mapping is made, so a
+    /// missed placement is retried with a fresh hint (and fails the test only if it keeps missing).
+    /// </summary>
+    private static CompiledFunction CompilePlaced(Func<FunctionBuilder> build, nint callee, bool far)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            var f = build().CompileNear(far ? Far(callee) : MemoryMaps.FreeAddressNear(callee));
+            nint entry = f.EntryPoint;
+            long distance = Distance(callee, entry);
+            if (far ? distance > TwoGiB + (1L << 24) : distance < TwoGiB - (1L << 24)) return f;
+            f.Dispose();
+            Assert.True(attempt < 8, $"the kernel placed the code at 0x{entry:x}, {(far ? "near" : "far from")} 0x{callee:x}, on 9 attempts");
+        }
+    }
+
     [Fact]
     public unsafe void ManagedCallbackThroughCallRel32()
     {
@@ -55,13 +74,16 @@ public class HostCallTests
     {
         delegate* unmanaged<long, long> triple = &Triple;
         delegate* unmanaged<long, long> negate = &Negate;
-        var b = Builder(1);
-        var e = new TestEmitter(b);
-        e.CallHost(R0, triple, R1);
-        e.CallHost(R1, negate, R2);
-        e.CallHost(R2, triple, R0);
-        e.Return(R0);
-        using var f = b.CompileNear(Far((nint)triple));
+        using var f = CompilePlaced(() =>
+        {
+            var b = Builder(1);
+            var e = new TestEmitter(b);
+            e.CallHost(R0, triple, R1);
+            e.CallHost(R1, negate, R2);
+            e.CallHost(R2, triple, R0);
+            e.Return(R0);
+            return b;
+        }, (nint)triple, far: true);
         Assert.True(Distance((nint)triple, f.EntryPoint) > TwoGiB, $"the kernel did not honour the placement hint (code at 0x{f.EntryPoint:x}, callee at 0x{(nint)triple:x})");
         int expected = 1 + (Distance((nint)negate, f.EntryPoint) > TwoGiB ? 1 : 0);
         Assert.Equal(expected, f.TrampolineCount);
@@ -75,13 +97,16 @@ public class HostCallTests
     [Fact]
     public unsafe void NearCalleeIsCalledDirectlyAndTheStackIsAligned()
     {
-        using var probe = NativeCode.Load(NativeCode.StackAlignmentProbe);
+        using var probe = NativeCode.Load(NativeCode.StackAlignmentProbe, MemoryMaps.RoomyAddress());
         var fn = (delegate* unmanaged<long, long>)probe.Address;
-        var b = Builder(1);
-        var e = new TestEmitter(b);
-        e.CallHost(R0, fn, S(0));
-        e.Return(S(0));
-        using var f = b.CompileNear(MemoryMaps.FreeAddressNear(probe.Address));
+        using var f = CompilePlaced(() =>
+        {
+            var b = Builder(1);
+            var e = new TestEmitter(b);
+            e.CallHost(R0, fn, S(0));
+            e.Return(S(0));
+            return b;
+        }, probe.Address, far: false);
         Assert.True(Distance(probe.Address, f.EntryPoint) < TwoGiB, "the kernel placed the code far away");
         Assert.Equal(0, f.TrampolineCount);
         Assert.Equal((21L << 4) | 8, f.Invoke(21));
@@ -90,13 +115,16 @@ public class HostCallTests
     [Fact]
     public unsafe void FarNativeCalleeThroughTheTrampolineSeesAnAlignedStack()
     {
-        using var probe = NativeCode.Load(NativeCode.StackAlignmentProbe);
+        using var probe = NativeCode.Load(NativeCode.StackAlignmentProbe, MemoryMaps.RoomyAddress());
         var fn = (delegate* unmanaged<long, long>)probe.Address;
-        var b = Builder(1);
-        var e = new TestEmitter(b);
-        e.CallHost(R0, fn, R2);
-        e.Return(R2);
-        using var f = b.CompileNear(Far(probe.Address));
+        using var f = CompilePlaced(() =>
+        {
+            var b = Builder(1);
+            var e = new TestEmitter(b);
+            e.CallHost(R0, fn, R2);
+            e.Return(R2);
+            return b;
+        }, probe.Address, far: true);
         Assert.True(Distance(probe.Address, f.EntryPoint) > TwoGiB, "the kernel did not honour the placement hint");
         Assert.Equal(1, f.TrampolineCount);
         Assert.Equal((3L << 4) | 8, f.Invoke(3));
@@ -107,7 +135,7 @@ public class HostCallTests
     {
         // CallHostAbs's narrow variant takes only addresses below 4 GiB (mov eax, imm32); others need movabs + call rax.
         delegate* unmanaged<long, long> triple = &Triple;
-        using var probe = NativeCode.Load(NativeCode.StackAlignmentProbe);
+        using var probe = NativeCode.Load(NativeCode.StackAlignmentProbe, MemoryMaps.RoomyAddress());
         var fn = (delegate* unmanaged<long, long>)probe.Address;
         using var f = Compile(e =>
         {
@@ -125,15 +153,18 @@ public class HostCallTests
     [Fact]
     public unsafe void TailCallToAHostFunction()
     {
-        using var probe = NativeCode.Load(NativeCode.StackAlignmentProbe);
+        using var probe = NativeCode.Load(NativeCode.StackAlignmentProbe, MemoryMaps.RoomyAddress());
         var fn = (delegate* unmanaged<long, long>)probe.Address;
         foreach (bool far in new[] { false, true })
         {
-            var b = Builder(1);
-            var e = new TestEmitter(b);
-            e.AddImm8(R0, 1, R1);
-            e.TailCallHost(R1, fn);
-            using var f = b.CompileNear(far ? Far(probe.Address) : MemoryMaps.FreeAddressNear(probe.Address));
+            using var f = CompilePlaced(() =>
+            {
+                var b = Builder(1);
+                var e = new TestEmitter(b);
+                e.AddImm8(R0, 1, R1);
+                e.TailCallHost(R1, fn);
+                return b;
+            }, probe.Address, far);
             Assert.Equal(far ? 1 : 0, f.TrampolineCount);
             Assert.Equal((6L << 4) | 8, f.Invoke(5));
         }

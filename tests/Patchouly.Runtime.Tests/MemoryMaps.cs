@@ -51,7 +51,8 @@ internal static class MemoryMaps
         ulong target = (ulong)from;
         ulong best = 0, bestDistance = ulong.MaxValue;
         ulong gapStart = bottom;
-        foreach (var (start, end) in ranges.Append((top, top)))
+        // Mappings above the top of user space ([vsyscall]) would make the last gap wrap around.
+        foreach (var (start, end) in ranges.Where(r => r.From < top).Append((top, top)))
         {
             // Candidates in the gap [gapStart, start): as close to the target as possible (far: while more than 4 GiB away).
             if (start > gapStart + 3 * margin)
@@ -71,6 +72,36 @@ internal static class MemoryMaps
             gapStart = Math.Max(gapStart, end);
         }
         return best != 0 ? (nint)(best & ~0xFFFUL) : throw new InvalidOperationException($"no free address range {(far ? "far away" : "near")}");
+    }
+
+    /// <summary>
+    /// An address in the middle of the largest free range below the top of user space: code loaded there has free
+    /// address space on both sides, so a test can then place other code within 2 GiB of it (the ranges right next to
+    /// the runtime's own mappings are often taken for gigabytes by the GC's reservations).
+    /// </summary>
+    public static nint RoomyAddress()
+    {
+        const ulong top = 0x7FFF_0000_0000UL, bottom = 0x1000_0000UL;
+        var ranges = new List<(ulong From, ulong To)>();
+        foreach (var line in File.ReadAllLines("/proc/self/maps"))
+        {
+            var range = line.Split(' ', 2)[0].Split('-');
+            ranges.Add((ulong.Parse(range[0], NumberStyles.HexNumber, CultureInfo.InvariantCulture),
+                ulong.Parse(range[1], NumberStyles.HexNumber, CultureInfo.InvariantCulture)));
+        }
+        ranges.Sort();
+        ulong gapStart = bottom, best = 0, bestSize = 0;
+        // Mappings above the top of user space ([vsyscall]) would make the last gap wrap around.
+        foreach (var (start, end) in ranges.Where(r => r.From < top).Append((top, top)))
+        {
+            if (start > gapStart && start - gapStart > bestSize)
+            {
+                bestSize = start - gapStart;
+                best = gapStart + bestSize / 2;
+            }
+            gapStart = Math.Max(gapStart, end);
+        }
+        return best != 0 ? (nint)(best & ~0xFFFUL) : throw new InvalidOperationException("no free address range");
     }
 
     /// <summary>The number of lines (mappings) in <c>/proc/self/maps</c>.</summary>
