@@ -198,8 +198,9 @@ public sealed unsafe partial class CompiledFunction : IDisposable
     public void Dispose()
     {
         if (Module is not null) return;
-        DisposeCode();
-        _map?.ReleaseLog();
+        if (DisposeManaged()) return;
+        _memory.Dispose();
+        _map.ReleaseLog();
     }
 
     /// <inheritdoc />

@@ -54,9 +54,10 @@ public sealed partial class CompiledFunction
     private string ManagedDescription =>
         string.Create(CultureInfo.InvariantCulture, $"{Library.Name} function {Name} ({_managed!.Engine.ToString().ToLowerInvariant()} engine, {_managed.Program.Steps.Length} stencils, {ParameterCount} parameters, {FrameSlots} stack slots)");
 
-    private void DisposeCode()
+    /// <summary>Disposes a managed function (true), or does nothing for native code (false).</summary>
+    private bool DisposeManaged()
     {
-        if (_managed is not null) _managed.Lifetime.Dispose();
-        else _memory.Dispose();
+        _managed?.Lifetime.Dispose();
+        return _managed is not null;
     }
 }

@@ -122,9 +122,16 @@ public sealed partial class FunctionBuilder
         var program = PrepareManaged();
         var code = ManagedCompiler.Compile(program, ManagedKind);
         var function = new CompiledFunction(code, null);
-        MarkCompiled();
+        MarkCompiledManaged();
         ManagedEngine.ReportFallback(_library);
         return function;
+    }
+
+    /// <summary>Marks the builder compiled by the managed engine (no map takes the log) and returns its storage to the pool.</summary>
+    internal void MarkCompiledManaged()
+    {
+        _compiled = true;
+        ReleaseStorage();
     }
 
     /// <summary>

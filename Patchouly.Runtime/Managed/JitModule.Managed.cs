@@ -64,7 +64,7 @@ public sealed partial class JitModule
         var module = new CompiledModule(Library, code, _slots, functions, lifetime);
         for (int i = 0; i < functions.Length; i++) _slots.Set(i, code[i].NativeEntry);
         lifetime.AddDependent(_slots);
-        foreach (var function in functions) function.MarkCompiled();
+        foreach (var function in functions) function.MarkCompiledManaged();
         _compiled = true;
         ManagedEngine.ReportFallback(Library);
         return module;
