@@ -140,10 +140,8 @@ public static partial class StencilTables
         if (target.Architecture != Targets.ProcessTarget.Architecture)
             throw new ArchitectureMismatchException(source.LibraryName, target.Architecture, System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture);
         if (string.Equals(target.RuntimeIdentifier, source.RuntimeIdentifier, StringComparison.Ordinal)) return library;
-        // The entry shim and host calls follow the target's C calling convention: AArch64's is the same on Linux and
-        // macOS, x86-64's differs between Windows and the others.
-        if (target.Architecture != TargetArchitecture.Arm64
-            && target.RuntimeIdentifier.StartsWith("win-", StringComparison.Ordinal) != OperatingSystem.IsWindows())
+        // The entry shim and host calls follow the target's C calling convention (see ProcessTarget).
+        if (!Targets.ProcessTarget.SharesCallingConvention(target.RuntimeIdentifier))
             throw new PlatformNotSupportedException(
                 $"The {target.RuntimeIdentifier} stencil tables of {source.LibraryName} follow another C calling convention than this process's ({TableTarget.ProcessRuntimeIdentifier}): their functions cannot be called here.");
         return LoadEmbedded(source.Assembly, source.LibraryName, source.LibraryFileName, source.ApiHash, target.RuntimeIdentifier);

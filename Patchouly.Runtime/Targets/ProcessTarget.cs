@@ -30,7 +30,17 @@ internal static class ProcessTarget
         if (library.Architecture != Architecture)
             throw new ArchitectureMismatchException(library.Name, library.Architecture, RuntimeInformation.ProcessArchitecture);
         string target = TableTarget.FromTriple(library.Target)?.RuntimeIdentifier ?? library.Target;
-        if (!string.Equals(target, RuntimeIdentifier, StringComparison.OrdinalIgnoreCase))
+        if (!SharesCallingConvention(target))
             throw new TargetMismatchException(library.Name, target, RuntimeIdentifier);
     }
+
+    /// <summary>
+    /// Whether code compiled for <paramref name="runtimeIdentifier"/> (of the process's instruction set) follows a C
+    /// calling convention this process can call: its own, or osx-arm64 code in a linux-arm64 process (compiled with x18
+    /// reserved, it follows AAPCS64 as Linux does; the reverse is refused, as macOS owns x18). x86-64's convention
+    /// differs between Windows and the others.
+    /// </summary>
+    public static bool SharesCallingConvention(string runtimeIdentifier) =>
+        string.Equals(runtimeIdentifier, RuntimeIdentifier, StringComparison.OrdinalIgnoreCase)
+        || (runtimeIdentifier == TableTarget.OsxArm64.RuntimeIdentifier && RuntimeIdentifier == TableTarget.LinuxArm64.RuntimeIdentifier);
 }
