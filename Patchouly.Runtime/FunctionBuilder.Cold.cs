@@ -112,6 +112,9 @@ public sealed partial class FunctionBuilder
 
         var calls = _callSites.ToArray();
         for (int i = 0; i < calls.Length; i++) calls[i] = calls[i] with { Field = Final(calls[i].Field, coldStart) };
+        // GOT loads are patched at link time by field offset, so they move with their segment too (idempotent).
+        var gotLoads = _gotLoads.AsSpan();
+        for (int i = 0; i < gotLoads.Length; i++) gotLoads[i] = gotLoads[i] with { Field = Final(gotLoads[i].Field, coldStart) };
 
         // The log: hot stencils, then cold ones, each in emit order (which is their order in their segment).
         var source = _log.AsSpan();
