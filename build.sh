@@ -93,43 +93,42 @@ ensure_qemu() {
 # own W^X (mmap RW, mprotect RX, one view) is not affected and still runs.
 run_arm64() { DOTNET_EnableWriteXorExecute=0 timeout "${ARM64_TIMEOUT:-900}" qemu-aarch64 -L "$ARM64_SYSROOT" "$@"; }
 
-# The arm64 part of `test`: the cross-target tests and the bf sample, both published self-contained for linux-arm64
-# and run under qemu. Sets ARM64_PASSED / ARM64_FAILED.
-test_arm64() {
-  local start out=artifacts/arm64-tests bf=artifacts/arm64-bf log rc=0
+# One foreign target's part of `test`: the cross-target tests and the bf sample, both published self-contained for
+# runtime identifier $1 and run by the runner function $2 (qemu or wine); $3 is the executables' suffix. The bf JIT on
+# its embedded mandelbrot program must print the same bytes as on linux-x64. Sets FOREIGN_PASSED / FOREIGN_FAILED.
+test_foreign() {
+  local rid="$1" runner="$2" exe="$3" start out="artifacts/$1-tests" bf="artifacts/$1-bf" log rc=0
   start=$(date +%s)
-  ARM64_PASSED=0 ARM64_FAILED=0
-  ensure_qemu
-  echo "build.sh: linux-arm64 under qemu-user: publishing the cross-target tests and samples/Bf" >&2
+  FOREIGN_PASSED=0 FOREIGN_FAILED=0
+  echo "build.sh: $rid ($runner): publishing the cross-target tests and samples/Bf" >&2
   rm -rf "$out" "$bf"
-  if ! dotnet publish tests/Patchouly.CrossTarget.Tests -c Release -r linux-arm64 --self-contained -p:InvariantGlobalization=true -o "$out" -v:q -nologo \
-     || ! dotnet publish samples/Bf -c Release -r linux-arm64 --self-contained -p:InvariantGlobalization=true -o "$bf" -v:q -nologo; then
-    echo "build.sh: publishing for linux-arm64 failed" >&2; ARM64_FAILED=1; return 0
+  if ! dotnet publish tests/Patchouly.CrossTarget.Tests -c Release -r "$rid" --self-contained -p:InvariantGlobalization=true -o "$out" -v:q -nologo \
+     || ! dotnet publish samples/Bf -c Release -r "$rid" --self-contained -p:InvariantGlobalization=true -o "$bf" -v:q -nologo; then
+    echo "build.sh: publishing for $rid failed" >&2; FOREIGN_FAILED=1; return 0
   fi
   log=$(mktemp)
-  run_arm64 "$out/Patchouly.CrossTarget.Tests" 2>&1 | tee "$log" || rc=$?
+  "$runner" "$out/Patchouly.CrossTarget.Tests$exe" 2>&1 | tee "$log" || rc=$?
   local line
-  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n1 || true)
+  line=$(tr -d '\r' <"$log" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -n1 || true)
   if [ -n "$line" ]; then
-    ARM64_PASSED=$(echo "$line" | awk '{print $1}'); ARM64_FAILED=$(echo "$line" | awk '{print $3}')
+    FOREIGN_PASSED=$(echo "$line" | awk '{print $1}'); FOREIGN_FAILED=$(echo "$line" | awk '{print $3}')
   fi
-  if [ "$rc" != 0 ] && [ "$ARM64_FAILED" = 0 ]; then
-    ARM64_FAILED=1; echo "build.sh: the arm64 tests exited with $rc without a failing test (crash or timeout); counting it as a failure" >&2
+  if [ "$rc" != 0 ] && [ "$FOREIGN_FAILED" = 0 ]; then
+    FOREIGN_FAILED=1; echo "build.sh: the $rid tests exited with $rc without a failing test (crash or timeout); counting it as a failure" >&2
   fi
   rm -f "$log"
-  # The bf JIT on its embedded mandelbrot program: the same bytes on linux-arm64 as on x86-64.
-  local x64out arm64out
-  x64out=$(mktemp); arm64out=$(mktemp)
-  if dotnet run -c Release --no-build --project samples/Bf >"$x64out" && run_arm64 "$bf/Bf" >"$arm64out" \
-     && [ -s "$x64out" ] && cmp -s "$x64out" "$arm64out"; then
-    ARM64_PASSED=$((ARM64_PASSED + 1))
-    echo "build.sh: samples/Bf (linux-arm64, qemu) printed the same $(wc -c <"$arm64out") bytes as on x86-64" >&2
+  local x64out foreignout
+  x64out=$(mktemp); foreignout=$(mktemp)
+  if dotnet run -c Release --no-build --project samples/Bf >"$x64out" && "$runner" "$bf/Bf$exe" >"$foreignout" \
+     && [ -s "$x64out" ] && cmp -s "$x64out" "$foreignout"; then
+    FOREIGN_PASSED=$((FOREIGN_PASSED + 1))
+    echo "build.sh: samples/Bf ($rid) printed the same $(wc -c <"$foreignout") bytes as on linux-x64" >&2
   else
-    ARM64_FAILED=$((ARM64_FAILED + 1))
-    echo "build.sh: samples/Bf under qemu-aarch64 did not print the same bytes as on x86-64 ($(wc -c <"$x64out") vs $(wc -c <"$arm64out") bytes)" >&2
+    FOREIGN_FAILED=$((FOREIGN_FAILED + 1))
+    echo "build.sh: samples/Bf ($rid) did not print the same bytes as on linux-x64 ($(wc -c <"$x64out") vs $(wc -c <"$foreignout") bytes)" >&2
   fi
-  rm -f "$x64out" "$arm64out"
-  echo "build.sh: linux-arm64 part: $ARM64_PASSED passed, $ARM64_FAILED failed in $(( $(date +%s) - start )) s" >&2
+  rm -f "$x64out" "$foreignout"
+  echo "build.sh: $rid part: $FOREIGN_PASSED passed, $FOREIGN_FAILED failed in $(( $(date +%s) - start )) s" >&2
 }
 
 WINE=/usr/lib/wine/wine64
@@ -138,20 +137,7 @@ WINE_PREFIX="${PATCHOULY_WINE_PREFIX:-${XDG_CACHE_HOME:-$HOME/.cache}/patchouly/
 
 # wine64 from Debian (its loader is not on PATH) and a prefix of our own, made once (wineboot -i, a few seconds).
 ensure_wine() {
-  if [ ! -x "$WINE" ]; then
-    echo "build.sh: $WINE was not found; installing wine64 from Debian's packages" >&2
-    local sudo=""
-    if [ "$(id -u)" != 0 ]; then
-      if command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
-        echo "build.sh: cannot install wine64 without root; install it ('apt-get install wine64')." >&2
-        exit 1
-      fi
-    fi
-    command -v apt-get >/dev/null 2>&1 || { echo "build.sh: no apt-get here: install wine64 (wine 8 or later) so that $WINE exists" >&2; exit 1; }
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wine64 >/dev/null
-    [ -x "$WINE" ] || { echo "build.sh: installing wine64 did not give $WINE" >&2; exit 1; }
-  fi
+  ensure_debian "the win-x64 tests under wine" wine64 "$WINE"
   if [ ! -f "$WINE_PREFIX/system.reg" ]; then
     mkdir -p "$WINE_PREFIX"
     WINEPREFIX="$WINE_PREFIX" WINEDEBUG=-all "$WINE" wineboot -i >/dev/null 2>&1 \
@@ -167,45 +153,6 @@ ensure_wine() {
 run_win64() {
   WINEPREFIX="$WINE_PREFIX" WINEDEBUG=-all DOTNET_EnableWriteXorExecute=0 PATCHOULY_TEST_IDLE_TIMEOUT=120 \
     timeout "${WIN64_TIMEOUT:-900}" "$WINE" "$@"
-}
-
-# The win-x64 part of `test`: the cross-target tests (with the Windows stack-walk tests) and the bf sample, both
-# published self-contained for win-x64 and run under wine. Sets WIN64_PASSED / WIN64_FAILED.
-test_win64() {
-  local start out=artifacts/win64-tests bf=artifacts/win64-bf log rc=0
-  start=$(date +%s)
-  WIN64_PASSED=0 WIN64_FAILED=0
-  ensure_wine
-  echo "build.sh: win-x64 under wine: publishing the cross-target tests and samples/Bf" >&2
-  rm -rf "$out" "$bf"
-  if ! dotnet publish tests/Patchouly.CrossTarget.Tests -c Release -r win-x64 --self-contained -p:InvariantGlobalization=true -o "$out" -v:q -nologo \
-     || ! dotnet publish samples/Bf -c Release -r win-x64 --self-contained -p:InvariantGlobalization=true -o "$bf" -v:q -nologo; then
-    echo "build.sh: publishing for win-x64 failed" >&2; WIN64_FAILED=1; return 0
-  fi
-  log=$(mktemp)
-  run_win64 "$out/Patchouly.CrossTarget.Tests.exe" 2>&1 | tee "$log" || rc=$?
-  local line
-  line=$(tr -d '\r' <"$log" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -n1 || true)
-  if [ -n "$line" ]; then
-    WIN64_PASSED=$(echo "$line" | awk '{print $1}'); WIN64_FAILED=$(echo "$line" | awk '{print $3}')
-  fi
-  if [ "$rc" != 0 ] && [ "$WIN64_FAILED" = 0 ]; then
-    WIN64_FAILED=1; echo "build.sh: the win-x64 tests exited with $rc without a failing test (crash or timeout); counting it as a failure" >&2
-  fi
-  rm -f "$log"
-  # The bf JIT on its embedded mandelbrot program: the same bytes on win-x64 as on linux-x64.
-  local x64out winout
-  x64out=$(mktemp); winout=$(mktemp)
-  if dotnet run -c Release --no-build --project samples/Bf >"$x64out" && run_win64 "$bf/Bf.exe" >"$winout" \
-     && [ -s "$x64out" ] && cmp -s "$x64out" "$winout"; then
-    WIN64_PASSED=$((WIN64_PASSED + 1))
-    echo "build.sh: samples/Bf (win-x64, wine) printed the same $(wc -c <"$winout") bytes as on linux-x64" >&2
-  else
-    WIN64_FAILED=$((WIN64_FAILED + 1))
-    echo "build.sh: samples/Bf under wine did not print the same bytes as on linux-x64 ($(wc -c <"$x64out") vs $(wc -c <"$winout") bytes)" >&2
-  fi
-  rm -f "$x64out" "$winout"
-  echo "build.sh: win-x64 part: $WIN64_PASSED passed, $WIN64_FAILED failed in $(( $(date +%s) - start )) s" >&2
 }
 
 # Installs Debian packages (as root, or through sudo) when one of the commands is missing.
@@ -252,10 +199,12 @@ cmd_test() {
   skipped=$(grep -Eo 'Skipped: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
   rm -f "$log"
   if [ "$rc" != 0 ] && [ "$failed" = 0 ]; then failed=1; echo "build.sh: dotnet test failed (exit $rc) without a failing test; counting it as a failure" >&2; fi
-  test_arm64
-  passed=$((passed + ARM64_PASSED)); failed=$((failed + ARM64_FAILED))
-  test_win64
-  passed=$((passed + WIN64_PASSED)); failed=$((failed + WIN64_FAILED))
+  ensure_qemu
+  test_foreign linux-arm64 run_arm64 ""
+  passed=$((passed + FOREIGN_PASSED)); failed=$((failed + FOREIGN_FAILED))
+  ensure_wine
+  test_foreign win-x64 run_win64 .exe
+  passed=$((passed + FOREIGN_PASSED)); failed=$((failed + FOREIGN_FAILED))
   if [ "$skipped" != 0 ]; then echo "$passed passed, $failed failed, $skipped skipped"; else echo "$passed passed, $failed failed"; fi
   [ "$rc" = 0 ] && [ "$failed" = 0 ]
 }

@@ -1,5 +1,4 @@
 using System;
-using System.Buffers.Binary;
 using System.Collections.Generic;
 using Patchouly.Build.Tasks.Elf;
 using Patchouly.Build.Tasks.ObjectFiles;
@@ -45,8 +44,7 @@ public sealed class LinuxArm64Target : BuildTarget
     public override ObjectFile ReadObject(byte[] data, string? fileName) => ElfObjectFile.Read(data, fileName);
 
     /// <inheritdoc />
-    public override IReadOnlyList<string> RegisterNames { get; } =
-        ["x20", "x21", "x22", "x23", "x24", "x25", "x26", "x27", "x28", "x0", "x1", "x2"];
+    public override IReadOnlyList<string> RegisterNames => Arm64Stencils.RegisterNames;
 
     /// <summary>The ARM ELF ABI's RELA relocations; addends are the table's own.</summary>
     public override MappedRelocation? MapRelocation(ObjectRelocation relocation) =>
@@ -69,10 +67,7 @@ public sealed class LinuxArm64Target : BuildTarget
     public override string UnsupportedRelocationHint => "the stencil may use the GOT, TLS, a page-relative address or a literal pool";
 
     /// <summary>A <c>b</c> (0x14000000 | imm26) whose field, the last relocation, ends the code.</summary>
-    public override bool EndsWithTailJump(ReadOnlySpan<byte> code, Relocation last) =>
-        last.Kind == RelocationKind.Arm64Branch26 && last.Patch is PatchKind.Next or PatchKind.Target && last.Addend == 0
-        && last.Offset == code.Length - 4 && code.Length >= 4
-        && (BinaryPrimitives.ReadUInt32LittleEndian(code.Slice(code.Length - 4)) & 0xFC000000u) == 0x14000000u;
+    public override bool EndsWithTailJump(ReadOnlySpan<byte> code, Relocation last) => Arm64Stencils.EndsWithTailJump(code, last);
 
     /// <inheritdoc />
     public override IEnumerable<string> Disassemble(byte[] code, IReadOnlyList<Relocation> relocations, IReadOnlyList<string>? holeNames) =>

@@ -43,8 +43,7 @@ public sealed class LinuxX64Target : BuildTarget
     public override ObjectFile ReadObject(byte[] data, string? fileName) => ElfObjectFile.Read(data, fileName);
 
     /// <inheritdoc />
-    public override IReadOnlyList<string> RegisterNames { get; } =
-        ["R12", "R13", "R14", "R15", "RDI", "RSI", "RDX", "RCX", "R8", "R9", "R11", "RAX"];
+    public override IReadOnlyList<string> RegisterNames => X64Stencils.RegisterNames;
 
     /// <summary>The psABI's RELA relocations; addends are the table's own (S + A, S + A − P).</summary>
     public override MappedRelocation? MapRelocation(ObjectRelocation relocation) =>
@@ -66,9 +65,7 @@ public sealed class LinuxX64Target : BuildTarget
     public override string UnsupportedRelocationHint => "the stencil may use the GOT, TLS or a PLT";
 
     /// <summary>A 5-byte <c>jmp rel32</c> (E9) whose field, the last relocation, ends the code.</summary>
-    public override bool EndsWithTailJump(ReadOnlySpan<byte> code, Relocation last) =>
-        last.Kind == RelocationKind.Rel32 && last.Patch is PatchKind.Next or PatchKind.Target && last.Addend == -4
-        && last.Offset == code.Length - 4 && code.Length >= 5 && code[code.Length - 5] == 0xE9;
+    public override bool EndsWithTailJump(ReadOnlySpan<byte> code, Relocation last) => X64Stencils.EndsWithTailJump(code, last);
 
     /// <inheritdoc />
     public override IEnumerable<string> Disassemble(byte[] code, IReadOnlyList<Relocation> relocations, IReadOnlyList<string>? holeNames) =>

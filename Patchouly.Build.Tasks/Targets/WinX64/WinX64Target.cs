@@ -58,8 +58,7 @@ public sealed class WinX64Target : BuildTarget
     public override ObjectFile ReadObject(byte[] data, string? fileName) => CoffObjectFile.Read(data, fileName);
 
     /// <summary>The same order as on Linux (clang's <c>preserve_none</c> list does not depend on the OS): R12 is the frame.</summary>
-    public override IReadOnlyList<string> RegisterNames { get; } =
-        ["R12", "R13", "R14", "R15", "RDI", "RSI", "RDX", "RCX", "R8", "R9", "R11", "RAX"];
+    public override IReadOnlyList<string> RegisterNames => X64Stencils.RegisterNames;
 
     /// <summary>
     /// ADDR64 → Abs64 and ADDR32 → Abs32 with the field's addend; REL32 and REL32_k (relative to the end of the field
@@ -96,9 +95,7 @@ public sealed class WinX64Target : BuildTarget
     }
 
     /// <summary>A 5-byte <c>jmp rel32</c> (E9) whose field, the last relocation, ends the code.</summary>
-    public override bool EndsWithTailJump(ReadOnlySpan<byte> code, Relocation last) =>
-        last.Kind == RelocationKind.Rel32 && last.Patch is PatchKind.Next or PatchKind.Target && last.Addend == -4
-        && last.Offset == code.Length - 4 && code.Length >= 5 && code[code.Length - 5] == 0xE9;
+    public override bool EndsWithTailJump(ReadOnlySpan<byte> code, Relocation last) => X64Stencils.EndsWithTailJump(code, last);
 
     /// <inheritdoc />
     public override IEnumerable<string> Disassemble(byte[] code, IReadOnlyList<Relocation> relocations, IReadOnlyList<string>? holeNames) =>

@@ -1,0 +1,20 @@
+using System;
+using System.Buffers.Binary;
+using System.Collections.Generic;
+using Patchouly.Runtime.Tables;
+
+namespace Patchouly.Build.Tasks.Targets.LinuxArm64;
+
+/// <summary>Facts of AArch64 stencil code shared by the AArch64 targets of every system (Linux, macOS).</summary>
+internal static class Arm64Stencils
+{
+    /// <summary>The frame pointer, then register locations r0, r1, … in clang's preserve_none order (the same on Linux and macOS).</summary>
+    public static IReadOnlyList<string> RegisterNames { get; } =
+        ["x20", "x21", "x22", "x23", "x24", "x25", "x26", "x27", "x28", "x0", "x1", "x2"];
+
+    /// <summary>A <c>b</c> (0x14000000 | imm26) whose field, the last relocation, ends the code.</summary>
+    public static bool EndsWithTailJump(ReadOnlySpan<byte> code, Relocation last) =>
+        last.Kind == RelocationKind.Arm64Branch26 && last.Patch is PatchKind.Next or PatchKind.Target && last.Addend == 0
+        && last.Offset == code.Length - 4 && code.Length >= 4
+        && (BinaryPrimitives.ReadUInt32LittleEndian(code.Slice(code.Length - 4)) & 0xFC000000u) == 0x14000000u;
+}

@@ -1,0 +1,18 @@
+using System;
+using System.Collections.Generic;
+using Patchouly.Runtime.Tables;
+
+namespace Patchouly.Build.Tasks.Targets.LinuxX64;
+
+/// <summary>Facts of x86-64 stencil code shared by the x86-64 targets of every system (Linux, Windows).</summary>
+internal static class X64Stencils
+{
+    /// <summary>The frame pointer, then register locations r0, r1, … in clang's preserve_none order (the same on Linux and Windows).</summary>
+    public static IReadOnlyList<string> RegisterNames { get; } =
+        ["R12", "R13", "R14", "R15", "RDI", "RSI", "RDX", "RCX", "R8", "R9", "R11", "RAX"];
+
+    /// <summary>A 5-byte <c>jmp rel32</c> (E9) whose field, the last relocation, ends the code.</summary>
+    public static bool EndsWithTailJump(ReadOnlySpan<byte> code, Relocation last) =>
+        last.Kind == RelocationKind.Rel32 && last.Patch is PatchKind.Next or PatchKind.Target && last.Addend == -4
+        && last.Offset == code.Length - 4 && code.Length >= 5 && code[code.Length - 5] == 0xE9;
+}
