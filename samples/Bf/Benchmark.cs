@@ -196,19 +196,19 @@ internal static partial class Benchmark
             if (emit is not null)
             {
                 double vsEmit = jit.RunMedian / emit.RunMedian;
-                goals.Add(($"{name}: jit run time <= 0.9x emit", vsEmit <= 0.9,
+                goals.Add(($"{name}: jit run time <= 0.8x emit", vsEmit <= 0.8,
                     string.Create(c, $"{vsEmit:F2}x ({jit.RunMedian:F1} vs {emit.RunMedian:F1} ms; CPU time {jit.RunCpuMedian / emit.RunCpuMedian:F2}x)")));
             }
             if (a is not null)
             {
                 double vsAot = jit.RunMedian / a.RunMedian;
-                goals.Add(($"{name}: jit run time <= 1.2x aot", vsAot <= 1.2,
+                goals.Add(($"{name}: jit run time <= 1.0x aot", vsAot <= 1.0,
                     string.Create(c, $"{vsAot:F2}x ({jit.RunMedian:F1} vs {a.RunMedian:F1} ms; CPU time {jit.RunCpuMedian / a.RunCpuMedian:F2}x)")));
             }
             if (emit is not null)
             {
                 double faster = emit.CompileMedian / jit.CompileMedian;
-                goals.Add(($"{name}: jit compiles >= 50x faster than emit", faster >= 50, string.Create(c, $"{faster:F0}x ({jit.CompileMedian:F3} vs {emit.CompileMedian:F3} ms)")));
+                goals.Add(($"{name}: jit compiles >= 100x faster than emit", faster >= 100, string.Create(c, $"{faster:F0}x ({jit.CompileMedian:F3} vs {emit.CompileMedian:F3} ms)")));
             }
         }
         goals.Add(("all engines give byte-identical (and the expected) output", identical, identical ? "yes" : "NO"));

@@ -18,7 +18,7 @@ internal static class Cli
         string? file = null;
         var engine = EngineKind.Jit;
         bool stats = false, dumpIr = false, disasm = false, bench = false, printC = false;
-        int reps = 3;
+        int reps = 5;
         var benchEngines = new System.Collections.Generic.List<EngineKind>();
         for (int i = 0; i < args.Length; i++)
         {
