@@ -42,14 +42,9 @@ public static class CoffObjectFile
             sections[s.Number - 1] = new ObjectSection(s.Number, s.Name, s.IsExecutable, s.IsWritable, data);
         }
 
-        var ends = new Dictionary<int, List<uint>>();
-        foreach (var s in coff.Symbols)
-            if (s.Section is not null && !s.IsSectionDefinition && s.StorageClass is not (CoffStorageClass.File or CoffStorageClass.Function))
-            {
-                if (!ends.TryGetValue(s.Section.Number, out var list)) ends[s.Section.Number] = list = [];
-                list.Add(s.Value);
-            }
-        foreach (var list in ends.Values) list.Sort();
+        var starts = new SymbolStarts(coff.Symbols
+            .Where(s => s.Section is not null && !s.IsSectionDefinition && s.StorageClass is not (CoffStorageClass.File or CoffStorageClass.Function))
+            .Select(s => (s.Section!.Number, (ulong)s.Value)));
 
         var symbols = new Dictionary<CoffSymbol, ObjectSymbol>();
         foreach (var s in coff.Symbols)
@@ -57,11 +52,7 @@ public static class CoffObjectFile
             var kind = s.IsSectionDefinition ? ObjectSymbolKind.Section : s.IsFunction ? ObjectSymbolKind.Function : ObjectSymbolKind.Data;
             ulong size = 0;
             if (s.Section is { HasFileData: true } && kind == ObjectSymbolKind.Function)
-            {
-                uint end = s.Section.SizeOfRawData;
-                foreach (uint v in ends[s.Section.Number]) if (v > s.Value) { end = v; break; }
-                size = end - s.Value;
-            }
+                size = starts.SizeFrom(s.Section.Number, s.Value, s.Section.SizeOfRawData);
             var section = s.Section is null ? null : sections[s.Section.Number - 1];
             symbols[s] = new ObjectSymbol(s.Name, kind, !s.IsUndefined, section, s.Value, size);
         }

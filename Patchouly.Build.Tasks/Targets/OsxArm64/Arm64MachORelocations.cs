@@ -1,3 +1,6 @@
+using System;
+using System.Buffers.Binary;
+
 namespace Patchouly.Build.Tasks.Targets.OsxArm64;
 
 /// <summary>The arm64 Mach-O relocation types (<c>ARM64_RELOC_*</c>, from Apple's <c>mach-o/arm64/reloc.h</c>).</summary>
@@ -48,4 +51,31 @@ public static class Arm64MachORelocations
 
     /// <summary>Whether the field is an instruction word (as opposed to data).</summary>
     public static bool IsInstruction(uint type) => type is Branch26 or Page21 or PageOff12 or GotLoadPage21 or GotLoadPageOff12 or TlvpLoadPage21 or TlvpLoadPageOff12;
+
+    /// <summary>
+    /// The addend an entry keeps in its field: BRANCH26's imm26 (in bytes), UNSIGNED's contents; 0 for the others
+    /// (their addend comes from a preceding ADDEND entry).
+    /// </summary>
+    public static long ReadImplicitAddend(ReadOnlySpan<byte> field, uint type, int width) => type switch
+    {
+        Branch26 => (long)((int)(BinaryPrimitives.ReadUInt32LittleEndian(field) << 6) >> 6) * 4,
+        Unsigned => width == 8 ? BinaryPrimitives.ReadInt64LittleEndian(field) : BinaryPrimitives.ReadInt32LittleEndian(field),
+        _ => 0,
+    };
+
+    /// <summary>Clears the relocated bits of the field (an instruction's immediate, or UNSIGNED's whole field).</summary>
+    public static void ClearField(Span<byte> field, uint type, int width)
+    {
+        uint mask = type switch
+        {
+            Branch26 => 0x03FFFFFFu,
+            Page21 or GotLoadPage21 or TlvpLoadPage21 => 0x60FFFFE0u,         // adrp: immlo (29–30), immhi (5–23)
+            PageOff12 or GotLoadPageOff12 or TlvpLoadPageOff12 => 0x003FFC00u, // add/ldr/str: imm12 (10–21)
+            _ => 0,
+        };
+        if (mask != 0)
+            BinaryPrimitives.WriteUInt32LittleEndian(field, BinaryPrimitives.ReadUInt32LittleEndian(field) & ~mask);
+        else if (type == Unsigned)
+            field.Slice(0, width).Clear();
+    }
 }
