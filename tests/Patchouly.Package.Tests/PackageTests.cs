@@ -269,6 +269,98 @@ public sealed class PackageTests(PackedPackage package, ITestOutputHelper output
         Assert.All(patchoulyDirectories, d => Assert.False(Directory.Exists(d), $"{d} survived dotnet clean"));
     }
 
+    private const string AotStencils = """
+        using Patchouly;
+        namespace AotJit;
+        [StencilLibrary(Registers = 2)]
+        public static partial class AotStencils
+        {
+            [Stencil] public static long AddConst(long a, [Hole] long c) => a + c;
+            [Stencil] public static Target IfZero(long a, Target zero) => a == 0 ? zero : Target.Next;
+            [Stencil(ReturnsToCaller = true)] public static long Ret(long a) => a;
+        }
+        """;
+
+    private const string AotProgram = """
+        using Patchouly.Runtime;
+        using Patchouly.Runtime.Managed;
+        Console.WriteLine("dynamic code: " + System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeSupported);
+        Console.WriteLine("native code: " + AotJit.AotStencils.Library.HasNativeCode);
+        foreach (var engine in new[] { ExecutionEngine.Native, ExecutionEngine.Managed, ExecutionEngine.Interpreter })
+        {
+            var builder = new FunctionBuilder(AotJit.AotStencils.Library, parameterCount: 1) { Engine = engine };
+            var emit = new AotJit.AotStencils.Emitter(builder);
+            var zero = builder.NewBlock();
+            emit.IfZero(Location.Register(0), zero);
+            emit.AddConst(Location.Register(0), 40, Location.Register(1));
+            emit.Ret(Location.Register(1));
+            builder.StartBlock(zero);
+            emit.AddConst(Location.Register(0), -1, Location.Register(1));
+            emit.Ret(Location.Register(1));
+            using var f = builder.Compile();
+            Console.WriteLine($"{engine}: f(2)={f.Invoke(2)} f(0)={f.Invoke(0)} ran on {f.Engine}");
+        }
+        """;
+
+    /// <summary>
+    /// A NativeAOT app (no JIT of .NET's own, no dynamic code) that uses the package: it publishes without warnings
+    /// from Patchouly's assemblies, runs its stencils natively, and a request for the managed engine runs the program on
+    /// the interpreter instead (the DynamicMethod back end needs dynamic code).
+    /// </summary>
+    [Fact]
+    public void A_NativeAOT_app_runs_its_stencils_natively_and_interprets_the_managed_engine()
+    {
+        package.AssertPacked();
+        string root = Path.Combine(package.Root, "aot-consumer");
+        string app = Path.Combine(root, "AotJit");
+        Directory.CreateDirectory(app);
+        File.WriteAllText(Path.Combine(root, "nuget.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <clear />
+                <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
+                <add key="patchouly-local" value="{package.PackageSource}" />
+              </packageSources>
+            </configuration>
+            """);
+        File.WriteAllText(Path.Combine(app, "AotJit.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <OutputType>Exe</OutputType>
+                <TargetFramework>net10.0</TargetFramework>
+                <ImplicitUsings>enable</ImplicitUsings>
+                <Nullable>enable</Nullable>
+                <PublishAot>true</PublishAot>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="Patchouly" Version="{package.Version}" />
+              </ItemGroup>
+            </Project>
+            """);
+        File.WriteAllText(Path.Combine(app, "Stencils.cs"), AotStencils);
+        File.WriteAllText(Path.Combine(app, "Program.cs"), AotProgram);
+
+        string rid = System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier;
+        string publish = Path.Combine(root, "publish");
+        var published = DotNet.Run(app, TimeSpan.FromMinutes(10), null, "publish", "-c", "Release", "-r", rid, "-o", publish, "-nologo");
+        output.WriteLine($"[{published.Elapsed.TotalSeconds,6:0.00} s] {published.Command} -> {published.ExitCode}");
+        Assert.True(published.ExitCode == 0, published.ToString());
+        Assert.DoesNotMatch(new Regex(@"warning IL\d+"), published.Output);
+
+        var run = DotNet.RunProgram(Path.Combine(publish, "AotJit"), app, TimeSpan.FromMinutes(1), null);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal(
+            [
+                "dynamic code: False",
+                "native code: True",
+                "Native: f(2)=42 f(0)=-1 ran on Native",
+                "Managed: f(2)=42 f(0)=-1 ran on Interpreter",
+                "Interpreter: f(2)=42 f(0)=-1 ran on Interpreter",
+            ],
+            Lines(run.Output));
+    }
+
     /// <summary>The arguments of a printed <c>dotnet …</c> command (paths without spaces), without the <c>dotnet</c>.</summary>
     private static string[] Arguments(string command)
     {
