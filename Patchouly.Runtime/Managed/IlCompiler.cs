@@ -2,34 +2,46 @@ using System;
 using System.Collections.Generic;
 using System.Reflection;
 using System.Reflection.Emit;
+using System.Threading;
+using System.Threading.Tasks;
 using Patchouly.Runtime.Tables;
 
 namespace Patchouly.Runtime.Managed;
 
-/// <summary>One piece of a program compiled to IL: runs from step <c>step</c> until control leaves the piece, and returns
+/// <summary>One piece of a program compiled to IL: runs from its entry number <c>entry</c> (see <see cref="ChunkedProgram"/>) until control leaves the piece, and returns
 /// the step to continue at (<see cref="ChunkedProgram.Returned"/> when a returning stencil ended the function).</summary>
-internal unsafe delegate int ChunkMethod(long* state, int step);
+internal unsafe delegate int ChunkMethod(long* state, int entry);
 
 /// <summary>
-/// Compiles a <see cref="ManagedProgram"/> to <see cref="DynamicMethod"/>s. Each stencil becomes a call of its C# method
-/// (inputs loaded from their locations' <c>int64</c> locals and converted, holes as constants, target <c>t</c> as
-/// <c>new Target(t)</c>, outputs converted and stored back), a returned <see cref="Target"/> a <c>switch</c> to the
-/// blocks' labels, a returning stencil a return.
+/// Compiles a <see cref="ManagedProgram"/> to <see cref="DynamicMethod"/>s. A stencil whose C# method is small and
+/// loop-free (<see cref="StencilBody"/>) becomes a copy of the method's IL: inputs read from their locations' locals,
+/// holes as constants, <c>return target;</c> a branch to the target's block (a conditional branch to one goes there
+/// directly, and the branch to the next stencil is left out). Other stencils become a call of the method (inputs loaded
+/// and converted, holes as constants, target <c>t</c> as <c>new Target(t)</c>, outputs converted and stored back), a
+/// returned <see cref="Target"/> a <c>switch</c> to the blocks' labels. A returning stencil becomes a return.
 /// </summary>
 /// <remarks>
-/// RyuJIT compiles a method with minimal optimisation (no inlining, values in memory) once it has more than about
-/// 2,000 basic blocks or 8,000 local references, and large methods with many inlined calls compile slowly and run
-/// worse (on the bf sample's mandelbrot, chunks of 100 stencils ran twice as fast as chunks of 300), so a program is cut
-/// into chunks of at most <see cref="ChunkSteps"/> stencils (100; the environment variable
-/// <c>PATCHOULY_MANAGED_CHUNK</c> overrides it), preferably where a block starts. Each chunk is a method over a state array (every
-/// register location and stack slot): it loads the locations it uses into locals, runs, stores them back when control
-/// leaves it and returns the step to continue at; <see cref="ChunkedProgram"/> calls the chunks in turn. Control inside
-/// a chunk (the hot loops, usually) uses locals only.
+/// Copying instead of calling is what makes the engine compile fast: RyuJIT's inliner, once per stencil, was most of
+/// the compile time, and a call's returned target needed a <c>switch</c> RyuJIT did not fold. RyuJIT compiles a method
+/// with minimal optimisation (values in memory) once it has more than about 2,000 basic blocks or 8,000 local
+/// references, so a program is cut into chunks of about <see cref="ChunkSteps"/> stencils (400, at most twice that; the
+/// environment variable <c>PATCHOULY_MANAGED_CHUNK</c> overrides it) where the fewest loops are cut. Each chunk is a
+/// method over a state array (every register location and stack slot): it loads the locations it uses into locals,
+/// runs, stores them back when control leaves it and returns the step to continue at; <see cref="ChunkedProgram"/>
+/// calls the chunks in turn. Control inside a chunk (the hot loops, usually) uses locals only. The chunks are compiled
+/// on up to <see cref="CompileThreads"/> threads, each generated and then called once dry, so that RyuJIT has compiled
+/// all of them when <see cref="Compile"/> returns.
 /// </remarks>
 internal static class IlCompiler
 {
-    /// <summary>The most stencils one method gets (<c>PATCHOULY_MANAGED_CHUNK</c>, else 100).</summary>
-    public static readonly int ChunkSteps = int.TryParse(Environment.GetEnvironmentVariable("PATCHOULY_MANAGED_CHUNK"), out int n) && n > 0 ? n : 100;
+    /// <summary>The stencils one method gets, about (<c>PATCHOULY_MANAGED_CHUNK</c>, else 400; cuts go between a quarter of and
+    /// twice this many stencils apart).</summary>
+    public static readonly int ChunkSteps = int.TryParse(Environment.GetEnvironmentVariable("PATCHOULY_MANAGED_CHUNK"), out int n) && n > 0 ? n : 400;
+
+    /// <summary>How many threads compile a program's chunks (<c>PATCHOULY_MANAGED_THREADS</c>, else the processor
+    /// count, at most 4).</summary>
+    public static readonly int CompileThreads = int.TryParse(Environment.GetEnvironmentVariable("PATCHOULY_MANAGED_THREADS"), out int t) && t > 0
+        ? t : Math.Clamp(Environment.ProcessorCount, 1, 4);
 
     private static readonly Type[] s_parameters = [typeof(long*), typeof(int)];
     // Target is a struct of one int, its id + 1 (0: Next). Setting and reading the field directly (the dynamic methods
@@ -44,19 +56,34 @@ internal static class IlCompiler
         foreach (int s in program.BlockStarts)
             if (s >= 0) blockStart[s] = true;
         var bounds = Partition(program, blockStart);
+        var entered = Entered(program, bounds);
         var chunks = new ChunkMethod[bounds.Count - 1];
-        for (int c = 0; c < chunks.Length; c++)
+        // The chunks are independent methods: the calling thread and up to CompileThreads - 1 pool threads take them in
+        // turn. Each is generated and then called dry (it returns at once), so RyuJIT has compiled every chunk when this
+        // returns.
+        int taken = -1;
+        void Work()
         {
-            chunks[c] = CompileChunk(program, methods, blockStart, c, bounds[c], bounds[c + 1]);
-            chunks[c](null, int.MinValue); // a dry call: RyuJIT compiles the method now, as part of compiling the program
+            int c;
+            while ((c = Interlocked.Increment(ref taken)) < chunks.Length)
+            {
+                var chunk = CompileChunk(program, methods, blockStart, entered, c, bounds[c], bounds[c + 1]);
+                chunk(null, int.MinValue);
+                chunks[c] = chunk;
+            }
         }
-        return new ChunkedProgram(program, chunks, bounds.ToArray()).Run;
+        int helpers = Math.Min(CompileThreads, chunks.Length) - 1;
+        var tasks = helpers > 0 ? new Task[helpers] : [];
+        for (int h = 0; h < helpers; h++) tasks[h] = Task.Run(Work);
+        Work();
+        foreach (var t in tasks) t.GetAwaiter().GetResult(); // waits for the chunks still being compiled; rethrows a failure
+        return new ChunkedProgram(program, chunks, bounds.ToArray(), entered).Run;
     }
 
     /// <summary>
     /// Chunk boundaries: 0, …, the number of steps. Control crossing a cut leaves a chunk (the locations are stored,
     /// the next chunk is called and loads them), so cuts go where the loops are least nested: each cut is made at the
-    /// block start, between a quarter and one and a half chunks from the previous cut, that the fewest loops span,
+    /// block start, between a quarter of and two chunks from the previous cut, that the fewest loops span,
     /// counting a loop nested d deep as 8^d (a loop is a backward jump's range; a forward jump across counts 1/length).
     /// </summary>
     private static List<int> Partition(ManagedProgram program, bool[] blockStart)
@@ -113,7 +140,7 @@ internal static class IlCompiler
         {
             int cut = Math.Min(count, start + ChunkSteps);
             double best = double.MaxValue;
-            for (int p = Math.Min(count - 1, start + ChunkSteps * 3 / 2); p > start + ChunkSteps / 4; p--)
+            for (int p = Math.Min(count - 1, start + ChunkSteps * 2); p > start + ChunkSteps / 4; p--)
             {
                 if (!blockStart[p]) continue;
                 if (cost[p] < best * 0.999) (best, cut) = (cost[p], p);
@@ -125,7 +152,33 @@ internal static class IlCompiler
         return bounds;
     }
 
-    private static ChunkMethod CompileChunk(ManagedProgram program, StencilMethod?[] methods, bool[] blockStart, int chunk, int start, int end)
+    /// <summary>The steps a chunk can be entered at: each chunk's first step and the targets of jumps from other chunks.
+    /// Only these get an entry in the chunk's entry switch (every entry is an edge into the method's loops, which keeps
+    /// RyuJIT from treating them as loops).</summary>
+    private static bool[] Entered(ManagedProgram program, List<int> bounds)
+    {
+        var steps = program.Steps;
+        var entered = new bool[steps.Length + 1];
+        var chunkOf = new int[steps.Length + 1];
+        for (int c = 0; c + 1 < bounds.Count; c++)
+        {
+            entered[bounds[c]] = true;
+            chunkOf.AsSpan(bounds[c], bounds[c + 1] - bounds[c]).Fill(c);
+        }
+        chunkOf[steps.Length] = -1;
+        for (int s = 0; s < steps.Length; s++)
+        {
+            var f = program.FamilyOf(steps[s]);
+            for (int t = 0; t < f.Targets; t++)
+            {
+                int to = program.TargetStep(steps[s], t);
+                if (to >= 0 && chunkOf[to] != chunkOf[s]) entered[to] = true;
+            }
+        }
+        return entered;
+    }
+
+    private static ChunkMethod CompileChunk(ManagedProgram program, StencilMethod?[] methods, bool[] blockStart, bool[] entered, int chunk, int start, int end)
     {
         var dm = new DynamicMethod($"patchouly:{program.Library.Name}::{program.Name}#{chunk}", typeof(int), s_parameters,
             program.Stencils.LibraryType.Module, skipVisibility: true);
@@ -135,21 +188,48 @@ internal static class IlCompiler
         int registers = program.Library.Registers;
         int resultIndex = ChunkedProgram.ResultIndex(program);
 
-        // The locations this chunk uses, as locals.
-        var words = new Dictionary<int, LocalBuilder>();
+        // The locations this chunk uses, as locals: native-sized (nint) when the chunk's stencils use the location only
+        // for pointers and native integers (as bf's data pointer), which spares a conversion at every use, else int64.
+        var native = new Dictionary<int, bool>();
         var used = new List<Location>();
+        void Use(Location l, WordKind kind)
+        {
+            bool isNative = IntPtr.Size == 8 && kind is WordKind.I or WordKind.U or WordKind.Pointer;
+            if (native.TryGetValue(l.Bits, out bool was))
+            {
+                if (kind != WordKind.Void) native[l.Bits] = was && isNative;
+                return;
+            }
+            native[l.Bits] = isNative || (kind == WordKind.Void && IntPtr.Size == 8);
+            used.Add(l);
+        }
         for (int s = start; s < end; s++)
         {
             var f = program.FamilyOf(steps[s]);
-            for (int i = 0; i < f.Inputs + f.Outputs; i++)
+            var m = methods[steps[s].Family];
+            if (m is null)
             {
-                var l = locations[steps[s].Locations + i];
-                if (!words.ContainsKey(l.Bits))
-                {
-                    words[l.Bits] = il.DeclareLocal(typeof(long));
-                    used.Add(l);
-                }
+                for (int i = 0; i < f.Inputs + f.Outputs; i++) Use(locations[steps[s].Locations + i], WordKind.Void); // a move: any type
+                continue;
             }
+            foreach (var p in m.Parameters)
+                if (p.Role is ParameterRole.Input or ParameterRole.Output)
+                    Use(locations[steps[s].Locations + (p.Role == ParameterRole.Input ? 0 : f.Inputs) + p.Index], p.Kind);
+            if (f.Kind == StencilFamilyKind.Normal && m.Result is not (WordKind.Void or WordKind.Target))
+                Use(locations[steps[s].Locations + f.Inputs], m.Result);
+        }
+        var words = new Dictionary<int, LocalBuilder>();
+        foreach (var l in used) words[l.Bits] = il.DeclareLocal(native[l.Bits] ? typeof(nint) : typeof(long));
+        // Loads a location as a value of the kind, and stores one.
+        void LoadWord(Location l, WordKind kind)
+        {
+            il.Emit(OpCodes.Ldloc, words[l.Bits]);
+            if (!native[l.Bits]) Words.FromWord(il, kind);
+        }
+        void StoreWord(Location l, WordKind kind)
+        {
+            if (!native[l.Bits]) Words.ToWord(il, kind);
+            il.Emit(OpCodes.Stloc, words[l.Bits]);
         }
         int StateIndex(Location l) => l.IsRegister ? l.Index : registers + l.Index;
         var temps = new Dictionary<(Type, int), LocalBuilder>();
@@ -184,6 +264,230 @@ internal static class IlCompiler
             return exit;
         }
 
+        // The out parameters' values, converted and stored in their locations.
+        void StoreOutputs(StencilMethod method, in ManagedStep step, StencilFamily family)
+        {
+            foreach (var p in method.Parameters)
+            {
+                if (p.Role != ParameterRole.Output) continue;
+                il.Emit(OpCodes.Ldloc, Temp(Words.LocalType(p.Kind, p.Type), p.Index));
+                StoreWord(locations[step.Locations + family.Inputs + p.Index], p.Kind);
+            }
+        }
+
+        // Locals of copied methods, shared by all copies in the chunk: the n-th variable of a type in a copy (its
+        // parameters, then its locals) is the same local in every copy. C# reads no variable before writing it, so
+        // copies never see each other's values, and RyuJIT gets a few locals rather than a few per stencil.
+        var shared = new Dictionary<(Type, int), LocalBuilder>();
+        var ordinals = new Dictionary<Type, int>();
+        LocalBuilder Shared(Type type)
+        {
+            if (type.IsEnum) type = Enum.GetUnderlyingType(type);
+            int n = ordinals.GetValueOrDefault(type);
+            ordinals[type] = n + 1;
+            if (!shared.TryGetValue((type, n), out var local)) shared[(type, n)] = local = il.DeclareLocal(type);
+            return local;
+        }
+
+        // Emits a copy of the method's IL for one stencil. Inputs are read from their locations where they are used
+        // (or copied to a local when the method stores to them), a hole is a constant wherever it is read, an out
+        // parameter is the address of its temporary. True when the stencil returns a target: then each
+        // "return target;" became a branch to the target's block (after storing the outputs), a conditional branch to
+        // one goes there directly, the branch to the next step is left out, and the stencil is done; otherwise the copy
+        // leaves the return value (if any) on the IL stack, as a call would.
+        bool EmitCopy(StencilMethod method, StencilBody body, int at, ManagedStep step, StencilFamily family)
+        {
+            ordinals.Clear();
+            var parameters = method.Parameters;
+            var args = new LocalBuilder?[parameters.Length];
+            var instructions = body.Instructions;
+            bool branches = method.Result == WordKind.Target;
+            bool hasOutputs = false;
+            foreach (var p in parameters) hasOutputs |= p.Role == ParameterRole.Output;
+            // Per instruction: the step a "return target;" starting there goes to (-1: none).
+            var returnsTo = new int[instructions.Length];
+            var index = new Dictionary<int, int>();
+            int rets = 0;
+            for (int i = 0; i < instructions.Length; i++)
+            {
+                var ins = instructions[i];
+                index[ins.Offset] = i;
+                returnsTo[i] = -1;
+                var (access, n) = StencilBody.Variable(ins);
+                if (access is VariableAccess.StoreArg or VariableAccess.AddressArg)
+                    args[n] ??= Shared(parameters[n].Type);
+                else if (ins.OpCode == OpCodes.Ret) rets++;
+                if (!branches || i + 1 >= instructions.Length || instructions[i + 1].OpCode != OpCodes.Ret
+                    || body.BranchTargets.Contains(instructions[i + 1].Offset)) continue;
+                if (access == VariableAccess.LoadArg && parameters[n].Role == ParameterRole.Target)
+                    returnsTo[i] = program.TargetStep(step, parameters[n].Index);
+                else if (ins.OpCode == OpCodes.Call && ins.Operand is MethodInfo { Name: "get_Next" } next && next.DeclaringType == typeof(Target))
+                    returnsTo[i] = at + 1;
+            }
+            // A branch to a "return target;" goes to the target directly (when there are no outputs to store first).
+            int Threaded(int offset) => !hasOutputs && index.TryGetValue(offset, out int j) ? returnsTo[j] : -1;
+            // Reachable instructions (branches only go forward: loops stay calls).
+            var reachable = new bool[instructions.Length + 1];
+            reachable[0] = true;
+            for (int i = 0; i < instructions.Length; i++)
+            {
+                if (!reachable[i]) continue;
+                var ins = instructions[i];
+                var op = ins.OpCode;
+                if (returnsTo[i] >= 0)
+                {
+                    continue; // a branch to its target; its ret is not reached
+
+                }
+                if (op.OperandType is OperandType.InlineBrTarget or OperandType.ShortInlineBrTarget)
+                {
+                    if (Threaded((int)ins.Int) < 0) reachable[index[(int)ins.Int]] = true;
+                }
+                else if (op == OpCodes.Switch)
+                    foreach (int t in ins.Targets!) reachable[index[t]] = true;
+                if (op.FlowControl is not (FlowControl.Branch or FlowControl.Return or FlowControl.Throw)) reachable[i + 1] = true;
+            }
+            for (int a = 0; a < parameters.Length; a++)
+            {
+                var p = parameters[a];
+                if (p.Role == ParameterRole.Input && args[a] is { } input)
+                {
+                    LoadWord(locations[step.Locations + p.Index], p.Kind);
+                    il.Emit(OpCodes.Stloc, input);
+                }
+                else if (p.Role == ParameterRole.Hole && args[a] is { } hole)
+                {
+                    Words.Constant(il, p.Kind, program.Holes[step.Holes + p.Index]);
+                    il.Emit(OpCodes.Stloc, hole);
+                }
+            }
+            var locals = new LocalBuilder[body.Locals.Length];
+            for (int l = 0; l < locals.Length; l++) locals[l] = Shared(body.Locals[l]);
+            var labels = new Dictionary<int, Label>();
+            foreach (int offset in body.BranchTargets) labels[offset] = il.DefineLabel();
+            var done = il.DefineLabel();
+            bool dispatch = false;
+            // A value returned only at the end stays on the IL stack.
+            bool lastRetOnly = rets == 1 && instructions[^1].OpCode == OpCodes.Ret;
+            LocalBuilder? result = method.Result is WordKind.Void or WordKind.Target || lastRetOnly ? null : Shared(method.Method.ReturnType);
+            // A "return target;" waiting to be emitted: left out when nothing follows it and it goes to the next step.
+            int pending = -1;
+            void Flush()
+            {
+                if (pending < 0) return;
+                il.Emit(OpCodes.Br, LabelOf(pending));
+                pending = -1;
+            }
+            for (int i = 0; i < instructions.Length; i++)
+            {
+                if (!reachable[i]) continue;
+                Flush();
+                var ins = instructions[i];
+                if (labels.TryGetValue(ins.Offset, out var here)) il.MarkLabel(here);
+                if (returnsTo[i] >= 0)
+                {
+                    StoreOutputs(method, step, family);
+                    pending = returnsTo[i];
+                    i++; // its ret
+                    continue;
+                }
+                var (access, n) = StencilBody.Variable(ins);
+                switch (access)
+                {
+                    case VariableAccess.LoadArg:
+                    {
+                        var p = parameters[n];
+                        switch (p.Role)
+                        {
+                            case ParameterRole.Input:
+                                if (args[n] is { } input) il.Emit(OpCodes.Ldloc, input);
+                                else LoadWord(locations[step.Locations + p.Index], p.Kind);
+                                break;
+                            case ParameterRole.Hole:
+                                if (args[n] is { } local) il.Emit(OpCodes.Ldloc, local);
+                                else Words.Constant(il, p.Kind, program.Holes[step.Holes + p.Index]);
+                                break;
+                            case ParameterRole.Output:
+                                il.Emit(OpCodes.Ldloca, Temp(Words.LocalType(p.Kind, p.Type), p.Index));
+                                break;
+                            case ParameterRole.Target:
+                                il.Emit(OpCodes.Ldloc, targetValues[p.Index]);
+                                break;
+                        }
+                        continue;
+                    }
+                    case VariableAccess.StoreArg:
+                        il.Emit(OpCodes.Stloc, args[n]!);
+                        continue;
+                    case VariableAccess.AddressArg:
+                        il.Emit(OpCodes.Ldloca, args[n]!);
+                        continue;
+                    case VariableAccess.LoadLocal:
+                        il.Emit(OpCodes.Ldloc, locals[n]);
+                        continue;
+                    case VariableAccess.StoreLocal:
+                        il.Emit(OpCodes.Stloc, locals[n]);
+                        continue;
+                    case VariableAccess.AddressLocal:
+                        il.Emit(OpCodes.Ldloca, locals[n]);
+                        continue;
+                }
+                var op = ins.OpCode;
+                if (op == OpCodes.Ret)
+                {
+                    if (branches)
+                    {
+                        il.Emit(OpCodes.Stloc, targetTemp ??= il.DeclareLocal(typeof(Target)));
+                        il.Emit(OpCodes.Br, done);
+                        dispatch = true;
+                    }
+                    else
+                    {
+                        if (result is not null) il.Emit(OpCodes.Stloc, result);
+                        if (i != instructions.Length - 1) il.Emit(OpCodes.Br, done);
+                    }
+                }
+                else if (op.OperandType is OperandType.InlineBrTarget or OperandType.ShortInlineBrTarget)
+                {
+                    var longForm = StencilBody.LongBranch(op);
+                    if (longForm == OpCodes.Leave) longForm = OpCodes.Br;
+                    int to = Threaded((int)ins.Int);
+                    il.Emit(longForm, to >= 0 ? LabelOf(to) : labels[(int)ins.Int]);
+                }
+                else if (op == OpCodes.Switch)
+                {
+                    var cases = new Label[ins.Targets!.Length];
+                    for (int k = 0; k < cases.Length; k++) cases[k] = labels[ins.Targets[k]];
+                    il.Emit(OpCodes.Switch, cases);
+                }
+                else StencilBody.EmitPlain(il, ins);
+            }
+            if (!branches)
+            {
+                Flush();
+                il.MarkLabel(done);
+                if (result is not null) il.Emit(OpCodes.Ldloc, result);
+                return false;
+            }
+            if (!dispatch)
+            {
+                if (pending != at + 1) Flush();
+                return true;
+            }
+            Flush();
+            // A return of another target value: as after a call.
+            il.MarkLabel(done);
+            StoreOutputs(method, step, family);
+            il.Emit(OpCodes.Ldloc, targetTemp!);
+            il.Emit(OpCodes.Ldfld, s_targetField);
+            var targetCases = new Label[family.Targets + 1];
+            targetCases[0] = LabelOf(at + 1); // Target.Next
+            for (int t = 0; t < family.Targets; t++) targetCases[t + 1] = LabelOf(program.TargetStep(step, t));
+            il.Emit(OpCodes.Switch, targetCases);
+            il.Emit(OpCodes.Br, LabelOf(at + 1));
+            return true;
+        }
+
         // A dry call returns at once.
         var run = il.DefineLabel();
         il.Emit(OpCodes.Ldarg_1);
@@ -201,61 +505,69 @@ internal static class IlCompiler
         foreach (var l in used)
         {
             EmitStateAddress(il, StateIndex(l));
-            il.Emit(OpCodes.Ldind_I8);
+            il.Emit(native[l.Bits] ? OpCodes.Ldind_I : OpCodes.Ldind_I8);
             il.Emit(OpCodes.Stloc, words[l.Bits]);
         }
-        // Enter at the step asked for: the chunk's first step or a block's start.
-        var entries = new Label[end - start];
+        // Enter at the entry asked for: the chunk's first step or a step other chunks jump to, numbered in step order.
+        var entries = new List<Label>();
+        for (int s = start; s < end; s++)
+            if (entered[s]) entries.Add(LabelOf(s));
         var badEntry = il.DefineLabel();
-        for (int s = start; s < end; s++) entries[s - start] = badEntry;
-        entries[0] = LabelOf(start);
-        for (int s = start + 1; s < end; s++)
-            if (blockStart[s]) entries[s - start] = LabelOf(s);
         il.Emit(OpCodes.Ldarg_1);
-        il.Emit(OpCodes.Ldc_I4, start);
-        il.Emit(OpCodes.Sub);
-        il.Emit(OpCodes.Switch, entries);
+        il.Emit(OpCodes.Switch, entries.ToArray());
         il.MarkLabel(badEntry);
         il.Emit(OpCodes.Ldc_I4, ChunkedProgram.BadEntry);
         il.Emit(OpCodes.Ret);
 
         for (int s = start; s < end; s++)
         {
-            if (blockStart[s] || s == start) il.MarkLabel(LabelOf(s));
+            if (blockStart[s] || s == start || stepLabels.ContainsKey(s)) il.MarkLabel(LabelOf(s));
             var step = steps[s];
             var family = program.FamilyOf(step);
             switch (family.Kind)
             {
                 case StencilFamilyKind.Move:
-                    il.Emit(OpCodes.Ldloc, words[locations[step.Locations].Bits]);
-                    il.Emit(OpCodes.Stloc, words[locations[step.Locations + 1].Bits]);
+                {
+                    // Between an int64 and a native local: a no-op conversion (native ones are 64-bit).
+                    var from = locations[step.Locations];
+                    var to = locations[step.Locations + 1];
+                    il.Emit(OpCodes.Ldloc, words[from.Bits]);
+                    if (native[from.Bits] != native[to.Bits]) il.Emit(native[to.Bits] ? OpCodes.Conv_I : OpCodes.Conv_I8);
+                    il.Emit(OpCodes.Stloc, words[to.Bits]);
+                }
                     continue;
                 case StencilFamilyKind.Jump:
                     il.Emit(OpCodes.Br, LabelOf(program.TargetStep(step, 0)));
                     continue;
             }
             var method = methods[step.Family]!;
-            foreach (var p in method.Parameters)
+            if (method.Body is { } body && family.Kind == StencilFamilyKind.Normal)
             {
-                switch (p.Role)
-                {
-                    case ParameterRole.Input:
-                        il.Emit(OpCodes.Ldloc, words[locations[step.Locations + p.Index].Bits]);
-                        Words.FromWord(il, p.Kind);
-                        break;
-                    case ParameterRole.Hole:
-                        il.Emit(OpCodes.Ldc_I8, unchecked((long)program.Holes[step.Holes + p.Index]));
-                        Words.FromWord(il, p.Kind);
-                        break;
-                    case ParameterRole.Target:
-                        il.Emit(OpCodes.Ldloc, targetValues[p.Index]);
-                        break;
-                    case ParameterRole.Output:
-                        il.Emit(OpCodes.Ldloca, Temp(Words.LocalType(p.Kind, p.Type), p.Index));
-                        break;
-                }
+                // The method's IL copied in; a branch stencil's copy ends in branches to the target blocks.
+                if (EmitCopy(method, body, s, step, family)) continue;
             }
-            il.Emit(OpCodes.Call, method.Method);
+            else
+            {
+                foreach (var p in method.Parameters)
+                {
+                    switch (p.Role)
+                    {
+                        case ParameterRole.Input:
+                            LoadWord(locations[step.Locations + p.Index], p.Kind);
+                            break;
+                        case ParameterRole.Hole:
+                            Words.Constant(il, p.Kind, program.Holes[step.Holes + p.Index]);
+                            break;
+                        case ParameterRole.Target:
+                            il.Emit(OpCodes.Ldloc, targetValues[p.Index]);
+                            break;
+                        case ParameterRole.Output:
+                            il.Emit(OpCodes.Ldloca, Temp(Words.LocalType(p.Kind, p.Type), p.Index));
+                            break;
+                    }
+                }
+                il.Emit(OpCodes.Call, method.Method);
+            }
 
             if (family.Kind == StencilFamilyKind.Return)
             {
@@ -276,16 +588,9 @@ internal static class IlCompiler
             if (method.Result == WordKind.Target) il.Emit(OpCodes.Stloc, targetTemp ??= il.DeclareLocal(typeof(Target)));
             else if (method.Result != WordKind.Void)
             {
-                Words.ToWord(il, method.Result);
-                il.Emit(OpCodes.Stloc, words[locations[step.Locations + family.Inputs].Bits]);
+                StoreWord(locations[step.Locations + family.Inputs], method.Result);
             }
-            foreach (var p in method.Parameters)
-            {
-                if (p.Role != ParameterRole.Output) continue;
-                il.Emit(OpCodes.Ldloc, Temp(Words.LocalType(p.Kind, p.Type), p.Index));
-                Words.ToWord(il, p.Kind);
-                il.Emit(OpCodes.Stloc, words[locations[step.Locations + family.Inputs + p.Index].Bits]);
-            }
+            StoreOutputs(method, step, family);
             if (method.Result == WordKind.Target && family.Targets > 0)
             {
                 il.Emit(OpCodes.Ldloc, targetTemp!);
@@ -300,19 +605,29 @@ internal static class IlCompiler
         }
         il.Emit(OpCodes.Br, LabelOf(end)); // falls into the next chunk (or off the end of the function)
 
-        // Exits: store the locations back, return where to continue.
+        // Exits: store the locations back, return where to continue (one tail, after the step is set).
+        var leave = il.DefineLabel();
+        var nextStep = il.DeclareLocal(typeof(int));
         foreach (var (step, label) in exits)
         {
             il.MarkLabel(label);
-            foreach (var l in used)
-            {
-                EmitStateAddress(il, StateIndex(l));
-                il.Emit(OpCodes.Ldloc, words[l.Bits]);
-                il.Emit(OpCodes.Stind_I8);
-            }
-            il.Emit(OpCodes.Ldc_I4, step);
-            il.Emit(OpCodes.Ret);
+            Words.Int32(il, step);
+            if (exits.Count == 1) break;
+            il.Emit(OpCodes.Stloc, nextStep);
+            il.Emit(OpCodes.Br, leave);
         }
+        if (exits.Count > 1)
+        {
+            il.MarkLabel(leave);
+            il.Emit(OpCodes.Ldloc, nextStep);
+        }
+        foreach (var l in used)
+        {
+            EmitStateAddress(il, StateIndex(l));
+            il.Emit(OpCodes.Ldloc, words[l.Bits]);
+            il.Emit(native[l.Bits] ? OpCodes.Stind_I : OpCodes.Stind_I8);
+        }
+        il.Emit(OpCodes.Ret);
         return dm.CreateDelegate<ChunkMethod>();
     }
 
@@ -339,16 +654,26 @@ internal sealed unsafe class ChunkedProgram
     private readonly ManagedProgram _program;
     private readonly ChunkMethod[] _chunks;
     private readonly int[] _chunkOf;
+    private readonly int[] _entryOf;
     private readonly int _stateSize;
     private readonly int _resultIndex;
 
-    public ChunkedProgram(ManagedProgram program, ChunkMethod[] chunks, int[] bounds)
+    /// <summary>A program's chunks.</summary>
+    /// <param name="program">The program.</param>
+    /// <param name="chunks">Its chunks' methods.</param>
+    /// <param name="bounds">Where each chunk starts, then the number of steps.</param>
+    /// <param name="entered">Per step, whether it is an entry of its chunk; a chunk numbers its entries in step order.</param>
+    public ChunkedProgram(ManagedProgram program, ChunkMethod[] chunks, int[] bounds, bool[] entered)
     {
         _program = program;
         _chunks = chunks;
         _chunkOf = new int[program.Steps.Length];
         for (int c = 0; c + 1 < bounds.Length; c++)
             _chunkOf.AsSpan(bounds[c], bounds[c + 1] - bounds[c]).Fill(c);
+        _entryOf = new int[program.Steps.Length];
+        for (int c = 0; c + 1 < bounds.Length; c++)
+            for (int s = bounds[c], n = 0; s < bounds[c + 1]; s++)
+                _entryOf[s] = entered[s] ? n++ : -1;
         _resultIndex = ResultIndex(program);
         _stateSize = _resultIndex + 1;
     }
@@ -365,11 +690,11 @@ internal sealed unsafe class ChunkedProgram
         int steps = _program.Steps.Length;
         fixed (long* s = state)
         {
-            int step = 0, chunk = 0;
+            int step = 0, chunk = 0, entry = 0;
             var chunks = _chunks;
             while (true)
             {
-                int next = chunks[chunk](s, step);
+                int next = chunks[chunk](s, entry);
                 if (next < 0)
                 {
                     if (next == Returned) return s[_resultIndex];
@@ -378,6 +703,7 @@ internal sealed unsafe class ChunkedProgram
                 if (next >= steps) ManagedCode.ThrowRanOffEnd(_program.Name);
                 step = next;
                 chunk = _chunkOf[step];
+                entry = _entryOf[step];
             }
         }
     }

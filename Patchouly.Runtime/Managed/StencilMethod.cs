@@ -13,17 +13,22 @@ internal readonly record struct StencilParameter(ParameterRole Role, int Index, 
 /// <summary>A stencil family's C# method, found by reflection once per library (only the IL compiler uses it).</summary>
 internal sealed class StencilMethod
 {
-    private StencilMethod(MethodInfo method, StencilParameter[] parameters, WordKind result)
+    private StencilMethod(MethodInfo method, StencilParameter[] parameters, WordKind result, StencilBody? body)
     {
         Method = method;
         Parameters = parameters;
         Result = result;
+        Body = body;
     }
 
     public MethodInfo Method { get; }
     public StencilParameter[] Parameters { get; }
     /// <summary>The return type's kind (<see cref="WordKind.Target"/> for a branch, <see cref="WordKind.Void"/>).</summary>
     public WordKind Result { get; }
+
+    /// <summary>The method's IL when <see cref="IlCompiler"/> copies it into the chunks instead of calling the method
+    /// (a small method of a normal stencil whose targets, holes and outputs are used only as plain values), else null.</summary>
+    public StencilBody? Body { get; }
 
     /// <summary>The methods of every family of <paramref name="library"/> (null for the built-ins).</summary>
     /// <exception cref="StencilTablesException">A method is missing or does not match its family.</exception>
@@ -56,8 +61,27 @@ internal sealed class StencilMethod
             }
             if (inputs != f.Inputs || outputs != f.Outputs || holes != f.Holes || targets != f.Targets)
                 throw new StencilTablesException($"The method {f.Name} of {stencils.LibraryType} does not match stencil {f} of the tables.");
-            methods[i] = new StencilMethod(method, parameters, result);
+            var body = f.Kind == StencilFamilyKind.Normal ? StencilBody.TryDecode(method) : null;
+            if (body is not null && !Copyable(body, parameters)) body = null;
+            methods[i] = new StencilMethod(method, parameters, result, body);
         }
         return methods;
+    }
+
+    /// <summary>Whether the copy of <paramref name="body"/> can stand in for a call: target and output parameters are
+    /// only loaded (their values are constants and local addresses in the copy), never stored or addressed.</summary>
+    private static bool Copyable(StencilBody body, StencilParameter[] parameters)
+    {
+        foreach (var ins in body.Instructions)
+        {
+            var (access, index) = StencilBody.Variable(ins);
+            if (access is VariableAccess.LoadArg or VariableAccess.StoreArg or VariableAccess.AddressArg)
+            {
+                if ((uint)index >= (uint)parameters.Length) return false;
+                if (access != VariableAccess.LoadArg && parameters[index].Role is ParameterRole.Target or ParameterRole.Output) return false;
+            }
+            else if (access != VariableAccess.None && (uint)index >= (uint)body.Locals.Length) return false;
+        }
+        return true;
     }
 }

@@ -81,6 +81,53 @@ internal static class Words
         }
     }
 
+    /// <summary>
+    /// Pushes the value of <paramref name="kind"/> a word holds, as a constant: the same value as <c>ldc.i8 word</c>
+    /// followed by <see cref="FromWord"/>, in the shortest IL (a chunk's IL size is much of RyuJIT's time).
+    /// </summary>
+    public static void Constant(ILGenerator il, WordKind kind, ulong word)
+    {
+        switch (kind)
+        {
+            case WordKind.I1: Int32(il, (sbyte)word); return;
+            case WordKind.U1: Int32(il, (byte)word); return;
+            case WordKind.I2: Int32(il, (short)word); return;
+            case WordKind.U2: Int32(il, (ushort)word); return;
+            case WordKind.I4: case WordKind.U4: Int32(il, unchecked((int)word)); return;
+            case WordKind.Bool: Int32(il, word != 0 ? 1 : 0); return;
+        }
+        long value = unchecked((long)word);
+        if (kind is WordKind.I or WordKind.U or WordKind.Pointer or WordKind.I8 or WordKind.U8 && value == (int)value)
+        {
+            // An int32 sign-extends to the same 64 bits.
+            Int32(il, (int)value);
+            il.Emit(kind is WordKind.I8 or WordKind.U8 ? OpCodes.Conv_I8 : OpCodes.Conv_I);
+            return;
+        }
+        il.Emit(OpCodes.Ldc_I8, value);
+        FromWord(il, kind);
+    }
+
+    /// <summary>Pushes an <c>int32</c> constant in the shortest form.</summary>
+    public static void Int32(ILGenerator il, int value)
+    {
+        switch (value)
+        {
+            case -1: il.Emit(OpCodes.Ldc_I4_M1); return;
+            case 0: il.Emit(OpCodes.Ldc_I4_0); return;
+            case 1: il.Emit(OpCodes.Ldc_I4_1); return;
+            case 2: il.Emit(OpCodes.Ldc_I4_2); return;
+            case 3: il.Emit(OpCodes.Ldc_I4_3); return;
+            case 4: il.Emit(OpCodes.Ldc_I4_4); return;
+            case 5: il.Emit(OpCodes.Ldc_I4_5); return;
+            case 6: il.Emit(OpCodes.Ldc_I4_6); return;
+            case 7: il.Emit(OpCodes.Ldc_I4_7); return;
+            case 8: il.Emit(OpCodes.Ldc_I4_8); return;
+        }
+        if (value == (sbyte)value) il.Emit(OpCodes.Ldc_I4_S, (sbyte)value);
+        else il.Emit(OpCodes.Ldc_I4, value);
+    }
+
     /// <summary>Converts the value of <paramref name="kind"/> on the IL stack to its canonical <c>int64</c> word.</summary>
     public static void ToWord(ILGenerator il, WordKind kind)
     {

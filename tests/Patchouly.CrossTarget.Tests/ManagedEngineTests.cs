@@ -339,4 +339,24 @@ public class ManagedEngineTests
             return $"threw {x.GetType().Name}: {message}";
         }
     }
+
+    [Fact]
+    public void Small_loop_free_stencils_are_copied_into_the_il_and_the_others_called()
+    {
+        var library = Patchouly.Samples.Bf.BfStencils.Library;
+        var methods = library.Managed!.MethodsFor(library);
+        StencilMethod Method(string name) => methods[library.FamilyArray.First(f => f.Name == name).Index]!;
+        // Copied: straight-line code and branches that return a target.
+        Assert.NotNull(Method("Inc").Body);
+        Assert.NotNull(Method("Check").Body);
+        Assert.NotNull(Method("LoadAddTest").Body); // an out parameter
+        // Called: loops (Scan), calli (Output: a host callback through a function pointer), and returning stencils.
+        Assert.Null(Method("Scan").Body);
+        Assert.Null(Method("ScanRight").Body);
+        Assert.Null(Method("Output").Body);
+        Assert.Null(Method("Exit").Body);
+        // A copy reads no parameter it is not given: loads only, no stores to targets or outputs.
+        foreach (var ins in Method("Check").Body!.Instructions)
+            Assert.NotEqual(VariableAccess.StoreArg, StencilBody.Variable(ins).Access);
+    }
 }
