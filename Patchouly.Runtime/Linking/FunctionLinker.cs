@@ -1,18 +1,19 @@
 using System;
 using System.Collections.Generic;
 using Patchouly.Runtime.Internal;
+using Patchouly.Runtime.Memory;
 using Patchouly.Runtime.Tables;
 using Patchouly.Runtime.Targets;
 
 namespace Patchouly.Runtime.Linking;
 
-/// <summary>The result of linking: the executable memory, a copy of its contents, and one map per function.</summary>
-internal sealed class LinkResult(ExecutableMemory memory, byte[] image, FunctionMap[] maps, int trampolineOffset, int trampolineCount)
+/// <summary>The result of linking: the executable memory, a copy of its contents (made when first read), and one map per function.</summary>
+internal sealed class LinkResult(ExecutableMemory memory, CodeCopy image, FunctionMap[] maps, int trampolineOffset, int trampolineCount)
 {
     public ExecutableMemory Memory { get; } = memory;
 
-    /// <summary>A copy of the used part of the memory.</summary>
-    public byte[] Image { get; } = image;
+    /// <summary>The used part of the memory, copied when first read.</summary>
+    public CodeCopy Image { get; } = image;
 
     public FunctionMap[] Maps { get; } = maps;
 
@@ -88,13 +89,11 @@ internal static class FunctionLinker
         try
         {
             var (used, trampolineCount) = Write(library, functions, layout, memory.Writable, (ulong)memory.Address);
-            byte[] copy = GC.AllocateUninitializedArray<byte>(used);
-            memory.Writable[..used].CopyTo(copy);
             unwind?.Write(memory.Writable, (int)unwindOffset, layout.Maps);
             memory.Notify("written");
             memory.MakeExecutable();
             unwind?.Register(memory, (int)unwindOffset);
-            return new LinkResult(memory, copy, layout.Maps, (int)layout.TrampolineOffset, trampolineCount);
+            return new LinkResult(memory, new CodeCopy(memory, used), layout.Maps, (int)layout.TrampolineOffset, trampolineCount);
         }
         catch
         {

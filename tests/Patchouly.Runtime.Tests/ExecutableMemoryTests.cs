@@ -117,9 +117,18 @@ public unsafe class ExecutableMemoryTests
         Assert.True(f.IsDisposed);
         Assert.Throws<ObjectDisposedException>(() => f.Invoke());
         Assert.Throws<ObjectDisposedException>(() => f.EntryPoint);
-        Assert.NotEmpty(f.Code.ToArray()); // the copy stays readable
+        Assert.Throws<ObjectDisposedException>(() => f.Code.Length); // never read before disposal: no copy was made
         Assert.Throws<ObjectDisposedException>(() => f.Disassemble()); // the stencil map's storage went back to the pool
         Assert.DoesNotContain("r-xp", MemoryMaps.Permissions(entry, 1));
+    }
+
+    [Fact]
+    public void CodeReadBeforeDisposeStaysReadable()
+    {
+        var f = Compile(e => e.ReturnConst(3));
+        var code = f.Code.ToArray(); // the first read makes the copy
+        f.Dispose();
+        Assert.Equal(code, f.Code.ToArray());
     }
 
     [Fact]

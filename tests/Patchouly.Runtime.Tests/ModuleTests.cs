@@ -139,6 +139,7 @@ public unsafe class ModuleTests
         f.Dispose(); // the module owns the memory: disposing a function of it does nothing
         Assert.False(f.IsDisposed);
         Assert.Equal(3, f.Invoke());
+        Assert.Equal(0x55, f.Code[0]); // read before disposal: the copy is made now and kept
         compiled.Dispose();
         compiled.Dispose();
         Assert.True(compiled.IsDisposed);
@@ -146,6 +147,7 @@ public unsafe class ModuleTests
         Assert.Throws<ObjectDisposedException>(() => f.Invoke());
         Assert.Throws<ObjectDisposedException>(() => f.EntryPoint);
         Assert.Equal(0x55, f.Code[0]); // the copy stays readable
+        Assert.Equal(compiled.Code[..f.Code.Length].ToArray(), f.Code.ToArray()); // one copy for the whole module
     }
 
     [Fact]
