@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using Patchouly.Runtime.Internal;
 using Patchouly.Runtime.Memory;
 using Patchouly.Runtime.Tables;
@@ -118,6 +119,9 @@ internal static class FunctionLinker
     /// <summary>Where everything goes: each function's entry shim and body, the GOT entries, and room for the far jumps.</summary>
     private sealed record LinkLayout(FunctionMap[] Maps, long BodiesEnd, GotArea? Got, long TrampolineOffset, long Total);
 
+    // Fully optimised at once: a program often links once (a module of many functions), and the tier-0 code of these
+    // loops was several times slower than the rest of linking.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static LinkLayout Layout(StencilLibrary library, ReadOnlySpan<FunctionBuilder> functions)
     {
         var entry = library.Variants[library.EntryFamily.FirstVariant];
@@ -153,6 +157,7 @@ internal static class FunctionLinker
     }
 
     /// <summary>Writes the laid-out functions into <paramref name="image"/> (at <paramref name="codeAddress"/>); returns the bytes used and the far jumps written.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static (int Used, int Trampolines) Write(StencilLibrary library, ReadOnlySpan<FunctionBuilder> functions, LinkLayout layout,
         Span<byte> image, ulong codeAddress)
     {
