@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using Patchouly.Runtime.Disassembly;
 using Patchouly.Runtime.Linking;
+using Patchouly.Runtime.Memory;
 using Patchouly.Runtime.Tables;
 
 namespace Patchouly.Runtime;
@@ -27,18 +28,21 @@ namespace Patchouly.Runtime;
 public sealed unsafe partial class CompiledFunction : IDisposable
 {
     private readonly ExecutableMemory _memory;
+    /// <summary>The managed engine's (empty) code; native code is in <see cref="_copy"/>.</summary>
     private readonly byte[] _image;
+    private readonly CodeCopy? _copy;
     private readonly int _start;
     private readonly int _length;
     private readonly nint _address;
     private readonly FunctionMap _map;
 
-    internal CompiledFunction(StencilLibrary library, ExecutableMemory memory, byte[] image, int start, int length,
+    internal CompiledFunction(StencilLibrary library, ExecutableMemory memory, CodeCopy image, int start, int length,
         int parameterCount, int frameSlots, FunctionMap map, CompiledModule? module)
     {
         Library = library;
         _memory = memory;
-        _image = image;
+        _image = [];
+        _copy = image;
         _start = start;
         _length = length;
         _address = memory.Address + map.EntryOffset;
@@ -80,11 +84,12 @@ public sealed unsafe partial class CompiledFunction : IDisposable
     }
 
     /// <summary>
-    /// The machine code (a copy of what is in executable memory; still readable after disposal): the entry shim, the
-    /// body and the trampolines. For a function of a module, its entry shim and body (the module's shared trampolines
-    /// are in <see cref="CompiledModule.Code"/>).
+    /// The machine code (a copy of what is in executable memory, made when first read and kept, so still readable after
+    /// disposal once read before): the entry shim, the body and the trampolines. For a function of a module, its entry
+    /// shim and body (the module's shared trampolines are in <see cref="CompiledModule.Code"/>).
     /// </summary>
-    public ReadOnlySpan<byte> Code => _image.AsSpan(_start, _length);
+    /// <exception cref="ObjectDisposedException">The function (or its module) was disposed before its code was first read.</exception>
+    public ReadOnlySpan<byte> Code => _copy is null ? _image : _copy.Bytes.AsSpan(_start, _length);
 
     /// <summary>Where the body (the first emitted stencil) starts within <see cref="Code"/>.</summary>
     public int BodyOffset => _managed is not null ? 0 : _map.BodyOffset - _start;
@@ -187,8 +192,9 @@ public sealed unsafe partial class CompiledFunction : IDisposable
     /// printed in Intel syntax; arm64 code one instruction word per line (<c>.inst 0x…</c>), with branches, moves of
     /// immediates and the runtime's own instructions decoded in a comment.
     /// </summary>
-    /// <exception cref="ObjectDisposedException">The function (not of a module) was disposed before it was first disassembled.</exception>
-    public string Disassemble() => _managed is not null ? _managed.Program.Describe() : FunctionDisassembler.Disassemble(_image, (ulong)(_address - _map.EntryOffset), _map);
+    /// <exception cref="ObjectDisposedException">The function was disposed before it was first disassembled (or its
+    /// <see cref="Code"/> read).</exception>
+    public string Disassemble() => _managed is not null ? _managed.Program.Describe() : FunctionDisassembler.Disassemble(_copy!.Bytes, (ulong)(_address - _map.EntryOffset), _map);
 
     /// <summary>
     /// Unmaps the code (or keeps the memory, no longer executable, for reuse) and returns the stencil map's storage to

@@ -5,6 +5,7 @@ using System.Globalization;
 using System.Text;
 using Patchouly.Runtime.Internal;
 using Patchouly.Runtime.Linking;
+using Patchouly.Runtime.Memory;
 using Patchouly.Runtime.Tables;
 
 namespace Patchouly.Runtime;
@@ -23,7 +24,9 @@ namespace Patchouly.Runtime;
 public sealed partial class CompiledModule : IDisposable
 {
     private readonly ExecutableMemory _memory;
+    /// <summary>The managed engine's (empty) code; native code is in <see cref="_copy"/>.</summary>
     private readonly byte[] _image;
+    private readonly CodeCopy? _copy;
     private readonly SlotTable _slots;
     private readonly CompiledFunction[] _functions;
     private readonly FunctionBuilder[] _builders;
@@ -33,7 +36,8 @@ public sealed partial class CompiledModule : IDisposable
     {
         Library = library;
         _memory = linked.Memory;
-        _image = linked.Image;
+        _image = [];
+        _copy = linked.Image;
         _slots = slots;
         _builders = builders;
         _trampolineOffset = linked.TrampolineOffset;
@@ -43,7 +47,7 @@ public sealed partial class CompiledModule : IDisposable
         {
             var map = linked.Maps[i];
             int end = map.BodyOffset + map.BodyLength;
-            _functions[i] = new CompiledFunction(library, _memory, _image, map.EntryOffset, end - map.EntryOffset,
+            _functions[i] = new CompiledFunction(library, _memory, _copy, map.EntryOffset, end - map.EntryOffset,
                 builders[i].ParameterCount, builders[i].FrameSlots, map, this);
         }
         Functions = new ReadOnlyCollection<CompiledFunction>(_functions);
@@ -83,8 +87,9 @@ public sealed partial class CompiledModule : IDisposable
     /// <exception cref="ObjectDisposedException">The module was disposed.</exception>
     public nint Address => _managed is not null ? 0 : _memory.Address;
 
-    /// <summary>All the module's machine code (a copy; still readable after disposal).</summary>
-    public ReadOnlySpan<byte> Code => _image;
+    /// <summary>All the module's machine code (a copy, made when first read and kept, so still readable after disposal once read before).</summary>
+    /// <exception cref="ObjectDisposedException">The module was disposed before its code was first read.</exception>
+    public ReadOnlySpan<byte> Code => _copy is null ? _image : _copy.Bytes;
 
     /// <summary>The number of trampolines to far host functions, shared by all functions.</summary>
     public int TrampolineCount { get; }
@@ -120,5 +125,5 @@ public sealed partial class CompiledModule : IDisposable
 
     /// <inheritdoc />
     public override string ToString() =>
-        string.Create(CultureInfo.InvariantCulture, $"{Library.Name} module of {_functions.Length} functions ({_image.Length} bytes, trampolines at 0x{_trampolineOffset:x})");
+        string.Create(CultureInfo.InvariantCulture, $"{Library.Name} module of {_functions.Length} functions ({_copy?.Length ?? 0} bytes, trampolines at 0x{_trampolineOffset:x})");
 }

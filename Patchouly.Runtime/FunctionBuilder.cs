@@ -472,7 +472,7 @@ public sealed partial class FunctionBuilder
     /// </summary>
     internal FunctionMap CreateMap() => _linked is not null
         ? new(_plan, _linked.Log, _linked.Log.Length, _linked.Blocks, DisplayName)
-        : new(_plan, _log.Storage ?? [], _log.Count, BlockLayout(), DisplayName);
+        : new(_plan, _log.Storage ?? [], _log.Count, _blocks.Storage ?? [], _blockOrder.Storage ?? [], _blockOrder.Count, DisplayName);
 
     /// <summary>Marks the builder compiled (by the managed engine, which keeps a program of its own) and returns all its storage to the pool.</summary>
     internal void MarkCompiled()
@@ -482,8 +482,8 @@ public sealed partial class FunctionBuilder
     }
 
     /// <summary>
-    /// Marks the builder compiled and returns its storage to the pool, except the log, which
-    /// <paramref name="map"/> (the map <see cref="CreateMap"/> made for the compiled code) takes over: copying it cost as
+    /// Marks the builder compiled and returns its storage to the pool, except the log and the blocks, which
+    /// <paramref name="map"/> (the map <see cref="CreateMap"/> made for the compiled code) takes over: copying them cost as
     /// much as the rest of linking.
     /// </summary>
     internal void MarkCompiled(FunctionMap map)
@@ -491,6 +491,12 @@ public sealed partial class FunctionBuilder
         _compiled = true;
         if (_log.Storage is not null && _linked is null) map.OwnPooledLog();
         _log.Detach();
+        if (_linked is null)
+        {
+            map.OwnPooledBlocks(); // the map reads them in place (FunctionMap.Blocks)
+            _blocks.Detach();
+            _blockOrder.Detach();
+        }
         ReleaseStorage();
     }
 

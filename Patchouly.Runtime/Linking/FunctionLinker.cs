@@ -1,18 +1,20 @@
 using System;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using Patchouly.Runtime.Internal;
+using Patchouly.Runtime.Memory;
 using Patchouly.Runtime.Tables;
 using Patchouly.Runtime.Targets;
 
 namespace Patchouly.Runtime.Linking;
 
-/// <summary>The result of linking: the executable memory, a copy of its contents, and one map per function.</summary>
-internal sealed class LinkResult(ExecutableMemory memory, byte[] image, FunctionMap[] maps, int trampolineOffset, int trampolineCount)
+/// <summary>The result of linking: the executable memory, a copy of its contents (made when first read), and one map per function.</summary>
+internal sealed class LinkResult(ExecutableMemory memory, CodeCopy image, FunctionMap[] maps, int trampolineOffset, int trampolineCount)
 {
     public ExecutableMemory Memory { get; } = memory;
 
-    /// <summary>A copy of the used part of the memory.</summary>
-    public byte[] Image { get; } = image;
+    /// <summary>The used part of the memory, copied when first read.</summary>
+    public CodeCopy Image { get; } = image;
 
     public FunctionMap[] Maps { get; } = maps;
 
@@ -88,13 +90,11 @@ internal static class FunctionLinker
         try
         {
             var (used, trampolineCount) = Write(library, functions, layout, memory.Writable, (ulong)memory.Address);
-            byte[] copy = GC.AllocateUninitializedArray<byte>(used);
-            memory.Writable[..used].CopyTo(copy);
             unwind?.Write(memory.Writable, (int)unwindOffset, layout.Maps);
             memory.Notify("written");
             memory.MakeExecutable();
             unwind?.Register(memory, (int)unwindOffset);
-            return new LinkResult(memory, copy, layout.Maps, (int)layout.TrampolineOffset, trampolineCount);
+            return new LinkResult(memory, new CodeCopy(memory, used), layout.Maps, (int)layout.TrampolineOffset, trampolineCount);
         }
         catch
         {
@@ -119,6 +119,9 @@ internal static class FunctionLinker
     /// <summary>Where everything goes: each function's entry shim and body, the GOT entries, and room for the far jumps.</summary>
     private sealed record LinkLayout(FunctionMap[] Maps, long BodiesEnd, GotArea? Got, long TrampolineOffset, long Total);
 
+    // Fully optimised at once: a program often links once (a module of many functions), and the tier-0 code of these
+    // loops was several times slower than the rest of linking.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static LinkLayout Layout(StencilLibrary library, ReadOnlySpan<FunctionBuilder> functions)
     {
         var entry = library.Variants[library.EntryFamily.FirstVariant];
@@ -154,6 +157,7 @@ internal static class FunctionLinker
     }
 
     /// <summary>Writes the laid-out functions into <paramref name="image"/> (at <paramref name="codeAddress"/>); returns the bytes used and the far jumps written.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static (int Used, int Trampolines) Write(StencilLibrary library, ReadOnlySpan<FunctionBuilder> functions, LinkLayout layout,
         Span<byte> image, ulong codeAddress)
     {

@@ -15,6 +15,11 @@ internal sealed class FunctionMap
     private bool _logPooled;
     private StencilRecord[]? _stencils;
     private Location[]? _locations;
+    private (int Offset, int Block)[]? _blocks;
+    private BlockState[]? _blockStates;
+    private int[]? _blockOrder;
+    private readonly int _blockCount;
+    private bool _blocksPooled;
 
     /// <summary>
     /// Creates the map from a builder's stencil log (offset, variant, locations per stencil): the first
@@ -25,9 +30,29 @@ internal sealed class FunctionMap
         Plan = plan;
         _log = log;
         _logLength = logLength;
-        Blocks = blocks;
+        _blocks = blocks;
         Name = name;
     }
+
+    /// <summary>
+    /// Creates the map from a builder's stencil log (as above) and its blocks: the states of the blocks and the first
+    /// <paramref name="blockCount"/> elements of <paramref name="blockOrder"/> (block numbers in start order), which
+    /// the map reads, when <see cref="Blocks"/> is first used, but does not copy (a 1 MiB function has 10,000 blocks, and
+    /// laying them out at once cost a large array of fresh memory on every compile).
+    /// </summary>
+    public FunctionMap(LibraryPlan plan, int[] log, int logLength, BlockState[] blockStates, int[] blockOrder, int blockCount, string name)
+    {
+        Plan = plan;
+        _log = log;
+        _logLength = logLength;
+        _blockStates = blockStates;
+        _blockOrder = blockOrder;
+        _blockCount = blockCount;
+        Name = name;
+    }
+
+    /// <summary>Makes the map the owner of its block arrays, rented from the shared array pools: <see cref="ReleaseLog"/> returns them.</summary>
+    public void OwnPooledBlocks() => _blocksPooled = true;
 
     /// <summary>
     /// Makes the map the owner of its log array, rented from <see cref="System.Buffers.ArrayPool{T}.Shared"/> (the
@@ -43,6 +68,11 @@ internal sealed class FunctionMap
     {
         int[]? log = System.Threading.Interlocked.Exchange(ref _log, null);
         if (log is not null && _logPooled) System.Buffers.ArrayPool<int>.Shared.Return(log);
+        var states = System.Threading.Interlocked.Exchange(ref _blockStates, null);
+        var order = System.Threading.Interlocked.Exchange(ref _blockOrder, null);
+        if (!_blocksPooled) return;
+        if (states is { Length: > 0 }) System.Buffers.ArrayPool<BlockState>.Shared.Return(states);
+        if (order is { Length: > 0 }) System.Buffers.ArrayPool<int>.Shared.Return(order);
     }
 
     /// <summary>The plan of the library (resolves a record's variant to its family).</summary>
@@ -87,8 +117,23 @@ internal sealed class FunctionMap
         _stencils = stencils.ToArray();
     }
 
-    /// <summary>The started blocks in start order, with body-relative offsets.</summary>
-    public (int Offset, int Block)[] Blocks { get; }
+    /// <summary>The started blocks in start order, with body-relative offsets. Laid out on first use.</summary>
+    /// <exception cref="System.ObjectDisposedException">The function was disposed before they were first used.</exception>
+    public (int Offset, int Block)[] Blocks => _blocks ??= LayOutBlocks();
+
+    private (int Offset, int Block)[] LayOutBlocks()
+    {
+        var states = _blockStates;
+        var order = _blockOrder;
+        if (states is null || order is null) throw new System.ObjectDisposedException(Name, "The function was disposed; its block map is gone.");
+        var layout = new (int, int)[_blockCount];
+        for (int i = 0; i < layout.Length; i++)
+        {
+            int b = order[i];
+            layout[i] = (states[b].Offset, b);
+        }
+        return layout;
+    }
 
     /// <summary>The function's name.</summary>
     public string Name { get; }

@@ -34,6 +34,7 @@ internal sealed class GotArea
     /// The entries the functions need: the values of their GOT loads and of their entry shims' GOT-loaded frame sizes,
     /// without the relaxed ones; null when there are none (every x86-64 library, and arm64 libraries without GOT loads).
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // a module is often linked once
     public static GotArea? Collect(StencilLibrary library, ReadOnlySpan<FunctionBuilder> functions)
     {
         GotArea? area = null;

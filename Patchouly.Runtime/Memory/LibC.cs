@@ -19,6 +19,8 @@ internal static unsafe class LibC
     public const int MapAnonymous = 0x20;
     public const int MapPopulate = 0x8000;
 
+    public const int MadvHugePage = 14;
+
     public static readonly void* MapFailed = (void*)-1;
 
     private static readonly delegate* unmanaged<void*, nuint, int, int, int, nint, void*> s_mmap =
@@ -26,6 +28,9 @@ internal static unsafe class LibC
 
     private static readonly delegate* unmanaged<void*, nuint, int, int> s_mprotect =
         (delegate* unmanaged<void*, nuint, int, int>)Resolve("mprotect");
+
+    private static readonly delegate* unmanaged<void*, nuint, int, int> s_madvise =
+        (delegate* unmanaged<void*, nuint, int, int>)Resolve("madvise");
 
     private static readonly delegate* unmanaged<void*, nuint, int> s_munmap =
         (delegate* unmanaged<void*, nuint, int>)Resolve("munmap");
@@ -47,6 +52,9 @@ internal static unsafe class LibC
         errno = Marshal.GetLastSystemError();
         return result;
     }
+
+    /// <summary><c>madvise</c>; returns 0, or -1 (advice is only advice: callers ignore failures).</summary>
+    public static int Madvise(void* address, nuint length, int advice) => s_madvise(address, length, advice);
 
     /// <summary><c>munmap</c>; returns 0, or -1 and sets <paramref name="errno"/>.</summary>
     public static int Munmap(void* address, nuint length, out int errno)

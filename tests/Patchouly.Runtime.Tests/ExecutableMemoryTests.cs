@@ -117,9 +117,18 @@ public unsafe class ExecutableMemoryTests
         Assert.True(f.IsDisposed);
         Assert.Throws<ObjectDisposedException>(() => f.Invoke());
         Assert.Throws<ObjectDisposedException>(() => f.EntryPoint);
-        Assert.NotEmpty(f.Code.ToArray()); // the copy stays readable
+        Assert.Throws<ObjectDisposedException>(() => f.Code.Length); // never read before disposal: no copy was made
         Assert.Throws<ObjectDisposedException>(() => f.Disassemble()); // the stencil map's storage went back to the pool
         Assert.DoesNotContain("r-xp", MemoryMaps.Permissions(entry, 1));
+    }
+
+    [Fact]
+    public void CodeReadBeforeDisposeStaysReadable()
+    {
+        var f = Compile(e => e.ReturnConst(3));
+        var code = f.Code.ToArray(); // the first read makes the copy
+        f.Dispose();
+        Assert.Equal(code, f.Code.ToArray());
     }
 
     [Fact]
@@ -161,13 +170,39 @@ public unsafe class ExecutableMemoryTests
         }
     }
 
+    [Fact]
+    public void LargeMappingsAreHugePageAlignedAndRunCode()
+    {
+        // From 2 MiB on (and 1 to 2 MiB, rounded up to 2 MiB), a mapping starts at a huge-page boundary.
+        var memory = ExecutableMemory.Allocate(1_500_000);
+        try
+        {
+            Assert.Equal(2 << 20, memory.MappedSize);
+            Assert.Equal(0, memory.Address & ((2 << 20) - 1));
+            var code = memory.Writable;
+            code.Fill(0xCC);
+            byte[] returns42 = [0xB8, 42, 0, 0, 0, 0xC3]; // mov eax, 42; ret
+            returns42.CopyTo(code[1_400_000..]);
+            Assert.Equal(["rw-p"], MemoryMaps.Permissions(memory.Address, memory.MappedSize).Distinct());
+            memory.MakeExecutable();
+            Assert.Equal(["r-xp"], MemoryMaps.Permissions(memory.Address, memory.MappedSize).Distinct());
+            if (System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.X64)
+                Assert.Equal(42, ((delegate* unmanaged<int>)(memory.Address + 1_400_000))());
+        }
+        finally
+        {
+            memory.Dispose();
+        }
+    }
+
     [Theory]
     [InlineData(1, 4096)]
     [InlineData(4096 * 4, 4096 * 4)]          // up to 4 pages: exact
     [InlineData(4096 * 4 + 1, 4096 * 40)]     // from 5 pages: at least 34 (the TLB is flushed at once), in the 160 KiB class
     [InlineData(65_648, 4096 * 40)]
     [InlineData(4096 * 41, 4096 * 48)]         // above 64 KiB: eighths of the next power of two
-    [InlineData(1_048_656, 1_310_720)]         // (1.25 MiB)
+    [InlineData(1_048_000, 1_048_576)]         // (1 MiB)
+    [InlineData(1_048_656, 2 << 20)]           // above 1 MiB up to 2 MiB: one huge page
     [InlineData(2_700_000, 3 << 20)]
     public void MappingLengthsAreRoundedToSizeClasses(int size, int length) =>
         Assert.Equal((nuint)length, Memory.MappingPool.RoundUp((nuint)size, 4096));

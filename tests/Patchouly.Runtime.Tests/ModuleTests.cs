@@ -129,6 +129,33 @@ public unsafe class ModuleTests
     }
 
     [Fact]
+    public void FunctionsOfAModuleCanBeEmittedOnSeveralThreads()
+    {
+        // Defined on one thread, emitted in parallel (each builder by one thread at a time), compiled together:
+        // f_i(n) = n == 0 ? i : f_(i+1 mod count)(n - 1), so f_0(n) = n mod count.
+        const int count = 300;
+        var module = new JitModule(TestStencils.Library);
+        var functions = Enumerable.Range(0, count).Select(i => module.DefineFunction(1)).ToArray();
+        System.Threading.Tasks.Parallel.For(0, count, new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = 4 }, i =>
+        {
+            var f = functions[i];
+            var e = new TestEmitter(f);
+            var zero = f.NewBlock();
+            for (int k = 0; k < 50; k++) e.AddImm8(R0, 0, R0);
+            e.JumpIfZero(R0, zero);
+            e.AddImm8(R0, -1, R0);
+            e.CallSlot(R0, module.SlotAddress(functions[(i + 1) % count]), R0);
+            e.Return(R0);
+            f.StartBlock(zero);
+            e.ReturnConst(i);
+        });
+        using var compiled = module.Compile();
+        foreach (long n in new long[] { 0, 1, 2, 150, 299, 300, 450 })
+            Assert.Equal(n % count, compiled[0].Invoke(n));
+        for (int i = 0; i < count; i += 37) Assert.Equal(i, compiled[i].Invoke(0));
+    }
+
+    [Fact]
     public void DisposingTheModuleUnmapsEveryFunction()
     {
         var module = new JitModule(TestStencils.Library);
@@ -139,6 +166,7 @@ public unsafe class ModuleTests
         f.Dispose(); // the module owns the memory: disposing a function of it does nothing
         Assert.False(f.IsDisposed);
         Assert.Equal(3, f.Invoke());
+        Assert.Equal(0x55, f.Code[0]); // read before disposal: the copy is made now and kept
         compiled.Dispose();
         compiled.Dispose();
         Assert.True(compiled.IsDisposed);
@@ -146,6 +174,7 @@ public unsafe class ModuleTests
         Assert.Throws<ObjectDisposedException>(() => f.Invoke());
         Assert.Throws<ObjectDisposedException>(() => f.EntryPoint);
         Assert.Equal(0x55, f.Code[0]); // the copy stays readable
+        Assert.Equal(compiled.Code[..f.Code.Length].ToArray(), f.Code.ToArray()); // one copy for the whole module
     }
 
     [Fact]
