@@ -59,7 +59,10 @@ public static unsafe partial class BfStencils
     /// <summary><c>t[dst] += t[src] * factor</c>.</summary>
     [Stencil] public static void MulAdd([Pinned(0)] byte* p, [Hole] nint dst, [Hole] nint src, [Hole] byte factor) => p[dst] += (byte)(p[src] * factor);
 
-    // ---- cells cached in registers (a value in a register is the cell's byte, zero-extended) ----
+    // ---- cells cached in registers ----
+    // A cached cell is the low byte of its register: the arithmetic below is modulo 2^64, which keeps the low byte
+    // right (sums, differences and products modulo 256 depend only on the operands' low bytes), so no stencil but the
+    // tests truncates. Constants are word holes (a byte hole would be loaded into a register first).
 
     /// <summary>Loads a cell into a register: <c>c = t[off]</c>.</summary>
     [Stencil] public static nuint LoadCell([Pinned(0)] byte* p, [Hole] nint off) => p[off];
@@ -68,19 +71,19 @@ public static unsafe partial class BfStencils
     [Stencil] public static void SpillCell([Pinned(0)] byte* p, [Hole] nint off, nuint c) => p[off] = (byte)c;
 
     /// <summary><c>c += n</c>.</summary>
-    [Stencil] public static nuint AddReg(nuint c, [Hole] byte n) => (byte)(c + n);
+    [Stencil] public static nuint AddReg(nuint c, [Hole] nuint n) => c + n;
 
     /// <summary><c>c = n</c>.</summary>
-    [Stencil] public static nuint SetReg([Hole] byte n) => n;
+    [Stencil] public static nuint SetReg([Hole] nuint n) => n;
 
     /// <summary><c>d += t[src]</c> (the destination cached, the source in memory).</summary>
-    [Stencil] public static nuint AddMemToReg(nuint d, [Pinned(0)] byte* p, [Hole] nint src) => (byte)(d + p[src]);
+    [Stencil] public static nuint AddMemToReg(nuint d, [Pinned(0)] byte* p, [Hole] nint src) => d + p[src];
 
     /// <summary><c>d -= t[src]</c>.</summary>
-    [Stencil] public static nuint SubMemFromReg(nuint d, [Pinned(0)] byte* p, [Hole] nint src) => (byte)(d - p[src]);
+    [Stencil] public static nuint SubMemFromReg(nuint d, [Pinned(0)] byte* p, [Hole] nint src) => d - p[src];
 
     /// <summary><c>d += t[src] * factor</c>.</summary>
-    [Stencil] public static nuint MulAddMemToReg(nuint d, [Pinned(0)] byte* p, [Hole] nint src, [Hole] byte factor) => (byte)(d + (nuint)(p[src] * factor));
+    [Stencil] public static nuint MulAddMemToReg(nuint d, [Pinned(0)] byte* p, [Hole] nint src, [Hole] nuint factor) => d + p[src] * factor;
 
     /// <summary><c>t[dst] += s</c> (the source cached, the destination in memory).</summary>
     [Stencil] public static void AddRegToCell([Pinned(0)] byte* p, [Hole] nint dst, nuint s) => p[dst] += (byte)s;
@@ -89,31 +92,31 @@ public static unsafe partial class BfStencils
     [Stencil] public static void SubRegFromCell([Pinned(0)] byte* p, [Hole] nint dst, nuint s) => p[dst] -= (byte)s;
 
     /// <summary><c>t[dst] += s * factor</c>.</summary>
-    [Stencil] public static void MulAddRegToCell([Pinned(0)] byte* p, [Hole] nint dst, nuint s, [Hole] byte factor) => p[dst] += (byte)(s * factor);
+    [Stencil] public static void MulAddRegToCell([Pinned(0)] byte* p, [Hole] nint dst, nuint s, [Hole] nuint factor) => p[dst] += (byte)(s * factor);
 
     /// <summary><c>t[dst] = s * factor</c>.</summary>
-    [Stencil] public static void MulSetCell([Pinned(0)] byte* p, [Hole] nint dst, nuint s, [Hole] byte factor) => p[dst] = (byte)(s * factor);
+    [Stencil] public static void MulSetCell([Pinned(0)] byte* p, [Hole] nint dst, nuint s, [Hole] nuint factor) => p[dst] = (byte)(s * factor);
 
     /// <summary><c>d += s</c> (both cached).</summary>
-    [Stencil] public static nuint AddRegReg(nuint d, nuint s) => (byte)(d + s);
+    [Stencil] public static nuint AddRegReg(nuint d, nuint s) => d + s;
 
     /// <summary><c>d -= s</c>.</summary>
-    [Stencil] public static nuint SubRegReg(nuint d, nuint s) => (byte)(d - s);
+    [Stencil] public static nuint SubRegReg(nuint d, nuint s) => d - s;
 
     /// <summary><c>d += s * factor</c>.</summary>
-    [Stencil] public static nuint MulAddRegReg(nuint d, nuint s, [Hole] byte factor) => (byte)(d + s * factor);
+    [Stencil] public static nuint MulAddRegReg(nuint d, nuint s, [Hole] nuint factor) => d + s * factor;
 
     /// <summary><c>d = s * factor</c> (both cached).</summary>
-    [Stencil] public static nuint MulReg(nuint s, [Hole] byte factor) => (byte)(s * factor);
+    [Stencil] public static nuint MulReg(nuint s, [Hole] nuint factor) => s * factor;
 
     /// <summary><c>d = t[src] * factor</c> (the destination cached, the source in memory).</summary>
-    [Stencil] public static nuint LoadMul([Pinned(0)] byte* p, [Hole] nint src, [Hole] byte factor) => (byte)(p[src] * factor);
+    [Stencil] public static nuint LoadMul([Pinned(0)] byte* p, [Hole] nint src, [Hole] nuint factor) => p[src] * factor;
 
     /// <summary>Loop entry on a cached current cell (written back already): skips to <paramref name="exit"/> when it is 0.</summary>
-    [Stencil] public static Target RegLoopBegin(nuint c, Target body, Target exit) => c == 0 ? exit : body;
+    [Stencil] public static Target RegLoopBegin(nuint c, Target body, Target exit) => (byte)c == 0 ? exit : body;
 
     /// <summary>Loop back-edge on a cached current cell (written back already).</summary>
-    [Stencil] public static Target RegLoopEnd(nuint c, Target exit, Target body) => c != 0 ? body : exit;
+    [Stencil] public static Target RegLoopEnd(nuint c, Target exit, Target body) => (byte)c != 0 ? body : exit;
 
     // ---- pointer ----
 

@@ -110,6 +110,7 @@ public sealed unsafe class JitEngine : ICompiledProgram
         // Cells cached in registers: keyed by offset + _shift (the pointer's movement so far), valid for ops before
         // _regionEnd, the run whose reads were counted in _reads.
         private readonly RegisterCache _cache = new(CacheRegisters);
+        private readonly bool _cacheCells = Environment.GetEnvironmentVariable("PATCHOULY_BF_CELL_CACHE") != "0"; // for A/B runs
         private long _shift;
         private int _regionEnd;
         private readonly Dictionary<long, int> _reads = new();
@@ -184,6 +185,8 @@ public sealed unsafe class JitEngine : ICompiledProgram
             // Code after this op that others jump to expects the cell in memory; a branch here would jump to that
             // block directly, past code placed before it, so the chain ends before the op.
             if (_chain && _isTarget[i + 1]) EndChain();
+            // Likewise cached cells: a check jumps to that block directly when it passes, past a write-back after it.
+            if (_isTarget[i + 1] && op.Kind is OpKind.Check or OpKind.CheckNonZero) FlushCells();
             if (_chain)
             {
                 if (op.Kind is OpKind.Add or OpKind.Set && op.Offset != 0)
@@ -283,6 +286,7 @@ public sealed unsafe class JitEngine : ICompiledProgram
                     break;
                 case OpKind.CheckNonZero:
                 {
+                    ConsumeRead(op.Arg2 + _shift);
                     if (_cache.Contains(op.Arg2 + _shift))
                     {
                         var spiller = new CellSpiller(this);
@@ -406,30 +410,51 @@ public sealed unsafe class JitEngine : ICompiledProgram
 
         private void Read(long key) => _reads[key] = _reads.GetValueOrDefault(key) + 1;
 
-        private bool IsHot(long key) => _reads.GetValueOrDefault(key) >= 2;
+        /// <summary>The reads of a cell left in the run, this one included; counts this one off.</summary>
+        private int ConsumeRead(long key)
+        {
+            int left = _reads.GetValueOrDefault(key);
+            if (left > 0) _reads[key] = left - 1;
+            return left;
+        }
 
-        /// <summary>The register of the cell at <paramref name="offset"/>: cached, or loaded now when the run reads it twice or more; else null.</summary>
+        /// <summary>
+        /// The register of the cell at <paramref name="offset"/>, which the op reads: cached, or loaded now when the run
+        /// reads it again later; else null (the op reads memory).
+        /// </summary>
         private Location? CachedOrLoaded(int offset)
         {
             long key = offset + _shift;
+            int left = ConsumeRead(key);
             if (_cache.TryGet(key, out Location reg)) return reg;
-            if (_chain || !IsHot(key)) return null;
+            if (_chain || !_cacheCells || left < 2) return null;
             var spiller = new CellSpiller(this);
             reg = _cache.Bind(key, dirty: false, ref spiller);
             _emit.LoadCell(P, offset, reg);
             return reg;
         }
 
-        /// <summary>The register of the cell at <paramref name="offset"/>, about to be overwritten: cached, or bound (dirty) when hot; else null.</summary>
+        /// <summary>
+        /// The register of the cell at <paramref name="offset"/>, which the op overwrites: cached, or bound (dirty) when
+        /// the run reads it later; null when it is not read again in the run (a cached copy is dropped: the op writes
+        /// memory).
+        /// </summary>
         private Location? CachedOrBound(int offset)
         {
             long key = offset + _shift;
-            if (_cache.TryGet(key, out Location reg))
+            int left = _reads.GetValueOrDefault(key);
+            if (_cache.Contains(key))
             {
+                if (left == 0)
+                {
+                    _cache.Forget(key);
+                    return null;
+                }
+                _cache.TryGet(key, out Location reg);
                 _cache.MarkDirty(key);
                 return reg;
             }
-            if (_chain || !IsHot(key)) return null;
+            if (_chain || !_cacheCells || left < 1) return null;
             var spiller = new CellSpiller(this);
             return _cache.Bind(key, dirty: true, ref spiller);
         }
