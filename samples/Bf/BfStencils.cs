@@ -8,14 +8,16 @@ namespace Patchouly.Samples.Bf;
 /// runs (see <see cref="LoadAddTest"/>); all three are callee-saved in the C ABI, so they survive the calls to the
 /// host. Cell offsets, constants and the tape's bounds (the tape is allocated before compiling) are holes.
 /// The three are pinned (<see cref="PinnedAttribute"/>): the JIT keeps them in their registers, so the other placements
-/// are never compiled.
+/// are never compiled. Registers 3 to 5 cache hot cells (the <c>…Reg</c> stencils below): the JIT loads a cell that a
+/// run of operations uses more than once into one of them, works on the register, and writes it back at block edges,
+/// before I/O, scans and branches (see the JIT's <c>CellCache</c>).
 /// </summary>
 /// <remarks>
 /// Two-target branch stencils take the target that is usually the code right after them first: clang places a
 /// stencil's first target as its trailing <c>jmp</c>, which the runtime drops when that block is started right after
 /// the stencil, leaving a single conditional branch (see the JIT's emit code).
 /// </remarks>
-[StencilLibrary(Registers = 3)]
+[StencilLibrary(Registers = 6)]
 public static unsafe partial class BfStencils
 {
     /// <summary>Status returned by <see cref="Exit"/> on success.</summary>
@@ -56,6 +58,65 @@ public static unsafe partial class BfStencils
 
     /// <summary><c>t[dst] += t[src] * factor</c>.</summary>
     [Stencil] public static void MulAdd([Pinned(0)] byte* p, [Hole] nint dst, [Hole] nint src, [Hole] byte factor) => p[dst] += (byte)(p[src] * factor);
+
+    // ---- cells cached in registers ----
+    // A cached cell is the low byte of its register: the arithmetic below is modulo 2^64, which keeps the low byte
+    // right (sums, differences and products modulo 256 depend only on the operands' low bytes), so no stencil but the
+    // tests truncates. Constants are word holes (a byte hole would be loaded into a register first).
+
+    /// <summary>Loads a cell into a register: <c>c = t[off]</c>.</summary>
+    [Stencil] public static nuint LoadCell([Pinned(0)] byte* p, [Hole] nint off) => p[off];
+
+    /// <summary>Writes a cached cell back (a spill): <c>t[off] = c</c>.</summary>
+    [Stencil] public static void SpillCell([Pinned(0)] byte* p, [Hole] nint off, nuint c) => p[off] = (byte)c;
+
+    /// <summary><c>c += n</c>.</summary>
+    [Stencil] public static nuint AddReg(nuint c, [Hole] nuint n) => c + n;
+
+    /// <summary><c>c = n</c>.</summary>
+    [Stencil] public static nuint SetReg([Hole] nuint n) => n;
+
+    /// <summary><c>d += t[src]</c> (the destination cached, the source in memory).</summary>
+    [Stencil] public static nuint AddMemToReg(nuint d, [Pinned(0)] byte* p, [Hole] nint src) => d + p[src];
+
+    /// <summary><c>d -= t[src]</c>.</summary>
+    [Stencil] public static nuint SubMemFromReg(nuint d, [Pinned(0)] byte* p, [Hole] nint src) => d - p[src];
+
+    /// <summary><c>d += t[src] * factor</c>.</summary>
+    [Stencil] public static nuint MulAddMemToReg(nuint d, [Pinned(0)] byte* p, [Hole] nint src, [Hole] nuint factor) => d + p[src] * factor;
+
+    /// <summary><c>t[dst] += s</c> (the source cached, the destination in memory).</summary>
+    [Stencil] public static void AddRegToCell([Pinned(0)] byte* p, [Hole] nint dst, nuint s) => p[dst] += (byte)s;
+
+    /// <summary><c>t[dst] -= s</c>.</summary>
+    [Stencil] public static void SubRegFromCell([Pinned(0)] byte* p, [Hole] nint dst, nuint s) => p[dst] -= (byte)s;
+
+    /// <summary><c>t[dst] += s * factor</c>.</summary>
+    [Stencil] public static void MulAddRegToCell([Pinned(0)] byte* p, [Hole] nint dst, nuint s, [Hole] nuint factor) => p[dst] += (byte)(s * factor);
+
+    /// <summary><c>t[dst] = s * factor</c>.</summary>
+    [Stencil] public static void MulSetCell([Pinned(0)] byte* p, [Hole] nint dst, nuint s, [Hole] nuint factor) => p[dst] = (byte)(s * factor);
+
+    /// <summary><c>d += s</c> (both cached).</summary>
+    [Stencil] public static nuint AddRegReg(nuint d, nuint s) => d + s;
+
+    /// <summary><c>d -= s</c>.</summary>
+    [Stencil] public static nuint SubRegReg(nuint d, nuint s) => d - s;
+
+    /// <summary><c>d += s * factor</c>.</summary>
+    [Stencil] public static nuint MulAddRegReg(nuint d, nuint s, [Hole] nuint factor) => d + s * factor;
+
+    /// <summary><c>d = s * factor</c> (both cached).</summary>
+    [Stencil] public static nuint MulReg(nuint s, [Hole] nuint factor) => s * factor;
+
+    /// <summary><c>d = t[src] * factor</c> (the destination cached, the source in memory).</summary>
+    [Stencil] public static nuint LoadMul([Pinned(0)] byte* p, [Hole] nint src, [Hole] nuint factor) => p[src] * factor;
+
+    /// <summary>Loop entry on a cached current cell (written back already): skips to <paramref name="exit"/> when it is 0.</summary>
+    [Stencil] public static Target RegLoopBegin(nuint c, Target body, Target exit) => (byte)c == 0 ? exit : body;
+
+    /// <summary>Loop back-edge on a cached current cell (written back already).</summary>
+    [Stencil] public static Target RegLoopEnd(nuint c, Target exit, Target body) => (byte)c != 0 ? body : exit;
 
     // ---- pointer ----
 

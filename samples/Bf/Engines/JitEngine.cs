@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Runtime.InteropServices;
 using Patchouly.Runtime;
+using Patchouly.Runtime.Allocation;
 using Patchouly.Runtime.Tables;
 using Patchouly.Samples.Bf.Ir;
 
@@ -23,6 +24,12 @@ namespace Patchouly.Samples.Bf.Engines;
 /// <item>Test chains: nested loops that test the same cell, like the decimal switch <c>-[-[-[...]]]</c>, keep the
 /// cell in r2 (no store, so no store-to-load forwarding between the tests); the writes to other cells between the
 /// tests are held back and done once on each exit (in a cold stub per exit) and where the chain ends.</item>
+/// <item>Cells in registers: in a run of straight-line code (up to a jump target, a loop test, I/O, a scan or the end)
+/// a cell read at least twice is loaded into r3..r5 (a <see cref="RegisterCache"/>, least recently used evicted) and
+/// worked on there (<c>AddReg</c>, <c>AddMemToReg</c>, <c>MulAddRegReg</c>, ...). Pointer moves keep the cache (a cell's
+/// key is its offset plus the pointer's movement so far); dirty cells are written back before the run's loop test
+/// (which then tests the register), I/O, scans, the end and jump targets, and a conditional check's counter cell before
+/// the check (its cold half reads memory).</item>
 /// </list>
 /// </summary>
 public sealed unsafe class JitEngine : ICompiledProgram
@@ -30,6 +37,7 @@ public sealed unsafe class JitEngine : ICompiledProgram
     private static readonly Location P = Location.Register(0);
     private static readonly Location Ctx = Location.Register(1);
     private static readonly Location C = Location.Register(2);
+    private static readonly Location[] CacheRegisters = [Location.Register(3), Location.Register(4), Location.Register(5)];
 
     private readonly CompiledFunction _function;
 
@@ -99,6 +107,20 @@ public sealed unsafe class JitEngine : ICompiledProgram
         private bool _chain;
         private readonly List<(int Cell, Op Op)> _held = new();
 
+        // Cells cached in registers: keyed by offset + _shift (the pointer's movement so far), valid for ops before
+        // _regionEnd, the run whose reads were counted in _reads.
+        private readonly RegisterCache _cache = new(CacheRegisters);
+        private readonly bool _cacheCells = Environment.GetEnvironmentVariable("PATCHOULY_BF_CELL_CACHE") != "0"; // for A/B runs
+        private long _shift;
+        private int _regionEnd;
+        private readonly Dictionary<long, int> _reads = new();
+
+        /// <summary>Writes a cached cell back to the tape.</summary>
+        private struct CellSpiller(Compiler compiler) : IValueSpiller
+        {
+            public readonly void Spill(long value, Location register) => compiler._emit.SpillCell(P, (nint)(value - compiler._shift), register);
+        }
+
         public Compiler(Op[] ops, Tape tape, ExecutionEngine engine, StencilLibrary library)
         {
             _ops = ops;
@@ -145,6 +167,7 @@ public sealed unsafe class JitEngine : ICompiledProgram
             for (int i = 0; i < ops.Length; i++)
             {
                 if (_chain && _isTarget[i]) EndChain(); // whoever jumps here expects the cell in memory
+                if (_isTarget[i]) FlushCells();
                 if (_hasLabel[i])
                 {
                     if (_isLoopHead[i]) _builder.StartBlock(_labels[i], LoopAlignment);
@@ -162,6 +185,8 @@ public sealed unsafe class JitEngine : ICompiledProgram
             // Code after this op that others jump to expects the cell in memory; a branch here would jump to that
             // block directly, past code placed before it, so the chain ends before the op.
             if (_chain && _isTarget[i + 1]) EndChain();
+            // Likewise cached cells: a check jumps to that block directly when it passes, past a write-back after it.
+            if (_isTarget[i + 1] && op.Kind is OpKind.Check or OpKind.CheckNonZero) FlushCells();
             if (_chain)
             {
                 if (op.Kind is OpKind.Add or OpKind.Set && op.Offset != 0)
@@ -178,30 +203,79 @@ public sealed unsafe class JitEngine : ICompiledProgram
                 if (op.Kind != OpKind.Check) EndChain(); // checks read no cell: they stay in the chain
             }
             var emit = _emit;
+            if (i >= _regionEnd) CountReads(i);
             switch (op.Kind)
             {
                 case OpKind.Add:
-                    if (op.Imm == 1) emit.Inc(P, op.Offset);
+                    if (CachedOrLoaded(op.Offset) is { } reg)
+                    {
+                        emit.AddReg(reg, op.Imm, reg);
+                        _cache.MarkDirty(op.Offset + _shift);
+                    }
+                    else if (op.Imm == 1) emit.Inc(P, op.Offset);
                     else if (op.Imm == 255) emit.Dec(P, op.Offset);
                     else emit.Add(P, op.Offset, op.Imm);
                     break;
                 case OpKind.Set:
-                    if (op.Imm == 0) emit.Zero(P, op.Offset);
+                    if (CachedOrBound(op.Offset) is { } set) emit.SetReg(op.Imm, set);
+                    else if (op.Imm == 0) emit.Zero(P, op.Offset);
                     else emit.Set(P, op.Offset, op.Imm);
                     break;
                 case OpKind.MulAdd:
-                    if (op.Imm == 1) emit.AddCell(P, op.Offset, op.Arg);
+                {
+                    Location? d = CachedOrLoaded(op.Offset), s = CachedOrLoaded(op.Arg);
+                    if (d is { } dr && s is { } sr)
+                    {
+                        if (op.Imm == 1) emit.AddRegReg(dr, sr, dr);
+                        else if (op.Imm == 255) emit.SubRegReg(dr, sr, dr);
+                        else emit.MulAddRegReg(dr, sr, op.Imm, dr);
+                    }
+                    else if (d is { } dm)
+                    {
+                        if (op.Imm == 1) emit.AddMemToReg(dm, P, op.Arg, dm);
+                        else if (op.Imm == 255) emit.SubMemFromReg(dm, P, op.Arg, dm);
+                        else emit.MulAddMemToReg(dm, P, op.Arg, op.Imm, dm);
+                    }
+                    else if (s is { } sm)
+                    {
+                        if (op.Imm == 1) emit.AddRegToCell(P, op.Offset, sm);
+                        else if (op.Imm == 255) emit.SubRegFromCell(P, op.Offset, sm);
+                        else emit.MulAddRegToCell(P, op.Offset, sm, op.Imm);
+                    }
+                    else if (op.Imm == 1) emit.AddCell(P, op.Offset, op.Arg);
                     else if (op.Imm == 255) emit.SubCell(P, op.Offset, op.Arg);
                     else emit.MulAdd(P, op.Offset, op.Arg, op.Imm);
+                    if (d is not null) _cache.MarkDirty(op.Offset + _shift);
                     break;
+                }
                 case OpKind.MulSet:
-                    if (op.Imm == 1) emit.Copy(P, op.Offset, op.Arg);
+                {
+                    Location? s = CachedOrLoaded(op.Arg), d = CachedOrBound(op.Offset);
+                    if (d is { } dr && s is { } sr)
+                    {
+                        if (op.Imm == 1) _builder.Move(sr, dr);
+                        else emit.MulReg(sr, op.Imm, dr);
+                    }
+                    else if (d is { } dm)
+                    {
+                        if (op.Imm == 1) emit.LoadCell(P, op.Arg, dm);
+                        else emit.LoadMul(P, op.Arg, op.Imm, dm);
+                    }
+                    else if (s is { } sm)
+                    {
+                        if (op.Imm == 1) emit.SpillCell(P, op.Offset, sm);
+                        else emit.MulSetCell(P, op.Offset, sm, op.Imm);
+                    }
+                    else if (op.Imm == 1) emit.Copy(P, op.Offset, op.Arg);
                     else emit.MulSet(P, op.Offset, op.Arg, op.Imm);
                     break;
+                }
                 case OpKind.Move:
                     emit.Move(P, op.Arg, P);
+                    _shift += op.Arg;
                     break;
                 case OpKind.Scan:
+                    FlushCells();
                     if (op.Arg == 1) emit.ScanRight(P, P);
                     else if (op.Arg == -1) emit.ScanLeft(P, P);
                     else if (op.Arg > 0) emit.Scan(P, op.Arg, P);
@@ -212,12 +286,23 @@ public sealed unsafe class JitEngine : ICompiledProgram
                     break;
                 case OpKind.CheckNonZero:
                 {
+                    ConsumeRead(op.Arg2 + _shift);
+                    if (_cache.Contains(op.Arg2 + _shift))
+                    {
+                        var spiller = new CellSpiller(this);
+                        _cache.Spill(op.Arg2 + _shift, ref spiller); // the cold half reads the counter from memory
+                    }
                     Block cold = _builder.NewBlock(cold: true);
                     _nonZero.Add((cold, op.Arg2, _labels[i + 1], Fail(op)));
                     EmitCheck(op, _labels[i + 1], cold);
                     break;
                 }
                 case OpKind.LoopBegin:
+                    if (CachedCurrentCell(op.Imm) is { } begin)
+                    {
+                        emit.RegLoopBegin(begin, _labels[i + 1], _labels[op.Arg]);
+                        break;
+                    }
                     if (StartsChain(i))
                     {
                         _chain = true;
@@ -228,22 +313,150 @@ public sealed unsafe class JitEngine : ICompiledProgram
                     else emit.AddLoopBegin(P, op.Imm, _labels[i + 1], _labels[op.Arg]);
                     break;
                 case OpKind.LoopEnd:
+                    if (CachedCurrentCell(op.Imm) is { } end)
+                    {
+                        emit.RegLoopEnd(end, _labels[i + 1], _labels[op.Arg]);
+                        break;
+                    }
                     if (op.Imm == 0) emit.LoopEnd(P, _labels[i + 1], _labels[op.Arg]);
                     else if (op.Imm == 255) emit.DecLoopEnd(P, _labels[i + 1], _labels[op.Arg]);
                     else emit.AddLoopEnd(P, op.Imm, _labels[i + 1], _labels[op.Arg]);
                     break;
                 case OpKind.Output:
+                    FlushCells();
                     emit.Output(P, Ctx, op.Offset, _write, _labels[i + 1], _ioError);
                     break;
                 case OpKind.Input:
+                    FlushCells();
                     emit.Input(P, Ctx, op.Offset, _read, _labels[i + 1], _ioError);
                     break;
                 case OpKind.End:
+                    FlushCells();
                     emit.Exit(BfStencils.StatusOk);
                     break;
                 default:
                     throw new InvalidOperationException($"op {i} ({op}) cannot be compiled");
             }
+        }
+
+        /// <summary>Writes every dirty cached cell back and forgets the cache (a block edge, I/O, a scan, the end).</summary>
+        private void FlushCells()
+        {
+            if (_cache.Count == 0) return;
+            var spiller = new CellSpiller(this);
+            _cache.SpillAll(ref spiller);
+            _cache.Clear();
+        }
+
+        /// <summary>
+        /// A loop test: when the current cell is cached, adds <paramref name="n"/> to it there, writes the cache back
+        /// and returns its register (to test); otherwise writes the cache back and returns null (test memory).
+        /// </summary>
+        private Location? CachedCurrentCell(byte n)
+        {
+            Location? result = null;
+            if (_cache.TryGet(_shift, out Location reg))
+            {
+                if (n != 0)
+                {
+                    _emit.AddReg(reg, n, reg);
+                    _cache.MarkDirty(_shift);
+                }
+                result = reg;
+            }
+            FlushCells();
+            return result;
+        }
+
+        /// <summary>Counts the reads of each cell in the run starting at op <paramref name="start"/> (the cache is empty there).</summary>
+        private void CountReads(int start)
+        {
+            _reads.Clear();
+            long shift = _shift;
+            int j = start;
+            for (; j < _ops.Length; j++)
+            {
+                if (j > start && _isTarget[j]) break;
+                ref readonly Op op = ref _ops[j];
+                switch (op.Kind)
+                {
+                    case OpKind.Add:
+                        Read(op.Offset + shift);
+                        continue;
+                    case OpKind.MulAdd:
+                        Read(op.Offset + shift);
+                        Read(op.Arg + shift);
+                        continue;
+                    case OpKind.MulSet:
+                        Read(op.Arg + shift);
+                        continue;
+                    case OpKind.CheckNonZero:
+                        Read(op.Arg2 + shift);
+                        continue;
+                    case OpKind.Move:
+                        shift += op.Arg;
+                        continue;
+                    case OpKind.Set or OpKind.Check:
+                        continue;
+                    case OpKind.LoopBegin or OpKind.LoopEnd:
+                        Read(shift);
+                        break;
+                }
+                j++; // a loop test, I/O, a scan or the end closes the run
+                break;
+            }
+            _regionEnd = j;
+        }
+
+        private void Read(long key) => _reads[key] = _reads.GetValueOrDefault(key) + 1;
+
+        /// <summary>The reads of a cell left in the run, this one included; counts this one off.</summary>
+        private int ConsumeRead(long key)
+        {
+            int left = _reads.GetValueOrDefault(key);
+            if (left > 0) _reads[key] = left - 1;
+            return left;
+        }
+
+        /// <summary>
+        /// The register of the cell at <paramref name="offset"/>, which the op reads: cached, or loaded now when the run
+        /// reads it again later; else null (the op reads memory).
+        /// </summary>
+        private Location? CachedOrLoaded(int offset)
+        {
+            long key = offset + _shift;
+            int left = ConsumeRead(key);
+            if (_cache.TryGet(key, out Location reg)) return reg;
+            if (_chain || !_cacheCells || left < 2) return null;
+            var spiller = new CellSpiller(this);
+            reg = _cache.Bind(key, dirty: false, ref spiller);
+            _emit.LoadCell(P, offset, reg);
+            return reg;
+        }
+
+        /// <summary>
+        /// The register of the cell at <paramref name="offset"/>, which the op overwrites: cached, or bound (dirty) when
+        /// the run reads it later; null when it is not read again in the run (a cached copy is dropped: the op writes
+        /// memory).
+        /// </summary>
+        private Location? CachedOrBound(int offset)
+        {
+            long key = offset + _shift;
+            int left = _reads.GetValueOrDefault(key);
+            if (_cache.Contains(key))
+            {
+                if (left == 0)
+                {
+                    _cache.Forget(key);
+                    return null;
+                }
+                _cache.TryGet(key, out Location reg);
+                _cache.MarkDirty(key);
+                return reg;
+            }
+            if (_chain || !_cacheCells || left < 1) return null;
+            var spiller = new CellSpiller(this);
+            return _cache.Bind(key, dirty: true, ref spiller);
         }
 
         /// <summary>
