@@ -151,7 +151,7 @@ internal static class IlCompiler
                 }
             }
         }
-        int StateIndex(Location l) => l.IsRegister ? l.Index : registers + l.Index;
+        int StateIndex(Location l) => l.IsRegister ? l.Index : l.IsFloatRegister ? resultIndex + 1 + l.Index : registers + l.Index;
         var temps = new Dictionary<(Type, int), LocalBuilder>();
         LocalBuilder Temp(Type type, int index)
         {
@@ -350,10 +350,10 @@ internal sealed unsafe class ChunkedProgram
         for (int c = 0; c + 1 < bounds.Length; c++)
             _chunkOf.AsSpan(bounds[c], bounds[c + 1] - bounds[c]).Fill(c);
         _resultIndex = ResultIndex(program);
-        _stateSize = _resultIndex + 1;
+        _stateSize = _resultIndex + 1 + program.Library.FloatRegisters;
     }
 
-    /// <summary>The state array: registers, then stack slots, then the result.</summary>
+    /// <summary>The state array: registers, then stack slots, then the result, then the float registers.</summary>
     public static int ResultIndex(ManagedProgram program) => program.Library.Registers + program.FrameSlots;
 
     public long Run(long a0, long a1, long a2, long a3, long a4, long a5)
