@@ -89,6 +89,47 @@ public class FloatRegisterTests
     }
 
     [Fact]
+    public void Float_register_locations_are_their_own_kind()
+    {
+        var f2 = Location.FloatRegister(2);
+        Assert.True(f2.IsFloatRegister);
+        Assert.False(f2.IsRegister);
+        Assert.False(f2.IsStack);
+        Assert.Equal(2, f2.Index);
+        Assert.Equal("f2", f2.ToString());
+        Assert.NotEqual(Location.Register(2), f2);
+        Assert.NotEqual(Location.Stack(2), f2);
+        Assert.Equal(2, f2.FloatCode(3));
+        Assert.Equal(3, Location.Stack(7).FloatCode(3));
+        Assert.Throws<ArgumentOutOfRangeException>(() => f2.Code(3));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Location.Register(0).FloatCode(3));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Location.FloatRegister(Location.MaxFloatRegisters));
+        Assert.Equal("r1", Location.Register(1).ToString());
+        Assert.Equal("s9", Location.Stack(9).ToString());
+    }
+
+    [Fact]
+    public void A_library_with_float_registers_is_a_version_3_blob_that_reads_back_the_same()
+    {
+        var library = FloatRegisterStencils.Library;
+        var contents = new TableBlobContents(library.Name, library.Registers, library.ModelHash, library.Target, "test",
+            library.Families.Select(f => new TableBlobFamily(f.Name, f.Kind, f.Inputs, f.Outputs, f.HoleWidths.ToArray(), f.Targets, f.HasWide, f.FirstVariant, f.Signature, f.FloatMask)).ToList(),
+            library.Variants.Select(v => v.Bits).ToArray(), library.Relocations.Select(r => r.Bits).ToArray(), library.Code, library.FloatRegisters);
+        byte[] blob = TableBlob.Write(contents);
+        Assert.Equal(TableBlob.FloatVersion, BitConverter.ToUInt16(blob, 4));
+        var read = TableBlob.Read(blob, "test").CreateLibrary();
+        Assert.Equal(3, read.FloatRegisters);
+        Assert.Equal(library.Families.Select(f => (f.Name, f.FloatMask, f.NarrowSlots)), read.Families.Select(f => (f.Name, f.FloatMask, f.NarrowSlots)));
+        // Without float registers the blob is version 2, and a float mask there is refused.
+        var plain = contents with { FloatRegisters = 0, Families = contents.Families.Select(f => f with { FloatMask = 0 }).ToList() };
+        Assert.Equal(TableBlob.Version, BitConverter.ToUInt16(TableBlob.Write(plain), 4));
+        Assert.Throws<ArgumentException>(() => TableBlob.Write(contents with { FloatRegisters = 0 }));
+        // A corrupt mask (a value the family does not have) is a tables error.
+        var bad = contents with { Families = contents.Families.Select(f => f.Name == "AddDouble" ? f with { FloatMask = 0b1111 } : f).ToList() };
+        Assert.Throws<ArgumentException>(() => TableBlob.Read(TableBlob.Write(bad), "test").CreateLibrary());
+    }
+
+    [Fact]
     public void A_float_value_in_an_integer_register_or_an_integer_value_in_a_float_register_is_a_clear_error()
     {
         var builder = new FunctionBuilder(FloatRegisterStencils.Library);
