@@ -426,7 +426,9 @@ internal sealed unsafe class FunctionCompiler
                     r.U32();
                     uint offset = r.U32();
                     var mem = (ulong)_instance.Memories[0].Desc;
-                    _b.Emit(Families.Memory[op], [Use(_depth - 2), Use(_depth - 1)], [], [mem, offset], [TrapBlock(TrapKind.MemoryOutOfBounds)]);
+                    var store = Families.Memory[op];
+                    Location address = Use(_depth - 2), value = Use(_depth - 1, store, 1);
+                    _b.Emit(store, [address, value], [], [mem, offset], [TrapBlock(TrapKind.MemoryOutOfBounds)]);
                     _depth -= 2;
                     break;
                 }

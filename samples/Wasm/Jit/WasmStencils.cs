@@ -273,6 +273,25 @@ public static unsafe partial class WasmStencils
     [Stencil] public static float F32Trunc(float a) => float.IsNaN(a) ? a + a : MathF.Truncate(a);
     [Stencil] public static float F32Nearest(float a) => float.IsNaN(a) ? a + a : MathF.Round(a);
     [Stencil] public static float F32Sqrt(float a) => MathF.Sqrt(a);
+    /// <summary>f32.load into a float location (explicit bounds check, as the integer loads).</summary>
+    [Stencil]
+    public static Target F32Load(uint address, [Hole] MemoryDesc* m, [Hole] uint offset, Target outOfBounds, out float value)
+    {
+        ulong ea = (ulong)address + offset;
+        value = 0;
+        if (ea + 4 > m->Size) return outOfBounds;
+        value = *(float*)(m->Base + ea);
+        return Target.Next;
+    }
+    /// <summary>f32.store from a float location.</summary>
+    [Stencil]
+    public static Target F32Store(uint address, float value, [Hole] MemoryDesc* m, [Hole] uint offset, Target outOfBounds)
+    {
+        ulong ea = (ulong)address + offset;
+        if (ea + 4 > m->Size) return outOfBounds;
+        *(float*)(m->Base + ea) = value;
+        return Target.Next;
+    }
 
     // ---- f64 ----
 
@@ -296,6 +315,25 @@ public static unsafe partial class WasmStencils
     [Stencil] public static double F64Trunc(double a) => double.IsNaN(a) ? a + a : Math.Truncate(a);
     [Stencil] public static double F64Nearest(double a) => double.IsNaN(a) ? a + a : Math.Round(a);
     [Stencil] public static double F64Sqrt(double a) => Math.Sqrt(a);
+    /// <summary>f64.load into a float location (explicit bounds check, as the integer loads).</summary>
+    [Stencil]
+    public static Target F64Load(uint address, [Hole] MemoryDesc* m, [Hole] uint offset, Target outOfBounds, out double value)
+    {
+        ulong ea = (ulong)address + offset;
+        value = 0;
+        if (ea + 8 > m->Size) return outOfBounds;
+        value = *(double*)(m->Base + ea);
+        return Target.Next;
+    }
+    /// <summary>f64.store from a float location.</summary>
+    [Stencil]
+    public static Target F64Store(uint address, double value, [Hole] MemoryDesc* m, [Hole] uint offset, Target outOfBounds)
+    {
+        ulong ea = (ulong)address + offset;
+        if (ea + 8 > m->Size) return outOfBounds;
+        *(double*)(m->Base + ea) = value;
+        return Target.Next;
+    }
 
     // ---- conversions ----
 
