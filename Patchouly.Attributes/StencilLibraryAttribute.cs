@@ -23,6 +23,20 @@ namespace Patchouly
         /// </summary>
         public int Registers { get; set; } = DefaultRegisters;
 
+        /// <summary>The largest supported number of float register locations: the floating-point argument registers every supported target passes <c>preserve_none</c> arguments in (xmm0–xmm7, v0–v7; the table format's <c>VariantIndex.MaxFloatRegisters</c>).</summary>
+        public const int MaxFloatRegisters = 8;
+
+        /// <summary>
+        /// How many floating-point machine registers <c>float</c> and <c>double</c> values may live in (0 to
+        /// <see cref="MaxFloatRegisters"/>; 0, the default, keeps them as their bits in the ordinary registers). With 1 or
+        /// more, every <c>float</c>/<c>double</c> input and output of every stencil is of the float class: its variants
+        /// place it in one of these float registers (<c>Location.FloatRegister(k)</c>) or a stack slot, never in an
+        /// ordinary register, so floating-point code does not move values between register files at stencil boundaries.
+        /// A <c>float</c> occupies the low 32 bits of its float register. The library gains the built-in moves
+        /// <c>__move_float</c>, <c>__move_float_to_int</c> and <c>__move_int_to_float</c>.
+        /// </summary>
+        public int FloatRegisters { get; set; }
+
         /// <summary>The optimisation level clang compiles this library with.</summary>
         public StencilOptimization Optimization { get; set; } = StencilOptimization.Default;
     }

@@ -146,8 +146,8 @@ public sealed partial class FunctionBuilder
     private void ThrowBadArguments(StencilFamily family, ReadOnlySpan<Location> inputs, ReadOnlySpan<Location> outputs,
         ReadOnlySpan<ulong> holes, ReadOnlySpan<Block> targets)
     {
-        for (int i = 0; i < inputs.Length; i++) CheckLocation(family, nameof(inputs), i, inputs[i]);
-        for (int i = 0; i < outputs.Length; i++) CheckLocation(family, nameof(outputs), i, outputs[i]);
+        for (int i = 0; i < inputs.Length; i++) CheckLocation(family, nameof(inputs), i, inputs[i], family.IsFloatValue(i));
+        for (int i = 0; i < outputs.Length; i++) CheckLocation(family, nameof(outputs), i, outputs[i], family.IsFloatValue(inputs.Length + i));
         for (int i = 0; i < targets.Length; i++) CheckBlock(targets[i], family, nameof(targets), i);
         byte[] holeBits = family.HoleBits;
         for (int i = 0; i < holes.Length; i++)
@@ -167,19 +167,30 @@ public sealed partial class FunctionBuilder
         throw new StencilEmitException(
             $"Emitting stencil {family.Name} ({length} bytes) would make the function's code larger than the limit of {CodeSizeLimit} bytes.", family.Name);
 
-    /// <summary>Checks a location; <paramref name="index"/> &lt; 0 means <paramref name="argument"/> is not a list.</summary>
-    private void CheckLocation(StencilFamily family, string argument, int index, Location location)
+    /// <summary>Checks a location; <paramref name="index"/> &lt; 0 means <paramref name="argument"/> is not a list.
+    /// A float-class value (<paramref name="isFloat"/>) must be in a float register or a slot, any other value in a register or a slot.</summary>
+    private void CheckLocation(StencilFamily family, string argument, int index, Location location, bool isFloat = false)
     {
-        if (location.IsRegister ? location.Index >= _registers : location.Index >= MaxStackSlots)
-            ThrowBadLocation(family, index < 0 ? argument : $"{argument}[{index}]", location);
+        bool ok = location.IsStack ? location.Index < MaxStackSlots
+            : location.IsFloatRegister ? isFloat && location.Index < _library.FloatRegisters
+            : !isFloat && location.Index < _registers;
+        if (!ok) ThrowBadLocation(family, index < 0 ? argument : $"{argument}[{index}]", location, isFloat);
     }
 
     [DoesNotReturn]
-    private void ThrowBadLocation(StencilFamily family, string argument, Location location) =>
+    private void ThrowBadLocation(StencilFamily family, string argument, Location location, bool isFloat) =>
         throw new StencilEmitException(
-            location.IsRegister
-                ? $"Argument {argument} of stencil {family.Name} is {location}, but library {_library.Name} has only registers r0..r{_registers - 1}."
-                : $"Argument {argument} of stencil {family.Name} is {location}, but stack slots are limited to s0..s{MaxStackSlots - 1}.",
+            location.IsStack
+                ? $"Argument {argument} of stencil {family.Name} is {location}, but stack slots are limited to s0..s{MaxStackSlots - 1}."
+                : isFloat
+                    ? _library.FloatRegisters == 0
+                        ? $"Argument {argument} of stencil {family.Name} is {location}, but library {_library.Name} has no float registers."
+                        : $"Argument {argument} of stencil {family.Name} is a float or double value, which lives in a float register (f0..f{_library.FloatRegisters - 1}) or a stack slot, but {location} was given."
+                    : location.IsFloatRegister
+                        ? _library.FloatRegisters == 0
+                            ? $"Argument {argument} of stencil {family.Name} is {location}, but library {_library.Name} has no float registers."
+                            : $"Argument {argument} of stencil {family.Name} is {location}, a float register, but the value is not a float or double (a register r0..r{_registers - 1} or a stack slot is)."
+                        : $"Argument {argument} of stencil {family.Name} is {location}, but library {_library.Name} has only registers r0..r{_registers - 1}.",
             family.Name, argument);
 
     /// <summary>Checks a block; <paramref name="index"/> &lt; 0 means <paramref name="argument"/> is not a list.</summary>

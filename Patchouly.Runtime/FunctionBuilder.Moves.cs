@@ -115,7 +115,6 @@ public sealed partial class FunctionBuilder
         long total = Header(variant).Length;
 
         // The moves: one per distinct substituted input, one per substituted output.
-        var move = _library.MoveFamily;
         int moveCount = 0;
         for (int v = 0; v < inputs.Length + outputs.Length; v++)
         {
@@ -124,7 +123,8 @@ public sealed partial class FunctionBuilder
             if (isInput && v > 0 && newInputs[..v].Contains(newInputs[v])) continue; // already moved in
             Location from = isInput ? inputs[v] : newOutputs[v - inputs.Length];
             Location to = isInput ? newInputs[v] : outputs[v - inputs.Length];
-            int m = TrySelect(move, new ReadOnlySpan<Location>(in from), new ReadOnlySpan<Location>(in to), default, out _);
+            if ((from.IsFloatRegister || to.IsFloatRegister) && _library.FloatRegisters == 0) return false;
+            int m = TrySelect(MoveFamilyFor(from, to), new ReadOnlySpan<Location>(in from), new ReadOnlySpan<Location>(in to), default, out _);
             if (m < 0) return false;
             moves[moveCount++] = m;
             total += Header(m).Length;
@@ -158,8 +158,12 @@ public sealed partial class FunctionBuilder
         int registers = _registers, radix = registers + 1;
         int index = 0, bad = 0, minSlot = int.MaxValue;
         maxSlot = -1;
-        foreach (var l in inputs) index = index * radix + LocationCode(l, registers, ref bad, ref minSlot, ref maxSlot);
-        foreach (var l in outputs) index = index * radix + LocationCode(l, registers, ref bad, ref minSlot, ref maxSlot);
+        if (family.FloatMask == 0)
+        {
+            foreach (var l in inputs) index = index * radix + LocationCode(l, registers, ref bad, ref minSlot, ref maxSlot);
+            foreach (var l in outputs) index = index * radix + LocationCode(l, registers, ref bad, ref minSlot, ref maxSlot);
+        }
+        else index = MixedIndex(family.FloatMask, inputs, outputs, ref bad, ref minSlot, ref maxSlot);
         if (bad < 0) return -1;
         int narrow = family.FirstVariant + index;
         if (IsUsable(ref Header(narrow), holes, minSlot, maxSlot)) return narrow;

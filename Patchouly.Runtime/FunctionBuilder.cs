@@ -298,17 +298,33 @@ public sealed partial class FunctionBuilder
     public void Jump(Block target) =>
         Emit(_library.JumpFamily, default, default, default, new ReadOnlySpan<Block>(in target));
 
-    /// <summary>Copies a value between locations (the built-in move stencil); emits nothing when they are equal.</summary>
-    /// <exception cref="StencilEmitException">A location is outside the library's registers or the stack limit, or the builder was compiled.</exception>
+    /// <summary>
+    /// Copies a value between locations (the built-in move stencil); emits nothing when they are equal. With a float
+    /// register on either side it is one of the library's float moves (<see cref="StencilLibrary.FloatMoveFamily"/>:
+    /// float register or slot to float register or slot; between a float register and a register, the 64 bits as they are).
+    /// </summary>
+    /// <exception cref="StencilEmitException">A location is outside the library's registers, float registers or the stack limit, or the builder was compiled.</exception>
     public void Move(Location from, Location to)
     {
+        var family = MoveFamilyFor(from, to);
         if (from == to)
         {
             ThrowIfCompiled();
-            CheckLocation(_library.MoveFamily, nameof(from), -1, from);
+            CheckLocation(family, nameof(from), -1, from, family.IsFloatValue(0));
             return;
         }
-        Emit(_library.MoveFamily, new ReadOnlySpan<Location>(in from), new ReadOnlySpan<Location>(in to));
+        Emit(family, new ReadOnlySpan<Location>(in from), new ReadOnlySpan<Location>(in to));
+    }
+
+    /// <summary>The built-in move between the classes of <paramref name="from"/> and <paramref name="to"/> (a slot takes the other side's class).</summary>
+    internal StencilFamily MoveFamilyFor(Location from, Location to)
+    {
+        if (!from.IsFloatRegister && !to.IsFloatRegister) return _library.MoveFamily;
+        var family = from.IsFloatRegister
+            ? (to.IsRegister ? _library.FloatToIntMoveFamily : _library.FloatMoveFamily)
+            : (from.IsRegister ? _library.IntToFloatMoveFamily : _library.FloatMoveFamily);
+        return family ?? throw new StencilEmitException(
+            $"Moving {from} to {to}: library {_library.Name} has no float registers ([StencilLibrary(FloatRegisters = n)]).", _library.MoveFamily.Name);
     }
 
     /// <summary>
@@ -344,10 +360,14 @@ public sealed partial class FunctionBuilder
         // The variant index is the base-L number of the location codes, inputs first, most significant first.
         int registers = _registers, radix = registers + 1;
         int index = 0, bad = 0, minSlot = int.MaxValue, maxSlot = -1;
-        for (int i = 0; i < inputs.Length; i++)
-            index = index * radix + LocationCode(inputs[i], registers, ref bad, ref minSlot, ref maxSlot);
-        for (int i = 0; i < outputs.Length; i++)
-            index = index * radix + LocationCode(outputs[i], registers, ref bad, ref minSlot, ref maxSlot);
+        if (family.FloatMask == 0)
+        {
+            for (int i = 0; i < inputs.Length; i++)
+                index = index * radix + LocationCode(inputs[i], registers, ref bad, ref minSlot, ref maxSlot);
+            for (int i = 0; i < outputs.Length; i++)
+                index = index * radix + LocationCode(outputs[i], registers, ref bad, ref minSlot, ref maxSlot);
+        }
+        else index = MixedIndex(family.FloatMask, inputs, outputs, ref bad, ref minSlot, ref maxSlot);
         int id = _id, blockCount = _blocks.Count;
         for (int i = 0; i < targets.Length; i++)
             if (targets[i].Builder != id || (uint)targets[i].Id >= (uint)blockCount) bad = -1;
@@ -524,16 +544,50 @@ public sealed partial class FunctionBuilder
     private static int LocationCode(Location location, int registers, ref int bad, ref int minSlot, ref int maxSlot)
     {
         int bits = location.Bits;
-        int index = bits >> 1;
+        int index = bits >> 2;
         if ((bits & 1) == 0)
         {
-            bad |= registers - 1 - index;
+            bad |= (registers - 1 - index) | -(bits & 2); // a float register is never an integer value's location
             return index;
         }
         bad |= MaxStackSlots - 1 - index;
         if (index > maxSlot) maxSlot = index;
         if (index < minSlot) minSlot = index;
         return registers;
+    }
+
+    /// <summary>
+    /// The variant index of a family with float-class values (<paramref name="floatMask"/>): the mixed-radix number of
+    /// the location codes (<see cref="VariantIndex"/>), float-class values in base F + 1.
+    /// </summary>
+    private int MixedIndex(uint floatMask, ReadOnlySpan<Location> inputs, ReadOnlySpan<Location> outputs, ref int bad, ref int minSlot, ref int maxSlot)
+    {
+        int registers = _registers, floats = _library.FloatRegisters, index = 0;
+        for (int v = 0; v < inputs.Length + outputs.Length; v++)
+        {
+            var l = v < inputs.Length ? inputs[v] : outputs[v - inputs.Length];
+            index = VariantIndex.IsFloat(v, floatMask)
+                ? index * (floats + 1) + FloatLocationCode(l, floats, ref bad, ref minSlot, ref maxSlot)
+                : index * (registers + 1) + LocationCode(l, registers, ref bad, ref minSlot, ref maxSlot);
+        }
+        return index;
+    }
+
+    /// <summary>As <see cref="LocationCode"/> for a float-class value: a float register's index, or <paramref name="floatRegisters"/> for a slot.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int FloatLocationCode(Location location, int floatRegisters, ref int bad, ref int minSlot, ref int maxSlot)
+    {
+        int bits = location.Bits;
+        int index = bits >> 2;
+        if ((bits & 1) == 0)
+        {
+            bad |= (floatRegisters - 1 - index) | ((bits & 2) - 2); // an integer register is never a float value's location
+            return index;
+        }
+        bad |= MaxStackSlots - 1 - index;
+        if (index > maxSlot) maxSlot = index;
+        if (index < minSlot) minSlot = index;
+        return floatRegisters;
     }
 
     /// <summary>The header of variant <paramref name="variant"/>'s record in the plan's blob.</summary>

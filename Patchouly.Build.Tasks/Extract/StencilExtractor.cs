@@ -156,5 +156,5 @@ internal static class StencilExtractor
     };
 
     private static int StackValues(CLibrarySource source, FamilyModel family, VariantSymbol variant) =>
-        VariantIndex.StackValues(variant.Variant, family.InputCount + family.OutputCount, source.Library.Registers);
+        VariantIndex.StackValues(variant.Variant, family.InputCount + family.OutputCount, source.Library.Registers, family.FloatMask, source.Library.FloatRegisters);
 }

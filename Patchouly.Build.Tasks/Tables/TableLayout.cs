@@ -50,7 +50,7 @@ internal sealed class TableLayout
         foreach (var family in library.Families)
         {
             familyFirst[family.Index] = variants.Count;
-            int slots = VariantEnumerator.TotalSlots(family, registers);
+            int slots = VariantEnumerator.TotalSlots(family, registers, library.FloatRegisters);
             byFamily.TryGetValue(family.Index, out var present);
             for (int slot = 0; slot < slots; slot++)
             {
@@ -80,6 +80,6 @@ internal sealed class TableLayout
     public TableBlobContents ToBlobContents(string triple, string provenance) => new(
         Source.Library.Name, Source.Library.Registers, Source.Hash, triple, provenance,
         Source.Library.Families.Select(f => new TableBlobFamily(f.Name, f.Kind.ToTable(), f.InputCount, f.OutputCount,
-            f.HoleBits.Select(b => (byte)b).ToArray(), f.TargetCount, f.HasWide, FamilyFirst[f.Index], f.Signature)).ToList(),
-        Variants.ToArray(), Relocations.Select(r => r.Bits).ToArray(), Chunks.SelectMany(c => c.Bytes).ToArray());
+            f.HoleBits.Select(b => (byte)b).ToArray(), f.TargetCount, f.HasWide, FamilyFirst[f.Index], f.Signature, f.FloatMask)).ToList(),
+        Variants.ToArray(), Relocations.Select(r => r.Bits).ToArray(), Chunks.SelectMany(c => c.Bytes).ToArray(), Source.Library.FloatRegisters);
 }

@@ -1,3 +1,4 @@
+using System.Linq;
 using System;
 using System.Collections.Generic;
 using System.IO;
@@ -61,6 +62,9 @@ public abstract class BuildTarget
     /// <summary>The physical registers: the frame pointer, then register locations r0, r1, … (preserve_none order).</summary>
     public abstract IReadOnlyList<string> RegisterNames { get; }
 
+    /// <summary>The physical registers of float register locations f0, f1, … (preserve_none's floating-point arguments).</summary>
+    public abstract IReadOnlyList<string> FloatRegisterNames { get; }
+
     /// <summary>The table kind and addend of an object-file relocation, or null when stencils may not contain its type.</summary>
     /// <remarks>Only the type and the addend decide; what the relocation refers to is checked
     /// by the extractor.</remarks>
@@ -81,11 +85,14 @@ public abstract class BuildTarget
     public abstract IEnumerable<string> Disassemble(byte[] code, IReadOnlyList<Relocation> relocations, IReadOnlyList<string>? holeNames);
 
     /// <summary>A comment naming the registers, for the C and the tables.</summary>
-    public string DescribeRegisters(int registers)
+    public string DescribeRegisters(int registers, int floatRegisters = 0)
     {
         var names = new List<string>();
         for (int i = 1; i <= registers && i < RegisterNames.Count; i++) names.Add(RegisterNames[i]);
-        return $"{RuntimeIdentifier} ({Triple}): frame pointer in {RegisterNames[0]}; registers r0..r{registers - 1} in {string.Join(", ", names)} (preserve_none)";
+        string text = $"{RuntimeIdentifier} ({Triple}): frame pointer in {RegisterNames[0]}; registers r0..r{registers - 1} in {string.Join(", ", names)} (preserve_none)";
+        if (floatRegisters > 0)
+            text += $"; float registers f0..f{floatRegisters - 1} in {string.Join(", ", FloatRegisterNames.Take(floatRegisters))}";
+        return text;
     }
 
     /// <inheritdoc />

@@ -30,7 +30,7 @@ internal static class ManagedStencilsWriter
         w.AppendLine();
         w.AppendLine($"        private {ClassName}()");
         w.AppendLine($"            : base(typeof({library.Identifier}), {Literal(library.FullName)}, {library.Registers}, PatchoulyModelHash, CreateFamilies(),");
-        w.AppendLine($"                new bool[] {{ {string.Join(", ", library.Families.Select(f => f.ReturnsTarget ? "true" : "false"))} }})");
+        w.AppendLine($"                new bool[] {{ {string.Join(", ", library.Families.Select(f => f.ReturnsTarget ? "true" : "false"))} }}{(library.FloatRegisters > 0 ? ", " + library.FloatRegisters : "")})");
         w.AppendLine("        {");
         w.AppendLine("        }");
         w.AppendLine();
@@ -39,7 +39,7 @@ internal static class ManagedStencilsWriter
         foreach (var f in library.Families)
         {
             string bits = f.HoleBits.Length == 0 ? "global::System.Array.Empty<byte>()" : $"new byte[] {{ {string.Join(", ", f.HoleBits)} }}";
-            w.AppendLine($"            new({Literal(f.Name)}, {Rt}.Tables.StencilFamilyKind.{f.Kind}, {f.InputCount}, {f.OutputCount}, {bits}, {f.TargetCount}, {(f.HasWide ? "true" : "false")}, 0, {Literal(f.Signature)}),");
+            w.AppendLine($"            new({Literal(f.Name)}, {Rt}.Tables.StencilFamilyKind.{f.Kind}, {f.InputCount}, {f.OutputCount}, {bits}, {f.TargetCount}, {(f.HasWide ? "true" : "false")}, 0, {Literal(f.Signature)}{(f.FloatMask != 0 ? $", {f.FloatMask}u" : "")}),");
         }
         w.AppendLine("        };");
         w.AppendLine();

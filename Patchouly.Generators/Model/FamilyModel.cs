@@ -14,6 +14,7 @@ namespace Patchouly.Generators.Model;
 /// <param name="CName">The C name prefix of everything belonging to this family.</param>
 /// <param name="CFunction">The translated body as a C <c>static inline</c> function named <c>CName</c>, or "" for built-ins.</param>
 /// <param name="ReturnPin">The register the return value is pinned to (<c>[return: Pinned(n)]</c>), or -1.</param>
+/// <param name="FloatMask">The float-class values (bit v: value v, inputs first), in a library with float registers; else 0.</param>
 internal sealed record FamilyModel(
     string Name,
     int Index,
@@ -24,7 +25,8 @@ internal sealed record FamilyModel(
     string Signature,
     string CName,
     string CFunction,
-    int ReturnPin = -1)
+    int ReturnPin = -1,
+    uint FloatMask = 0)
 {
     /// <summary>The inputs: ordinary parameters in order.</summary>
     public ParameterModel[] Inputs => Parameters.Where(p => p.Role == ParameterRole.Input).ToArray();

@@ -13,6 +13,7 @@ namespace Patchouly.Generators.Model;
 /// <param name="Prelude">C text shared by all stencils (typedefs, helper functions).</param>
 /// <param name="RegistersFromAttribute">True when the attribute set <see cref="Registers"/> (the PatchoulyRegisters property does not override it).</param>
 /// <param name="FileLocal">True for a <c>file</c> class: generated code (in files of its own) cannot name its members.</param>
+/// <param name="FloatRegisters">Number of float register locations (0: floats live in the ordinary registers as bits).</param>
 internal sealed record LibraryModel(
     string Namespace,
     string Name,
@@ -22,7 +23,8 @@ internal sealed record LibraryModel(
     EquatableArray<FamilyModel> Families,
     string Prelude,
     bool RegistersFromAttribute = true,
-    bool FileLocal = false)
+    bool FileLocal = false,
+    int FloatRegisters = 0)
 {
     /// <summary>Applies the project's default register count (PatchoulyRegisters) unless the attribute set one.</summary>
     public LibraryModel WithDefaultRegisters(int? registers) =>

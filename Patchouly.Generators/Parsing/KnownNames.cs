@@ -37,6 +37,9 @@ internal static class KnownNames
         int.TryParse(value?.Trim(), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int r) ? r : null;
     public const int MaxRegisters = Patchouly.Generators.Format.VariantIndex.MaxRegisters;
 
+    /// <summary>The most float register locations (<c>FloatRegisters</c>) a library may have.</summary>
+    public const int MaxFloatRegisters = Patchouly.Generators.Format.VariantIndex.MaxFloatRegisters;
+
     /// <summary>The most narrow variant slots one family may have.</summary>
     public const int MaxVariantSlots = 10_000;
 

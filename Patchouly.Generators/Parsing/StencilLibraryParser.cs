@@ -67,7 +67,7 @@ internal static class StencilLibraryParser
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LibraryMustBeTopLevel, typeLocation, type.Name));
 
         int registers = defaultRegisters ?? KnownNames.DefaultRegisters;
-        int optimization = 0;
+        int optimization = 0, floatRegisters = 0;
         bool registersFromAttribute = false;
         if (attribute is not null)
         {
@@ -79,6 +79,7 @@ internal static class StencilLibraryParser
                     registersFromAttribute = true;
                 }
                 else if (named.Key == "Optimization" && named.Value.Value is int o) optimization = o;
+                else if (named.Key == "FloatRegisters" && named.Value.Value is int fr) floatRegisters = fr;
             }
         }
         if (registers < 1 || registers > KnownNames.MaxRegisters)
@@ -86,6 +87,12 @@ internal static class StencilLibraryParser
             var attrLocation = attribute?.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation() ?? typeLocation;
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidRegisterCount, attrLocation, registers));
             registers = Math.Max(1, Math.Min(KnownNames.MaxRegisters, registers));
+        }
+        if (floatRegisters < 0 || floatRegisters > KnownNames.MaxFloatRegisters)
+        {
+            var attrLocation = attribute?.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation() ?? typeLocation;
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidFloatRegisterCount, attrLocation, floatRegisters));
+            floatRegisters = 0;
         }
         // The generated sources (whose hint names Roslyn compares ignoring case) and the tables files are named after
         // the library: two libraries whose names differ only in case would collide.
@@ -117,17 +124,18 @@ internal static class StencilLibraryParser
 
         var families = new List<FamilyModel>();
         families.AddRange(BuiltinFamilies());
+        if (floatRegisters > 0) families.AddRange(FloatBuiltinFamilies(families.Count));
         var seenNames = new HashSet<string>(StringComparer.Ordinal);
         foreach (var method in stencils)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var family = ParseStencil(method, families.Count, registers, translator, seenNames, diagnostics);
+            var family = ParseStencil(method, families.Count, registers, floatRegisters, translator, seenNames, diagnostics);
             if (family is not null) families.Add(family);
         }
 
         string accessibility = type.DeclaredAccessibility == Accessibility.Public ? "public" : "internal";
         string ns = type.ContainingNamespace.IsGlobalNamespace ? "" : type.ContainingNamespace.ToDisplayString();
-        var library = new LibraryModel(ns, type.Name, accessibility, registers, optimization, families.ToEquatableArray(), translator.Prelude, registersFromAttribute, type.IsFileLocal);
+        var library = new LibraryModel(ns, type.Name, accessibility, registers, optimization, families.ToEquatableArray(), translator.Prelude, registersFromAttribute, type.IsFileLocal, floatRegisters);
         return new Result(library, diagnostics);
     }
 
@@ -144,7 +152,35 @@ internal static class StencilLibraryParser
             "Target __jump(Target target)", VariantNames.Family("jump", 2), "");
     }
 
-    private static FamilyModel? ParseStencil(IMethodSymbol method, int index, int registers, StencilTranslator translator,
+    /// <summary>
+    /// The built-in moves of a library with float registers, after the three every library has: <c>__move_float</c>
+    /// (float register or slot to float register or slot), <c>__move_float_to_int</c> and <c>__move_int_to_float</c>
+    /// (a float register's 64 bits to or from a register or slot, unchanged).
+    /// </summary>
+    public static IEnumerable<FamilyModel> FloatBuiltinFamilies(int first)
+    {
+        var word = new WordType("ulong", "uint64_t", 64, WordClass.Unsigned);
+        var dbl = new WordType("double", "double", 64, WordClass.Float);
+        FamilyModel Move(string name, int index, WordType from, WordType to, uint mask) =>
+            new(name, index, StencilFamilyKind.Move, new[] { new ParameterModel("value", ParameterRole.Input, from) }.ToEquatableArray(), to, false,
+                $"{to.CSharp} {name}({from.CSharp} value)", VariantNames.Family(name.TrimStart('_'), index), "", FloatMask: mask);
+        yield return Move("__move_float", first, dbl, dbl, 3);
+        yield return Move("__move_float_to_int", first + 1, dbl, word, 1);
+        yield return Move("__move_int_to_float", first + 2, word, dbl, 2);
+    }
+
+    /// <summary>The float mask of a family of a library with float registers: its <c>float</c>/<c>double</c> inputs and outputs.</summary>
+    private static uint FloatMaskOf(FamilyModel family)
+    {
+        uint mask = 0;
+        int v = 0;
+        foreach (var p in family.Inputs) { if (p.Type.Class == WordClass.Float) mask |= 1u << v; v++; }
+        if (family.ReturnIsOutput) { if (family.ReturnType!.Class == WordClass.Float) mask |= 1u << v; v++; }
+        foreach (var p in family.OutParameters) { if (p.Type.Class == WordClass.Float) mask |= 1u << v; v++; }
+        return mask;
+    }
+
+    private static FamilyModel? ParseStencil(IMethodSymbol method, int index, int registers, int floatRegisters, StencilTranslator translator,
         HashSet<string> seenNames, List<DiagnosticInfo> diagnostics)
     {
         Location location = method.Locations.FirstOrDefault() ?? Location.None;
@@ -216,6 +252,16 @@ internal static class StencilLibraryParser
             returnsToCaller ? "the value returned to the caller is not in a location" : returnType is null ? "it returns no value" : null);
         var family = new FamilyModel(method.Name, index, kind, parameters.ToEquatableArray(), returnType, returnsTarget,
             Signature(method), VariantNames.Family(method.Name, index), "", returnPin);
+        if (floatRegisters > 0 && family.InputCount + family.OutputCount <= Format.VariantIndex.MaxFloatMaskValues)
+            family = family with { FloatMask = FloatMaskOf(family) };
+        if (family.FloatMask != 0 && family.Pins is { } pins)
+        {
+            for (int v = 0; v < pins.Length; v++)
+                if (pins[v] >= 0 && Format.VariantIndex.IsFloat(v, family.FloatMask))
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidPin, location,
+                        v < family.InputCount ? family.Inputs[v].Name : "an output", method.Name,
+                        $"it is a float or double value, which lives in one of the library's {floatRegisters} float registers or a stack slot (only values in the ordinary registers can be pinned)"));
+        }
         var outputPins = new[] { family.ReturnIsOutput ? returnPin : -1 }.Concat(family.OutParameters.Select(p => p.Pin)).Where(r => r >= 0).ToList();
         if (outputPins.Distinct().Count() != outputPins.Count)
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidPin, location, "an output", method.Name,
@@ -226,11 +272,11 @@ internal static class StencilLibraryParser
         CheckCount(family.Holes.Length, "holes");
         CheckCount(family.Targets.Length, "targets");
         long slots = 1;
-        for (int i = 0; i < family.InputCount + family.OutputCount && slots <= KnownNames.MaxVariantSlots; i++) slots *= registers + 1;
+        for (int i = 0; i < family.InputCount + family.OutputCount && slots <= KnownNames.MaxVariantSlots; i++) slots *= Format.VariantIndex.Radix(i, registers, family.FloatMask, floatRegisters);
         if (slots > KnownNames.MaxVariantSlots)
         {
             long total = 1;
-            for (int i = 0; i < family.InputCount + family.OutputCount; i++) total *= registers + 1;
+            for (int i = 0; i < family.InputCount + family.OutputCount; i++) total *= Format.VariantIndex.Radix(i, registers, family.FloatMask, floatRegisters);
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooManyVariants, location, method.Name, total, KnownNames.MaxVariantSlots));
         }
 

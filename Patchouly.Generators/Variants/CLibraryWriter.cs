@@ -43,9 +43,11 @@ internal static class CLibraryWriter
         return new CLibrarySource(library, Header(library, maxStackValues), library.Prelude, families, variants, patchSymbols);
     }
 
-    private static string Regs(int registers) => string.Join(", ", Enumerable.Range(0, registers).Select(i => "uint64_t r" + i));
+    private static string Regs(int registers, int floatRegisters) => string.Join(", ",
+        Enumerable.Range(0, registers).Select(i => "uint64_t r" + i).Concat(Enumerable.Range(0, floatRegisters).Select(i => "double d" + i)));
 
-    private static string Args(int registers) => string.Join(", ", Enumerable.Range(0, registers).Select(i => "r" + i));
+    private static string Args(int registers, int floatRegisters) => string.Join(", ",
+        Enumerable.Range(0, registers).Select(i => "r" + i).Concat(Enumerable.Range(0, floatRegisters).Select(i => "d" + i)));
 
     private static string Header(LibraryModel library, int maxStackValues)
     {
@@ -53,6 +55,8 @@ internal static class CLibraryWriter
         var sb = new StringBuilder();
         sb.AppendLine($"// Stencils of {library.FullName}, translated from C# by Patchouly. Generated: do not edit.");
         sb.AppendLine($"// {registers} register locations: the frame pointer is the first preserve_none argument, registers r0..r{registers - 1} the next ones.");
+        if (library.FloatRegisters > 0)
+            sb.AppendLine($"// {library.FloatRegisters} float register locations: the double arguments d0..d{library.FloatRegisters - 1} (a float is the low 32 bits of one).");
         sb.AppendLine("// The target's prelude defines PATCHOULY_NARROW/WIDE(sym) (declare a hole) and PATCHOULY_NARROW/WIDE_BITS(sym) (its value).");
         sb.AppendLine("#include <stdint.h>");
         sb.AppendLine("#include <stddef.h>");
@@ -62,8 +66,17 @@ internal static class CLibraryWriter
         sb.AppendLine("/* A wide function-pointer hole is laundered so clang loads it into a register instead of a direct call. */");
         sb.AppendLine("#define PATCHOULY_WIDE_FN(type, sym) ({ uintptr_t patchouly_v = PATCHOULY_WIDE_BITS(sym); __asm__(\"\" : \"+r\"(patchouly_v)); (type)patchouly_v; })");
         sb.AppendLine("#define PATCHOULY_SLOT(sym) (*(uint64_t *)((char *)fp + PATCHOULY_NARROW_BITS(sym)))");
-        sb.AppendLine($"#define PATCHOULY_REGS {Regs(registers)}");
-        sb.AppendLine($"#define PATCHOULY_ARGS {Args(registers)}");
+        sb.AppendLine($"#define PATCHOULY_REGS {Regs(registers, library.FloatRegisters)}");
+        sb.AppendLine($"#define PATCHOULY_ARGS {Args(registers, library.FloatRegisters)}");
+        if (library.FloatRegisters > 0)
+        {
+            // A float in a double register is its low 32 bits; the bits above are left undefined, so that neither
+            // reading nor writing one costs an instruction (clang may then compute on the whole vector register).
+            sb.AppendLine("typedef float patchouly_v4f __attribute__((vector_size(16)));");
+            sb.AppendLine("typedef double patchouly_v2d __attribute__((vector_size(16)));");
+            sb.AppendLine("PATCHOULY_INLINE float patchouly_f32_of(double d) { patchouly_v2d v = __builtin_shufflevector((patchouly_v2d){d, 0}, (patchouly_v2d){d, 0}, 0, -1); return ((patchouly_v4f)v)[0]; }");
+            sb.AppendLine("PATCHOULY_INLINE double patchouly_d_of_f32(float f) { patchouly_v4f v = __builtin_shufflevector((patchouly_v4f){f, 0, 0, 0}, (patchouly_v4f){f, 0, 0, 0}, 0, -1, -1, -1); return ((patchouly_v2d)v)[0]; }");
+        }
         sb.AppendLine($"extern PATCHOULY_PN void {VariantNames.Next}(uint64_t *fp, PATCHOULY_REGS);");
         for (int k = 0; k < maxStackValues; k++)
             sb.AppendLine($"PATCHOULY_NARROW({VariantNames.Slot(k)});");
@@ -101,11 +114,11 @@ internal static class CLibraryWriter
         int count = 0;
         if (family.Kind == StencilFamilyKind.Entry)
         {
-            WriteEntry(sb, prefix, registers);
+            WriteEntry(sb, prefix, registers, library.FloatRegisters);
             variants.Add(new VariantSymbol(prefix, family.Index, 0, false));
             return 1;
         }
-        foreach (var spec in VariantEnumerator.Enumerate(family, registers))
+        foreach (var spec in VariantEnumerator.Enumerate(family, registers, library.FloatRegisters))
         {
             string symbol = VariantNames.Variant(prefix, spec, registers);
             WriteVariant(sb, family, spec, symbol, registers);
@@ -115,14 +128,14 @@ internal static class CLibraryWriter
         return count;
     }
 
-    private static void WriteEntry(StringBuilder sb, string symbol, int registers)
+    private static void WriteEntry(StringBuilder sb, string symbol, int registers, int floatRegisters)
     {
         sb.AppendLine($"extern PATCHOULY_PN uint64_t {VariantNames.Body}(uint64_t *fp, PATCHOULY_REGS);");
         sb.AppendLine($"PATCHOULY_NARROW({VariantNames.FrameSize});");
         sb.AppendLine("/* The C-ABI entry: allocates the spill frame, passes up to six arguments in r0..r5, calls the body. */");
         sb.AppendLine($"uint64_t {symbol}(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5) {{");
         sb.AppendLine($"  uint64_t *fp = (uint64_t *)__builtin_alloca(PATCHOULY_NARROW_BITS({VariantNames.FrameSize}));");
-        var args = Enumerable.Range(0, registers).Select(i => i < 6 ? "a" + i : "0");
+        var args = Enumerable.Range(0, registers).Select(i => i < 6 ? "a" + i : "0").Concat(Enumerable.Range(0, floatRegisters).Select(_ => "0.0"));
         sb.AppendLine($"  return {VariantNames.Body}(fp, {string.Join(", ", args)});");
         sb.AppendLine("}");
     }
@@ -133,21 +146,40 @@ internal static class CLibraryWriter
         sb.AppendLine($"PATCHOULY_PN {(isReturn ? "uint64_t" : "void")} {symbol}(uint64_t *fp, PATCHOULY_REGS) {{");
         int stackValue = 0;
 
-        // Inputs: a register is used in place; a stack value is loaded from its slot.
+        // Inputs: a register is used in place; a stack value is loaded from its slot. A float-class input in a float
+        // register is used in place as its type (inputFloats), never as a word.
+        var inputTypes = family.Kind == StencilFamilyKind.Move ? new[] { family.Parameters[0].Type } : family.Inputs.Select(p => p.Type).ToArray();
         var inputWords = new string[spec.Inputs.Length];
+        var inputFloats = new string?[spec.Inputs.Length];
         for (int i = 0; i < spec.Inputs.Length; i++)
         {
-            if (spec.Inputs[i] == registers)
+            if (spec.InputOnStack(i, registers))
             {
                 sb.AppendLine($"  uint64_t in{i} = PATCHOULY_SLOT({VariantNames.Slot(stackValue++)});");
                 inputWords[i] = "in" + i;
             }
+            else if (spec.IsFloat(i))
+            {
+                inputWords[i] = inputTypes[i].ToWord("d" + spec.Inputs[i]);
+                inputFloats[i] = inputTypes[i].Bits == 64 ? "d" + spec.Inputs[i] : $"patchouly_f32_of(d{spec.Inputs[i]})";
+            }
             else inputWords[i] = "r" + spec.Inputs[i];
         }
 
-        if (family.Kind == StencilFamilyKind.Move)
+        if (family.Kind == StencilFamilyKind.Move && family.FloatMask == 0)
         {
             WriteOutputs(sb, spec, registers, ref stackValue, new[] { inputWords[0] });
+            WriteTailCall(sb, VariantNames.Next, "  ");
+            sb.AppendLine("}");
+            return;
+        }
+        if (family.Kind == StencilFamilyKind.Move)
+        {
+            // A move of the float class (or between classes) copies the 64 bits: as a double in a float register.
+            var outType = family.ReturnType!;
+            string value = inputFloats[0] ?? inputTypes[0].FromWord(inputWords[0]);
+            if (!Equals(inputTypes[0], outType)) value = outType.FromWord(inputTypes[0].ToWord(value));
+            WriteOutputs(sb, spec, registers, ref stackValue, new[] { outType.ToWord(value) }, new[] { value }, new[] { outType });
             WriteTailCall(sb, VariantNames.Next, "  ");
             sb.AppendLine("}");
             return;
@@ -161,10 +193,14 @@ internal static class CLibraryWriter
 
         // Outputs are locals the body writes (return value first, then out parameters).
         var outputWords = new List<string>();
+        var outputValues = new List<string>();
+        var outputTypes = new List<WordType>();
         if (family.ReturnIsOutput)
         {
             sb.AppendLine($"  {family.ReturnType!.C} out0;");
             outputWords.Add(family.ReturnType.ToWord("out0"));
+            outputValues.Add("out0");
+            outputTypes.Add(family.ReturnType);
         }
         int outIndex = outputWords.Count;
         var outNames = new Dictionary<string, string>();
@@ -174,6 +210,8 @@ internal static class CLibraryWriter
             sb.AppendLine($"  {p.Type.C} {name} = 0;");
             outNames[p.Name] = name;
             outputWords.Add(p.Type.ToWord(name));
+            outputValues.Add(name);
+            outputTypes.Add(p.Type);
         }
 
         var args = new List<string>();
@@ -183,7 +221,8 @@ internal static class CLibraryWriter
             switch (p.Role)
             {
                 case ParameterRole.Input:
-                    args.Add(p.Type.FromWord(inputWords[input++]));
+                    args.Add(inputFloats[input] ?? p.Type.FromWord(inputWords[input]));
+                    input++;
                     break;
                 case ParameterRole.Hole:
                     string sym = VariantNames.Hole(family.CName, hole++, spec.Wide);
@@ -214,7 +253,7 @@ internal static class CLibraryWriter
         if (family.ReturnsTarget) sb.AppendLine($"  int32_t target = {call};");
         else if (family.ReturnIsOutput) sb.AppendLine($"  out0 = {call};");
         else sb.AppendLine($"  {call};");
-        WriteOutputs(sb, spec, registers, ref stackValue, outputWords);
+        WriteOutputs(sb, spec, registers, ref stackValue, outputWords, outputValues, outputTypes);
 
         if (!family.ReturnsTarget)
         {
@@ -235,12 +274,17 @@ internal static class CLibraryWriter
         sb.AppendLine("}");
     }
 
-    private static void WriteOutputs(StringBuilder sb, VariantSpec spec, int registers, ref int stackValue, IReadOnlyList<string> words)
+    /// <summary>Writes each output to its location: <paramref name="words"/> to a register or slot; for a float-class
+    /// output in a float register, its value (<paramref name="values"/>, of type <paramref name="types"/>) as a double.</summary>
+    private static void WriteOutputs(StringBuilder sb, VariantSpec spec, int registers, ref int stackValue, IReadOnlyList<string> words,
+        IReadOnlyList<string>? values = null, IReadOnlyList<WordType>? types = null)
     {
         for (int o = 0; o < spec.Outputs.Length; o++)
         {
-            if (spec.Outputs[o] == registers)
+            if (spec.OutputOnStack(o, registers))
                 sb.AppendLine($"  PATCHOULY_SLOT({VariantNames.Slot(stackValue++)}) = {words[o]};");
+            else if (spec.IsFloat(spec.Inputs.Length + o))
+                sb.AppendLine(types![o].Bits == 64 ? $"  d{spec.Outputs[o]} = {values![o]};" : $"  d{spec.Outputs[o]} = patchouly_d_of_f32({values![o]});");
             else
                 sb.AppendLine($"  r{spec.Outputs[o]} = {words[o]};");
         }

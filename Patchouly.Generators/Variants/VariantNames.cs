@@ -26,14 +26,18 @@ internal static class VariantNames
     /// <summary>A location code as text: <c>r3</c> for a register, <c>s</c> for the stack.</summary>
     public static string Code(int code, int registers) => code == registers ? "s" : "r" + code;
 
+    /// <summary>Value <paramref name="value"/>'s code as text: <c>f2</c> for float register 2, else as <see cref="Code(int, int)"/>.</summary>
+    public static string Code(int code, VariantSpec spec, int value, int registers) =>
+        !spec.IsFloat(value) ? Code(code, registers) : code == spec.FloatRegisters ? "s" : "f" + code;
+
     /// <summary>The function symbol of one variant, e.g. <c>f5_Add__r0_r1__r2</c>, <c>f7_AddConst__s__r0__w</c> or <c>f9_Ret____</c>;
     /// never equal to the family prefix, which names the translated body.</summary>
     public static string Variant(string familyPrefix, VariantSpec spec, int registers)
     {
         var sb = new StringBuilder(familyPrefix).Append("__");
-        sb.Append(string.Join("_", spec.Inputs.Select(c => Code(c, registers))));
+        sb.Append(string.Join("_", spec.Inputs.Select((c, i) => Code(c, spec, i, registers))));
         sb.Append("__");
-        sb.Append(string.Join("_", spec.Outputs.Select(c => Code(c, registers))));
+        sb.Append(string.Join("_", spec.Outputs.Select((c, o) => Code(c, spec, spec.Inputs.Length + o, registers))));
         if (spec.Wide) sb.Append("__w");
         return sb.ToString();
     }

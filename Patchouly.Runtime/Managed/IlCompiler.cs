@@ -231,7 +231,7 @@ internal static class IlCompiler
             if (!native[l.Bits]) Words.ToWord(il, kind);
             il.Emit(OpCodes.Stloc, words[l.Bits]);
         }
-        int StateIndex(Location l) => l.IsRegister ? l.Index : registers + l.Index;
+        int StateIndex(Location l) => l.IsRegister ? l.Index : l.IsFloatRegister ? resultIndex + 1 + l.Index : registers + l.Index;
         var temps = new Dictionary<(Type, int), LocalBuilder>();
         LocalBuilder Temp(Type type, int index)
         {
@@ -675,10 +675,10 @@ internal sealed unsafe class ChunkedProgram
             for (int s = bounds[c], n = 0; s < bounds[c + 1]; s++)
                 _entryOf[s] = entered[s] ? n++ : -1;
         _resultIndex = ResultIndex(program);
-        _stateSize = _resultIndex + 1;
+        _stateSize = _resultIndex + 1 + program.Library.FloatRegisters;
     }
 
-    /// <summary>The state array: registers, then stack slots, then the result.</summary>
+    /// <summary>The state array: registers, then stack slots, then the result, then the float registers.</summary>
     public static int ResultIndex(ManagedProgram program) => program.Library.Registers + program.FrameSlots;
 
     public long Run(long a0, long a1, long a2, long a3, long a4, long a5)

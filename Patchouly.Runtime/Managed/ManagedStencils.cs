@@ -27,7 +27,14 @@ public abstract class ManagedStencils
     /// <param name="families">Every family, built-ins included, in table order (their first variant is ignored).</param>
     /// <param name="returnsTarget">Per family, whether the stencil's C# method returns <see cref="Patchouly.Target"/>.</param>
     protected ManagedStencils(Type libraryType, string name, int registers, string modelHash, StencilFamily[] families, bool[] returnsTarget)
+        : this(libraryType, name, registers, modelHash, families, returnsTarget, 0)
     {
+    }
+
+    /// <summary>Describes a library with <paramref name="floatRegisters"/> float register locations (called by generated code).</summary>
+    protected ManagedStencils(Type libraryType, string name, int registers, string modelHash, StencilFamily[] families, bool[] returnsTarget, int floatRegisters)
+    {
+        FloatRegisters = floatRegisters;
         ArgumentNullException.ThrowIfNull(libraryType);
         ArgumentNullException.ThrowIfNull(families);
         ArgumentNullException.ThrowIfNull(returnsTarget);
@@ -49,6 +56,9 @@ public abstract class ManagedStencils
 
     /// <summary>The number of register locations.</summary>
     public int Registers { get; }
+
+    /// <summary>The number of float register locations.</summary>
+    public int FloatRegisters { get; }
 
     /// <summary>The hash of the stencils.</summary>
     public string ModelHash { get; }

@@ -21,7 +21,7 @@ internal sealed class ProgramInterpreter
         _program = program;
         _stencils = program.Stencils;
         _families = program.Library.FamilyArray;
-        _registers = program.Library.Registers;
+        _registers = program.Library.Registers + program.Library.FloatRegisters; // float register k after the registers
         foreach (var f in _families) _maxValues = Math.Max(_maxValues, f.Inputs + f.Outputs + 1);
     }
 
@@ -64,6 +64,7 @@ internal sealed class ProgramInterpreter
         }
     }
 
-    private static ref ulong Slot(Span<ulong> registers, Span<ulong> frame, Location location) =>
-        ref location.IsRegister ? ref registers[location.Index] : ref frame[location.Index];
+    private ref ulong Slot(Span<ulong> registers, Span<ulong> frame, Location location) =>
+        ref location.IsStack ? ref frame[location.Index]
+        : ref registers[location.IsFloatRegister ? _program.Library.Registers + location.Index : location.Index];
 }

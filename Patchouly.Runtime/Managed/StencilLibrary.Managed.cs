@@ -19,6 +19,7 @@ public sealed partial class StencilLibrary
         ArgumentNullException.ThrowIfNull(managed);
         Name = managed.Name;
         Registers = managed.Registers;
+        FloatRegisters = managed.FloatRegisters;
         ModelHash = managed.ModelHash;
         Target = "managed";
         Architecture = default;
@@ -33,12 +34,12 @@ public sealed partial class StencilLibrary
         for (int i = 0; i < shapes.Length; i++)
         {
             var s = shapes[i];
-            var f = new StencilFamily(s.Name, s.Kind, s.Inputs, s.Outputs, s.HoleBits, s.Targets, s.HasWide, (int)first, s.Signature)
+            var f = new StencilFamily(s.Name, s.Kind, s.Inputs, s.Outputs, s.HoleBits, s.Targets, s.HasWide, (int)first, s.Signature, s.FloatMask)
             {
                 Library = this,
                 Index = i,
             };
-            long slots = VariantIndex.NarrowSlots(f.Inputs + f.Outputs, Registers);
+            long slots = VariantIndex.NarrowSlots(f.Inputs + f.Outputs, Registers, f.FloatMask, FloatRegisters);
             first += f.HasWide ? 2 * slots : slots;
             if (first > int.MaxValue)
                 throw new StencilTablesException($"Stencil library {Name} has too many location assignments to be emitted.");
@@ -48,7 +49,12 @@ public sealed partial class StencilLibrary
             switch (f.Kind)
             {
                 case StencilFamilyKind.Entry: EntryFamily = f; break;
-                case StencilFamilyKind.Move: MoveFamily = f; break;
+                case StencilFamilyKind.Move:
+                    if (f.FloatMask == 0) MoveFamily = f;
+                    else if (f.FloatMask == 3) FloatMoveFamily = f;
+                    else if (f.FloatMask == 1) FloatToIntMoveFamily = f;
+                    else IntToFloatMoveFamily = f;
+                    break;
                 case StencilFamilyKind.Jump: JumpFamily = f; break;
             }
         }

@@ -5,13 +5,22 @@ namespace Patchouly.Runtime.Tables;
 /// <summary>
 /// All compiled variants of one stencil. Variant <c>i</c> of a family with I inputs and O outputs is the base-L
 /// number of its location codes (inputs first, most significant first), where L = registers + 1 and code
-/// <c>registers</c> means "a stack slot"; wide variants (64-bit holes) follow at index L^(I+O).
+/// <c>registers</c> means "a stack slot"; wide variants (64-bit holes) follow at index L^(I+O). Float-class values
+/// (<see cref="FloatMask"/>) count in base F + 1 instead (<see cref="VariantIndex"/>).
 /// </summary>
 public sealed class StencilFamily
 {
     /// <summary>Creates a family descriptor (called by generated tables).</summary>
     public StencilFamily(string name, StencilFamilyKind kind, int inputs, int outputs, byte[] holeBits, int targets, bool hasWide, int firstVariant, string signature)
+        : this(name, kind, inputs, outputs, holeBits, targets, hasWide, firstVariant, signature, 0)
     {
+    }
+
+    /// <summary>Creates a family descriptor whose values in <paramref name="floatMask"/> (bit v: value v, inputs first)
+    /// are of the float class: they live in float registers or stack slots (a library with float registers).</summary>
+    public StencilFamily(string name, StencilFamilyKind kind, int inputs, int outputs, byte[] holeBits, int targets, bool hasWide, int firstVariant, string signature, uint floatMask)
+    {
+        FloatMask = floatMask;
         Name = name;
         Kind = kind;
         Inputs = inputs;
@@ -61,6 +70,15 @@ public sealed class StencilFamily
     /// <summary>Per hole, the bits a value must not have (above the hole's width); 0 for 64-bit holes.</summary>
     internal ulong[] HoleMasks { get; }
 
+    /// <summary>
+    /// The values of the float class (bit v: value v, inputs first): they live in <see cref="Location.FloatRegister"/>s or
+    /// stack slots. 0 for every family of a library without float registers.
+    /// </summary>
+    public uint FloatMask { get; }
+
+    /// <summary>True when value <paramref name="value"/> (inputs first, then outputs) is of the float class.</summary>
+    public bool IsFloatValue(int value) => VariantIndex.IsFloat(value, FloatMask);
+
     /// <summary>Number of explicit <see cref="Patchouly.Target"/> parameters.</summary>
     public int Targets { get; }
 
@@ -79,7 +97,7 @@ public sealed class StencilFamily
     /// <summary>Index of this family in <see cref="StencilLibrary.Families"/>.</summary>
     public int Index { get; internal set; }
 
-    /// <summary>The number of narrow variant slots: L^(inputs + outputs).</summary>
+    /// <summary>The number of narrow variant slots: L^(inputs + outputs) without float-class values.</summary>
     public int NarrowSlots { get; internal set; }
 
     /// <summary>The number of variant slots including wide ones.</summary>

@@ -24,6 +24,13 @@ public sealed partial class StencilLibrary
     /// <param name="variants">Packed <see cref="StencilVariant"/> records.</param>
     /// <param name="families">The families, whose variant ranges tile <paramref name="variants"/>.</param>
     public StencilLibrary(string name, int registers, string modelHash, string target, byte[] code, ulong[] relocations, ulong[] variants, StencilFamily[] families)
+        : this(name, registers, modelHash, target, code, relocations, variants, families, 0)
+    {
+    }
+
+    /// <summary>Creates a library from generated tables, with <paramref name="floatRegisters"/> float register locations
+    /// (0 to <see cref="VariantIndex.MaxFloatRegisters"/>; with 1 or more, the library has the built-in float moves).</summary>
+    public StencilLibrary(string name, int registers, string modelHash, string target, byte[] code, ulong[] relocations, ulong[] variants, StencilFamily[] families, int floatRegisters)
     {
         ArgumentNullException.ThrowIfNull(code);
         ArgumentNullException.ThrowIfNull(relocations);
@@ -31,8 +38,11 @@ public sealed partial class StencilLibrary
         ArgumentNullException.ThrowIfNull(families);
         if (registers < 1 || registers > VariantIndex.MaxRegisters)
             throw new ArgumentOutOfRangeException(nameof(registers), registers, $"A stencil library has 1 to {VariantIndex.MaxRegisters} register locations.");
+        if (floatRegisters < 0 || floatRegisters > VariantIndex.MaxFloatRegisters)
+            throw new ArgumentOutOfRangeException(nameof(floatRegisters), floatRegisters, $"A stencil library has 0 to {VariantIndex.MaxFloatRegisters} float register locations.");
         Name = name;
         Registers = registers;
+        FloatRegisters = floatRegisters;
         ModelHash = modelHash;
         Target = target;
         Architecture = TableTarget.FromTriple(target)?.Architecture
@@ -64,7 +74,9 @@ public sealed partial class StencilLibrary
                 throw new ArgumentException($"Stencil table of {name} is corrupt: family {f.Name} has a negative first variant or value count, or more than 256 holes or targets.");
             f.Library = this;
             f.Index = i;
-            long slots = VariantIndex.NarrowSlots(f.Inputs + f.Outputs, registers);
+            if (f.FloatMask != 0 && (floatRegisters == 0 || f.Inputs + f.Outputs > VariantIndex.MaxFloatMaskValues || f.FloatMask >> (f.Inputs + f.Outputs) != 0))
+                throw new ArgumentException($"Stencil table of {name} is corrupt: family {f.Name} has float-class values the library or the family does not have.");
+            long slots = VariantIndex.NarrowSlots(f.Inputs + f.Outputs, registers, f.FloatMask, floatRegisters);
             if (slots > int.MaxValue || f.FirstVariant + (f.HasWide ? 2 * slots : slots) > variants.Length)
                 throw new ArgumentException($"Stencil table of {name} is corrupt: family {f.Name} has more variants than the table.");
             f.NarrowSlots = (int)slots;
@@ -72,12 +84,22 @@ public sealed partial class StencilLibrary
             switch (f.Kind)
             {
                 case StencilFamilyKind.Entry: EntryFamily = f; break;
-                case StencilFamilyKind.Move: MoveFamily = f; break;
+                case StencilFamilyKind.Move when f.Inputs == 1 && f.Outputs == 1:
+                    switch (f.FloatMask)
+                    {
+                        case 0: MoveFamily = f; break;
+                        case 3: FloatMoveFamily = f; break;
+                        case 1: FloatToIntMoveFamily = f; break;
+                        case 2: IntToFloatMoveFamily = f; break;
+                    }
+                    break;
                 case StencilFamilyKind.Jump: JumpFamily = f; break;
             }
         }
         if (EntryFamily is null || MoveFamily is null || JumpFamily is null)
             throw new ArgumentException($"Stencil table of {name} lacks the built-in entry, move or jump stencil.");
+        if (floatRegisters > 0 && (FloatMoveFamily is null || FloatToIntMoveFamily is null || IntToFloatMoveFamily is null))
+            throw new ArgumentException($"Stencil table of {name} has float registers but lacks the built-in float moves.");
     }
 
     /// <summary>The library's name (its C# type name).</summary>
@@ -85,6 +107,13 @@ public sealed partial class StencilLibrary
 
     /// <summary>Number of register locations; location code <see cref="Registers"/> means a stack slot.</summary>
     public int Registers { get; }
+
+    /// <summary>
+    /// Number of float register locations (<c>[StencilLibrary(FloatRegisters = n)]</c>), 0 when <c>float</c> and
+    /// <c>double</c> values live in the ordinary registers as their bits; location code <see cref="FloatRegisters"/> of
+    /// a float-class value means a stack slot.
+    /// </summary>
+    public int FloatRegisters { get; }
 
     /// <summary>Hash of the translated C source these tables were compiled from.</summary>
     public string ModelHash { get; }
@@ -134,6 +163,15 @@ public sealed partial class StencilLibrary
 
     /// <summary>The built-in move stencil (one input, one output).</summary>
     public StencilFamily MoveFamily { get; } = null!;
+
+    /// <summary>The built-in move between float registers and stack slots (<c>__move_float</c>), null without float registers.</summary>
+    public StencilFamily? FloatMoveFamily { get; }
+
+    /// <summary>The built-in move of a float register's 64 bits to a register or slot (<c>__move_float_to_int</c>), null without float registers.</summary>
+    public StencilFamily? FloatToIntMoveFamily { get; }
+
+    /// <summary>The built-in move of a register's or slot's 64 bits to a float register (<c>__move_int_to_float</c>), null without float registers.</summary>
+    public StencilFamily? IntToFloatMoveFamily { get; }
 
     /// <summary>The built-in unconditional jump (one target).</summary>
     public StencilFamily JumpFamily { get; } = null!;

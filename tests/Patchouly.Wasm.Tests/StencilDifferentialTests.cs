@@ -22,7 +22,7 @@ namespace Patchouly.Wasm.Tests;
 public unsafe class StencilDifferentialTests(ITestOutputHelper output)
 {
     private static readonly HashSet<string> Skipped =
-        ["Get", "Set", "SetConst", "StackCheck", "Call", "CallIndirect", "HostOp", "HostThunk", "Trap", "Rethrow", "Return", "MemorySize"];
+        ["Get", "Set", "SetConst", "SetF32", "SetF64", "StackCheck", "Call", "CallIndirect", "HostOp", "HostThunk", "Trap", "Rethrow", "Return", "MemorySize"];
 
     private static readonly long[] IntEdges =
         [0, 1, -1, 2, 3, 7, -7, 31, 32, 33, 63, 64, 100, 255, 256, 0x7FFF, -0x8000, 0xFFFF, int.MaxValue, int.MinValue, 0x12345678, unchecked((int)0x89ABCDEF),
@@ -104,7 +104,7 @@ public unsafe class StencilDifferentialTests(ITestOutputHelper output)
                 foreach (var p in ps.Where(p => p.IsOut)) managedOuts.Add(ToWord(p.ParameterType.GetElementType()!, managedArgs[p.Position]!));
 
                 // Native run in a random placement.
-                var locations = Placement(random, inputs.Count + outs.Count);
+                var locations = Placement(random, family, inputs.Count + outs.Count);
                 var inLocs = locations.Take(inputs.Count).ToArray();
                 var outLocs = locations.Skip(inputs.Count).ToArray();
                 var b = new FunctionBuilder(WasmStencils.Library, 0);
@@ -112,11 +112,19 @@ public unsafe class StencilDifferentialTests(ITestOutputHelper output)
                 for (int i = 0; i < inputs.Count; i++)
                 {
                     io[i] = inputs[i];
-                    b.Emit(WasmStencils.Library.GetFamily("Get"), [], [inLocs[i]], [(ulong)(io + i)]);
+                    // A float register is loaded through a slot (Get writes a register or a slot).
+                    var at = inLocs[i].IsFloatRegister ? Location.Stack(30 + i) : inLocs[i];
+                    b.Emit(WasmStencils.Library.GetFamily("Get"), [], [at], [(ulong)(io + i)]);
+                    b.Move(at, inLocs[i]);
                 }
                 var blocks = Enumerable.Range(0, targets).Select(_ => b.NewBlock()).ToArray();
                 b.Emit(family, inLocs, outLocs, holes.ToArray(), blocks);
-                for (int j = 0; j < outLocs.Length; j++) emit.Set(outLocs[j], io + 16 + j);
+                for (int j = 0; j < outLocs.Length; j++)
+                {
+                    var from = outLocs[j].IsFloatRegister ? Location.Stack(40 + j) : outLocs[j];
+                    b.Move(outLocs[j], from);
+                    emit.Set(from, io + 16 + j);
+                }
                 emit.SetConst(-1, io + 40);
                 emit.Return();
                 for (int k = 0; k < targets; k++)
@@ -134,6 +142,7 @@ public unsafe class StencilDifferentialTests(ITestOutputHelper output)
                     for (int j = 0; j < outs.Count; j++)
                     {
                         long native = io[16 + j], managed = managedOuts[j];
+                        if (outs[j] == typeof(float) && outLocs[j].IsFloatRegister) native &= 0xFFFF_FFFF; // an f32 is the register's low 32 bits
                         bool same = native == managed || IsNaN(outs[j], native) && IsNaN(outs[j], managed);
                         Assert.True(same, $"{where}: output {j} is 0x{native:X}, C# 0x{managed:X}");
                     }
@@ -156,16 +165,21 @@ public unsafe class StencilDifferentialTests(ITestOutputHelper output)
     private static bool IsNaN(Type t, long w) =>
         t == typeof(float) ? float.IsNaN(BitConverter.Int32BitsToSingle((int)w)) : t == typeof(double) && double.IsNaN(BitConverter.Int64BitsToDouble(w));
 
-    private static Location[] Placement(Random random, int count)
+    private static Location[] Placement(Random random, StencilFamily family, int count)
     {
-        // Distinct locations among the 3 registers and 4 stack slots.
-        var all = new List<Location> { Location.Register(0), Location.Register(1), Location.Register(2), Location.Stack(0), Location.Stack(1), Location.Stack(5), Location.Stack(9) };
+        // Distinct locations among the 3 registers (float registers for f32/f64 values) and 4 stack slots.
+        var registers = new List<Location> { Location.Register(0), Location.Register(1), Location.Register(2) };
+        var floats = new List<Location> { Location.FloatRegister(0), Location.FloatRegister(1), Location.FloatRegister(2) };
+        var slots = new List<Location> { Location.Stack(0), Location.Stack(1), Location.Stack(5), Location.Stack(9) };
         var result = new Location[count];
         for (int i = 0; i < count; i++)
         {
-            int k = random.Next(all.Count);
-            result[i] = all[k];
-            all.RemoveAt(k);
+            var own = family.IsFloatValue(i) ? floats : registers;
+            int k = random.Next(own.Count + slots.Count);
+            var list = k < own.Count ? own : slots;
+            if (list == slots) k -= own.Count;
+            result[i] = list[k];
+            list.RemoveAt(k);
         }
         return result;
     }

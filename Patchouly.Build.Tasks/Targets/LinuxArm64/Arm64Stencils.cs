@@ -12,6 +12,10 @@ internal static class Arm64Stencils
     public static IReadOnlyList<string> RegisterNames { get; } =
         ["x20", "x21", "x22", "x23", "x24", "x25", "x26", "x27", "x28", "x0", "x1", "x2"];
 
+    /// <summary>The float register locations f0, f1, … : clang's preserve_none double arguments (d0–d7, the low halves of v0–v7).</summary>
+    public static IReadOnlyList<string> FloatRegisterNames { get; } =
+        ["d0", "d1", "d2", "d3", "d4", "d5", "d6", "d7"];
+
     /// <summary>A <c>b</c> (0x14000000 | imm26) whose field, the last relocation, ends the code.</summary>
     public static bool EndsWithTailJump(ReadOnlySpan<byte> code, Relocation last) =>
         last.Kind == RelocationKind.Arm64Branch26 && last.Patch is PatchKind.Next or PatchKind.Target && last.Addend == 0

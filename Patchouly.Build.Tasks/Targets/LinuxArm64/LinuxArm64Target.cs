@@ -46,6 +46,9 @@ public sealed class LinuxArm64Target : BuildTarget
     /// <inheritdoc />
     public override IReadOnlyList<string> RegisterNames => Arm64Stencils.RegisterNames;
 
+    /// <inheritdoc />
+    public override IReadOnlyList<string> FloatRegisterNames => Arm64Stencils.FloatRegisterNames;
+
     /// <summary>The ARM ELF ABI's RELA relocations; addends are the table's own.</summary>
     public override MappedRelocation? MapRelocation(ObjectRelocation relocation) =>
         Kind(relocation.Type) is RelocationKind kind ? new MappedRelocation(kind, relocation.Addend) : null;

@@ -45,6 +45,9 @@ public sealed class LinuxX64Target : BuildTarget
     /// <inheritdoc />
     public override IReadOnlyList<string> RegisterNames => X64Stencils.RegisterNames;
 
+    /// <inheritdoc />
+    public override IReadOnlyList<string> FloatRegisterNames => X64Stencils.FloatRegisterNames;
+
     /// <summary>The psABI's RELA relocations; addends are the table's own (S + A, S + A − P).</summary>
     public override MappedRelocation? MapRelocation(ObjectRelocation relocation) =>
         Kind(relocation.Type) is RelocationKind kind ? new MappedRelocation(kind, relocation.Addend) : null;

@@ -11,6 +11,10 @@ internal static class X64Stencils
     public static IReadOnlyList<string> RegisterNames { get; } =
         ["R12", "R13", "R14", "R15", "RDI", "RSI", "RDX", "RCX", "R8", "R9", "R11", "RAX"];
 
+    /// <summary>The float register locations f0, f1, … : clang's preserve_none double arguments (XMM0–XMM7 on Linux and on Windows, where preserve_none does not follow the Win64 limit of four).</summary>
+    public static IReadOnlyList<string> FloatRegisterNames { get; } =
+        ["XMM0", "XMM1", "XMM2", "XMM3", "XMM4", "XMM5", "XMM6", "XMM7"];
+
     /// <summary>A 5-byte <c>jmp rel32</c> (E9) whose field, the last relocation, ends the code.</summary>
     public static bool EndsWithTailJump(ReadOnlySpan<byte> code, Relocation last) =>
         last.Kind == RelocationKind.Rel32 && last.Patch is PatchKind.Next or PatchKind.Target && last.Addend == -4

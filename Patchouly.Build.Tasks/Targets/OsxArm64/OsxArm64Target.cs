@@ -52,6 +52,9 @@ public sealed class OsxArm64Target : BuildTarget
     /// <summary>The same order as on Linux: x20 is the frame, then x21–x28, x0, x1, x2.</summary>
     public override IReadOnlyList<string> RegisterNames => Arm64Stencils.RegisterNames;
 
+    /// <inheritdoc />
+    public override IReadOnlyList<string> FloatRegisterNames => Arm64Stencils.FloatRegisterNames;
+
     /// <summary>
     /// BRANCH26 → Arm64Branch26; PAGE21/PAGEOFF12 → Arm64Page21/Arm64PageOff12 (with the ADDEND pair's addend);
     /// GOT_LOAD_PAGE21/PAGEOFF12 → Arm64GotPage21/Arm64GotPageOff12; a 64-bit UNSIGNED → Abs64. SUBTRACTOR, TLV and

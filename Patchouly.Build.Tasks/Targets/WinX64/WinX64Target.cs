@@ -60,6 +60,9 @@ public sealed class WinX64Target : BuildTarget
     /// <summary>The same order as on Linux (clang's <c>preserve_none</c> list does not depend on the OS): R12 is the frame.</summary>
     public override IReadOnlyList<string> RegisterNames => X64Stencils.RegisterNames;
 
+    /// <inheritdoc />
+    public override IReadOnlyList<string> FloatRegisterNames => X64Stencils.FloatRegisterNames;
+
     /// <summary>
     /// ADDR64 → Abs64 and ADDR32 → Abs32 with the field's addend; REL32 and REL32_k (relative to the end of the field
     /// plus k: a rip-relative operand followed by k bytes of immediate) → Rel32 with addend A − 4 − k, the table's

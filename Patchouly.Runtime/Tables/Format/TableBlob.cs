@@ -16,8 +16,9 @@ namespace Patchouly.Runtime.Tables;
 /// <param name="Variants">Packed <see cref="StencilVariant"/> records, one per slot.</param>
 /// <param name="Relocations">Packed <see cref="Relocation"/>s in variant order.</param>
 /// <param name="Code">All variants' machine code.</param>
+/// <param name="FloatRegisters">The number of float register locations (0: none, and the blob is written as version 2).</param>
 public sealed record TableBlobContents(string Name, int Registers, string ModelHash, string Triple, string Provenance,
-    IReadOnlyList<TableBlobFamily> Families, ulong[] Variants, ulong[] Relocations, byte[] Code)
+    IReadOnlyList<TableBlobFamily> Families, ulong[] Variants, ulong[] Relocations, byte[] Code, int FloatRegisters = 0)
 {
     /// <summary>Creates the runtime library.</summary>
     /// <exception cref="ArgumentException">The contents are inconsistent (see the <see cref="StencilLibrary"/> constructor).</exception>
@@ -27,26 +28,27 @@ public sealed record TableBlobContents(string Name, int Registers, string ModelH
         for (int i = 0; i < families.Length; i++)
         {
             var f = Families[i];
-            families[i] = new StencilFamily(f.Name, f.Kind, f.Inputs, f.Outputs, f.HoleBits, f.Targets, f.HasWide, f.FirstVariant, f.Signature);
+            families[i] = new StencilFamily(f.Name, f.Kind, f.Inputs, f.Outputs, f.HoleBits, f.Targets, f.HasWide, f.FirstVariant, f.Signature, f.FloatMask);
         }
-        return new StencilLibrary(Name, Registers, ModelHash, Triple, Code, Relocations, Variants, families);
+        return new StencilLibrary(Name, Registers, ModelHash, Triple, Code, Relocations, Variants, families, FloatRegisters);
     }
 }
 
 /// <summary>One family descriptor in a tables blob (the arguments of <see cref="StencilFamily"/>'s constructor).</summary>
-public sealed record TableBlobFamily(string Name, StencilFamilyKind Kind, int Inputs, int Outputs, byte[] HoleBits, int Targets, bool HasWide, int FirstVariant, string Signature);
+public sealed record TableBlobFamily(string Name, StencilFamilyKind Kind, int Inputs, int Outputs, byte[] HoleBits, int Targets, bool HasWide, int FirstVariant, string Signature, uint FloatMask = 0);
 
 /// <summary>
 /// The binary tables format: what the build task writes for each library and target (an embedded resource of the
 /// library's assembly) and the runtime reads. Little-endian throughout:
 /// <code>
 /// "PTAB" u16 version u16 0
-/// str name, u8 registers, str model hash, str triple, str provenance
+/// str name, u8 registers, [v3: u8 float registers], str model hash, str triple, str provenance
 /// u32 families, u32 variants, u32 relocations, u32 code bytes
-/// per family: str name, u8 kind, u8 inputs, u8 outputs, u8 targets, u8 wide, u16 holes, u8[holes] hole bits, u32 first variant, str signature
+/// per family: str name, u8 kind, u8 inputs, u8 outputs, u8 targets, u8 wide, u16 holes, u8[holes] hole bits, u32 first variant, str signature[, v3: u32 float mask]
 /// u64[variants] packed StencilVariant, u64[relocations] packed Relocation, u8[code]
 /// </code>
-/// where <c>str</c> is a u32 byte count and UTF-8. Every read is bounds-checked: a truncated or corrupt blob is a
+/// where <c>str</c> is a u32 byte count and UTF-8. Version 3 is the layout of a library with float registers (the
+/// bracketed fields); a library without them is written as version 2, byte for byte as before float registers existed. Every read is bounds-checked: a truncated or corrupt blob is a
 /// <see cref="StencilTablesException"/>, never an out-of-range read.
 /// </summary>
 public static class TableBlob
@@ -54,8 +56,11 @@ public static class TableBlob
     /// <summary>The first four bytes.</summary>
     public static ReadOnlySpan<byte> Magic => "PTAB"u8;
 
-    /// <summary>The format version this runtime reads and the build task writes.</summary>
+    /// <summary>The format version of a library without float registers (this runtime reads it and version <see cref="FloatVersion"/>).</summary>
     public const ushort Version = 2;
+
+    /// <summary>The format version of a library with float registers: version 2 plus its float register count and each family's float mask.</summary>
+    public const ushort FloatVersion = 3;
 
     /// <summary>The embedded-resource name of a library's tables for a target: <c>Patchouly/&lt;library file name&gt;/&lt;rid&gt;.ptab</c>.</summary>
     public static string ResourceName(string libraryFileName, string runtimeIdentifier) => $"Patchouly/{libraryFileName}/{runtimeIdentifier}.ptab";
@@ -71,10 +76,12 @@ public static class TableBlob
         using (var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
         {
             w.Write(Magic);
-            w.Write(Version);
+            bool floats = contents.FloatRegisters > 0;
+            w.Write(floats ? FloatVersion : Version);
             w.Write((ushort)0);
             WriteString(w, contents.Name);
             w.Write(checked((byte)contents.Registers));
+            if (floats) w.Write(checked((byte)contents.FloatRegisters));
             WriteString(w, contents.ModelHash);
             WriteString(w, contents.Triple);
             WriteString(w, contents.Provenance);
@@ -94,6 +101,8 @@ public static class TableBlob
                 w.Write(f.HoleBits);
                 w.Write(f.FirstVariant);
                 WriteString(w, f.Signature);
+                if (floats) w.Write(f.FloatMask);
+                else if (f.FloatMask != 0) throw new ArgumentException($"Family {f.Name} has float-class values, but the library has no float registers.", nameof(contents));
             }
             foreach (ulong v in contents.Variants) w.Write(v);
             foreach (ulong r in contents.Relocations) w.Write(r);
@@ -111,11 +120,15 @@ public static class TableBlob
             throw new StencilTablesException($"{source} is not a Patchouly tables blob (no PTAB header).");
         r.Skip(4);
         ushort version = r.U16();
-        if (version != Version)
-            throw new StencilTablesException($"{source} has tables format version {version}; this runtime reads version {Version}. Rebuild the library with this Patchouly version.");
+        if (version != Version && version != FloatVersion)
+            throw new StencilTablesException($"{source} has tables format version {version}; this runtime reads versions {Version} and {FloatVersion}. Rebuild the library with this Patchouly version.");
+        bool floats = version == FloatVersion;
         r.U16();
         string name = r.Str();
         int registers = r.U8();
+        int floatRegisters = floats ? r.U8() : 0;
+        if (floats && floatRegisters == 0)
+            throw new StencilTablesException($"{source} is corrupt (a version {FloatVersion} blob with no float registers).");
         string modelHash = r.Str(), triple = r.Str(), provenance = r.Str();
         int familyCount = r.Count(16), variantCount = r.Count(8), relocationCount = r.Count(8), codeLength = r.Count(1);
         var families = new TableBlobFamily[familyCount];
@@ -129,7 +142,8 @@ public static class TableBlob
             byte[] holeBits = r.Bytes(holes).ToArray();
             int first = r.Count(0);
             string signature = r.Str();
-            families[i] = new TableBlobFamily(fname, kind, inputs, outputs, holeBits, targets, wide, first, signature);
+            uint floatMask = floats ? r.U32() : 0;
+            families[i] = new TableBlobFamily(fname, kind, inputs, outputs, holeBits, targets, wide, first, signature, floatMask);
         }
         var variants = new ulong[variantCount];
         for (int i = 0; i < variantCount; i++) variants[i] = r.U64();
@@ -137,7 +151,7 @@ public static class TableBlob
         for (int i = 0; i < relocationCount; i++) relocations[i] = r.U64();
         byte[] code = r.Bytes(codeLength).ToArray();
         if (!r.AtEnd) throw new StencilTablesException($"{source} has {r.Remaining} bytes after its code: it is corrupt.");
-        return new TableBlobContents(name, registers, modelHash, triple, provenance, families, variants, relocations, code);
+        return new TableBlobContents(name, registers, modelHash, triple, provenance, families, variants, relocations, code, floatRegisters);
     }
 
     private static void WriteString(BinaryWriter w, string s)
@@ -167,6 +181,7 @@ public static class TableBlob
         public void Skip(int n) => Bytes(n);
         public byte U8() => Bytes(1)[0];
         public ushort U16() => BinaryPrimitives.ReadUInt16LittleEndian(Bytes(2));
+        public uint U32() => BinaryPrimitives.ReadUInt32LittleEndian(Bytes(4));
         public ulong U64() => BinaryPrimitives.ReadUInt64LittleEndian(Bytes(8));
 
         /// <summary>A non-negative 32-bit count; when <paramref name="unit"/> is positive, at most the bytes left / unit.</summary>

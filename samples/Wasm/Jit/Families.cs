@@ -41,7 +41,7 @@ internal static class Families
     /// <summary>The saturating truncations (0xFC 0..7).</summary>
     public static readonly StencilFamily[] TruncSat = new StencilFamily[8];
 
-    public static readonly StencilFamily Const = F("Const"), Get = F("Get"), Set = F("Set"), SetConst = F("SetConst"),
+    public static readonly StencilFamily Const = F("Const"), ConstF = F("ConstF"), SetF32 = F("SetF32"), SetF64 = F("SetF64"), Get = F("Get"), Set = F("Set"), SetConst = F("SetConst"),
         Select = F("Select"), RefIsNull = F("RefIsNull"), BrIfNez = F("BrIfNez"), BrIfEqz = F("BrIfEqz"),
         MemorySize = F("MemorySize"), StackCheck = F("StackCheck"), Call = F("Call"), CallIndirect = F("CallIndirect"),
         HostOp = F("HostOp"), Trap = F("Trap"), Rethrow = F("Rethrow"), Return = F("Return"), BrIfEqImm = F("BrIfI32EqImm");
@@ -119,5 +119,10 @@ internal static class Families
         for (int i = 0; i < loads.Length; i++) Memory[0x28 + i] = F(loads[i]);
         string[] stores = ["Store32", "Store64", "Store32", "Store64", "Store8", "Store16", "Store8", "Store16", "Store32"];
         for (int i = 0; i < stores.Length; i++) Memory[0x36 + i] = F(stores[i]);
+        // f32/f64 loads and stores with the value in a float location (the library's float registers).
+        Memory[0x2A] = F("F32Load");
+        Memory[0x2B] = F("F64Load");
+        Memory[0x38] = F("F32Store");
+        Memory[0x39] = F("F64Store");
     }
 }

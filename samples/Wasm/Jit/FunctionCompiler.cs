@@ -9,8 +9,11 @@ namespace Patchouly.Samples.Wasm.Jit;
 
 /// <summary>
 /// Compiles one function body in a single pass over its bytes. The operand stack is mapped onto locations: depth
-/// <c>k</c> lives in register <c>k</c> for <c>k &lt; 3</c>, else in stack slot <c>locals + k - 3</c>; locals are
-/// stack slots <c>0..locals-1</c>. Entries are kept lazy where that saves code: a constant (folded into a stencil's
+/// <c>k</c> lives in register <c>k</c> for <c>k &lt; 3</c> (float register <c>k</c> for an f32/f64), else in stack
+/// slot <c>locals + k - 3</c>; locals are stack slots <c>0..locals-1</c>. Between block boundaries an entry may sit
+/// in the other register file (an f64 loaded by an integer load stencil, an integer reinterpreted as a float): each
+/// stencil input asks for its class, and the entry moves between register <c>k</c> and float register <c>k</c>
+/// (which no other entry uses) only when the class differs. Entries are kept lazy where that saves code: a constant (folded into a stencil's
 /// hole when the stencil has an immediate form), a local not yet read (read straight from its slot), and the last
 /// pure operation (emitted when its destination is known, so <c>local.set</c> after it writes the slot directly;
 /// an i32 comparison followed by <c>br_if</c>/<c>if</c> becomes one compare-and-branch stencil). Everything is made
@@ -26,6 +29,9 @@ internal sealed unsafe class FunctionCompiler
     {
         public Kind Kind;
         public long Value; // constant bits, or local index
+        public ValType Type; // an f32/f64 is canonically in float register k (k < 3)
+        public readonly bool Float => Type is ValType.F32 or ValType.F64;
+        public bool InFloat; // a Reg entry (k < 3) is now in float register k
     }
 
     private sealed class Frame
@@ -37,6 +43,8 @@ internal sealed unsafe class FunctionCompiler
         public int Height;
         public int Params;
         public int Results;
+        public ValType[] ParamTypes = [];
+        public ValType[] ResultTypes = [];
         public int Arity => Opcode == 0x03 ? Params : Results;
     }
 
@@ -48,6 +56,7 @@ internal sealed unsafe class FunctionCompiler
     private readonly int _paramCount;
     private readonly FuncType _type;
     private readonly FunctionBody _body;
+    private readonly ValType[] _localTypes;
     private Entry[] _stack = new Entry[64];
     private int _depth;
     private readonly List<Frame> _frames = new();
@@ -80,10 +89,27 @@ internal sealed unsafe class FunctionCompiler
         _type = _m.FunctionType(index);
         _paramCount = _type.Params.Length;
         _locals = _paramCount + _body.Locals.Length;
+        _localTypes = [.. _type.Params, .. _body.Locals];
         _r = new WasmReader(_m.Bytes, _body.CodeStart, _body.CodeEnd) { Section = $"code[{index - _m.ImportedFunctions}]" };
     }
 
-    private Location Loc(int depth) => depth < RegisterCount ? Location.Register(depth) : StackSlot(_locals + depth - RegisterCount);
+    /// <summary>Where entry <paramref name="depth"/> is now (a Reg entry's current register file).</summary>
+    private Location Loc(int depth) => Loc(depth, depth < _depth && _stack[depth].InFloat);
+
+    /// <summary>Depth <paramref name="depth"/>'s location in the integer or the float register file.</summary>
+    private Location Loc(int depth, bool isFloat) =>
+        depth < RegisterCount ? isFloat ? Location.FloatRegister(depth) : Location.Register(depth) : StackSlot(_locals + depth - RegisterCount);
+
+    private static bool IsFloat(ValType t) => t is ValType.F32 or ValType.F64;
+
+    /// <summary>The type of what opcode <paramref name="op"/> (0x45..0xC4) produces, as far as the register file goes
+    /// (f32, f64, or I64 for any integer).</summary>
+    private static ValType ResultType(byte op) => op switch
+    {
+        (>= 0x8B and <= 0x98) or (>= 0xB2 and <= 0xB6) or 0xBE => ValType.F32,
+        (>= 0x99 and <= 0xA6) or (>= 0xB7 and <= 0xBB) or 0xBF => ValType.F64,
+        _ => ValType.I64,
+    };
 
     private static Location Slot(int local) => StackSlot(local);
 
@@ -105,10 +131,10 @@ internal sealed unsafe class FunctionCompiler
 
     // ---- the value stack ----
 
-    private void Push(Kind kind, long value = 0)
+    private void Push(Kind kind, long value = 0, ValType type = ValType.I64, bool inFloat = false)
     {
         if (_depth == _stack.Length) Array.Resize(ref _stack, _depth * 2);
-        _stack[_depth++] = new Entry { Kind = kind, Value = value };
+        _stack[_depth++] = new Entry { Kind = kind, Value = value, Type = type, InFloat = inFloat };
     }
 
     /// <summary>Makes the pending operation concrete in its canonical location.</summary>
@@ -116,8 +142,14 @@ internal sealed unsafe class FunctionCompiler
     {
         if (_depth == 0) return;
         ref var top = ref _stack[_depth - 1];
-        if (top.Kind == Kind.Pending) { EmitPending(Loc(_depth - 1)); top.Kind = Kind.Reg; }
-        else if (top.Kind == Kind.Cond) { EmitCond(Loc(_depth - 1)); top.Kind = Kind.Reg; }
+        if (top.Kind == Kind.Pending)
+        {
+            bool inFloat = _pFamily!.IsFloatValue(_pInCount);
+            EmitPending(Loc(_depth - 1, inFloat));
+            top.Kind = Kind.Reg;
+            top.InFloat = inFloat;
+        }
+        else if (top.Kind == Kind.Cond) { EmitCond(Loc(_depth - 1, false)); top.Kind = Kind.Reg; top.InFloat = false; }
     }
 
     private void EmitPending(Location dst)
@@ -140,7 +172,7 @@ internal sealed unsafe class FunctionCompiler
         switch (e.Kind)
         {
             case Kind.Reg: _b.Move(Loc(k), dst); break;
-            case Kind.Const: _b.Emit(Families.Const, [], [dst], [(ulong)e.Value]); break;
+            case Kind.Const: EmitConst(e.Value, dst); break;
             case Kind.Local: _b.Move(Slot((int)e.Value), dst); break;
             default:
                 Flush();
@@ -149,13 +181,31 @@ internal sealed unsafe class FunctionCompiler
         }
     }
 
+    private void EmitConst(long bits, Location dst) =>
+        _b.Emit(dst.IsFloatRegister ? Families.ConstF : Families.Const, [], [dst], [(ulong)bits]);
+
+    /// <summary>Moves Reg entry <paramref name="k"/> to the register file <paramref name="toFloat"/> (a no-op for a slot).</summary>
+    private void SwitchFile(int k, bool toFloat)
+    {
+        ref var e = ref _stack[k];
+        if (e.InFloat == toFloat) return;
+        if (k < RegisterCount) _b.Move(Loc(k, e.InFloat), Loc(k, toFloat));
+        e.InFloat = toFloat;
+    }
+
+    /// <summary>Makes entry <paramref name="k"/> concrete in its canonical location (its type's register file).</summary>
     private void Materialize(int k)
     {
         ref var e = ref _stack[k];
-        if (e.Kind == Kind.Reg) return;
-        if (e.Kind is Kind.Pending or Kind.Cond) { Flush(); return; }
-        WriteTo(k, Loc(k));
+        if (e.Kind is Kind.Pending or Kind.Cond) Flush();
+        if (e.Kind == Kind.Reg)
+        {
+            SwitchFile(k, e.Float);
+            return;
+        }
+        WriteTo(k, Loc(k, e.Float));
         e.Kind = Kind.Reg;
+        e.InFloat = e.Float;
     }
 
     private void MaterializeAll()
@@ -163,22 +213,22 @@ internal sealed unsafe class FunctionCompiler
         for (int k = 0; k < _depth; k++) Materialize(k);
     }
 
-    /// <summary>Where to read entry <paramref name="k"/> as a stencil input (constants are materialized).</summary>
-    private Location Use(int k)
+    /// <summary>Where to read entry <paramref name="k"/> as a stencil input (constants are materialized), in a float
+    /// register or a slot when <paramref name="asFloat"/> (the input is of the float class), else in a register or a slot.</summary>
+    private Location Use(int k, bool asFloat = false)
     {
         ref var e = ref _stack[k];
-        switch (e.Kind)
-        {
-            case Kind.Reg: return Loc(k);
-            case Kind.Local: return Slot((int)e.Value);
-            default:
-                Materialize(k);
-                return Loc(k);
-        }
+        if (e.Kind == Kind.Local) return Slot((int)e.Value);
+        if (e.Kind != Kind.Reg) Materialize(k);
+        SwitchFile(k, asFloat);
+        return Loc(k, asFloat);
     }
 
+    /// <summary>Entry <paramref name="k"/> as input <paramref name="input"/> of <paramref name="family"/>.</summary>
+    private Location Use(int k, StencilFamily family, int input) => Use(k, family.IsFloatValue(input));
+
     /// <summary>Replaces the top <paramref name="pop"/> entries by a pending operation.</summary>
-    private void Produce(int pop, StencilFamily family, ReadOnlySpan<Location> inputs, ReadOnlySpan<ulong> holes = default, ReadOnlySpan<Block> targets = default)
+    private void Produce(int pop, StencilFamily family, ReadOnlySpan<Location> inputs, ReadOnlySpan<ulong> holes = default, ReadOnlySpan<Block> targets = default, ValType type = ValType.I64)
     {
         _pFamily = family;
         inputs.CopyTo(_pIn);
@@ -188,7 +238,7 @@ internal sealed unsafe class FunctionCompiler
         targets.CopyTo(_pTargets);
         _pTargetCount = targets.Length;
         _depth -= pop;
-        Push(Kind.Pending);
+        Push(Kind.Pending, 0, type);
     }
 
     private ReadOnlySpan<Block> Traps(byte op)
@@ -208,7 +258,7 @@ internal sealed unsafe class FunctionCompiler
         _b.Emit(Families.StackCheck, [], [], [ex], [TrapBlock(TrapKind.CallStackExhausted)]);
         for (int i = 0; i < _paramCount; i++) _b.Emit(Families.Get, [], [Slot(i)], [ExchangeCell(i)]);
         for (int i = _paramCount; i < _locals; i++) _b.Emit(Families.Const, [], [Slot(i)], [0]);
-        _frames.Add(new Frame { Opcode = 0x02, Label = _b.NewBlock(), Height = 0, Results = _type.Results.Length });
+        _frames.Add(new Frame { Opcode = 0x02, Label = _b.NewBlock(), Height = 0, Results = _type.Results.Length, ResultTypes = _type.Results });
         Body();
         // Cold code: trampolines of br_table, traps.
         foreach (var (block, moves, target) in _trampolines)
@@ -218,9 +268,9 @@ internal sealed unsafe class FunctionCompiler
             {
                 switch (e.Kind)
                 {
-                    case Kind.Const: _b.Emit(Families.Const, [], [to], [(ulong)e.Value]); break;
+                    case Kind.Const: EmitConst(e.Value, to); break;
                     case Kind.Local: _b.Move(Slot((int)e.Value), to); break;
-                    default: _b.Move(Loc(from), to); break;
+                    default: _b.Move(Loc(from, e.Float), to); break; // materialized (canonical) before br_table
                 }
             }
             _b.Jump(target);
@@ -278,17 +328,19 @@ internal sealed unsafe class FunctionCompiler
                 case 0x02:
                 case 0x03:
                 {
-                    var (ps, rs) = Immediates.BlockType(r, _m);
+                    var (pt, rt) = BlockTypes(r);
+                    int ps = pt.Length;
                     MaterializeAll();
-                    var f = new Frame { Opcode = op, Label = _b.NewBlock(), Height = _depth - ps, Params = ps, Results = rs };
+                    var f = new Frame { Opcode = op, Label = _b.NewBlock(), Height = _depth - ps, Params = ps, Results = rt.Length, ParamTypes = pt, ResultTypes = rt };
                     _frames.Add(f);
                     if (op == 0x03) _b.StartBlock(f.Label, 16);
                     break;
                 }
                 case 0x04:
                 {
-                    var (ps, rs) = Immediates.BlockType(r, _m);
-                    var f = new Frame { Opcode = op, Label = _b.NewBlock(), Else = _b.NewBlock(), Params = ps, Results = rs };
+                    var (pt, rt) = BlockTypes(r);
+                    int ps = pt.Length;
+                    var f = new Frame { Opcode = op, Label = _b.NewBlock(), Else = _b.NewBlock(), Params = ps, Results = rt.Length, ParamTypes = pt, ResultTypes = rt };
                     BranchIf(negate: true, f.Else, beforeBranch: MaterializeAll);
                     f.Height = _depth - ps;
                     _frames.Add(f);
@@ -338,10 +390,20 @@ internal sealed unsafe class FunctionCompiler
                     for (uint n = r.U32(); n > 0; n--) r.Byte();
                     Select();
                     break;
-                case 0x20: Push(Kind.Local, r.U32()); break;
+                case 0x20:
+                {
+                    uint x = r.U32();
+                    Push(Kind.Local, x, _localTypes[x]);
+                    break;
+                }
                 case 0x21: SetLocal((int)r.U32(), tee: false); break;
                 case 0x22: SetLocal((int)r.U32(), tee: true); break;
-                case 0x23: Produce(0, Families.Get, [], [(ulong)_instance.Globals[r.U32()].Cell]); break;
+                case 0x23:
+                {
+                    var g = _instance.Globals[r.U32()];
+                    Produce(0, Families.Get, [], [(ulong)g.Cell], type: g.Type.Type);
+                    break;
+                }
                 case 0x24:
                 {
                     var cell = (ulong)_instance.Globals[r.U32()].Cell;
@@ -356,7 +418,7 @@ internal sealed unsafe class FunctionCompiler
                     r.U32();
                     uint offset = r.U32();
                     var mem = (ulong)_instance.Memories[0].Desc;
-                    Produce(1, Families.Memory[op], [Use(_depth - 1)], [mem, offset], [TrapBlock(TrapKind.MemoryOutOfBounds)]);
+                    Produce(1, Families.Memory[op], [Use(_depth - 1)], [mem, offset], [TrapBlock(TrapKind.MemoryOutOfBounds)], type: op switch { 0x2A => ValType.F32, 0x2B => ValType.F64, _ => ValType.I64 });
                     break;
                 }
                 case >= 0x36 and <= 0x3E:
@@ -364,7 +426,9 @@ internal sealed unsafe class FunctionCompiler
                     r.U32();
                     uint offset = r.U32();
                     var mem = (ulong)_instance.Memories[0].Desc;
-                    _b.Emit(Families.Memory[op], [Use(_depth - 2), Use(_depth - 1)], [], [mem, offset], [TrapBlock(TrapKind.MemoryOutOfBounds)]);
+                    var store = Families.Memory[op];
+                    Location address = Use(_depth - 2), value = Use(_depth - 1, store, 1);
+                    _b.Emit(store, [address, value], [], [mem, offset], [TrapBlock(TrapKind.MemoryOutOfBounds)]);
                     _depth -= 2;
                     break;
                 }
@@ -378,8 +442,8 @@ internal sealed unsafe class FunctionCompiler
                     break;
                 case 0x41: Push(Kind.Const, r.S32()); break;
                 case 0x42: Push(Kind.Const, r.S64()); break;
-                case 0x43: Push(Kind.Const, r.F32Bits()); break;
-                case 0x44: Push(Kind.Const, (long)r.F64Bits()); break;
+                case 0x43: Push(Kind.Const, r.F32Bits(), ValType.F32); break;
+                case 0x44: Push(Kind.Const, (long)r.F64Bits(), ValType.F64); break;
                 case >= 0x45 and <= 0xC4: Numeric(op); break;
                 case 0xD0: r.Byte(); Push(Kind.Const, 0); break;
                 case 0xD1: Produce(1, Families.RefIsNull, [Use(_depth - 1)]); break;
@@ -393,7 +457,14 @@ internal sealed unsafe class FunctionCompiler
     private void Numeric(byte op)
     {
         var family = Families.Numeric[op];
-        if (family is null) return; // i32.wrap_i64 and the reinterpretations: the bits are already right
+        var type = ResultType(op);
+        if (family is null)
+        {
+            // i32.wrap_i64 and the reinterpretations: the bits are already right (an entry in a register stays in its
+            // register file until something reads it as the other class).
+            _stack[_depth - 1].Type = type;
+            return;
+        }
         if (family.Inputs == 1)
         {
             // An i32 comparison with 0 feeding a branch: fused.
@@ -406,7 +477,7 @@ internal sealed unsafe class FunctionCompiler
                 Push(Kind.Cond);
                 return;
             }
-            Produce(1, family, [Use(_depth - 1)], default, Traps(op));
+            Produce(1, family, [Use(_depth - 1, family, 0)], default, Traps(op), type);
             return;
         }
         ref var b = ref _stack[_depth - 1];
@@ -433,7 +504,8 @@ internal sealed unsafe class FunctionCompiler
             Produce(2, imm, [Use(_depth - 2)], [hole]);
             return;
         }
-        Produce(2, family, [Use(_depth - 2), Use(_depth - 1)], default, Traps(op));
+        Location left = Use(_depth - 2, family, 0), right = Use(_depth - 1, family, 1);
+        Produce(2, family, [left, right], default, Traps(op), type);
     }
 
     private bool NextIsBranch() => _r.Position < _r.End && _r.Bytes[_r.Position] is 0x0D or 0x04;
@@ -470,7 +542,7 @@ internal sealed unsafe class FunctionCompiler
         for (int i = 0; i < n; i++)
         {
             if (from + i == f.Height + i) Materialize(from + i);
-            else WriteTo(from + i, Loc(f.Height + i));
+            else WriteTo(from + i, Loc(f.Height + i, _stack[from + i].Float));
         }
         _b.Jump(f.Label);
     }
@@ -494,7 +566,7 @@ internal sealed unsafe class FunctionCompiler
             {
                 target = _b.NewBlock();
                 var moves = new (Entry, int, Location)[n];
-                for (int k = 0; k < n; k++) moves[k] = (_stack[_depth - n + k], _depth - n + k, Loc(f.Height + k));
+                for (int k = 0; k < n; k++) moves[k] = (_stack[_depth - n + k], _depth - n + k, Loc(f.Height + k, _stack[_depth - n + k].Float));
                 _trampolines.Add((target, moves, f.Label));
             }
             _b.Emit(Families.BrIfEqImm, [index], [], [(ulong)(uint)i], [target]);
@@ -514,7 +586,7 @@ internal sealed unsafe class FunctionCompiler
         _b.StartBlock(f.Else);
         f.HasElse = true;
         _depth = f.Height + f.Params;
-        for (int k = f.Height; k < _depth; k++) _stack[k].Kind = Kind.Reg;
+        for (int k = f.Height; k < _depth; k++) SetReg(k, f.ParamTypes[k - f.Height]);
     }
 
     /// <summary>The end of a block; true at the end of the function.</summary>
@@ -530,13 +602,28 @@ internal sealed unsafe class FunctionCompiler
         if (f.Opcode == 0x04 && !f.HasElse) _b.StartBlock(f.Else);
         if (f.Opcode != 0x03) _b.StartBlock(f.Label);
         _depth = f.Height + f.Results;
-        for (int k = f.Height; k < _depth; k++) _stack[k].Kind = Kind.Reg;
+        for (int k = f.Height; k < _depth; k++) SetReg(k, f.ResultTypes[k - f.Height]);
         if (_frames.Count == 0)
         {
             ReturnValues();
             return true;
         }
         return false;
+    }
+
+    /// <summary>Entry <paramref name="k"/> is a value of type <paramref name="t"/> in its canonical location (at a label).</summary>
+    private void SetReg(int k, ValType t) => _stack[k] = new Entry { Kind = Kind.Reg, Type = t, InFloat = IsFloat(t) };
+
+    /// <summary>A block type's parameter and result types.</summary>
+    private (ValType[] Params, ValType[] Results) BlockTypes(WasmReader r)
+    {
+        int at = r.Position;
+        byte b = r.Byte();
+        if (b == 0x40) return ([], []);
+        if (b is 0x7F or 0x7E or 0x7D or 0x7C or 0x70 or 0x6F) return ([], [(ValType)b]);
+        r.Position = at;
+        var t = _m.Types[(int)r.S33()];
+        return (t.Params, t.Results);
     }
 
     private void ReturnValues()
@@ -552,6 +639,9 @@ internal sealed unsafe class FunctionCompiler
     {
         ref var e = ref _stack[k];
         if (e.Kind == Kind.Const) _b.Emit(Families.SetConst, [], [], [(ulong)e.Value, cell]);
+        // An f32 is its zero-extended bits in a cell (the bits above it in a register are unspecified).
+        else if (e.Type == ValType.F32) _b.Emit(Families.SetF32, [Use(k, true)], [], [cell]);
+        else if (e.Type == ValType.F64) _b.Emit(Families.SetF64, [Use(k, true)], [], [cell]);
         else _b.Emit(Families.Set, [Use(k)], [], [cell]);
     }
 
@@ -566,17 +656,18 @@ internal sealed unsafe class FunctionCompiler
             case Kind.Pending: EmitPending(Slot(x)); break;
             case Kind.Cond: EmitCond(Slot(x)); break;
             case Kind.Reg: _b.Move(Loc(top), Slot(x)); break;
-            case Kind.Const: _b.Emit(Families.Const, [], [Slot(x)], [(ulong)e.Value]); break;
+            case Kind.Const: EmitConst(e.Value, Slot(x)); break;
             case Kind.Local: if (e.Value != x) _b.Move(Slot((int)e.Value), Slot(x)); break;
         }
-        if (tee) e = new Entry { Kind = Kind.Local, Value = x };
+        if (tee) e = new Entry { Kind = Kind.Local, Value = x, Type = e.Type };
         else _depth--;
     }
 
     private void Select()
     {
+        var type = _stack[_depth - 3].Type;
         Location c = Use(_depth - 1), b = Use(_depth - 2), a = Use(_depth - 3);
-        Produce(3, Families.Select, [a, b, c]);
+        Produce(3, Families.Select, [a, b, c], type: type);
     }
 
     private void PassArguments(int first, int count)
@@ -584,15 +675,16 @@ internal sealed unsafe class FunctionCompiler
         for (int i = 0; i < count; i++) Store(first + i, ExchangeCell(i));
     }
 
-    private void TakeResults(int count)
+    private void TakeResults(ValType[] types)
     {
+        int count = types.Length;
         for (int i = 0; i < count; i++)
         {
-            if (count == 1) Produce(0, Families.Get, [], [ExchangeCell(0)]);
+            if (count == 1) Produce(0, Families.Get, [], [ExchangeCell(0)], type: types[0]);
             else
             {
-                _b.Emit(Families.Get, [], [Loc(_depth)], [ExchangeCell(i)]);
-                Push(Kind.Reg);
+                _b.Emit(Families.Get, [], [Loc(_depth, false)], [ExchangeCell(i)]);
+                Push(Kind.Reg, 0, types[i], inFloat: false);
             }
         }
     }
@@ -603,7 +695,7 @@ internal sealed unsafe class FunctionCompiler
         PassArguments(_depth - np, np);
         _depth -= np;
         _b.Emit(Families.Call, [], [], [(ulong)callee.Ref], [RethrowBlock]);
-        TakeResults(callee.Type.Results.Length);
+        TakeResults(callee.Type.Results);
     }
 
     private void CallIndirect(uint typeIndex, uint table)
@@ -615,7 +707,7 @@ internal sealed unsafe class FunctionCompiler
         _depth -= np + 1;
         _b.Emit(Families.CallIndirect, [index], [], [(ulong)_instance.Tables[table].Desc, (ulong)WasmRuntime.SignatureId(type)],
             [TrapBlock(TrapKind.UndefinedElement), TrapBlock(TrapKind.UninitializedElement), TrapBlock(TrapKind.IndirectCallTypeMismatch), RethrowBlock]);
-        TakeResults(type.Results.Length);
+        TakeResults(type.Results);
     }
 
     /// <summary>An instruction done in C# (<see cref="BulkOperation"/>): operands through the exchange area.</summary>
@@ -628,7 +720,7 @@ internal sealed unsafe class FunctionCompiler
             ? TrapKind.TableOutOfBounds : TrapKind.MemoryOutOfBounds;
         _ = trap;
         _b.Emit(Families.HostOp, [], [], [(ulong)WasmRuntime.OperationEntry, (ulong)id], [RethrowBlock]);
-        TakeResults(results);
+        TakeResults(results == 0 ? [] : [ValType.I32]);
     }
 
     private void Misc(uint sub)
@@ -637,7 +729,7 @@ internal sealed unsafe class FunctionCompiler
         switch (sub)
         {
             case <= 7:
-                Produce(1, Families.TruncSat[sub], [Use(_depth - 1)]);
+                Produce(1, Families.TruncSat[sub], [Use(_depth - 1, Families.TruncSat[sub], 0)]);
                 break;
             case 8:
             {

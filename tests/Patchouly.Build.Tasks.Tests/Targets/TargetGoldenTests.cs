@@ -29,7 +29,38 @@ public sealed class TargetGoldenTests
         }
         """;
 
+    /// <summary>A library with float registers: double/float values in the target's floating-point argument registers.</summary>
+    private const string FloatSource = """
+        using Patchouly;
+        namespace G;
+        [StencilLibrary(Registers = 2, FloatRegisters = 2)]
+        public static unsafe partial class GoldenFloat
+        {
+            [Stencil] public static double MulAdd(double a, double b) => a * b + a;
+            [Stencil] public static float AddF(float a, float b) => a + b;
+            [Stencil] public static long Less(double a, double b) => a < b ? 1 : 0;
+            [Stencil] public static double FromLong(long a) => a;
+        }
+        """;
+
     public static TheoryData<string> Targets => new(BuildTargets.All.Select(t => t.RuntimeIdentifier));
+
+    [Theory, MemberData(nameof(Targets))]
+    public void The_float_register_library_compiles_to_the_checked_in_listing(string rid)
+    {
+        var target = BuildTargets.All.Single(t => t.RuntimeIdentifier == rid);
+        var built = TestStencils.Build(FloatSource, target);
+        var text = new StringBuilder();
+        text.AppendLine($"{rid}: {target.DescribeRegisters(built.Model.Registers, built.Model.FloatRegisters)}");
+        // The register-only variants (no stack slot) of every stencil and float move.
+        foreach (var v in built.Extracted.Variants.Where(v => v.Family > 0 && !v.Symbol.Split("__").Skip(1).Any(p => p.Split('_').Contains("s"))))
+        {
+            var family = built.Model.Families[v.Family];
+            text.AppendLine($"{v.Symbol}: {v.Code.Length} bytes{(v.Flags.HasFlag(Patchouly.Runtime.Tables.VariantFlags.EndsWithJump) ? ", trailing jump droppable" : "")}");
+            foreach (var line in target.Disassemble(v.Code, v.Relocations, family.Holes.Select(h => h.Name).ToList())) text.AppendLine("    " + line);
+        }
+        Compare(rid, text.ToString(), "float-" + rid + ".txt");
+    }
 
     [Theory, MemberData(nameof(Targets))]
     public void The_fixed_library_compiles_to_the_checked_in_listing(string rid)
@@ -47,8 +78,13 @@ public sealed class TargetGoldenTests
             foreach (var r in v.Relocations) text.AppendLine($"  @{r.Offset:x}: {r.Kind} {r.Patch} {r.Index} {r.Addend:+0;-0;+0}");
             foreach (var line in target.Disassemble(v.Code, v.Relocations, family.Holes.Select(h => h.Name).ToList())) text.AppendLine("    " + line);
         }
-        string actual = text.ToString().Replace("\r\n", "\n");
-        string path = Path.Combine(ElfTestSupport.ProjectDirectory, "Targets", "Golden", rid + ".txt");
+        Compare(rid, text.ToString(), rid + ".txt");
+    }
+
+    private static void Compare(string rid, string listing, string file)
+    {
+        string actual = listing.Replace("\r\n", "\n");
+        string path = Path.Combine(ElfTestSupport.ProjectDirectory, "Targets", "Golden", file);
         if (Environment.GetEnvironmentVariable("PATCHOULY_UPDATE_GOLDEN") == "1")
             File.WriteAllText(path, actual);
         Assert.True(File.Exists(path), $"{path} is missing; write it with PATCHOULY_UPDATE_GOLDEN=1 and review it");
