@@ -389,7 +389,7 @@ public static unsafe partial class WasmStencils
     // ---- linear memory (explicit bounds checks against the current size) ----
 
     [Stencil]
-    public static Target Load8S(uint address, [Hole] MemoryDesc* m, [Hole] uint offset, Target outOfBounds, out int value)
+    public static Target Load8S(uint address, [Hole] MemoryDesc* m, [Hole] ulong offset, Target outOfBounds, out int value)
     {
         ulong ea = (ulong)address + offset;
         value = 0;
@@ -398,7 +398,7 @@ public static unsafe partial class WasmStencils
         return Target.Next;
     }
     [Stencil]
-    public static Target Load8U(uint address, [Hole] MemoryDesc* m, [Hole] uint offset, Target outOfBounds, out int value)
+    public static Target Load8U(uint address, [Hole] MemoryDesc* m, [Hole] ulong offset, Target outOfBounds, out int value)
     {
         ulong ea = (ulong)address + offset;
         value = 0;
@@ -407,7 +407,7 @@ public static unsafe partial class WasmStencils
         return Target.Next;
     }
     [Stencil]
-    public static Target Load16S(uint address, [Hole] MemoryDesc* m, [Hole] uint offset, Target outOfBounds, out int value)
+    public static Target Load16S(uint address, [Hole] MemoryDesc* m, [Hole] ulong offset, Target outOfBounds, out int value)
     {
         ulong ea = (ulong)address + offset;
         value = 0;
@@ -416,7 +416,7 @@ public static unsafe partial class WasmStencils
         return Target.Next;
     }
     [Stencil]
-    public static Target Load16U(uint address, [Hole] MemoryDesc* m, [Hole] uint offset, Target outOfBounds, out int value)
+    public static Target Load16U(uint address, [Hole] MemoryDesc* m, [Hole] ulong offset, Target outOfBounds, out int value)
     {
         ulong ea = (ulong)address + offset;
         value = 0;
@@ -425,7 +425,7 @@ public static unsafe partial class WasmStencils
         return Target.Next;
     }
     [Stencil]
-    public static Target Load32(uint address, [Hole] MemoryDesc* m, [Hole] uint offset, Target outOfBounds, out int value)
+    public static Target Load32(uint address, [Hole] MemoryDesc* m, [Hole] ulong offset, Target outOfBounds, out int value)
     {
         ulong ea = (ulong)address + offset;
         value = 0;
@@ -434,7 +434,7 @@ public static unsafe partial class WasmStencils
         return Target.Next;
     }
     [Stencil]
-    public static Target Load32U(uint address, [Hole] MemoryDesc* m, [Hole] uint offset, Target outOfBounds, out long value)
+    public static Target Load32U(uint address, [Hole] MemoryDesc* m, [Hole] ulong offset, Target outOfBounds, out long value)
     {
         ulong ea = (ulong)address + offset;
         value = 0;
@@ -443,7 +443,7 @@ public static unsafe partial class WasmStencils
         return Target.Next;
     }
     [Stencil]
-    public static Target Load64(uint address, [Hole] MemoryDesc* m, [Hole] uint offset, Target outOfBounds, out long value)
+    public static Target Load64(uint address, [Hole] MemoryDesc* m, [Hole] ulong offset, Target outOfBounds, out long value)
     {
         ulong ea = (ulong)address + offset;
         value = 0;
@@ -452,7 +452,7 @@ public static unsafe partial class WasmStencils
         return Target.Next;
     }
     [Stencil]
-    public static Target Store8(uint address, long value, [Hole] MemoryDesc* m, [Hole] uint offset, Target outOfBounds)
+    public static Target Store8(uint address, long value, [Hole] MemoryDesc* m, [Hole] ulong offset, Target outOfBounds)
     {
         ulong ea = (ulong)address + offset;
         if (ea + 1 > m->Size) return outOfBounds;
@@ -460,7 +460,7 @@ public static unsafe partial class WasmStencils
         return Target.Next;
     }
     [Stencil]
-    public static Target Store16(uint address, long value, [Hole] MemoryDesc* m, [Hole] uint offset, Target outOfBounds)
+    public static Target Store16(uint address, long value, [Hole] MemoryDesc* m, [Hole] ulong offset, Target outOfBounds)
     {
         ulong ea = (ulong)address + offset;
         if (ea + 2 > m->Size) return outOfBounds;
@@ -468,7 +468,7 @@ public static unsafe partial class WasmStencils
         return Target.Next;
     }
     [Stencil]
-    public static Target Store32(uint address, long value, [Hole] MemoryDesc* m, [Hole] uint offset, Target outOfBounds)
+    public static Target Store32(uint address, long value, [Hole] MemoryDesc* m, [Hole] ulong offset, Target outOfBounds)
     {
         ulong ea = (ulong)address + offset;
         if (ea + 4 > m->Size) return outOfBounds;
@@ -476,7 +476,7 @@ public static unsafe partial class WasmStencils
         return Target.Next;
     }
     [Stencil]
-    public static Target Store64(uint address, long value, [Hole] MemoryDesc* m, [Hole] uint offset, Target outOfBounds)
+    public static Target Store64(uint address, long value, [Hole] MemoryDesc* m, [Hole] ulong offset, Target outOfBounds)
     {
         ulong ea = (ulong)address + offset;
         if (ea + 8 > m->Size) return outOfBounds;
