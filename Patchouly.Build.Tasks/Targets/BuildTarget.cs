@@ -44,7 +44,10 @@ public abstract class BuildTarget
     /// <summary>
     /// C that precedes every compilation unit: defines <c>PATCHOULY_NARROW(sym)</c> and <c>PATCHOULY_WIDE(sym)</c>
     /// (declare a hole symbol) and <c>PATCHOULY_NARROW_BITS(sym)</c> and <c>PATCHOULY_WIDE_BITS(sym)</c> (its value
-    /// as a <c>uintptr_t</c>, encoded as a 32-bit or 64-bit constant the runtime patches).
+    /// as a <c>uintptr_t</c>, encoded as a 32-bit or 64-bit constant the runtime patches), and
+    /// <c>PATCHOULY_NARROW_POINTER_BITS(sym)</c>, the value of a narrow hole of a data-pointer type: a stencil
+    /// dereferences it, and its memory must be addressed through the absolute value, never PC-relatively (no hole value
+    /// is sure to lie near the code, so a PC-relative data access makes the variant unusable).
     /// </summary>
     public abstract string CPrelude { get; }
 

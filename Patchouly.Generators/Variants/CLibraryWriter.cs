@@ -57,7 +57,8 @@ internal static class CLibraryWriter
         sb.AppendLine($"// {registers} register locations: the frame pointer is the first preserve_none argument, registers r0..r{registers - 1} the next ones.");
         if (library.FloatRegisters > 0)
             sb.AppendLine($"// {library.FloatRegisters} float register locations: the double arguments d0..d{library.FloatRegisters - 1} (a float is the low 32 bits of one).");
-        sb.AppendLine("// The target's prelude defines PATCHOULY_NARROW/WIDE(sym) (declare a hole) and PATCHOULY_NARROW/WIDE_BITS(sym) (its value).");
+        sb.AppendLine("// The target's prelude defines PATCHOULY_NARROW/WIDE(sym) (declare a hole) and PATCHOULY_NARROW/WIDE_BITS(sym) (its value),");
+        sb.AppendLine("// PATCHOULY_NARROW_POINTER_BITS(sym) for a narrow data-pointer hole (absolute, never PC-relative).");
         sb.AppendLine("#include <stdint.h>");
         sb.AppendLine("#include <stddef.h>");
         sb.AppendLine("#define PATCHOULY_PN __attribute__((preserve_none))");
@@ -227,7 +228,10 @@ internal static class CLibraryWriter
                 case ParameterRole.Hole:
                     string sym = VariantNames.Hole(family.CName, hole++, spec.Wide);
                     bool isFunctionPointer = p.Type.Class == WordClass.Pointer && p.Type.CSharp.StartsWith("delegate*", System.StringComparison.Ordinal);
-                    string bits = $"{(spec.Wide ? "PATCHOULY_WIDE_BITS" : "PATCHOULY_NARROW_BITS")}({sym})";
+                    // A narrow data-pointer hole gets its own macro: on some targets clang would address its memory
+                    // PC-relatively (no value fits), so the prelude materialises it as an absolute immediate.
+                    string narrowBits = p.Type.Class == WordClass.Pointer && !isFunctionPointer ? "PATCHOULY_NARROW_POINTER_BITS" : "PATCHOULY_NARROW_BITS";
+                    string bits = $"{(spec.Wide ? "PATCHOULY_WIDE_BITS" : narrowBits)}({sym})";
                     args.Add(spec.Wide && isFunctionPointer ? $"PATCHOULY_WIDE_FN({p.Type.C}, {sym})"
                         // clang 19's constant evaluator crashes on __builtin_bit_cast of an address constant: launder it.
                         : p.Type.Class == WordClass.Float ? p.Type.FromWord($"({{ uint64_t patchouly_hole = {bits}; patchouly_hole; }})")

@@ -35,6 +35,7 @@ public sealed class LinuxArm64Target : BuildTarget
         "#define PATCHOULY_WIDE(sym) extern char sym[] __attribute__((weak, visibility(\"hidden\")))",
         "#define PATCHOULY_NARROW_BITS(sym) ({ uintptr_t patchouly_n; __asm__(\"movz %0, #:abs_g1:\" #sym \"\\n\\tmovk %0, #:abs_g0_nc:\" #sym : \"=r\"(patchouly_n)); patchouly_n; })",
         "#define PATCHOULY_WIDE_BITS(sym) ((uintptr_t)(sym))",
+        "#define PATCHOULY_NARROW_POINTER_BITS(sym) PATCHOULY_NARROW_BITS(sym)",
         "");
 
     /// <inheritdoc />

@@ -41,6 +41,7 @@ public sealed class OsxArm64Target : BuildTarget
         "#define PATCHOULY_WIDE(sym) extern char sym[]",
         "#define PATCHOULY_NARROW_BITS(sym) ({ uintptr_t patchouly_v = (uintptr_t)(sym); __asm__(\"\" : \"+r\"(patchouly_v)); patchouly_v; })",
         "#define PATCHOULY_WIDE_BITS(sym) ({ uintptr_t patchouly_v = (uintptr_t)(sym); __asm__(\"\" : \"+r\"(patchouly_v)); patchouly_v; })",
+        "#define PATCHOULY_NARROW_POINTER_BITS(sym) PATCHOULY_NARROW_BITS(sym)",
         "");
 
     /// <inheritdoc />

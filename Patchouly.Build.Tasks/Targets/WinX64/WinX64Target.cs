@@ -44,6 +44,7 @@ public sealed class WinX64Target : BuildTarget
         "#define PATCHOULY_WIDE(sym) extern char sym[]",
         "#define PATCHOULY_NARROW_BITS(sym) ({ uintptr_t patchouly_n; __asm__(\"movl $\" #sym \", %k0\" : \"=r\"(patchouly_n)); patchouly_n; })",
         "#define PATCHOULY_WIDE_BITS(sym) ({ uintptr_t patchouly_w; __asm__(\"movabsq $\" #sym \", %0\" : \"=r\"(patchouly_w)); patchouly_w; })",
+        "#define PATCHOULY_NARROW_POINTER_BITS(sym) PATCHOULY_NARROW_BITS(sym)",
         "/* Windows commits the stack through a guard page: the spill frame's pages are touched nearest first before it is allocated. */",
         "#define __builtin_alloca(size) ({ uintptr_t patchouly_size = (size); \\",
         "  for (uintptr_t patchouly_at = 4096; patchouly_at < patchouly_size + 4096; patchouly_at += 4096) \\",

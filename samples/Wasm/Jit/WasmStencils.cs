@@ -434,7 +434,7 @@ public static unsafe partial class WasmStencils
     // ---- linear memory (explicit bounds checks against the current size) ----
 
     [Stencil]
-    public static Target Load8S(uint address, [Hole] MemoryDesc* m, [Hole] uint offset, Target outOfBounds, out int value)
+    public static Target Load8S(uint address, [Hole] MemoryDesc* m, [Hole] ulong offset, Target outOfBounds, out int value)
     {
         ulong ea = (ulong)address + offset;
         value = 0;
@@ -443,7 +443,7 @@ public static unsafe partial class WasmStencils
         return Target.Next;
     }
     [Stencil]
-    public static Target Load8U(uint address, [Hole] MemoryDesc* m, [Hole] uint offset, Target outOfBounds, out int value)
+    public static Target Load8U(uint address, [Hole] MemoryDesc* m, [Hole] ulong offset, Target outOfBounds, out int value)
     {
         ulong ea = (ulong)address + offset;
         value = 0;
@@ -452,7 +452,7 @@ public static unsafe partial class WasmStencils
         return Target.Next;
     }
     [Stencil]
-    public static Target Load16S(uint address, [Hole] MemoryDesc* m, [Hole] uint offset, Target outOfBounds, out int value)
+    public static Target Load16S(uint address, [Hole] MemoryDesc* m, [Hole] ulong offset, Target outOfBounds, out int value)
     {
         ulong ea = (ulong)address + offset;
         value = 0;
@@ -461,7 +461,7 @@ public static unsafe partial class WasmStencils
         return Target.Next;
     }
     [Stencil]
-    public static Target Load16U(uint address, [Hole] MemoryDesc* m, [Hole] uint offset, Target outOfBounds, out int value)
+    public static Target Load16U(uint address, [Hole] MemoryDesc* m, [Hole] ulong offset, Target outOfBounds, out int value)
     {
         ulong ea = (ulong)address + offset;
         value = 0;
@@ -470,7 +470,7 @@ public static unsafe partial class WasmStencils
         return Target.Next;
     }
     [Stencil]
-    public static Target Load32(uint address, [Hole] MemoryDesc* m, [Hole] uint offset, Target outOfBounds, out int value)
+    public static Target Load32(uint address, [Hole] MemoryDesc* m, [Hole] ulong offset, Target outOfBounds, out int value)
     {
         ulong ea = (ulong)address + offset;
         value = 0;
@@ -479,7 +479,7 @@ public static unsafe partial class WasmStencils
         return Target.Next;
     }
     [Stencil]
-    public static Target Load32U(uint address, [Hole] MemoryDesc* m, [Hole] uint offset, Target outOfBounds, out long value)
+    public static Target Load32U(uint address, [Hole] MemoryDesc* m, [Hole] ulong offset, Target outOfBounds, out long value)
     {
         ulong ea = (ulong)address + offset;
         value = 0;
@@ -488,7 +488,7 @@ public static unsafe partial class WasmStencils
         return Target.Next;
     }
     [Stencil]
-    public static Target Load64(uint address, [Hole] MemoryDesc* m, [Hole] uint offset, Target outOfBounds, out long value)
+    public static Target Load64(uint address, [Hole] MemoryDesc* m, [Hole] ulong offset, Target outOfBounds, out long value)
     {
         ulong ea = (ulong)address + offset;
         value = 0;
@@ -497,7 +497,7 @@ public static unsafe partial class WasmStencils
         return Target.Next;
     }
     [Stencil]
-    public static Target Store8(uint address, long value, [Hole] MemoryDesc* m, [Hole] uint offset, Target outOfBounds)
+    public static Target Store8(uint address, long value, [Hole] MemoryDesc* m, [Hole] ulong offset, Target outOfBounds)
     {
         ulong ea = (ulong)address + offset;
         if (ea + 1 > m->Size) return outOfBounds;
@@ -505,7 +505,7 @@ public static unsafe partial class WasmStencils
         return Target.Next;
     }
     [Stencil]
-    public static Target Store16(uint address, long value, [Hole] MemoryDesc* m, [Hole] uint offset, Target outOfBounds)
+    public static Target Store16(uint address, long value, [Hole] MemoryDesc* m, [Hole] ulong offset, Target outOfBounds)
     {
         ulong ea = (ulong)address + offset;
         if (ea + 2 > m->Size) return outOfBounds;
@@ -513,7 +513,7 @@ public static unsafe partial class WasmStencils
         return Target.Next;
     }
     [Stencil]
-    public static Target Store32(uint address, long value, [Hole] MemoryDesc* m, [Hole] uint offset, Target outOfBounds)
+    public static Target Store32(uint address, long value, [Hole] MemoryDesc* m, [Hole] ulong offset, Target outOfBounds)
     {
         ulong ea = (ulong)address + offset;
         if (ea + 4 > m->Size) return outOfBounds;
@@ -521,7 +521,7 @@ public static unsafe partial class WasmStencils
         return Target.Next;
     }
     [Stencil]
-    public static Target Store64(uint address, long value, [Hole] MemoryDesc* m, [Hole] uint offset, Target outOfBounds)
+    public static Target Store64(uint address, long value, [Hole] MemoryDesc* m, [Hole] ulong offset, Target outOfBounds)
     {
         ulong ea = (ulong)address + offset;
         if (ea + 8 > m->Size) return outOfBounds;

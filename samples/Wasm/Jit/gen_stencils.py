@@ -165,10 +165,10 @@ for n, size, rt, expr in [('Load8S',1,'int','*(sbyte*)(m->Base + ea)'),('Load8U'
                           ('Load16S',2,'int','*(short*)(m->Base + ea)'),('Load16U',2,'int','*(ushort*)(m->Base + ea)'),
                           ('Load32',4,'int','*(int*)(m->Base + ea)'),('Load32U',4,'long','*(uint*)(m->Base + ea)'),
                           ('Load64',8,'long','*(long*)(m->Base + ea)')]:
-    st(f'Target {n}(uint address, [Hole] MemoryDesc* m, [Hole] uint offset, Target outOfBounds, out {rt} value)',
+    st(f'Target {n}(uint address, [Hole] MemoryDesc* m, [Hole] ulong offset, Target outOfBounds, out {rt} value)',
        '{\n        ulong ea = (ulong)address + offset;\n        value = 0;\n        if (ea + ' + str(size) + ' > m->Size) return outOfBounds;\n        value = ' + expr + ';\n        return Target.Next;\n    }')
 for n, size, ty in [('Store8',1,'byte'),('Store16',2,'ushort'),('Store32',4,'uint'),('Store64',8,'ulong')]:
-    st(f'Target {n}(uint address, long value, [Hole] MemoryDesc* m, [Hole] uint offset, Target outOfBounds)',
+    st(f'Target {n}(uint address, long value, [Hole] MemoryDesc* m, [Hole] ulong offset, Target outOfBounds)',
        '{\n        ulong ea = (ulong)address + offset;\n        if (ea + ' + str(size) + ' > m->Size) return outOfBounds;\n        *(' + ty + '*)(m->Base + ea) = (' + ty + ')value;\n        return Target.Next;\n    }')
 st('int MemorySize([Hole] MemoryDesc* m)', '(int)(m->Size >> 16)')
 

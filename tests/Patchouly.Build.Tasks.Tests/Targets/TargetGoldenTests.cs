@@ -25,6 +25,7 @@ public sealed class TargetGoldenTests
             [Stencil] public static long AddConst(long a, [Hole] long c) => a + c;
             [Stencil] public static long CallHost(long a, [Hole] delegate* unmanaged<long, long> f) => f(a);
             [Stencil] public static Target IfZero(long a, Target zero) => a == 0 ? zero : Target.Next;
+            [Stencil] public static long LoadCell([Hole] long* cells) => cells[1];
             [Stencil(ReturnsToCaller = true)] public static long Ret(long value) => value;
         }
         """;
@@ -70,6 +71,7 @@ public sealed class TargetGoldenTests
         var text = new StringBuilder();
         text.AppendLine($"{rid} ({target.Triple}, {target.ObjectFormat}): {string.Join(" ", target.ClangFlags("O3").Skip(1))}");
         foreach (var v in built.Extracted.Variants.Where(v => v.Symbol.Contains("AddConst") || v.Symbol.Contains("CallHost") || v.Symbol.Contains("IfZero")
+                     || v.Symbol.Contains("LoadCell")
                      || v.Symbol.Contains("Ret") || v.Family == 0))
         {
             var family = built.Model.Families[v.Family];

@@ -1,0 +1,35 @@
+using System.Linq;
+using System.Text.RegularExpressions;
+using Patchouly.Runtime;
+using Patchouly.Samples.Wasm.Decoding;
+using Patchouly.Samples.Wasm.Engines;
+using Patchouly.Samples.Wasm.Runtime;
+using Patchouly.Samples.Wasm.Validation;
+
+namespace Patchouly.Wasm.Tests;
+
+/// <summary>
+/// The descriptors JIT code points to (memory, globals' cells, the exchange area, function references) lie below
+/// 2 GiB, so the stencils that dereference them are emitted narrow (their address a 32-bit immediate), never wide.
+/// </summary>
+public class NarrowVariantTests
+{
+    [Theory]
+    [InlineData("sieve")]
+    [InlineData("sort")]
+    [InlineData("hash")]
+    public void Memory_global_and_exchange_accesses_use_narrow_variants(string program)
+    {
+        var m = ModuleDecoder.Decode(EngineAgreementTests.CompileC(program));
+        Validator.Validate(m);
+        var instance = new JitEngine().Instantiate(m, (_, _) => null);
+        var listing = Assert.IsType<CompiledModule>(instance.Code).Disassemble();
+        var headers = Regex.Matches(listing, @"^; (Load\w*|Store\w*|Get|Set|SetConst|Call|StackCheck) \[[^\]]*\] (narrow|wide)", RegexOptions.Multiline)
+            .Select(x => (Family: x.Groups[1].Value, Variant: x.Groups[2].Value)).ToList();
+        Assert.Contains(headers, h => h.Family.StartsWith("Load", System.StringComparison.Ordinal));
+        Assert.Contains(headers, h => h.Family.StartsWith("Store", System.StringComparison.Ordinal));
+        Assert.Contains(headers, h => h.Family == "StackCheck");
+        var wide = headers.Where(h => h.Variant == "wide").Select(h => h.Family).Distinct().ToList();
+        Assert.True(wide.Count == 0, $"wide variants of {string.Join(", ", wide)} in {program}");
+    }
+}
