@@ -35,9 +35,11 @@ public sealed partial class CompiledFunction
     /// </summary>
     public string? EngineReason => _managed is null ? null
         : Library.NativeUnavailableReason
-          ?? (_managed.Engine == ExecutionEngine.Interpreter && _managed.Program.Library.HasManagedCode && !System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeSupported
+          ?? (_managed.WithoutDynamicCode
               ? "The managed engine was selected and this runtime does not support dynamic code, so the program is interpreted."
-              : "The managed engine was selected (FunctionBuilder.Engine, JitModule.Engine or PATCHOULY_ENGINE).");
+              : _managed.Engine == ExecutionEngine.Interpreter
+                  ? "The interpreter was selected (FunctionBuilder.Engine, JitModule.Engine or PATCHOULY_ENGINE)."
+                  : "The managed engine was selected (FunctionBuilder.Engine, JitModule.Engine or PATCHOULY_ENGINE).");
 
     /// <summary>The managed code, or null for native code.</summary>
     internal ManagedCode? ManagedCode => _managed;

@@ -21,7 +21,10 @@ internal static class ManagedCompiler
         lifetime ??= new ManagedLifetime();
         if (engine == ExecutionEngine.Managed && RuntimeFeature.IsDynamicCodeSupported)
             return new ManagedCode(program, ExecutionEngine.Managed, IlCompiler.Compile(program), lifetime);
-        return new ManagedCode(program, ExecutionEngine.Interpreter, new ProgramInterpreter(program).Run, lifetime);
+        return new ManagedCode(program, ExecutionEngine.Interpreter, new ProgramInterpreter(program).Run, lifetime)
+        {
+            WithoutDynamicCode = engine == ExecutionEngine.Managed,
+        };
     }
 }
 
@@ -45,6 +48,9 @@ internal sealed class ManagedCode
     public ExecutionEngine Engine { get; }
     public ManagedEntry Entry { get; }
     public ManagedLifetime Lifetime { get; }
+
+    /// <summary>True when the managed engine was asked for and the runtime cannot generate code, so this interprets.</summary>
+    public bool WithoutDynamicCode { get; init; }
 
     /// <summary>A C-ABI function pointer that runs the function (the delegate is kept alive by this object).</summary>
     public nint NativeEntry

@@ -20,6 +20,18 @@ public class ManagedEngineTests
     public static TheoryData<ExecutionEngine> ManagedEngines => [ExecutionEngine.Managed, ExecutionEngine.Interpreter];
 
     [Fact]
+    public void Engine_reason_says_which_engine_was_asked_for()
+    {
+        var expression = Parser.Parse("a + 1");
+        using var native = CalcCompiler.Compile(expression);
+        using var managed = CalcCompiler.Compile(expression, engine: ExecutionEngine.Managed);
+        using var interpreted = CalcCompiler.Compile(expression, engine: ExecutionEngine.Interpreter);
+        Assert.Null(native.Function.EngineReason);
+        Assert.Equal("The managed engine was selected (FunctionBuilder.Engine, JitModule.Engine or PATCHOULY_ENGINE).", managed.Function.EngineReason);
+        Assert.Equal("The interpreter was selected (FunctionBuilder.Engine, JitModule.Engine or PATCHOULY_ENGINE).", interpreted.Function.EngineReason);
+    }
+
+    [Fact]
     public void Calc_random_expressions_agree_on_every_engine()
     {
         var values = new EdgeValues(20261207);

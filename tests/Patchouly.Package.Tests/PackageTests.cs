@@ -299,6 +299,7 @@ public sealed class PackageTests(PackedPackage package, ITestOutputHelper output
             emit.Ret(Location.Register(1));
             using var f = builder.Compile();
             Console.WriteLine($"{engine}: f(2)={f.Invoke(2)} f(0)={f.Invoke(0)} ran on {f.Engine}");
+            if (f.EngineReason is { } reason) Console.WriteLine(reason);
         }
         """;
 
@@ -356,7 +357,9 @@ public sealed class PackageTests(PackedPackage package, ITestOutputHelper output
                 "native code: True",
                 "Native: f(2)=42 f(0)=-1 ran on Native",
                 "Managed: f(2)=42 f(0)=-1 ran on Interpreter",
+                "The managed engine was selected and this runtime does not support dynamic code, so the program is interpreted.",
                 "Interpreter: f(2)=42 f(0)=-1 ran on Interpreter",
+                "The interpreter was selected (FunctionBuilder.Engine, JitModule.Engine or PATCHOULY_ENGINE).",
             ],
             Lines(run.Output));
     }

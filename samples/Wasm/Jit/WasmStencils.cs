@@ -275,7 +275,7 @@ public static unsafe partial class WasmStencils
     [Stencil] public static float F32Sqrt(float a) => MathF.Sqrt(a);
     /// <summary>f32.load into a float location (explicit bounds check, as the integer loads).</summary>
     [Stencil]
-    public static Target F32Load(uint address, [Hole] MemoryDesc* m, [Hole] uint offset, Target outOfBounds, out float value)
+    public static Target F32Load(uint address, [Hole] MemoryDesc* m, [Hole] ulong offset, Target outOfBounds, out float value)
     {
         ulong ea = (ulong)address + offset;
         value = 0;
@@ -285,7 +285,7 @@ public static unsafe partial class WasmStencils
     }
     /// <summary>f32.store from a float location.</summary>
     [Stencil]
-    public static Target F32Store(uint address, float value, [Hole] MemoryDesc* m, [Hole] uint offset, Target outOfBounds)
+    public static Target F32Store(uint address, float value, [Hole] MemoryDesc* m, [Hole] ulong offset, Target outOfBounds)
     {
         ulong ea = (ulong)address + offset;
         if (ea + 4 > m->Size) return outOfBounds;
@@ -317,7 +317,7 @@ public static unsafe partial class WasmStencils
     [Stencil] public static double F64Sqrt(double a) => Math.Sqrt(a);
     /// <summary>f64.load into a float location (explicit bounds check, as the integer loads).</summary>
     [Stencil]
-    public static Target F64Load(uint address, [Hole] MemoryDesc* m, [Hole] uint offset, Target outOfBounds, out double value)
+    public static Target F64Load(uint address, [Hole] MemoryDesc* m, [Hole] ulong offset, Target outOfBounds, out double value)
     {
         ulong ea = (ulong)address + offset;
         value = 0;
@@ -327,7 +327,7 @@ public static unsafe partial class WasmStencils
     }
     /// <summary>f64.store from a float location.</summary>
     [Stencil]
-    public static Target F64Store(uint address, double value, [Hole] MemoryDesc* m, [Hole] uint offset, Target outOfBounds)
+    public static Target F64Store(uint address, double value, [Hole] MemoryDesc* m, [Hole] ulong offset, Target outOfBounds)
     {
         ulong ea = (ulong)address + offset;
         if (ea + 8 > m->Size) return outOfBounds;

@@ -124,10 +124,10 @@ for T, t, bt, ubt, M, helpers in [('F32','float','int','uint','MathF',('MinF','M
         st(f'{t} {T}{n}({t} a)', f'{t}.IsNaN(a) ? a + a : {M}.{f}(a)')
     st(f'{t} {T}Sqrt({t} a)', f'{M}.Sqrt(a)')
     size = 4 if T == 'F32' else 8
-    st(f'Target {T}Load(uint address, [Hole] MemoryDesc* m, [Hole] uint offset, Target outOfBounds, out {t} value)',
+    st(f'Target {T}Load(uint address, [Hole] MemoryDesc* m, [Hole] ulong offset, Target outOfBounds, out {t} value)',
        '{\n        ulong ea = (ulong)address + offset;\n        value = 0;\n        if (ea + ' + str(size) + ' > m->Size) return outOfBounds;\n        value = *(' + t + '*)(m->Base + ea);\n        return Target.Next;\n    }',
        f'{T.lower()}.load into a float location (explicit bounds check, as the integer loads).')
-    st(f'Target {T}Store(uint address, {t} value, [Hole] MemoryDesc* m, [Hole] uint offset, Target outOfBounds)',
+    st(f'Target {T}Store(uint address, {t} value, [Hole] MemoryDesc* m, [Hole] ulong offset, Target outOfBounds)',
        '{\n        ulong ea = (ulong)address + offset;\n        if (ea + ' + str(size) + ' > m->Size) return outOfBounds;\n        *(' + t + '*)(m->Base + ea) = value;\n        return Target.Next;\n    }',
        f'{T.lower()}.store from a float location.')
 
