@@ -184,6 +184,8 @@ public sealed partial class FunctionBuilder
                 string argument = $"{nameof(ScratchRegisters)}[{i}]";
                 if (r.IsStack)
                     throw new ArgumentException($"{argument} is {r}, a stack slot; scratch locations must be registers.", nameof(value));
+                if (r.IsFloatRegister)
+                    throw new ArgumentException($"{argument} is {r}, a float register; scratch locations are registers r0..r{_registers - 1}.", nameof(value));
                 if (r.Index >= _registers)
                     throw new ArgumentException($"{argument} is {r}, but library {_library.Name} has only registers r0..r{_registers - 1}.", nameof(value));
                 if (r.Index < _parameterCount)

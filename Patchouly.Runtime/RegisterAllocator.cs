@@ -55,7 +55,7 @@ public sealed class RegisterAllocator
     /// <exception cref="InvalidOperationException"><paramref name="register"/> is allocated now.</exception>
     public void Reserve(Location register)
     {
-        if (register.IsStack || register.Index >= _registers.Length)
+        if (!register.IsRegister || register.Index >= _registers.Length)
             throw new ArgumentException(
                 $"Only registers r0..r{_registers.Length - 1} can be reserved, not {register}.", nameof(register));
         if (_registers[register.Index] && !_reserved[register.Index])
@@ -107,10 +107,11 @@ public sealed class RegisterAllocator
         return Location.Stack(_slots.Count - 1);
     }
 
-    /// <summary>True when <paramref name="location"/> is currently allocated (reserved registers are not).</summary>
+    /// <summary>True when <paramref name="location"/> is currently allocated (reserved registers are not; float registers
+    /// never are, as this allocator hands out only registers r0.. and stack slots).</summary>
     public bool IsAllocated(Location location) => location.IsRegister
         ? location.Index < _registers.Length && _registers[location.Index] && !_reserved[location.Index]
-        : location.Index < _slots.Count && _slots[location.Index];
+        : location.IsStack && location.Index < _slots.Count && _slots[location.Index];
 
     /// <summary>Returns a location for reuse.</summary>
     /// <exception cref="InvalidOperationException">The location is not allocated (a double free, or never handed out).</exception>

@@ -146,6 +146,22 @@ public class FloatRegisterTests
         Assert.Contains("no float registers", e.Message);
     }
 
+    [Fact]
+    public void Float_registers_are_neither_scratch_registers_nor_handed_out_by_the_register_allocator()
+    {
+        var builder = new FunctionBuilder(FloatRegisterStencils.Library);
+        var e = Assert.Throws<ArgumentException>(() => builder.ScratchRegisters = [Location.FloatRegister(2)]);
+        Assert.Contains("f2, a float register; scratch locations are registers r0..r2", e.Message);
+
+        var allocator = RegisterAllocator.For(builder);
+        Assert.Throws<ArgumentException>(() => allocator.Reserve(Location.FloatRegister(0)));
+        for (int i = 0; i < 4; i++) allocator.Allocate(); // r0..r2 and slot 0
+        Assert.True(allocator.IsAllocated(Location.Stack(0)));
+        Assert.False(allocator.IsAllocated(Location.FloatRegister(0)));
+        Assert.Throws<InvalidOperationException>(() => allocator.Free(Location.FloatRegister(0)));
+        Assert.True(allocator.IsAllocated(Location.Stack(0)), "freeing f0 must not free slot 0");
+    }
+
     [Theory]
     [MemberData(nameof(TargetsAndStencils))]
     public void Native_code_agrees_with_the_csharp_method(string target, string name) =>
