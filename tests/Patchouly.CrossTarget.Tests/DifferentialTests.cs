@@ -171,6 +171,20 @@ public unsafe class DifferentialTests
     private static ulong Managed(Shape s, ulong[] inputs, ulong[] holes)
     {
         var ps = s.Method.GetParameters();
+        var (returned, args) = CallCSharp(s, inputs, holes);
+        if (s.Method.ReturnType != typeof(Target)) return EdgeValues.Unbox(returned!);
+        var taken = (Target)returned!;
+        if (!taken.IsNext) return unchecked((ulong)TargetMarker(taken.Id));
+        return s.Result is null ? FallThrough : EdgeValues.Unbox(args[Array.FindIndex(ps, p => p.IsOut)]!);
+    }
+
+    /// <summary>
+    /// Calls the stencil's C# method with <paramref name="inputs"/> and <paramref name="holes"/> (as words) in parameter
+    /// order, targets numbered from 0; returns what it returned and its arguments (the out parameters filled in).
+    /// </summary>
+    internal static (object? Returned, object?[] Args) CallCSharp(Shape s, ulong[] inputs, ulong[] holes)
+    {
+        var ps = s.Method.GetParameters();
         var args = new object?[ps.Length];
         int input = 0, hole = 0, target = 0;
         for (int i = 0; i < ps.Length; i++)
@@ -182,11 +196,7 @@ public unsafe class DifferentialTests
             else if (p.ParameterType.IsPointer) args[i] = Pointer.Box((void*)(nuint)inputs[input++], p.ParameterType);
             else args[i] = EdgeValues.Box(p.ParameterType, inputs[input++]);
         }
-        object? returned = s.Method.Invoke(null, args);
-        if (s.Method.ReturnType != typeof(Target)) return EdgeValues.Unbox(returned!);
-        var taken = (Target)returned!;
-        if (!taken.IsNext) return unchecked((ulong)TargetMarker(taken.Id));
-        return s.Result is null ? FallThrough : EdgeValues.Unbox(args[Array.FindIndex(ps, p => p.IsOut)]!);
+        return (s.Method.Invoke(null, args), args);
     }
 
     /// <summary>A hole value: narrow (fits 32 bits) or wide, of the hole's type.</summary>

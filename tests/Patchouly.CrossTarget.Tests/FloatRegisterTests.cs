@@ -271,17 +271,7 @@ public class FloatRegisterTests
     private static ulong Managed(DifferentialTests.Shape s, ulong[] inputs, ulong[] holes, int which)
     {
         var ps = s.Method.GetParameters();
-        var args = new object?[ps.Length];
-        int input = 0, hole = 0, target = 0;
-        for (int i = 0; i < ps.Length; i++)
-        {
-            var p = ps[i];
-            if (p.IsOut) args[i] = null;
-            else if (p.ParameterType == typeof(Target)) args[i] = new Target(target++);
-            else if (p.GetCustomAttribute<HoleAttribute>() is not null) args[i] = EdgeValues.Box(p.ParameterType, holes[hole++]);
-            else args[i] = EdgeValues.Box(p.ParameterType, inputs[input++]);
-        }
-        object? returned = s.Method.Invoke(null, args);
+        var (returned, args) = DifferentialTests.CallCSharp(s, inputs, holes);
         if (returned is Target taken && !taken.IsNext) return unchecked((ulong)(TargetMarker + taken.Id));
         var results = new List<object?>();
         if (s.Method.ReturnType != typeof(void) && s.Method.ReturnType != typeof(Target)) results.Add(returned);
