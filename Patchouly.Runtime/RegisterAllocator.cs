@@ -5,26 +5,40 @@ namespace Patchouly.Runtime;
 
 /// <summary>
 /// A minimal location allocator for simple JIT front ends: <see cref="Allocate"/> hands out the lowest free register,
-/// and once all registers are taken, the lowest free stack slot (new slots as needed). No liveness analysis, no
-/// spilling: a value keeps its location until <see cref="Free"/>. Reserved registers (a builder's
+/// and once all registers are taken, the lowest free stack slot (new slots as needed); <see cref="AllocateFloat"/> does
+/// the same with the float registers (a library's <c>FloatRegisters</c>) and the same stack slots. No liveness
+/// analysis, no spilling: a value keeps its location until <see cref="Free"/>. Reserved registers (a builder's
 /// <see cref="FunctionBuilder.ScratchRegisters"/>) are never handed out.
 /// </summary>
 public sealed class RegisterAllocator
 {
     private readonly bool[] _registers;
     private readonly bool[] _reserved;
+    private readonly bool[] _floatRegisters;
     private readonly List<bool> _slots = new();
     private int _freeSlotHint;
 
     /// <summary>Creates an allocator over registers 0..<paramref name="registers"/>−1.</summary>
     /// <param name="registers">The number of register locations (normally the library's <c>Registers</c>); 0 to 11.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="registers"/> is outside 0..11.</exception>
-    public RegisterAllocator(int registers)
+    public RegisterAllocator(int registers) : this(registers, floatRegisters: 0)
+    {
+    }
+
+    /// <summary>Creates an allocator over registers 0..<paramref name="registers"/>−1 and float registers
+    /// 0..<paramref name="floatRegisters"/>−1.</summary>
+    /// <param name="registers">The number of register locations (normally the library's <c>Registers</c>); 0 to 11.</param>
+    /// <param name="floatRegisters">The number of float register locations (the library's <c>FloatRegisters</c>); 0 to 8.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A count is outside its range.</exception>
+    public RegisterAllocator(int registers, int floatRegisters)
     {
         if (registers < 0 || registers > Tables.VariantIndex.MaxRegisters)
             throw new ArgumentOutOfRangeException(nameof(registers), registers, $"A library has 0 to {Tables.VariantIndex.MaxRegisters} register locations.");
+        if (floatRegisters < 0 || floatRegisters > Tables.VariantIndex.MaxFloatRegisters)
+            throw new ArgumentOutOfRangeException(nameof(floatRegisters), floatRegisters, $"A library has 0 to {Tables.VariantIndex.MaxFloatRegisters} float register locations.");
         _registers = new bool[registers];
         _reserved = new bool[registers];
+        _floatRegisters = new bool[floatRegisters];
     }
 
     /// <summary>Creates an allocator over registers 0..<paramref name="registers"/>−1 that never hands out <paramref name="reserved"/>.</summary>
@@ -38,14 +52,14 @@ public sealed class RegisterAllocator
     }
 
     /// <summary>
-    /// An allocator for <paramref name="builder"/>: over its library's registers, with its
+    /// An allocator for <paramref name="builder"/>: over its library's registers and float registers, with its
     /// <see cref="FunctionBuilder.ScratchRegisters"/> reserved.
     /// </summary>
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> is null.</exception>
     public static RegisterAllocator For(FunctionBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var allocator = new RegisterAllocator(builder.Library.Registers);
+        var allocator = new RegisterAllocator(builder.Library.Registers, builder.Library.FloatRegisters);
         foreach (var r in builder.ScratchRegisters) allocator.Reserve(r);
         return allocator;
     }
@@ -70,6 +84,9 @@ public sealed class RegisterAllocator
     /// <summary>The number of register locations.</summary>
     public int Registers => _registers.Length;
 
+    /// <summary>The number of float register locations.</summary>
+    public int FloatRegisters => _floatRegisters.Length;
+
     /// <summary>The number of stack slots ever handed out (highest slot + 1).</summary>
     public int FrameSlots => _slots.Count;
 
@@ -89,6 +106,28 @@ public sealed class RegisterAllocator
                 return Location.Register(r);
             }
         }
+        return AllocateSlot();
+    }
+
+    /// <summary>Takes the lowest free float register, or else the lowest free stack slot (a stack slot holds a float's
+    /// bits as well as an integer).</summary>
+    /// <exception cref="InvalidOperationException">All <see cref="FunctionBuilder.MaxStackSlots"/> stack slots are in use.</exception>
+    public Location AllocateFloat()
+    {
+        for (int f = 0; f < _floatRegisters.Length; f++)
+        {
+            if (!_floatRegisters[f])
+            {
+                _floatRegisters[f] = true;
+                Allocated++;
+                return Location.FloatRegister(f);
+            }
+        }
+        return AllocateSlot();
+    }
+
+    private Location AllocateSlot()
+    {
         for (int s = _freeSlotHint; s < _slots.Count; s++)
         {
             if (!_slots[s])
@@ -107,11 +146,11 @@ public sealed class RegisterAllocator
         return Location.Stack(_slots.Count - 1);
     }
 
-    /// <summary>True when <paramref name="location"/> is currently allocated (reserved registers are not; float registers
-    /// never are, as this allocator hands out only registers r0.. and stack slots).</summary>
-    public bool IsAllocated(Location location) => location.IsRegister
-        ? location.Index < _registers.Length && _registers[location.Index] && !_reserved[location.Index]
-        : location.IsStack && location.Index < _slots.Count && _slots[location.Index];
+    /// <summary>True when <paramref name="location"/> is currently allocated (reserved registers are not).</summary>
+    public bool IsAllocated(Location location) =>
+        location.IsRegister ? location.Index < _registers.Length && _registers[location.Index] && !_reserved[location.Index]
+        : location.IsFloatRegister ? location.Index < _floatRegisters.Length && _floatRegisters[location.Index]
+        : location.Index < _slots.Count && _slots[location.Index];
 
     /// <summary>Returns a location for reuse.</summary>
     /// <exception cref="InvalidOperationException">The location is not allocated (a double free, or never handed out).</exception>
@@ -121,6 +160,8 @@ public sealed class RegisterAllocator
             throw new InvalidOperationException($"Location {location} is not allocated.");
         if (location.IsRegister)
             _registers[location.Index] = false;
+        else if (location.IsFloatRegister)
+            _floatRegisters[location.Index] = false;
         else
         {
             _slots[location.Index] = false;

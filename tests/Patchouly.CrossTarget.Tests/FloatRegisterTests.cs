@@ -147,19 +147,62 @@ public class FloatRegisterTests
     }
 
     [Fact]
-    public void Float_registers_are_neither_scratch_registers_nor_handed_out_by_the_register_allocator()
+    public void Float_registers_are_not_scratch_registers_and_the_register_allocator_hands_them_out_apart()
     {
         var builder = new FunctionBuilder(FloatRegisterStencils.Library);
         var e = Assert.Throws<ArgumentException>(() => builder.ScratchRegisters = [Location.FloatRegister(2)]);
         Assert.Contains("f2, a float register; scratch locations are registers r0..r2", e.Message);
 
         var allocator = RegisterAllocator.For(builder);
+        Assert.Equal(3, allocator.FloatRegisters);
         Assert.Throws<ArgumentException>(() => allocator.Reserve(Location.FloatRegister(0)));
         for (int i = 0; i < 4; i++) allocator.Allocate(); // r0..r2 and slot 0
         Assert.True(allocator.IsAllocated(Location.Stack(0)));
         Assert.False(allocator.IsAllocated(Location.FloatRegister(0)));
         Assert.Throws<InvalidOperationException>(() => allocator.Free(Location.FloatRegister(0)));
         Assert.True(allocator.IsAllocated(Location.Stack(0)), "freeing f0 must not free slot 0");
+
+        Assert.Equal(Location.FloatRegister(0), allocator.AllocateFloat());
+        Assert.Equal(Location.FloatRegister(1), allocator.AllocateFloat());
+        Assert.Equal(Location.FloatRegister(2), allocator.AllocateFloat());
+        Assert.Equal(Location.Stack(1), allocator.AllocateFloat()); // float registers full: the next free slot
+        Assert.Equal(Location.Stack(2), allocator.Allocate());       // slots are shared by both kinds
+        allocator.Free(Location.FloatRegister(1));
+        Assert.True(allocator.IsAllocated(Location.Stack(0)), "freeing f1 must not free slot 1's neighbours");
+        Assert.True(allocator.IsAllocated(Location.Stack(1)), "freeing f1 must not free slot 1");
+        Assert.Equal(Location.FloatRegister(1), allocator.AllocateFloat());
+        Assert.Equal(9, allocator.Allocated);
+    }
+
+    [Theory]
+    [MemberData(nameof(RunnableTables.Targets), MemberType = typeof(RunnableTables))]
+    public void The_register_allocator_spills_float_values_to_stack_slots_that_the_float_stencils_read(string target)
+    {
+        // Six doubles alive at once (3 float registers, so 3 in slots), summed pairwise: 0.5 + 1.5 + ... + 5.5 = 18.
+        var library = RunnableTables.Of(FloatRegisterStencils.Library, target);
+        var builder = new FunctionBuilder(library);
+        var emit = new FloatRegisterStencils.Emitter(builder);
+        var allocator = RegisterAllocator.For(builder);
+        var values = new List<Location>();
+        for (int i = 0; i < 6; i++)
+        {
+            var l = allocator.AllocateFloat();
+            emit.ConstDouble(i + 0.5, l);
+            values.Add(l);
+        }
+        Assert.Equal(3, values.Count(l => l.IsStack));
+        var sum = values[0];
+        for (int i = 1; i < values.Count; i++)
+        {
+            allocator.Free(values[i]);
+            allocator.Free(sum);
+            var to = allocator.AllocateFloat();
+            emit.AddDouble(sum, values[i], to);
+            sum = to;
+        }
+        emit.ReturnDoubleBits(sum);
+        using var function = builder.Compile();
+        Assert.Equal(18.0, BitConverter.Int64BitsToDouble(function.Invoke()));
     }
 
     [Theory]

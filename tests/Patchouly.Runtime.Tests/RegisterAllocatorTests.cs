@@ -65,6 +65,14 @@ public class RegisterAllocatorTests
         Assert.Throws<InvalidOperationException>(() => a.Free(Location.Register(7)));
         Assert.Throws<ArgumentOutOfRangeException>(() => new RegisterAllocator(12));
         Assert.Throws<ArgumentOutOfRangeException>(() => new RegisterAllocator(-1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new RegisterAllocator(2, floatRegisters: 9));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new RegisterAllocator(2, floatRegisters: -1));
+        var f = new RegisterAllocator(0, floatRegisters: 1);
+        Assert.Throws<InvalidOperationException>(() => f.Free(Location.FloatRegister(0)));
+        Assert.Equal(Location.FloatRegister(0), f.AllocateFloat());
+        f.Free(Location.FloatRegister(0));
+        Assert.Contains("f0", Assert.Throws<InvalidOperationException>(() => f.Free(Location.FloatRegister(0))).Message);
+        Assert.Throws<InvalidOperationException>(() => f.Free(Location.FloatRegister(1)));
     }
 
     [Fact]
