@@ -34,10 +34,18 @@ namespace Patchouly
 
     /// <summary>
     /// Marks a stencil parameter of type <see cref="Patchouly.Target"/> as a jump target. Optional: every
-    /// <see cref="Patchouly.Target"/> parameter is a target; the attribute only makes that explicit.
+    /// <see cref="Patchouly.Target"/> parameter is a target; the attribute only makes that explicit, or marks the
+    /// target <see cref="Cold"/>.
     /// </summary>
     [AttributeUsage(AttributeTargets.Parameter, AllowMultiple = false, Inherited = false)]
     public sealed class TargetAttribute : Attribute
     {
+        /// <summary>
+        /// When true, control rarely leaves through this target (a trap, an error exit), and the stencil's outputs are
+        /// unspecified when it does: the native code stores no outputs on that path, so the path is a single
+        /// conditional branch to the target and the likely path runs straight on. Use it for exits whose continuation
+        /// does not read the stencil's outputs.
+        /// </summary>
+        public bool Cold { get; set; }
     }
 }

@@ -86,7 +86,8 @@ internal enum ParameterRole
 /// <param name="Role">Input, hole, target or out parameter.</param>
 /// <param name="Type">The value type (for targets, the Target type).</param>
 /// <param name="Pin">The register the value is pinned to (<c>[Pinned(n)]</c>), or -1.</param>
-internal sealed record ParameterModel(string Name, ParameterRole Role, WordType Type, int Pin = -1);
+/// <param name="Cold">For a target: <c>[Target(Cold = true)]</c>, rarely taken, and the outputs are not stored on the way.</param>
+internal sealed record ParameterModel(string Name, ParameterRole Role, WordType Type, int Pin = -1, bool Cold = false);
 
 /// <summary>What kind of value a type is, as far as moving it in a 64-bit register goes.</summary>
 internal enum WordClass

@@ -231,7 +231,9 @@ internal static class StencilLibraryParser
             }
             var role = isTarget ? ParameterRole.Target : isHole ? ParameterRole.Hole : p.RefKind == RefKind.Out ? ParameterRole.Output : ParameterRole.Input;
             int pin = Pin(p.GetAttributes(), p.Name, pLocation, role is ParameterRole.Hole or ParameterRole.Target ? (isTarget ? "a target is not a value in a location" : "a hole is a constant in the code, not a value in a location") : null);
-            parameters.Add(new ParameterModel(p.Name, role, word, pin));
+            bool cold = isTarget && p.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == KnownNames.TargetAttribute
+                && a.NamedArguments.Any(n => n.Key == "Cold" && n.Value.Value is true));
+            parameters.Add(new ParameterModel(p.Name, role, word, pin, cold));
         }
 
         WordType? returnType = null;

@@ -257,6 +257,14 @@ internal static class CLibraryWriter
         if (family.ReturnsTarget) sb.AppendLine($"  int32_t target = {call};");
         else if (family.ReturnIsOutput) sb.AppendLine($"  out0 = {call};");
         else sb.AppendLine($"  {call};");
+        // A cold target leaves before the outputs are stored, so clang makes it one conditional branch off the hot path.
+        var cold = family.ReturnsTarget ? family.Targets.Select(t => t.Cold).ToArray() : [];
+        for (int t = 0; t < cold.Length; t++)
+        {
+            if (!cold[t]) continue;
+            sb.AppendLine($"  if (__builtin_expect(target == {t}, 0))");
+            WriteTailCall(sb, VariantNames.Target(family.CName, t), "    ");
+        }
         WriteOutputs(sb, spec, registers, ref stackValue, outputWords, outputValues, outputTypes);
 
         if (!family.ReturnsTarget)
@@ -268,6 +276,7 @@ internal static class CLibraryWriter
             sb.AppendLine("  switch (target) {");
             for (int t = 0; t < family.TargetCount; t++)
             {
+                if (cold[t]) continue;
                 sb.AppendLine($"  case {t}:");
                 WriteTailCall(sb, VariantNames.Target(family.CName, t), "    ");
             }

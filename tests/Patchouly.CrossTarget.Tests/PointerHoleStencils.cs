@@ -22,6 +22,16 @@ public static unsafe partial class PointerHoleStencils
         value = span->Items[index];
         return Target.Next;
     }
+    /// <summary><see cref="LoadChecked"/> with its exit marked cold: no output is stored on the way out, so the exit is a
+    /// single conditional branch (<see cref="ColdTargetTests"/>).</summary>
+    [Stencil]
+    public static Target LoadCheckedCold(long index, [Hole] Span* span, [Target(Cold = true)] Target outOfRange, out long value)
+    {
+        value = 0;
+        if ((ulong)index >= span->Length) return outOfRange;
+        value = span->Items[index];
+        return Target.Next;
+    }
     [Stencil] public static long Const([Hole] long value) => value;
     [Stencil(ReturnsToCaller = true)] public static long Return(long value) => value;
 

@@ -70,6 +70,14 @@ public class StackAllocAndMemoryTests : DifferentialLibrary
                 for (int i = 0; i < 8; i++) if (p[i] == v || (p[i] & 0xFF) == (v & 0xFF)) { index = i; return found; }
                 return Target.Next;
             }
+            // A cold exit: the outputs are unspecified there (the native code leaves them unwritten), the harness skips them.
+            [Stencil] public static Target CheckedLoad(long* p, long i, [Target(Cold = true)] Target outOfRange, out long value)
+            {
+                value = 42;
+                if ((ulong)i >= 8) return outOfRange;
+                value = p[i];
+                return Target.Next;
+            }
         }
         """;
 
