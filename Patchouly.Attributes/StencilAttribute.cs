@@ -42,8 +42,8 @@ namespace Patchouly
     {
         /// <summary>
         /// When true, control rarely leaves through this target (a trap, an error exit), and the stencil's outputs are
-        /// unspecified when it does: the native code stores no outputs on that path, so the path is a single
-        /// conditional branch to the target and the likely path runs straight on. Use it for exits whose continuation
+        /// unspecified when it does: the native code stores no outputs on that path, so the path is a conditional
+        /// branch to a jump at the stencil's end and the likely path falls through. Use it for exits whose continuation
         /// does not read the stencil's outputs.
         /// </summary>
         public bool Cold { get; set; }
