@@ -97,16 +97,10 @@ public sealed class RegisterAllocator
     /// <exception cref="InvalidOperationException">All <see cref="FunctionBuilder.MaxStackSlots"/> stack slots are in use.</exception>
     public Location Allocate()
     {
-        for (int r = 0; r < _registers.Length; r++)
-        {
-            if (!_registers[r])
-            {
-                _registers[r] = true;
-                Allocated++;
-                return Location.Register(r);
-            }
-        }
-        return AllocateSlot();
+        int r = TakeLowestFree(_registers);
+        if (r < 0) return AllocateSlot();
+        Allocated++;
+        return Location.Register(r);
     }
 
     /// <summary>Takes the lowest free float register, or else the lowest free stack slot (a stack slot holds a float's
@@ -114,16 +108,17 @@ public sealed class RegisterAllocator
     /// <exception cref="InvalidOperationException">All <see cref="FunctionBuilder.MaxStackSlots"/> stack slots are in use.</exception>
     public Location AllocateFloat()
     {
-        for (int f = 0; f < _floatRegisters.Length; f++)
-        {
-            if (!_floatRegisters[f])
-            {
-                _floatRegisters[f] = true;
-                Allocated++;
-                return Location.FloatRegister(f);
-            }
-        }
-        return AllocateSlot();
+        int f = TakeLowestFree(_floatRegisters);
+        if (f < 0) return AllocateSlot();
+        Allocated++;
+        return Location.FloatRegister(f);
+    }
+
+    private static int TakeLowestFree(bool[] taken)
+    {
+        int i = Array.IndexOf(taken, false);
+        if (i >= 0) taken[i] = true;
+        return i;
     }
 
     private Location AllocateSlot()
