@@ -35,8 +35,14 @@ public sealed unsafe class ExecutableMemory : IDisposable
     private volatile bool _disposed;
     private bool _executable;
 
-    /// <summary>macOS: where the code is written until <see cref="MakeExecutable"/> copies it into the mapping; else null.</summary>
+    /// <summary>
+    /// macOS and the Linux <see cref="CodeFile"/>: where the code is written until <see cref="MakeExecutable"/> copies it
+    /// into the mapping; else null.
+    /// </summary>
     private byte* _staging;
+
+    /// <summary>Linux: the staging buffer is a pooled read-write mapping of this length (0: none, or macOS's heap memory), <see cref="_stagingWritten"/> as the pool needs.</summary>
+    private nuint _stagingLength, _stagingWritten;
 
     private ExecutableMemory(MappingHandle mapping, int size)
     {
@@ -47,6 +53,8 @@ public sealed unsafe class ExecutableMemory : IDisposable
             _staging = (byte*)NativeMemory.AllocZeroed(mapping.Length);
             GC.AddMemoryPressure((long)mapping.Length);
         }
+        else if (mapping.FileOffset >= 0)
+            _staging = (byte*)LinuxMemory.Map((nuint)size, 0, (nuint)Environment.SystemPageSize, out _stagingLength, out _stagingWritten);
         else GC.SuppressFinalize(this);
     }
 
@@ -66,8 +74,18 @@ public sealed unsafe class ExecutableMemory : IDisposable
             throw new ArgumentOutOfRangeException(nameof(size), size, $"Executable memory must be 1 to {MaxSize} bytes.");
         nuint page = (nuint)Environment.SystemPageSize;
         nint address;
-        nuint length, written = 0;
-        if (OperatingSystem.IsLinux()) address = LinuxMemory.Map((nuint)size, hint, page, out length, out written);
+        nuint length = 0, written = 0;
+        long fileOffset = -1;
+        if (OperatingSystem.IsLinux())
+        {
+            address = hint == 0 && (nuint)size <= CodeFile.MaxLength ? CodeFile.Map((nuint)size, page, out length, out fileOffset) : 0;
+            if (address != 0) written = (nuint)size;
+            else
+            {
+                fileOffset = -1;
+                address = LinuxMemory.Map((nuint)size, hint, page, out length, out written);
+            }
+        }
         else
         {
             length = ((nuint)size + page - 1) & ~(page - 1);
@@ -76,7 +94,17 @@ public sealed unsafe class ExecutableMemory : IDisposable
                 : OperatingSystem.IsMacOS() ? MacMemory.Map(length, hint)
                 : throw new PlatformNotSupportedException("Patchouly's executable memory is implemented for Linux, Windows and macOS.");
         }
-        var memory = new ExecutableMemory(new MappingHandle(address, length, written), size);
+        MappingHandle mapping = new(address, length, written, fileOffset);
+        ExecutableMemory memory;
+        try
+        {
+            memory = new ExecutableMemory(mapping, size);
+        }
+        catch
+        {
+            mapping.Dispose();
+            throw;
+        }
         memory.Notify("mapped");
         return memory;
     }
@@ -97,6 +125,9 @@ public sealed unsafe class ExecutableMemory : IDisposable
 
     /// <summary>The mapped size in bytes (whole pages).</summary>
     public int MappedSize => (int)_mapping.Length;
+
+    /// <summary>True when the memory is a region of the Linux code file (never writable; code is staged and written with <c>pwrite</c>).</summary>
+    internal bool IsFileBacked => _mapping.FileOffset >= 0;
 
     /// <summary>True once <see cref="MakeExecutable"/> has run.</summary>
     public bool IsExecutable => _executable;
@@ -160,6 +191,12 @@ public sealed unsafe class ExecutableMemory : IDisposable
             Targets.InstructionCache.Flush(address, _mapping.Length);
             FreeStaging();
         }
+        else if (_mapping.FileOffset >= 0)
+        {
+            CodeFile.Write(_mapping.FileOffset, _staging, (nuint)Size); // the mapping itself never changes
+            Targets.InstructionCache.Flush(address, _mapping.Length);
+            FreeStaging();
+        }
         else
         {
             Targets.InstructionCache.Flush(address, _mapping.Length);
@@ -190,6 +227,11 @@ public sealed unsafe class ExecutableMemory : IDisposable
         byte* staging = _staging;
         if (staging == null) return;
         _staging = null;
+        if (_stagingLength != 0)
+        {
+            LinuxMemory.Release((nint)staging, _stagingLength, _stagingWritten);
+            return;
+        }
         NativeMemory.Free(staging);
         GC.RemoveMemoryPressure((long)_mapping.Length);
     }
