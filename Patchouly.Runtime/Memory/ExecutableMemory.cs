@@ -229,7 +229,7 @@ public sealed unsafe class ExecutableMemory : IDisposable
         _staging = null;
         if (_stagingLength != 0)
         {
-            LinuxMemory.Release((nint)staging, _stagingLength, _stagingWritten);
+            LinuxMemory.Release((nint)staging, _stagingLength, _stagingWritten, wasExecutable: false); // never executable: no mprotect
             return;
         }
         NativeMemory.Free(staging);
