@@ -11,15 +11,18 @@ namespace Patchouly.Runtime;
 /// </summary>
 /// <remarks>
 /// <para>In whole pages of <see cref="Environment.SystemPageSize"/> (4, 16 or 64 KiB on arm64), through the system's
-/// own calls, one file per system in <c>Memory/</c>: on Linux an anonymous private <c>mmap</c>, <c>mprotect</c> and
-/// <c>munmap</c>; on Windows <c>VirtualAlloc</c>, <c>VirtualProtect</c> (<c>PAGE_EXECUTE_READ</c>) and
+/// own calls, one file per system in <c>Memory/</c>: on Linux x86-64, up to 1 MiB, a region of an in-memory file that
+/// is mapped read-execute and never writable (<see cref="Writable"/> is a staging buffer that <see cref="MakeExecutable"/>
+/// writes into the file with <c>pwrite</c>: no <c>mprotect</c>, no TLB flush; <c>CodeFile</c>); otherwise on Linux an
+/// anonymous private <c>mmap</c>, <c>mprotect</c> and <c>munmap</c>; on Windows <c>VirtualAlloc</c>, <c>VirtualProtect</c> (<c>PAGE_EXECUTE_READ</c>) and
 /// <c>VirtualFree</c>; on macOS a <c>MAP_JIT</c> mapping written through a staging buffer inside a
 /// <c>pthread_jit_write_protect_np</c> window (see docs/runtime.md, and the <c>com.apple.security.cs.allow-jit</c>
 /// entitlement a hardened app needs).</para>
 /// <para><see cref="MakeExecutable"/> flushes the instruction cache over the mapping (<c>FlushInstructionCache</c> on
 /// Windows, <c>sys_icache_invalidate</c> on macOS, <c>__clear_cache</c> on Linux arm64, nothing on Linux x86-64).
 /// <see cref="Dispose"/> unmaps the memory; on Linux it may instead make it read-write (no longer executable) and keep
-/// it for reuse by a later allocation (<c>MappingPool</c>). Code must not be running in it then (see
+/// it for reuse by a later allocation (<c>MappingPool</c>), or, for a region of the code file, fill it with traps and
+/// keep it. Code must not be running in it then (see
 /// <see cref="CompiledFunction"/>).</para>
 /// </remarks>
 public sealed unsafe class ExecutableMemory : IDisposable

@@ -11,7 +11,7 @@ namespace Patchouly.Benchmarks;
 /// Runtime benchmarks (<c>./build.sh bench runtime [--cpu] [BenchmarkDotNet arguments]</c>): every benchmark by default,
 /// timed by wall clock, or with <c>--cpu</c> by the thread's CPU time (<see cref="ThreadCpuClock"/>).
 /// <c>--quick [--cpu]</c> prints a fast best-of-10 emit measurement (wall time, or the thread's CPU time, which a busy machine disturbs less), <c>--each</c> the cost per stencil kind,
-/// <c>--profile</c> emits for 8 seconds and <c>--profile-compile</c> emits and compiles 1 MiB functions for 8 seconds
+/// <c>--phases</c> times the 100,000-stencil function phase by phase, <c>--profile</c> emits for 8 seconds and <c>--profile-compile</c> emits and compiles 1 MiB functions for 8 seconds
 /// (for <c>perf record</c>; run with <c>DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0</c>).
 /// </summary>
 public static unsafe class Program
