@@ -1,6 +1,5 @@
 using System;
 using System.Diagnostics;
-using System.Linq;
 using Patchouly.Runtime.Internal;
 using Patchouly.Runtime.Targets;
 using CallSite = Patchouly.Runtime.Internal.CallSite;
@@ -10,11 +9,11 @@ namespace Patchouly.Runtime;
 // Cold placement: code emitted after a cold block is started (NewBlock(cold: true)) goes to a second segment, which
 // the function's body ends with. Offsets in the builder are body offsets of the emit-time layout, where the cold
 // segment starts at ColdSegment (2^30, past any body); branches within a segment are patched as usual, branches between
-// the segments when the segments are joined (PrepareLink). The emit loop only adds the segment's base to its offset.
+// the segments when the body is written (WriteBody). The emit loop only adds the segment's base to its offset.
 public sealed partial class FunctionBuilder
 {
     /// <summary>Where the cold segment starts in emit-time offsets (bit 30: every body is smaller than 1 GiB).</summary>
-    private const int ColdSegment = 1 << 30;
+    internal const int ColdSegment = 1 << 30;
 
     /// <summary>The segment not being emitted into (the hot one while cold code is emitted, and the other way round).</summary>
     private PooledList<byte> _otherCode;
@@ -33,13 +32,14 @@ public sealed partial class FunctionBuilder
     /// <summary>A branch from one segment to the other (emit-time offsets).</summary>
     private readonly record struct CrossBranch(int Field, Tables.RelocationKind Kind, int Addend, int Destination);
 
-    /// <summary>The joined body, log, blocks and call sites of a function with cold code, made by <see cref="PrepareLink"/>.</summary>
-    private JoinedSegments? _linked;
+    /// <summary>
+    /// Where the cold segment starts in the final body (the hot segment's length, aligned), or -1 when the function has
+    /// no cold code; set by <see cref="PrepareLink"/>, with <see cref="_bodyLength"/>.
+    /// </summary>
+    private int _coldStart = -1;
 
-    private sealed record JoinedSegments(byte[] Body, int[] Log, (int Offset, int Block)[] Blocks, CallSite[] Calls)
-    {
-        public ReadOnlySpan<CallSite> CallSites => Calls;
-    }
+    /// <summary>The final body's length (set by <see cref="PrepareLink"/>).</summary>
+    private int _bodyLength;
 
     private bool HasColdCode => _base != 0 || _otherCode.Count != 0 || _crossBranches.Count != 0;
 
@@ -89,61 +89,53 @@ public sealed partial class FunctionBuilder
     }
 
     /// <summary>
-    /// The body with the cold segment after the hot one (aligned, the gap filled with the trap instruction), the
-    /// branches between them patched, and the log, blocks and call sites moved to the final offsets (the log's
-    /// stencils in body order). The builder's own state is unchanged, so it can keep emitting.
+    /// Fixes where the cold segment goes in the final body: after the hot one, aligned (<see cref="PrepareLink"/>). The
+    /// segments are joined only when the body is written (<see cref="WriteBody"/>), straight into the image; the map
+    /// moves the log's and blocks' offsets when it is first read. Joining eagerly (a new body array, a reordered log,
+    /// sorted blocks) cost a sixth of compiling a bf program.
     /// </summary>
-    private JoinedSegments JoinSegments()
+    private void PlaceSegments()
     {
-        ref PooledList<byte> hot = ref _base == 0 ? ref _code : ref _otherCode;
-        ref PooledList<byte> cold = ref _base == 0 ? ref _otherCode : ref _code;
+        if (!HasColdCode)
+        {
+            _coldStart = -1;
+            _bodyLength = _code.Count;
+            return;
+        }
+        int hot = _base == 0 ? _code.Count : _otherCode.Count, cold = _base == 0 ? _otherCode.Count : _code.Count;
         int alignment = Math.Max(16, _bodyAlignment);
-        int coldStart = (hot.Count + alignment - 1) & -alignment;
-        var body = new byte[coldStart + cold.Count];
-        hot.AsSpan().CopyTo(body);
-        CodeFill.Trap(_architecture, body.AsSpan(hot.Count, coldStart - hot.Count));
-        cold.AsSpan().CopyTo(body.AsSpan(coldStart));
-
-        foreach (var branch in _crossBranches.AsSpan())
-        {
-            int field = Final(branch.Field, coldStart);
-            WriteBranchField(ref body[field], branch.Kind, (long)Final(branch.Destination, coldStart) + branch.Addend - field);
-        }
-
-        var calls = _callSites.ToArray();
-        for (int i = 0; i < calls.Length; i++) calls[i] = calls[i] with { Field = Final(calls[i].Field, coldStart) };
-        // GOT loads are patched at link time by field offset, so they move with their segment too (idempotent).
-        var gotLoads = _gotLoads.AsSpan();
-        for (int i = 0; i < gotLoads.Length; i++) gotLoads[i] = gotLoads[i] with { Field = Final(gotLoads[i].Field, coldStart) };
-
-        // The log: hot stencils, then cold ones, each in emit order (which is their order in their segment).
-        var source = _log.AsSpan();
-        var log = new int[source.Length];
-        int written = 0;
-        for (int pass = 0; pass < 2; pass++)
-        {
-            for (int at = 0; at < source.Length;)
-            {
-                var family = _plan.FamilyOf(source[at + 1]);
-                int length = 2 + family.Inputs + family.Outputs;
-                if ((source[at] >= ColdSegment) == (pass == 1))
-                {
-                    source.Slice(at, length).CopyTo(log.AsSpan(written));
-                    log[written] = Final(source[at], coldStart);
-                    written += length;
-                }
-                at += length;
-            }
-        }
-        Debug.Assert(written == log.Length);
-
-        var blocks = BlockLayout();
-        for (int i = 0; i < blocks.Length; i++) blocks[i].Offset = Final(blocks[i].Offset, coldStart);
-        return new JoinedSegments(body, log, blocks.OrderBy(b => b.Offset).ToArray(), calls);
+        _coldStart = (hot + alignment - 1) & -alignment;
+        _bodyLength = _coldStart + cold;
     }
 
-    /// <summary>The final body offset of emit-time offset <paramref name="offset"/>.</summary>
-    private static int Final(int offset, int coldStart) => offset >= ColdSegment ? offset - ColdSegment + coldStart : offset;
+    /// <summary>
+    /// Writes the settled body (<see cref="PrepareLink"/>) into <paramref name="destination"/> (its length): the hot
+    /// segment, the trap instruction up to the cold segment, the cold segment, and the branches between them.
+    /// </summary>
+    internal void WriteBody(Span<byte> destination)
+    {
+        if (_coldStart < 0)
+        {
+            _code.AsSpan().CopyTo(destination);
+            return;
+        }
+        ref PooledList<byte> hot = ref _base == 0 ? ref _code : ref _otherCode;
+        ref PooledList<byte> cold = ref _base == 0 ? ref _otherCode : ref _code;
+        hot.AsSpan().CopyTo(destination);
+        CodeFill.Trap(_architecture, destination[hot.Count.._coldStart]);
+        cold.AsSpan().CopyTo(destination[_coldStart..]);
+        foreach (var branch in _crossBranches.AsSpan())
+        {
+            int field = Final(branch.Field, _coldStart);
+            WriteBranchField(ref destination[field], branch.Kind, (long)Final(branch.Destination, _coldStart) + branch.Addend - field);
+        }
+    }
+
+    /// <summary>The final body offset of emit-time offset <paramref name="offset"/> (after <see cref="PrepareLink"/>).</summary>
+    internal int FinalOffset(int offset) => Final(offset, _coldStart);
+
+    /// <summary>The final body offset of emit-time offset <paramref name="offset"/> when the cold segment starts at <paramref name="coldStart"/>.</summary>
+    internal static int Final(int offset, int coldStart) => offset >= ColdSegment ? offset - ColdSegment + coldStart : offset;
 
     private void ResetSegments()
     {
@@ -154,13 +146,12 @@ public sealed partial class FunctionBuilder
         _base = 0;
         _otherHasTail = false;
         _otherLastEntry = -1;
-        _linked = null;
+        _coldStart = -1;
     }
 
     private void ReleaseSegments()
     {
         _otherCode.Release();
         _crossBranches.Release();
-        _linked = null;
     }
 }

@@ -464,13 +464,13 @@ public sealed partial class FunctionBuilder
     /// <summary>The plan the builder emits from.</summary>
     internal LibraryPlan Plan => _plan;
 
-    /// <summary>The body emitted so far (valid until the next change).</summary>
-    internal ReadOnlySpan<byte> Body => _linked is not null ? _linked.Body : _code.AsSpan();
+    /// <summary>The length of the settled body (<see cref="PrepareLink"/>; written by <see cref="WriteBody"/>).</summary>
+    internal int BodyLength => _bodyLength;
 
-    /// <summary>The PC-relative hole references resolved at link time.</summary>
-    internal ReadOnlySpan<CallSite> CallSites => _linked is not null ? _linked.CallSites : _callSites.AsSpan();
+    /// <summary>The PC-relative hole references resolved at link time (fields at emit-time offsets: see <see cref="FinalOffset"/>).</summary>
+    internal ReadOnlySpan<CallSite> CallSites => _callSites.AsSpan();
 
-    /// <summary>The fields of GOT loads, patched to their entries at link time.</summary>
+    /// <summary>The fields of GOT loads, patched to their entries at link time (emit-time offsets: see <see cref="FinalOffset"/>).</summary>
     internal ReadOnlySpan<GotLoad> GotLoads => _gotLoads.AsSpan();
 
     /// <summary>
@@ -484,7 +484,7 @@ public sealed partial class FunctionBuilder
         FunctionLinker.CheckFrameSize(_library, _frameSlots);
         Settle();
         SettleOtherSegment();
-        _linked = HasColdCode ? JoinSegments() : null;
+        PlaceSegments();
     }
 
     /// <summary>
@@ -492,9 +492,8 @@ public sealed partial class FunctionBuilder
     /// builder's log in place: valid until the builder changes, or for good once <see cref="MarkCompiled(FunctionMap)"/> hands the
     /// log over to it.
     /// </summary>
-    internal FunctionMap CreateMap() => _linked is not null
-        ? new(_plan, _linked.Log, _linked.Log.Length, _linked.Blocks, DisplayName)
-        : new(_plan, _log.Storage ?? [], _log.Count, _blocks.Storage ?? [], _blockOrder.Storage ?? [], _blockOrder.Count, DisplayName);
+    internal FunctionMap CreateMap() =>
+        new(_plan, _log.Storage ?? [], _log.Count, _blocks.Storage ?? [], _blockOrder.Storage ?? [], _blockOrder.Count, _coldStart, DisplayName);
 
     /// <summary>Marks the builder compiled (by the managed engine, which keeps a program of its own) and returns all its storage to the pool.</summary>
     internal void MarkCompiled()
@@ -511,14 +510,11 @@ public sealed partial class FunctionBuilder
     internal void MarkCompiled(FunctionMap map)
     {
         _compiled = true;
-        if (_log.Storage is not null && _linked is null) map.OwnPooledLog();
+        if (_log.Storage is not null) map.OwnPooledLog();
         _log.Detach();
-        if (_linked is null)
-        {
-            map.OwnPooledBlocks(); // the map reads them in place (FunctionMap.Blocks)
-            _blocks.Detach();
-            _blockOrder.Detach();
-        }
+        map.OwnPooledBlocks(); // the map reads them in place (FunctionMap.Blocks)
+        _blocks.Detach();
+        _blockOrder.Detach();
         ReleaseStorage();
     }
 
@@ -957,17 +953,6 @@ public sealed partial class FunctionBuilder
 
     /// <summary>The family of the stencil whose log entry is at <paramref name="entry"/>.</summary>
     private StencilFamily FamilyOf(int entry) => _plan.FamilyOf(_log[entry + 1]);
-
-    private (int Offset, int Block)[] BlockLayout()
-    {
-        var layout = new (int, int)[_blockOrder.Count];
-        for (int i = 0; i < layout.Length; i++)
-        {
-            int b = _blockOrder[i];
-            layout[i] = (_blocks[b].Offset, b);
-        }
-        return layout;
-    }
 
     private void ReleaseStorage()
     {

@@ -139,7 +139,7 @@ internal static class FunctionLinker
             offset = Align(map.EntryOffset + (long)entry.Length, Math.Max(Alignment, functions[i].BodyAlignment));
             if (offset > limit) throw TooLarge(offset, limit);
             map.BodyOffset = (int)offset;
-            map.BodyLength = functions[i].Body.Length;
+            map.BodyLength = functions[i].BodyLength;
             offset += map.BodyLength;
             foreach (var site in functions[i].CallSites)
                 if (FarJumps.MayNeed(site.Kind)) maxTrampolines++;
@@ -189,17 +189,17 @@ internal static class FunctionLinker
                 RelocationWriter.Write(image, field, r.Kind, value);
             }
             CodeFill.Trap(arch, image[(map.EntryOffset + map.EntryLength)..map.BodyOffset]);
-            function.Body.CopyTo(image.Slice(map.BodyOffset));
+            function.WriteBody(image.Slice(map.BodyOffset, map.BodyLength));
             written = map.BodyOffset + map.BodyLength;
             foreach (var load in function.GotLoads)
-                GotArea.Patch(layout.Got, image, map.BodyOffset + load.Field, load.Kind, load.Value, codeAddress);
+                GotArea.Patch(layout.Got, image, map.BodyOffset + function.FinalOffset(load.Field), load.Kind, load.Value, codeAddress);
             if (layout.Got is not null) map.GotEntries = GotEntriesOf(layout.Got, entryRelocations, function);
 
             List<(int Offset, ulong Destination)>? own = null;
             HashSet<int>? ownOffsets = null;
             foreach (var site in function.CallSites)
             {
-                int field = map.BodyOffset + site.Field;
+                int field = map.BodyOffset + function.FinalOffset(site.Field);
                 ulong place = codeAddress + (ulong)field;
                 ulong direct = unchecked(site.Value + (ulong)(long)site.Addend - place);
                 if (RelocationWriter.TryWrite(image, field, site.Kind, direct)) continue;

@@ -19,28 +19,18 @@ internal sealed class FunctionMap
     private BlockState[]? _blockStates;
     private int[]? _blockOrder;
     private readonly int _blockCount;
+    private readonly int _coldStart;
     private bool _blocksPooled;
 
     /// <summary>
-    /// Creates the map from a builder's stencil log (offset, variant, locations per stencil): the first
-    /// <paramref name="logLength"/> elements of <paramref name="log"/>, which the map reads but does not copy.
+    /// Creates the map from a builder's stencil log (offset, variant, locations per stencil: the first
+    /// <paramref name="logLength"/> elements of <paramref name="log"/>) and its blocks (the states of the blocks and the
+    /// first <paramref name="blockCount"/> elements of <paramref name="blockOrder"/>, block numbers in start order), which
+    /// the map reads when first used but does not copy (a 1 MiB function has 10,000 blocks, and laying them out at once
+    /// cost a large array of fresh memory on every compile). Offsets are emit-time ones: those of cold code (from
+    /// 2^30 on) move to <paramref name="coldStart"/> and after, and cold stencils and blocks follow the hot ones.
     /// </summary>
-    public FunctionMap(LibraryPlan plan, int[] log, int logLength, (int Offset, int Block)[] blocks, string name)
-    {
-        Plan = plan;
-        _log = log;
-        _logLength = logLength;
-        _blocks = blocks;
-        Name = name;
-    }
-
-    /// <summary>
-    /// Creates the map from a builder's stencil log (as above) and its blocks: the states of the blocks and the first
-    /// <paramref name="blockCount"/> elements of <paramref name="blockOrder"/> (block numbers in start order), which
-    /// the map reads, when <see cref="Blocks"/> is first used, but does not copy (a 1 MiB function has 10,000 blocks, and
-    /// laying them out at once cost a large array of fresh memory on every compile).
-    /// </summary>
-    public FunctionMap(LibraryPlan plan, int[] log, int logLength, BlockState[] blockStates, int[] blockOrder, int blockCount, string name)
+    public FunctionMap(LibraryPlan plan, int[] log, int logLength, BlockState[] blockStates, int[] blockOrder, int blockCount, int coldStart, string name)
     {
         Plan = plan;
         _log = log;
@@ -48,6 +38,7 @@ internal sealed class FunctionMap
         _blockStates = blockStates;
         _blockOrder = blockOrder;
         _blockCount = blockCount;
+        _coldStart = coldStart;
         Name = name;
     }
 
@@ -103,15 +94,22 @@ internal sealed class FunctionMap
         int[] log = _log ?? throw new System.ObjectDisposedException(Name, "The function was disposed; its stencil map is gone.");
         var stencils = new System.Collections.Generic.List<StencilRecord>();
         var locations = new System.Collections.Generic.List<Location>();
-        for (int at = 0; at + 1 < _logLength;)
+        // Hot stencils, then cold ones, each in emit order (which is their order in their segment).
+        for (int pass = _coldStart < 0 ? 1 : 0; pass < 2; pass++)
         {
-            int offset = log[at], variant = log[at + 1];
-            var family = Plan.FamilyOf(variant);
-            int values = family.Inputs + family.Outputs;
-            stencils.Add(new StencilRecord(offset, variant, locations.Count));
-            for (int i = 0; i < values; i++)
-                locations.Add(System.Runtime.CompilerServices.Unsafe.As<int, Location>(ref log[at + 2 + i]));
-            at += 2 + values;
+            for (int at = 0; at + 1 < _logLength;)
+            {
+                int offset = log[at], variant = log[at + 1];
+                var family = Plan.FamilyOf(variant);
+                int values = family.Inputs + family.Outputs;
+                if (_coldStart < 0 || (offset >= FunctionBuilder.ColdSegment) == (pass == 1))
+                {
+                    stencils.Add(new StencilRecord(FunctionBuilder.Final(offset, _coldStart), variant, locations.Count));
+                    for (int i = 0; i < values; i++)
+                        locations.Add(System.Runtime.CompilerServices.Unsafe.As<int, Location>(ref log[at + 2 + i]));
+                }
+                at += 2 + values;
+            }
         }
         _locations = locations.ToArray();
         _stencils = stencils.ToArray();
@@ -127,10 +125,16 @@ internal sealed class FunctionMap
         var order = _blockOrder;
         if (states is null || order is null) throw new System.ObjectDisposedException(Name, "The function was disposed; its block map is gone.");
         var layout = new (int, int)[_blockCount];
-        for (int i = 0; i < layout.Length; i++)
+        int n = 0;
+        // Hot blocks, then cold ones, each in start order (which is their order in their segment).
+        for (int pass = _coldStart < 0 ? 1 : 0; pass < 2; pass++)
         {
-            int b = order[i];
-            layout[i] = (states[b].Offset, b);
+            for (int i = 0; i < layout.Length; i++)
+            {
+                int b = order[i], offset = states[b].Offset;
+                if (_coldStart < 0 || (offset >= FunctionBuilder.ColdSegment) == (pass == 1))
+                    layout[n++] = (FunctionBuilder.Final(offset, _coldStart), b);
+            }
         }
         return layout;
     }

@@ -11,15 +11,18 @@ namespace Patchouly.Runtime;
 /// </summary>
 /// <remarks>
 /// <para>In whole pages of <see cref="Environment.SystemPageSize"/> (4, 16 or 64 KiB on arm64), through the system's
-/// own calls, one file per system in <c>Memory/</c>: on Linux an anonymous private <c>mmap</c>, <c>mprotect</c> and
-/// <c>munmap</c>; on Windows <c>VirtualAlloc</c>, <c>VirtualProtect</c> (<c>PAGE_EXECUTE_READ</c>) and
+/// own calls, one file per system in <c>Memory/</c>: on Linux x86-64, up to 1 MiB, a region of an in-memory file that
+/// is mapped read-execute and never writable (<see cref="Writable"/> is a staging buffer that <see cref="MakeExecutable"/>
+/// writes into the file with <c>pwrite</c>: no <c>mprotect</c>, no TLB flush; <c>CodeFile</c>); otherwise on Linux an
+/// anonymous private <c>mmap</c>, <c>mprotect</c> and <c>munmap</c>; on Windows <c>VirtualAlloc</c>, <c>VirtualProtect</c> (<c>PAGE_EXECUTE_READ</c>) and
 /// <c>VirtualFree</c>; on macOS a <c>MAP_JIT</c> mapping written through a staging buffer inside a
 /// <c>pthread_jit_write_protect_np</c> window (see docs/runtime.md, and the <c>com.apple.security.cs.allow-jit</c>
 /// entitlement a hardened app needs).</para>
 /// <para><see cref="MakeExecutable"/> flushes the instruction cache over the mapping (<c>FlushInstructionCache</c> on
 /// Windows, <c>sys_icache_invalidate</c> on macOS, <c>__clear_cache</c> on Linux arm64, nothing on Linux x86-64).
 /// <see cref="Dispose"/> unmaps the memory; on Linux it may instead make it read-write (no longer executable) and keep
-/// it for reuse by a later allocation (<c>MappingPool</c>). Code must not be running in it then (see
+/// it for reuse by a later allocation (<c>MappingPool</c>), or, for a region of the code file, fill it with traps and
+/// keep it. Code must not be running in it then (see
 /// <see cref="CompiledFunction"/>).</para>
 /// </remarks>
 public sealed unsafe class ExecutableMemory : IDisposable
@@ -35,8 +38,14 @@ public sealed unsafe class ExecutableMemory : IDisposable
     private volatile bool _disposed;
     private bool _executable;
 
-    /// <summary>macOS: where the code is written until <see cref="MakeExecutable"/> copies it into the mapping; else null.</summary>
+    /// <summary>
+    /// macOS and the Linux <see cref="CodeFile"/>: where the code is written until <see cref="MakeExecutable"/> copies it
+    /// into the mapping; else null.
+    /// </summary>
     private byte* _staging;
+
+    /// <summary>Linux: the staging buffer is a pooled read-write mapping of this length (0: none, or macOS's heap memory), <see cref="_stagingWritten"/> as the pool needs.</summary>
+    private nuint _stagingLength, _stagingWritten;
 
     private ExecutableMemory(MappingHandle mapping, int size)
     {
@@ -47,6 +56,8 @@ public sealed unsafe class ExecutableMemory : IDisposable
             _staging = (byte*)NativeMemory.AllocZeroed(mapping.Length);
             GC.AddMemoryPressure((long)mapping.Length);
         }
+        else if (mapping.FileOffset >= 0)
+            _staging = (byte*)LinuxMemory.Map((nuint)size, 0, (nuint)Environment.SystemPageSize, out _stagingLength, out _stagingWritten);
         else GC.SuppressFinalize(this);
     }
 
@@ -66,8 +77,18 @@ public sealed unsafe class ExecutableMemory : IDisposable
             throw new ArgumentOutOfRangeException(nameof(size), size, $"Executable memory must be 1 to {MaxSize} bytes.");
         nuint page = (nuint)Environment.SystemPageSize;
         nint address;
-        nuint length, written = 0;
-        if (OperatingSystem.IsLinux()) address = LinuxMemory.Map((nuint)size, hint, page, out length, out written);
+        nuint length = 0, written = 0;
+        long fileOffset = -1;
+        if (OperatingSystem.IsLinux())
+        {
+            address = hint == 0 && (nuint)size <= CodeFile.MaxLength ? CodeFile.Map((nuint)size, page, out length, out fileOffset) : 0;
+            if (address != 0) written = (nuint)size;
+            else
+            {
+                fileOffset = -1;
+                address = LinuxMemory.Map((nuint)size, hint, page, out length, out written);
+            }
+        }
         else
         {
             length = ((nuint)size + page - 1) & ~(page - 1);
@@ -76,7 +97,17 @@ public sealed unsafe class ExecutableMemory : IDisposable
                 : OperatingSystem.IsMacOS() ? MacMemory.Map(length, hint)
                 : throw new PlatformNotSupportedException("Patchouly's executable memory is implemented for Linux, Windows and macOS.");
         }
-        var memory = new ExecutableMemory(new MappingHandle(address, length, written), size);
+        MappingHandle mapping = new(address, length, written, fileOffset);
+        ExecutableMemory memory;
+        try
+        {
+            memory = new ExecutableMemory(mapping, size);
+        }
+        catch
+        {
+            mapping.Dispose();
+            throw;
+        }
         memory.Notify("mapped");
         return memory;
     }
@@ -97,6 +128,9 @@ public sealed unsafe class ExecutableMemory : IDisposable
 
     /// <summary>The mapped size in bytes (whole pages).</summary>
     public int MappedSize => (int)_mapping.Length;
+
+    /// <summary>True when the memory is a region of the Linux code file (never writable; code is staged and written with <c>pwrite</c>).</summary>
+    internal bool IsFileBacked => _mapping.FileOffset >= 0;
 
     /// <summary>True once <see cref="MakeExecutable"/> has run.</summary>
     public bool IsExecutable => _executable;
@@ -160,6 +194,12 @@ public sealed unsafe class ExecutableMemory : IDisposable
             Targets.InstructionCache.Flush(address, _mapping.Length);
             FreeStaging();
         }
+        else if (_mapping.FileOffset >= 0)
+        {
+            CodeFile.Write(_mapping.FileOffset, _staging, (nuint)Size); // the mapping itself never changes
+            Targets.InstructionCache.Flush(address, _mapping.Length);
+            FreeStaging();
+        }
         else
         {
             Targets.InstructionCache.Flush(address, _mapping.Length);
@@ -190,6 +230,11 @@ public sealed unsafe class ExecutableMemory : IDisposable
         byte* staging = _staging;
         if (staging == null) return;
         _staging = null;
+        if (_stagingLength != 0)
+        {
+            LinuxMemory.Release((nint)staging, _stagingLength, _stagingWritten, wasExecutable: false); // never executable: no mprotect
+            return;
+        }
         NativeMemory.Free(staging);
         GC.RemoveMemoryPressure((long)_mapping.Length);
     }

@@ -54,8 +54,8 @@ internal static unsafe class LinuxMemory
     }
 
     /// <summary>Keeps the released mapping in the pool (when <paramref name="written"/> is not 0) or unmaps it; false when neither worked.</summary>
-    public static bool Release(nint address, nuint length, nuint written) =>
-        (written != 0 && MappingPool.TryKeep(address, length, written)) || Unmap(address, length);
+    public static bool Release(nint address, nuint length, nuint written, bool wasExecutable = true) =>
+        (written != 0 && MappingPool.TryKeep(address, length, written, wasExecutable)) || Unmap(address, length);
 
     /// <summary>Makes the pages readable and executable (and no longer writable): one <c>mprotect</c>.</summary>
     /// <exception cref="ExecutableMemoryException"><c>mprotect</c> failed.</exception>

@@ -10,12 +10,16 @@ namespace Patchouly.Runtime.Memory;
 /// </summary>
 internal sealed unsafe class MappingHandle : SafeHandle
 {
-    public MappingHandle(nint address, nuint length, nuint written) : base(invalidHandleValue: 0, ownsHandle: true)
+    public MappingHandle(nint address, nuint length, nuint written, long fileOffset = -1) : base(invalidHandleValue: 0, ownsHandle: true)
     {
         SetHandle(address);
         Length = length;
         Written = written;
+        FileOffset = fileOffset;
     }
+
+    /// <summary>Where the mapping lies in the <see cref="CodeFile"/>, or -1 for anonymous memory.</summary>
+    public long FileOffset { get; }
 
     /// <summary>
     /// How many bytes from the start may have been written (zeroed when the pool hands the mapping out again); 0 for a
@@ -57,6 +61,7 @@ internal sealed unsafe class MappingHandle : SafeHandle
         _unwind?.Dispose();
         bool unmapped = OperatingSystem.IsWindows() ? WindowsMemory.Unmap(handle, Length)
             : OperatingSystem.IsMacOS() ? MacMemory.Unmap(handle, Length)
+            : FileOffset >= 0 ? CodeFile.Release(handle, Length, FileOffset, Written)
             : LinuxMemory.Release(handle, Length, Written);
         _dependent?.DangerousRelease();
         return unmapped;

@@ -82,14 +82,15 @@ internal static unsafe class MappingPool
     }
 
     /// <summary>
-    /// Keeps a released mapping whose first <paramref name="dirty"/> bytes were written, after making it read-write,
+    /// Keeps a released mapping whose first <paramref name="dirty"/> bytes were written, after making it read-write
+    /// (unless it never stopped being so: <paramref name="wasExecutable"/> false, a staging buffer of the <see cref="CodeFile"/>),
     /// unmapping the oldest kept ones when the pool would exceed <see cref="MaxBytes"/>; false when it is larger than
     /// that or its protection cannot be changed (the caller unmaps it).
     /// </summary>
-    public static bool TryKeep(nint address, nuint length, nuint dirty)
+    public static bool TryKeep(nint address, nuint length, nuint dirty, bool wasExecutable = true)
     {
         if ((long)length > MaxBytes) return false;
-        if (LibC.Mprotect((void*)address, length, LibC.ProtRead | LibC.ProtWrite, out _) != 0) return false;
+        if (wasExecutable && LibC.Mprotect((void*)address, length, LibC.ProtRead | LibC.ProtWrite, out _) != 0) return false;
         List<Entry>? evicted = null;
         lock (s_entries)
         {

@@ -27,12 +27,17 @@ internal static class ProcessTarget
     /// <exception cref="TargetMismatchException">It was compiled for another operating system.</exception>
     public static void EnsureRunnable(StencilLibrary library)
     {
+        if (ReferenceEquals(library, s_lastRunnable)) return; // checked before (a JIT compiles with one library, and often)
         if (library.Architecture != Architecture)
             throw new ArchitectureMismatchException(library.Name, library.Architecture, RuntimeInformation.ProcessArchitecture);
         string target = TableTarget.FromTriple(library.Target)?.RuntimeIdentifier ?? library.Target;
         if (!SharesCallingConvention(target))
             throw new TargetMismatchException(library.Name, target, RuntimeIdentifier);
+        s_lastRunnable = library;
     }
+
+    /// <summary>The library <see cref="EnsureRunnable"/> last accepted.</summary>
+    private static StencilLibrary? s_lastRunnable;
 
     /// <summary>
     /// Whether code compiled for <paramref name="runtimeIdentifier"/> (of the process's instruction set) follows a C

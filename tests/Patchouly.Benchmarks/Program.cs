@@ -11,7 +11,7 @@ namespace Patchouly.Benchmarks;
 /// Runtime benchmarks (<c>./build.sh bench runtime [--cpu] [BenchmarkDotNet arguments]</c>): every benchmark by default,
 /// timed by wall clock, or with <c>--cpu</c> by the thread's CPU time (<see cref="ThreadCpuClock"/>).
 /// <c>--quick [--cpu]</c> prints a fast best-of-10 emit measurement (wall time, or the thread's CPU time, which a busy machine disturbs less), <c>--each</c> the cost per stencil kind,
-/// <c>--profile</c> emits for 8 seconds and <c>--profile-compile</c> emits and compiles 1 MiB functions for 8 seconds
+/// <c>--phases</c> times the 100,000-stencil function phase by phase, <c>--profile</c> emits for 8 seconds and <c>--profile-compile</c> emits and compiles 1 MiB functions for 8 seconds
 /// (for <c>perf record</c>; run with <c>DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0</c>).
 /// </summary>
 public static unsafe class Program
@@ -27,6 +27,7 @@ public static unsafe class Program
             case "--profile-compile": ProfileCompile(); return 0;
             case "--quick-compile": QuickCompile(); return 0;
             case "--quick-module": QuickModule(); return 0;
+            case "--phases": Phases(args.Length > 1 ? args[1] : ""); return 0;
         }
         bool cpu = args.Contains("--cpu");
         args = args.Where(a => a != "--cpu").ToArray();
@@ -204,6 +205,89 @@ public static unsafe class Program
         frees.Sort();
         Console.WriteLine($"median of {times.Count} (wall): compile module of 1,500 x 2 KiB {times[times.Count / 2]:F2} us/KiB (min {times[0]:F2}), free {frees[frees.Count / 2]:F0} us; load {System.IO.File.ReadAllText("/proc/loadavg").Trim()}");
     }
+
+    /// <summary>
+    /// The 100,000-stencil function phase by phase (new builder, emit, compile, free), medians of 41 rounds in thread CPU
+    /// time and wall time, with minor page faults; <c>--phases loop</c> repeats it for 8 seconds (for <c>perf record</c>).
+    /// </summary>
+    private static void Phases(string mode)
+    {
+        const int rounds = 41;
+        var names = new[] { "new builder", "emit", "compile", "free", "total", "emit, reused builder", "read Code" };
+        var cpu = new double[names.Length][];
+        var wall = new double[names.Length][];
+        var faults = new double[names.Length][];
+        for (int k = 0; k < names.Length; k++) { cpu[k] = new double[rounds]; wall[k] = new double[rounds]; faults[k] = new double[rounds]; }
+        var total = Stopwatch.StartNew();
+        var reused = new FunctionBuilder(BenchStencils.Library, 1);
+        for (int round = -5; mode == "loop" ? total.ElapsedMilliseconds < 8000 : round < rounds; round++)
+        {
+            long c0 = ThreadCpuClock.Now(), w0 = Stopwatch.GetTimestamp(), f0 = MinorFaults();
+            var builder = new FunctionBuilder(BenchStencils.Library, 1);
+            long c1 = ThreadCpuClock.Now(), w1 = Stopwatch.GetTimestamp(), f1 = MinorFaults();
+            LargeFunctionBenchmarks.EmitFunction(builder);
+            long c2 = ThreadCpuClock.Now(), w2 = Stopwatch.GetTimestamp(), f2 = MinorFaults();
+            var f = builder.Compile();
+            long c3 = ThreadCpuClock.Now(), w3 = Stopwatch.GetTimestamp(), f3 = MinorFaults();
+            f.Dispose();
+            long c4 = ThreadCpuClock.Now(), w4 = Stopwatch.GetTimestamp(), f4 = MinorFaults();
+            reused.Reset();
+            LargeFunctionBenchmarks.EmitFunction(reused);
+            long c5 = ThreadCpuClock.Now(), w5 = Stopwatch.GetTimestamp(), f5 = MinorFaults();
+            var builder2 = new FunctionBuilder(BenchStencils.Library, 1);
+            LargeFunctionBenchmarks.EmitFunction(builder2);
+            using (var g = builder2.Compile())
+            {
+                long c6 = ThreadCpuClock.Now(), w6 = Stopwatch.GetTimestamp(), f6 = MinorFaults();
+                int length = g.Code.Length;
+                if (round >= 0 && round < rounds)
+                {
+                    cpu[6][round] = (ThreadCpuClock.Now() - c6) / 1e6;
+                    wall[6][round] = (Stopwatch.GetTimestamp() - w6) * 1000.0 / Stopwatch.Frequency;
+                    faults[6][round] = MinorFaults() - f6;
+                }
+            }
+            if (round >= 0 && round < rounds)
+            {
+                cpu[5][round] = (c5 - c4) / 1e6;
+                wall[5][round] = (w5 - w4) * 1000.0 / Stopwatch.Frequency;
+                faults[5][round] = f5 - f4;
+            }
+            if (round < 0 || round >= rounds) continue;
+            long[] cs = [c0, c1, c2, c3, c4], ws = [w0, w1, w2, w3, w4], fs = [f0, f1, f2, f3, f4];
+            for (int k = 0; k < 4; k++)
+            {
+                cpu[k][round] = (cs[k + 1] - cs[k]) / 1e6;
+                wall[k][round] = (ws[k + 1] - ws[k]) * 1000.0 / Stopwatch.Frequency;
+                faults[k][round] = fs[k + 1] - fs[k];
+            }
+            cpu[4][round] = (c4 - c0) / 1e6;
+            wall[4][round] = (w4 - w0) * 1000.0 / Stopwatch.Frequency;
+            faults[4][round] = f4 - f0;
+        }
+        if (mode == "loop") return;
+        Console.WriteLine($"100,000-stencil function, medians of {rounds} (ms; minor page faults):");
+        for (int k = 0; k < names.Length; k++)
+            Console.WriteLine($"  {names[k],-12} cpu {Median(cpu[k]),7:F3}  wall {Median(wall[k]),7:F3}  faults {Median(faults[k]),6:F0}");
+        Console.WriteLine($"load {System.IO.File.ReadAllText("/proc/loadavg").Trim()}");
+
+        static double Median(double[] values)
+        {
+            var sorted = (double[])values.Clone();
+            Array.Sort(sorted);
+            return sorted[sorted.Length / 2];
+        }
+    }
+
+    /// <summary>The process's minor page faults so far (getrusage).</summary>
+    private static long MinorFaults()
+    {
+        long* usage = stackalloc long[18];
+        return getrusage(0, usage) == 0 ? usage[8] : 0; // ru_minflt follows two timevals and six longs
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc")]
+    private static extern int getrusage(int who, long* usage);
 
     private static void ProfileCompile()
     {

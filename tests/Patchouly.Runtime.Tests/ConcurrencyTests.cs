@@ -43,17 +43,21 @@ public unsafe class ConcurrencyTests(ITestOutputHelper output)
         Run(TimeSpan.FromMilliseconds(300));
         CollectGarbage();
         int mappingsBefore = MemoryMaps.AnonymousExecutableCount();
+        int regionsBefore = Memory.CodeFile.LiveRegions;
         int linesBefore = MemoryMaps.Count();
         using (var probe = Compile(e => e.ReturnConst(1)))
         {
             ulong entry = (ulong)probe.EntryPoint;
-            Assert.Contains(MemoryMaps.AnonymousExecutable(), m => m.From <= entry && entry < m.To); // the count sees compiled code
+            // The counts see compiled code: an anonymous mapping, or a live region of the code file (Linux x86-64).
+            if (probe.Memory.IsFileBacked) Assert.Equal(regionsBefore + 1, Memory.CodeFile.LiveRegions);
+            else Assert.Contains(MemoryMaps.AnonymousExecutable(), m => m.From <= entry && entry < m.To);
         }
 
         var (counters, elapsed) = Run(s_duration);
 
         CollectGarbage();
         int mappingsAfter = MemoryMaps.AnonymousExecutableCount();
+        int regionsAfter = Memory.CodeFile.LiveRegions;
         int linesAfter = MemoryMaps.Count();
         output.WriteLine(
             $"{Threads} threads for {elapsed.TotalSeconds:F1} s: {counters.Functions} functions and {counters.Modules} modules " +
@@ -62,6 +66,7 @@ public unsafe class ConcurrencyTests(ITestOutputHelper output)
             $"/proc/self/maps lines {linesBefore} before, {linesAfter} after.");
         Assert.True(counters.Functions > Threads && counters.Modules > Threads, $"{counters.Functions} functions, {counters.Modules} modules");
         Assert.True(mappingsAfter <= mappingsBefore, $"executable mappings leaked: {mappingsBefore} before, {mappingsAfter} after");
+        Assert.True(regionsAfter <= regionsBefore, $"code file regions leaked: {regionsBefore} live before, {regionsAfter} after");
     }
 
     /// <summary>Runs the eight threads for <paramref name="duration"/>, then disposes what they shared.</summary>

@@ -14,8 +14,10 @@ public unsafe class ExecutableMemoryTests
     public void CompiledCodeIsNeverWritableAndExecutable()
     {
         var stages = new List<(string Stage, string Permissions)>();
+        bool file = false;
         ExecutableMemory.StageObserver = (memory, stage) =>
         {
+            file = memory.IsFileBacked;
             foreach (var p in MemoryMaps.Permissions(memory.Address, memory.MappedSize))
                 stages.Add((stage, p));
         };
@@ -36,9 +38,11 @@ public unsafe class ExecutableMemoryTests
         {
             Assert.Equal(["mapped", "written", "executable"], stages.Select(s => s.Stage).Distinct());
             Assert.All(stages, s => Assert.False(MemoryMaps.IsWritableAndExecutable(s.Permissions), $"{s.Stage}: {s.Permissions}"));
-            Assert.All(stages.Where(s => s.Stage != "executable"), s => Assert.Equal("rw-p", s.Permissions));
-            Assert.All(stages.Where(s => s.Stage == "executable"), s => Assert.Equal("r-xp", s.Permissions));
-            Assert.Equal(["r-xp"], MemoryMaps.Permissions(f.EntryPoint, f.Code.Length).Distinct());
+            // The code file's regions are never writable: read-execute from the start, the code staged elsewhere.
+            Assert.Equal(CodeFileExpected, file);
+            Assert.All(stages.Where(s => s.Stage != "executable"), s => Assert.Equal(file ? "r-xs" : "rw-p", s.Permissions));
+            Assert.All(stages.Where(s => s.Stage == "executable"), s => Assert.Equal(file ? "r-xs" : "r-xp", s.Permissions));
+            Assert.Equal([file ? "r-xs" : "r-xp"], MemoryMaps.Permissions(f.EntryPoint, f.Code.Length).Distinct());
             Assert.Equal(8, f.Invoke());
         }
     }
@@ -65,15 +69,20 @@ public unsafe class ExecutableMemoryTests
     public void AllocateWriteProtectRunDispose()
     {
         var memory = ExecutableMemory.Allocate(NativeCode.Double.Length);
+        bool file = memory.IsFileBacked;
+        Assert.Equal(CodeFileExpected, file);
         Assert.Equal(NativeCode.Double.Length, memory.Size);
         Assert.Equal(Environment.SystemPageSize, memory.MappedSize);
         Assert.False(memory.IsExecutable);
         NativeCode.Double.AsSpan().CopyTo(memory.Writable);
-        Assert.Equal(["rw-p"], MemoryMaps.Permissions(memory.Address, memory.MappedSize).Distinct());
+        Assert.Equal([file ? "r-xs" : "rw-p"], MemoryMaps.Permissions(memory.Address, memory.MappedSize).Distinct());
+        if (file) // staged: the mapping shows the code only once it is made executable
+            Assert.False(new ReadOnlySpan<byte>((void*)memory.Address, NativeCode.Double.Length).SequenceEqual(NativeCode.Double));
         memory.MakeExecutable();
         memory.MakeExecutable(); // once is enough; again is harmless
         Assert.True(memory.IsExecutable);
-        Assert.Equal(["r-xp"], MemoryMaps.Permissions(memory.Address, memory.MappedSize).Distinct());
+        Assert.Equal([file ? "r-xs" : "r-xp"], MemoryMaps.Permissions(memory.Address, memory.MappedSize).Distinct());
+        Assert.Equal(NativeCode.Double, new ReadOnlySpan<byte>((void*)memory.Address, NativeCode.Double.Length).ToArray());
         Assert.Throws<InvalidOperationException>(() => memory.Writable.Length);
         Assert.Equal(NativeCode.Double, memory.Contents.ToArray());
         Assert.Equal(84, ((delegate* unmanaged<long, long>)memory.Address)(42));
@@ -86,6 +95,68 @@ public unsafe class ExecutableMemoryTests
         Assert.Throws<ObjectDisposedException>(() => memory.Contents.Length);
         Assert.Throws<ObjectDisposedException>(() => memory.MakeExecutable());
         Assert.DoesNotContain("r-xp", MemoryMaps.Permissions(address, 1));
+        if (file) Assert.True(MemoryMaps.HoldsOnlyTraps(address, NativeCode.Double.Length)); // kept for reuse, the code gone
+    }
+
+    /// <summary>Linux x86-64 puts code of up to 1 MiB into the code file; elsewhere (and for larger code) memory is anonymous.</summary>
+    private static bool CodeFileExpected =>
+        OperatingSystem.IsLinux() && System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.X64
+        && Environment.GetEnvironmentVariable("PATCHOULY_CODE_FILE") != "0";
+
+    [Fact]
+    public void CodeFileRegionsAreFilledWithTrapsWhenFreedAndReused()
+    {
+        Assert.Equal(CodeFileExpected, Memory.CodeFile.IsEnabled);
+        // A size class no other test uses (7 pages), so the pool hands back this very region.
+        int size = 7 * 4096 - 100;
+        var first = ExecutableMemory.Allocate(size);
+        Assert.Equal(CodeFileExpected, first.IsFileBacked);
+        first.Writable.Fill(0x90); // nop
+        first.Writable[^1] = 0xC3; // ret
+        first.MakeExecutable();
+        nint address = first.Address;
+        int live = Memory.CodeFile.LiveRegions;
+        first.Dispose();
+        if (!first.IsFileBacked)
+        {
+            Assert.Equal(0, live);
+            return; // anonymous memory: FreedMemoryIsKeptReadWriteAndReusedZeroedPastTheNewSize covers its reuse
+        }
+        Assert.Equal(live - 1, Memory.CodeFile.LiveRegions);
+        Assert.Contains(address, Memory.CodeFile.PooledAddresses());
+        Assert.Equal(["r-xs"], MemoryMaps.Permissions(address, 7 * 4096).Distinct()); // still mapped, never writable
+        Assert.True(MemoryMaps.HoldsOnlyTraps(address, size)); // freed code does not run: int3
+
+        var second = ExecutableMemory.Allocate(size - 1000);
+        try
+        {
+            Assert.Equal(address, second.Address);
+            Assert.DoesNotContain(address, Memory.CodeFile.PooledAddresses());
+            byte[] returns42 = [0xB8, 42, 0, 0, 0, 0xC3]; // mov eax, 42; ret
+            returns42.CopyTo(second.Writable);
+            second.MakeExecutable();
+            Assert.Equal(42, ((delegate* unmanaged<int>)second.Address)());
+            Assert.Equal(["r-xs"], MemoryMaps.Permissions(address, 7 * 4096).Distinct());
+        }
+        finally
+        {
+            second.Dispose();
+        }
+    }
+
+    [Fact]
+    public void LargeCodeIsNotPutInTheCodeFile()
+    {
+        var memory = ExecutableMemory.Allocate(Memory.CodeFile.MaxLength + 1);
+        try
+        {
+            Assert.False(memory.IsFileBacked);
+            Assert.Equal(["rw-p"], MemoryMaps.Permissions(memory.Address, memory.MappedSize).Distinct());
+        }
+        finally
+        {
+            memory.Dispose();
+        }
     }
 
     [Fact]

@@ -202,8 +202,10 @@ public class HostCallTests
         Assert.True(f.IsDisposed);
         Assert.Throws<ObjectDisposedException>(() => f.Invoke(1));
         Assert.NotEmpty(MemoryMaps.Permissions(address, 1)); // still mapped: the running call holds it
+        if (f.Memory.IsFileBacked) Assert.False(MemoryMaps.HoldsOnlyTraps(address, 16)); // and its code is still there
         s_release.Set();
         Assert.Equal(42, await running);
         Assert.DoesNotContain("r-xp", MemoryMaps.Permissions(address, 1)); // unmapped once the call returned
+        if (f.Memory.IsFileBacked) Assert.True(MemoryMaps.HoldsOnlyTraps(address, 16)); // or, in the code file, filled with int3
     }
 }

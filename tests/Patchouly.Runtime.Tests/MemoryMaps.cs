@@ -156,6 +156,13 @@ internal static unsafe partial class MemoryMaps
         return best != 0 ? (nint)(best & ~0xFFFUL) : throw new InvalidOperationException("no free address range");
     }
 
+    /// <summary>
+    /// True when the <paramref name="length"/> bytes at <paramref name="address"/> are all <c>int3</c> (a freed region of
+    /// the code file); false when they are not, or the range is no longer mapped.
+    /// </summary>
+    public static bool HoldsOnlyTraps(nint address, int length) =>
+        Permissions(address, length).Count > 0 && new ReadOnlySpan<byte>((void*)address, length).IndexOfAnyExcept((byte)0xCC) < 0;
+
     /// <summary>The number of lines (mappings) in <c>/proc/self/maps</c>.</summary>
     public static int Count() => File.ReadAllLines("/proc/self/maps").Length;
 
