@@ -123,7 +123,9 @@ public sealed unsafe class JitEngine : ICompiledProgram
 
         public Compiler(Op[] ops, Tape tape, ExecutionEngine engine, StencilLibrary library)
         {
-            _ops = ops;
+            // PATCHOULY_BF_ELIDE_CHECKS=0 keeps every check (for A/B runs).
+            _ops = Environment.GetEnvironmentVariable("PATCHOULY_BF_ELIDE_CHECKS") == "0" ? ops : RepeatedCheckElision.Apply(ops, out _);
+            ops = _ops;
             _start = (nint)tape.Start;
             _end = (nint)tape.End;
             _cells = tape.Cells;
