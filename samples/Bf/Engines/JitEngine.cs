@@ -105,12 +105,17 @@ public sealed unsafe class JitEngine : ICompiledProgram
 
         // Test chain state: r2 holds t[p]; memory t[p] is stale; these writes to other cells are held back.
         private bool _chain;
+        // With _chainCompare, r2 keeps the cell's loaded value and _chainAdd the additions since (mod 256): tests compare
+        // r2 with constants (LoadCell, then Tests) instead of adding and testing (LoadAddTest/AddTest), a dependent chain.
+        private readonly bool _chainCompare = Environment.GetEnvironmentVariable("PATCHOULY_BF_CHAIN_COMPARE") != "0"; // for A/B runs
+        private byte _chainAdd;
         private readonly List<(int Cell, Op Op)> _held = new();
 
         // Cells cached in registers: keyed by offset + _shift (the pointer's movement so far), valid for ops before
         // _regionEnd, the run whose reads were counted in _reads.
         private readonly RegisterCache _cache = new(CacheRegisters);
         private readonly bool _cacheCells = Environment.GetEnvironmentVariable("PATCHOULY_BF_CELL_CACHE") != "0"; // for A/B runs
+        private readonly bool _scanHoles = Environment.GetEnvironmentVariable("PATCHOULY_BF_SCAN_HOLES") != "0"; // ScanBy, for A/B runs
         private long _shift;
         private int _regionEnd;
         private readonly Dictionary<long, int> _reads = new();
@@ -199,7 +204,12 @@ public sealed unsafe class JitEngine : ICompiledProgram
                 if (op.Kind == OpKind.LoopBegin)
                 {
                     Block exit = ChainExit(op.Arg);
-                    _emit.AddTest(C, op.Imm, _labels[i + 1], exit, C);
+                    if (_chainCompare)
+                    {
+                        _chainAdd = unchecked((byte)(_chainAdd + op.Imm));
+                        _emit.Test(C, unchecked((byte)-_chainAdd), _labels[i + 1], exit);
+                    }
+                    else _emit.AddTest(C, op.Imm, _labels[i + 1], exit, C);
                     return;
                 }
                 if (op.Kind != OpKind.Check) EndChain(); // checks read no cell: they stay in the chain
@@ -280,6 +290,7 @@ public sealed unsafe class JitEngine : ICompiledProgram
                     FlushCells();
                     if (op.Arg == 1) emit.ScanRight(P, P);
                     else if (op.Arg == -1) emit.ScanLeft(P, P);
+                    else if (_scanHoles) emit.ScanBy(P, op.Arg, 2 * op.Arg, 3 * op.Arg, 4 * op.Arg, P);
                     else if (op.Arg > 0) emit.Scan(P, op.Arg, P);
                     else emit.ScanBack(P, -op.Arg, P);
                     break;
@@ -308,7 +319,13 @@ public sealed unsafe class JitEngine : ICompiledProgram
                     if (StartsChain(i))
                     {
                         _chain = true;
-                        emit.LoadAddTest(P, op.Imm, _labels[i + 1], ChainExit(op.Arg), C);
+                        _chainAdd = op.Imm;
+                        if (_chainCompare)
+                        {
+                            emit.LoadCell(P, 0, C);
+                            emit.Test(C, unchecked((byte)-op.Imm), _labels[i + 1], ChainExit(op.Arg));
+                        }
+                        else emit.LoadAddTest(P, op.Imm, _labels[i + 1], ChainExit(op.Arg), C);
                     }
                     else if (op.Imm == 0) emit.LoopBegin(P, _labels[i + 1], _labels[op.Arg]);
                     else if (op.Imm == 255) emit.DecLoopBegin(P, _labels[i + 1], _labels[op.Arg]);
@@ -501,7 +518,8 @@ public sealed unsafe class JitEngine : ICompiledProgram
 
         private void EndChain()
         {
-            _emit.StoreCell(P, C);
+            if (_chainCompare && _chainAdd != 0) _emit.StoreCellAdd(P, C, _chainAdd);
+            else _emit.StoreCell(P, C);
             foreach (var (_, op) in _held) EmitWrite(op);
             _held.Clear();
             _chain = false;
