@@ -227,6 +227,9 @@ public static unsafe partial class BfStencils
     public static Target IfNonZero([Pinned(0)] byte* p, [Hole] nint src, Target back, Target overrun)
         => p[src] != 0 ? overrun : back;
 
+    /// <summary>As <see cref="IfNonZero"/> with the counter cached in a register.</summary>
+    [Stencil] public static Target RegIfNonZero(nuint c, Target back, Target overrun) => (byte)c != 0 ? overrun : back;
+
     /// <summary>The cold half of a failed two-sided check: which end (<paramref name="bias"/> is <c>lo - start</c>).</summary>
     [Stencil]
     public static Target Side([Pinned(0)] byte* p, [Hole] nint bias, Target right, Target left)
