@@ -29,7 +29,11 @@ namespace Patchouly.Samples.Bf.Engines;
 /// worked on there (<c>AddReg</c>, <c>AddMemToReg</c>, <c>MulAddRegReg</c>, ...). Pointer moves keep the cache (a cell's
 /// key is its offset plus the pointer's movement so far); dirty cells are written back before the run's loop test
 /// (which then tests the register), I/O, scans, the end and jump targets, and a conditional check's counter cell before
-/// the check (its cold half reads memory).</item>
+/// the check (its cold half reads memory, or tests the register with <c>RegIfNonZero</c>).</item>
+/// <item>Loop cells: an innermost loop with a straight body and no pointer move keeps its most used cells in r3..r5
+/// across the back edge (the same registers on both edges; written back by the exit block), see <c>PinLoopCells</c>.
+/// Back edges skip leading checks the previous iteration proved (<see cref="RepeatedCheckElision"/>), and test
+/// chains compare the loaded cell with constants the chain's additions are folded into (<c>Test</c>).</item>
 /// </list>
 /// </summary>
 public sealed unsafe class JitEngine : ICompiledProgram
