@@ -290,7 +290,7 @@ internal static partial class Benchmark
         return Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
     }
 
-    private static unsafe double ThreadCpuMs()
+    internal static unsafe double ThreadCpuMs()
     {
         if (!OperatingSystem.IsLinux()) return Stopwatch.GetTimestamp() * 1000.0 / Stopwatch.Frequency;
         long* ts = stackalloc long[2];
@@ -383,7 +383,7 @@ internal static partial class Benchmark
 
     private static string Name(EngineKind e) => e.ToString().ToLowerInvariant();
 
-    private static double Median(IEnumerable<double> values)
+    internal static double Median(IEnumerable<double> values)
     {
         var v = values.OrderBy(x => x).ToArray();
         return v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;

@@ -152,6 +152,26 @@ public static unsafe partial class BfStencils
         }
     }
 
+    /// <summary>
+    /// <c>while (t[p]) p += step</c> in either direction, four cells a round: the holes are <c>step</c>, <c>2*step</c>,
+    /// <c>3*step</c> and <c>4*step</c>, each an address displacement (<c>cmp byte [p+disp], 0</c>), so the loop computes
+    /// no addresses and a negative step costs nothing (<see cref="Scan"/> and <see cref="ScanBack"/> multiply one hole at
+    /// run time).
+    /// </summary>
+    [Stencil]
+    [return: Pinned(0)]
+    public static byte* ScanBy([Pinned(0)] byte* p, [Hole] nint step, [Hole] nint step2, [Hole] nint step3, [Hole] nint step4)
+    {
+        while (true)
+        {
+            if (p[0] == 0) return p;
+            if (p[step] == 0) return p + step;
+            if (p[step2] == 0) return p + step2;
+            if (p[step3] == 0) return p + step3;
+            p += step4;
+        }
+    }
+
     /// <summary><c>[&gt;]</c>: eight cells at a time (a zero byte in a word: <c>(v - 0x01..) &amp; ~v &amp; 0x80..</c>).</summary>
     [Stencil]
     [return: Pinned(0)]
@@ -206,6 +226,9 @@ public static unsafe partial class BfStencils
     [Stencil]
     public static Target IfNonZero([Pinned(0)] byte* p, [Hole] nint src, Target back, Target overrun)
         => p[src] != 0 ? overrun : back;
+
+    /// <summary>As <see cref="IfNonZero"/> with the counter cached in a register.</summary>
+    [Stencil] public static Target RegIfNonZero(nuint c, Target back, Target overrun) => (byte)c != 0 ? overrun : back;
 
     /// <summary>The cold half of a failed two-sided check: which end (<paramref name="bias"/> is <c>lo - start</c>).</summary>
     [Stencil]
@@ -275,6 +298,17 @@ public static unsafe partial class BfStencils
         result = v;
         return v == 0 ? exit : body;
     }
+
+    /// <summary>
+    /// Continue in <paramref name="body"/> unless the chain's cell <c>c</c> (loaded by <see cref="LoadCell"/>, not updated
+    /// by the chain) equals <paramref name="k"/>: the JIT folds the chain's additions into the constants (<c>t[p] + n == 0</c>
+    /// is <c>t[p] == -n</c>), so the tests do not depend on each other as <see cref="AddTest"/>s do. (A 32-bit compare: on
+    /// the exit path clang would otherwise rematerialise <c>c</c> as the constant, moving the exit out of line.)
+    /// </summary>
+    [Stencil] public static Target Test([Pinned(2)] nuint c, [Hole] nuint k, Target body, Target exit) => (uint)c == (uint)k ? exit : body;
+
+    /// <summary>Writes the chain's cell back with the additions folded so far: <c>t[p] = c + n</c>.</summary>
+    [Stencil] public static void StoreCellAdd([Pinned(0)] byte* p, [Pinned(2)] nuint c, [Hole] nuint n) => *p = (byte)(c + n);
 
     /// <summary>Writes the register copy back: <c>t[p] = c</c>.</summary>
     [Stencil] public static void StoreCell([Pinned(0)] byte* p, [Pinned(2)] nuint c) => *p = (byte)c;

@@ -7,6 +7,7 @@ using Patchouly.Samples.Bf.Ir;
 
 // Bf [FILE] [--engine jit|interp|emit|aot|managed] [--stats] [--ir] [--disasm] [--c]
 // Bf --bench [--reps N] [--engine E]...
+// Bf --ab VAR [--reps N]
 // Runs a brainf*ck program (the embedded mandelbrot.bf without FILE): input from stdin, output to stdout.
 // Exit codes: 0 ok, 2 tape overrun or unbalanced brackets, 1 usage, file or I/O errors.
 return Cli.Run(args);
@@ -18,6 +19,7 @@ internal static class Cli
         string? file = null;
         var engine = EngineKind.Jit;
         bool stats = false, dumpIr = false, disasm = false, bench = false, printC = false;
+        string? abVariable = null;
         int reps = 5;
         var benchEngines = new System.Collections.Generic.List<EngineKind>();
         for (int i = 0; i < args.Length; i++)
@@ -44,6 +46,9 @@ internal static class Cli
                 case "--bench":
                     bench = true;
                     break;
+                case "--ab" when i + 1 < args.Length:
+                    abVariable = args[++i];
+                    break;
                 case "--reps" when i + 1 < args.Length:
                     if (!int.TryParse(args[++i], NumberStyles.None, CultureInfo.InvariantCulture, out reps) || reps < 1)
                         return Usage($"--reps needs a positive number, not '{args[i]}'");
@@ -58,6 +63,7 @@ internal static class Cli
             }
         }
         if (bench) return Benchmark.Run(reps, Console.Out, benchEngines);
+        if (abVariable is not null) return AbBenchmark.Run(abVariable, reps, Console.Out);
 
         string source;
         try
@@ -126,6 +132,7 @@ internal static class Cli
     private const string UsageText = """
         usage: Bf [FILE] [--engine jit|interp|emit|aot|managed] [--stats] [--ir] [--disasm] [--c]
                Bf --bench [--reps N] [--engine E]...
+               Bf --ab VAR [--reps N]
           FILE       a brainf*ck program (default: the embedded mandelbrot.bf); input from stdin, output to stdout
           --engine   jit (Patchouly, default), interp, emit (DynamicMethod + RyuJIT), aot (clang -O3),
                      managed (the jit's program on Patchouly's managed engine: stencils' C# in a DynamicMethod)
@@ -135,6 +142,7 @@ internal static class Cli
           --c        print the C the aot engine compiles and exit
           --bench    run the benchmark (mandelbrot, factor; every engine, or the --engine ones and jit) and write
                      artifacts/bench/bf.json
+          --ab VAR   the jit with VAR=0 against the default, alternating runs in one process (thread CPU time)
         exit codes: 0 ok, 2 tape overrun or unbalanced brackets (the position counts bytes), 1 usage, file or I/O
         error, or a program the aot engine refuses (nested too deep or too large for clang)
         """;

@@ -22,6 +22,14 @@ public class CellCacheTests
         "+[->+>+<<]>[-<+>]>[-<+>]<<[->>>>>>>>>>+<<<<<<<<<<]>>>>>>>>>>.", // a far multiply loop (conditional check)
         "-[--->+<]>-.[---->+++++<]>-.+++++++..+++.",                   // a loop test on the cached current cell
         "+++++++++[>++++<-]>[>+>+<<-]>>[<<+>>-]<<.>.>.",               // copy via a temporary
+        // Loops whose cells stay in registers across the back edge (straight bodies without pointer moves):
+        "++++++[-->+<]>.",                                              // counter and target in registers
+        "+++>+++++<[-->[->+<<+>]<]>>.<.<.",                            // a multiply loop inside (conditional check in a register)
+        "++>++<[->[-<<<<+>>>>]<-]",                                     // its conditional check fails: overrun off the left end
+        ">>>>>>++>++<[->[-<<<<+>>>>]<-]<<<<.>>>>.",                     // the same on the tape
+        "+++++[->+>++>+++>++++<<<<]>[-->>>+<<<]>>>>.<.<.<.",            // more cells than registers
+        ">+++++[-<++++>]<[--->+>,<<]>.>.",                              // I/O in the body: not kept
+        "+>+++[-<++>]<[----->>++<<]>>.",                                // wraps around 256 in a register
     };
 
     [Theory]
@@ -51,6 +59,18 @@ public class CellCacheTests
             Assert.Equal(expected, result);
             Assert.True(expectedOutput.AsSpan().SequenceEqual(output), $"seed {seed}: output differs");
         }
+    }
+
+    [Fact]
+    public void Mandelbrot_keeps_loop_cells_in_registers_across_back_edges()
+    {
+        using var jit = JitEngine.Compile(IrBuilder.Build(BfRunner.Embedded("mandelbrot.bf")), new Tape());
+        string code = jit.Function.Disassemble();
+        // The borrow loop add [-4] 1; check_nz_lo; muladd [-4] -= [-3]; muladd [-9] += [-3]; mulset [-3] = [-4];
+        // set [-4] 0; loop_end (add -1): its counter tested in a register, the check's cold half too.
+        Assert.Contains("; RegLoopEnd", code);
+        Assert.Contains("; RegIfNonZero", code);
+        Assert.Contains("; ScanBy", code);
     }
 
     [Fact]

@@ -29,7 +29,11 @@ namespace Patchouly.Samples.Bf.Engines;
 /// worked on there (<c>AddReg</c>, <c>AddMemToReg</c>, <c>MulAddRegReg</c>, ...). Pointer moves keep the cache (a cell's
 /// key is its offset plus the pointer's movement so far); dirty cells are written back before the run's loop test
 /// (which then tests the register), I/O, scans, the end and jump targets, and a conditional check's counter cell before
-/// the check (its cold half reads memory).</item>
+/// the check (its cold half reads memory, or tests the register with <c>RegIfNonZero</c>).</item>
+/// <item>Loop cells: an innermost loop with a straight body and no pointer move keeps its most used cells in r3..r5
+/// across the back edge (the same registers on both edges; written back by the exit block), see <c>PinLoopCells</c>.
+/// Back edges skip leading checks the previous iteration proved (<see cref="RepeatedCheckElision"/>), and test
+/// chains compare the loaded cell with constants the chain's additions are folded into (<c>Test</c>).</item>
 /// </list>
 /// </summary>
 public sealed unsafe class JitEngine : ICompiledProgram
@@ -100,20 +104,35 @@ public sealed unsafe class JitEngine : ICompiledProgram
         // Cold code after the function: the failure paths of two-sided checks (which end?), of multiply loops'
         // conditional checks (is the counter 0?), and the exits of test chains.
         private readonly List<(Block Block, nint Bias)> _sides = new();
-        private readonly List<(Block Block, int Src, Block Back, Block Fail)> _nonZero = new();
+        private readonly List<(Block Block, int Src, Location? Register, Block Back, Block Fail)> _nonZero = new();
         private readonly List<(Block Block, (int Cell, Op Op)[] Writes, Block Exit)> _chainExits = new();
 
         // Test chain state: r2 holds t[p]; memory t[p] is stale; these writes to other cells are held back.
         private bool _chain;
+        // With _chainCompare, r2 keeps the cell's loaded value and _chainAdd the additions since (mod 256): tests compare
+        // r2 with constants (LoadCell, then Tests) instead of adding and testing (LoadAddTest/AddTest), a dependent chain.
+        private readonly bool _chainCompare = Environment.GetEnvironmentVariable("PATCHOULY_BF_CHAIN_COMPARE") != "0"; // for A/B runs
+        private byte _chainAdd;
         private readonly List<(int Cell, Op Op)> _held = new();
 
         // Cells cached in registers: keyed by offset + _shift (the pointer's movement so far), valid for ops before
         // _regionEnd, the run whose reads were counted in _reads.
         private readonly RegisterCache _cache = new(CacheRegisters);
         private readonly bool _cacheCells = Environment.GetEnvironmentVariable("PATCHOULY_BF_CELL_CACHE") != "0"; // for A/B runs
+        private readonly bool _scanHoles = Environment.GetEnvironmentVariable("PATCHOULY_BF_SCAN_HOLES") != "0"; // ScanBy, for A/B runs
         private long _shift;
         private int _regionEnd;
         private readonly Dictionary<long, int> _reads = new();
+
+        // A loop whose cells stay in registers across its back edge (see PinLoopCells): the cache holds only them, fixed,
+        // until the loop's exit op _pinnedUntil (-1: none).
+        private readonly bool _loopCells = Environment.GetEnvironmentVariable("PATCHOULY_BF_LOOP_CELLS") != "0"; // for A/B runs
+        private int _pinnedUntil = -1;
+        private int[]? _targetCount;
+        private readonly Dictionary<long, int> _loopUses = new();
+        private readonly HashSet<long> _exitDirty = new();
+        // A conditional check's cold half tests a cached counter's register (RegIfNonZero) instead of memory.
+        private readonly bool _regIfNonZero = Environment.GetEnvironmentVariable("PATCHOULY_BF_REG_IF_NONZERO") != "0"; // for A/B runs
 
         /// <summary>Writes a cached cell back to the tape.</summary>
         private struct CellSpiller(Compiler compiler) : IValueSpiller
@@ -123,7 +142,9 @@ public sealed unsafe class JitEngine : ICompiledProgram
 
         public Compiler(Op[] ops, Tape tape, ExecutionEngine engine, StencilLibrary library)
         {
-            _ops = ops;
+            // PATCHOULY_BF_ELIDE_CHECKS=0 keeps every check (for A/B runs).
+            _ops = Environment.GetEnvironmentVariable("PATCHOULY_BF_ELIDE_CHECKS") == "0" ? ops : RepeatedCheckElision.Apply(ops, out _);
+            ops = _ops;
             _start = (nint)tape.Start;
             _end = (nint)tape.End;
             _cells = tape.Cells;
@@ -167,12 +188,13 @@ public sealed unsafe class JitEngine : ICompiledProgram
             for (int i = 0; i < ops.Length; i++)
             {
                 if (_chain && _isTarget[i]) EndChain(); // whoever jumps here expects the cell in memory
-                if (_isTarget[i]) FlushCells();
+                if (_isTarget[i] && _pinnedUntil < 0) FlushCells();
                 if (_hasLabel[i])
                 {
                     if (_isLoopHead[i]) _builder.StartBlock(_labels[i], LoopAlignment);
                     else _builder.StartBlock(_labels[i]);
                 }
+                if (i == _pinnedUntil) EndPinnedLoop(); // both ways out arrive here with the loop's registers
                 Emit(i, ops[i]);
             }
             if (_hasLabel[ops.Length]) _builder.StartBlock(_labels[ops.Length]);
@@ -186,7 +208,7 @@ public sealed unsafe class JitEngine : ICompiledProgram
             // block directly, past code placed before it, so the chain ends before the op.
             if (_chain && _isTarget[i + 1]) EndChain();
             // Likewise cached cells: a check jumps to that block directly when it passes, past a write-back after it.
-            if (_isTarget[i + 1] && op.Kind is OpKind.Check or OpKind.CheckNonZero) FlushCells();
+            if (_isTarget[i + 1] && op.Kind is OpKind.Check or OpKind.CheckNonZero && _pinnedUntil < 0) FlushCells();
             if (_chain)
             {
                 if (op.Kind is OpKind.Add or OpKind.Set && op.Offset != 0)
@@ -197,7 +219,12 @@ public sealed unsafe class JitEngine : ICompiledProgram
                 if (op.Kind == OpKind.LoopBegin)
                 {
                     Block exit = ChainExit(op.Arg);
-                    _emit.AddTest(C, op.Imm, _labels[i + 1], exit, C);
+                    if (_chainCompare)
+                    {
+                        _chainAdd = unchecked((byte)(_chainAdd + op.Imm));
+                        _emit.Test(C, unchecked((byte)-_chainAdd), _labels[i + 1], exit);
+                    }
+                    else _emit.AddTest(C, op.Imm, _labels[i + 1], exit, C);
                     return;
                 }
                 if (op.Kind != OpKind.Check) EndChain(); // checks read no cell: they stay in the chain
@@ -278,6 +305,7 @@ public sealed unsafe class JitEngine : ICompiledProgram
                     FlushCells();
                     if (op.Arg == 1) emit.ScanRight(P, P);
                     else if (op.Arg == -1) emit.ScanLeft(P, P);
+                    else if (_scanHoles) emit.ScanBy(P, op.Arg, 2 * op.Arg, 3 * op.Arg, 4 * op.Arg, P);
                     else if (op.Arg > 0) emit.Scan(P, op.Arg, P);
                     else emit.ScanBack(P, -op.Arg, P);
                     break;
@@ -287,17 +315,30 @@ public sealed unsafe class JitEngine : ICompiledProgram
                 case OpKind.CheckNonZero:
                 {
                     ConsumeRead(op.Arg2 + _shift);
-                    if (_cache.Contains(op.Arg2 + _shift))
+                    Location? counter = null;
+                    if (_cache.TryGet(op.Arg2 + _shift, out Location cachedCounter))
                     {
-                        var spiller = new CellSpiller(this);
-                        _cache.Spill(op.Arg2 + _shift, ref spiller); // the cold half reads the counter from memory
+                        if (_regIfNonZero) counter = cachedCounter; // the cold half tests the register
+                        else
+                        {
+                            var spiller = new CellSpiller(this);
+                            _cache.Spill(op.Arg2 + _shift, ref spiller); // the cold half reads the counter from memory
+                        }
                     }
                     Block cold = _builder.NewBlock(cold: true);
-                    _nonZero.Add((cold, op.Arg2, _labels[i + 1], Fail(op)));
+                    _nonZero.Add((cold, op.Arg2, counter, _labels[i + 1], Fail(op)));
                     EmitCheck(op, _labels[i + 1], cold);
                     break;
                 }
                 case OpKind.LoopBegin:
+                    if (_loopCells && PinLoopCells(i, op, out Location? pinnedCounter))
+                    {
+                        if (pinnedCounter is { } pr) emit.RegLoopBegin(pr, _labels[i + 1], _labels[op.Arg]);
+                        else if (op.Imm == 0) emit.LoopBegin(P, _labels[i + 1], _labels[op.Arg]);
+                        else if (op.Imm == 255) emit.DecLoopBegin(P, _labels[i + 1], _labels[op.Arg]);
+                        else emit.AddLoopBegin(P, op.Imm, _labels[i + 1], _labels[op.Arg]);
+                        break;
+                    }
                     if (CachedCurrentCell(op.Imm) is { } begin)
                     {
                         emit.RegLoopBegin(begin, _labels[i + 1], _labels[op.Arg]);
@@ -306,13 +347,36 @@ public sealed unsafe class JitEngine : ICompiledProgram
                     if (StartsChain(i))
                     {
                         _chain = true;
-                        emit.LoadAddTest(P, op.Imm, _labels[i + 1], ChainExit(op.Arg), C);
+                        _chainAdd = op.Imm;
+                        if (_chainCompare)
+                        {
+                            emit.LoadCell(P, 0, C);
+                            emit.Test(C, unchecked((byte)-op.Imm), _labels[i + 1], ChainExit(op.Arg));
+                        }
+                        else emit.LoadAddTest(P, op.Imm, _labels[i + 1], ChainExit(op.Arg), C);
                     }
                     else if (op.Imm == 0) emit.LoopBegin(P, _labels[i + 1], _labels[op.Arg]);
                     else if (op.Imm == 255) emit.DecLoopBegin(P, _labels[i + 1], _labels[op.Arg]);
                     else emit.AddLoopBegin(P, op.Imm, _labels[i + 1], _labels[op.Arg]);
                     break;
                 case OpKind.LoopEnd:
+                    if (_pinnedUntil >= 0)
+                    {
+                        // The loop's cells stay in their registers over the back edge and to the exit block.
+                        if (_cache.TryGet(_shift, out Location counter))
+                        {
+                            if (op.Imm != 0)
+                            {
+                                emit.AddReg(counter, op.Imm, counter);
+                                _cache.MarkDirty(_shift);
+                            }
+                            emit.RegLoopEnd(counter, _labels[i + 1], _labels[op.Arg]);
+                        }
+                        else if (op.Imm == 0) emit.LoopEnd(P, _labels[i + 1], _labels[op.Arg]);
+                        else if (op.Imm == 255) emit.DecLoopEnd(P, _labels[i + 1], _labels[op.Arg]);
+                        else emit.AddLoopEnd(P, op.Imm, _labels[i + 1], _labels[op.Arg]);
+                        break;
+                    }
                     if (CachedCurrentCell(op.Imm) is { } end)
                     {
                         emit.RegLoopEnd(end, _labels[i + 1], _labels[op.Arg]);
@@ -337,6 +401,115 @@ public sealed unsafe class JitEngine : ICompiledProgram
                 default:
                     throw new InvalidOperationException($"op {i} ({op}) cannot be compiled");
             }
+        }
+
+        /// <summary>
+        /// At the entry test of an innermost loop whose body is cell ops and checks only (no pointer move, inner loop,
+        /// I/O, scan or conditional check), keeps the cells it touches most (up to the cache's three registers) in
+        /// registers for the whole loop: other cached cells are written back and dropped, the chosen ones loaded unless
+        /// cached already, the body works on the registers and the back edge tests the counter's register. Every
+        /// iteration starts with the same cells in the same registers, so neither edge needs a move or a write-back;
+        /// the exit block (reached from the entry test and the back edge alike) writes them back
+        /// (<see cref="EndPinnedLoop"/>). False when the loop does not qualify (the caller emits the usual test); else
+        /// <paramref name="counter"/> is the loop cell's register, if it is one of them (null: test it in memory).
+        /// </summary>
+        private bool PinLoopCells(int begin, in Op op, out Location? counter)
+        {
+            counter = null;
+            int exit = op.Arg, end = exit - 1;
+            if (!_cacheCells || _chain || end <= begin || _ops[end].Kind != OpKind.LoopEnd || _ops[end].Arg <= begin || _ops[end].Arg > end)
+                return false;
+            if (_targetCount is null)
+            {
+                _targetCount = new int[_ops.Length + 1];
+                foreach (ref readonly Op o in _ops.AsSpan())
+                    if (o.Kind is OpKind.LoopBegin or OpKind.LoopEnd) _targetCount[o.Arg]++;
+            }
+            // The exit block is entered only by this loop's test and back edge; the body only at its start.
+            if (_targetCount[exit] != 1 || _targetCount[_ops[end].Arg] != 1) return false;
+            _loopUses.Clear();
+            Use(0, 2);
+            for (int j = begin + 1; j < end; j++)
+            {
+                ref readonly Op o = ref _ops[j];
+                switch (o.Kind)
+                {
+                    case OpKind.Add or OpKind.Set:
+                        Use(o.Offset, 1);
+                        break;
+                    case OpKind.MulAdd or OpKind.MulSet:
+                        Use(o.Offset, 1);
+                        Use(o.Arg, 1);
+                        break;
+                    case OpKind.Check:
+                        break;
+                    case OpKind.CheckNonZero:
+                        if (!_regIfNonZero) return false; // the counter would be written back before every check
+                        Use(o.Arg2, 1);
+                        break;
+                    default:
+                        return false;
+                }
+            }
+            // The most used cells, ties to the lower offset (deterministic).
+            Span<long> chosen = stackalloc long[CacheRegisters.Length];
+            int count = 0;
+            while (count < chosen.Length && _loopUses.Count > 0)
+            {
+                long best = 0;
+                int bestUses = -1;
+                foreach (var (offset, uses) in _loopUses)
+                    if (uses > bestUses || uses == bestUses && offset < best) (best, bestUses) = (offset, uses);
+                _loopUses.Remove(best);
+                chosen[count++] = best;
+            }
+            // Write back and drop the other cached cells; load the chosen ones that are not cached.
+            var spiller = new CellSpiller(this);
+            for (int r = 0; r < CacheRegisters.Length; r++)
+            {
+                if (!_cache.TryGetValue(CacheRegisters[r], out long key) || chosen[..count].Contains(key - _shift)) continue;
+                _cache.Spill(key, ref spiller);
+                _cache.Forget(key);
+            }
+            for (int k = 0; k < count; k++)
+            {
+                long key = chosen[k] + _shift;
+                if (_cache.Contains(key)) continue;
+                Location reg = _cache.Bind(key, dirty: false, ref spiller);
+                _emit.LoadCell(P, (nint)chosen[k], reg);
+            }
+            // Dirty now or written in the body: written back by the exit block whichever way it is reached (a write-back
+            // before a conditional check in the body leaves the cache clean on one path only).
+            _exitDirty.Clear();
+            for (int k = 0; k < count; k++)
+                if (_cache.IsDirty(chosen[k] + _shift)) _exitDirty.Add(chosen[k] + _shift);
+            for (int j = begin + 1; j < end; j++)
+                if (_ops[j].Kind is OpKind.Add or OpKind.Set or OpKind.MulAdd or OpKind.MulSet && _cache.Contains(_ops[j].Offset + _shift))
+                    _exitDirty.Add(_ops[j].Offset + _shift);
+            if ((op.Imm != 0 || _ops[end].Imm != 0) && _cache.Contains(_shift)) _exitDirty.Add(_shift);
+            foreach (long key in _exitDirty) _cache.MarkDirty(key); // as the back edge arrives at the head
+            _pinnedUntil = exit;
+            _regionEnd = end; // no run counting inside: the cache is fixed
+            if (_cache.TryGet(_shift, out Location c))
+            {
+                if (op.Imm != 0)
+                {
+                    _emit.AddReg(c, op.Imm, c);
+                    _cache.MarkDirty(_shift);
+                }
+                counter = c;
+            }
+            return true;
+        }
+
+        private void Use(long offset, int n) => _loopUses[offset] = _loopUses.GetValueOrDefault(offset) + n;
+
+        /// <summary>The exit block of a loop whose cells were kept in registers: writes them back and frees the cache.</summary>
+        private void EndPinnedLoop()
+        {
+            _pinnedUntil = -1;
+            foreach (long key in _exitDirty) _cache.MarkDirty(key);
+            FlushCells();
         }
 
         /// <summary>Writes every dirty cached cell back and forgets the cache (a block edge, I/O, a scan, the end).</summary>
@@ -427,7 +600,7 @@ public sealed unsafe class JitEngine : ICompiledProgram
             long key = offset + _shift;
             int left = ConsumeRead(key);
             if (_cache.TryGet(key, out Location reg)) return reg;
-            if (_chain || !_cacheCells || left < 2) return null;
+            if (_chain || !_cacheCells || left < 2 || _pinnedUntil >= 0) return null;
             var spiller = new CellSpiller(this);
             reg = _cache.Bind(key, dirty: false, ref spiller);
             _emit.LoadCell(P, offset, reg);
@@ -445,7 +618,7 @@ public sealed unsafe class JitEngine : ICompiledProgram
             int left = _reads.GetValueOrDefault(key);
             if (_cache.Contains(key))
             {
-                if (left == 0)
+                if (left == 0 && _pinnedUntil < 0)
                 {
                     _cache.Forget(key);
                     return null;
@@ -454,7 +627,7 @@ public sealed unsafe class JitEngine : ICompiledProgram
                 _cache.MarkDirty(key);
                 return reg;
             }
-            if (_chain || !_cacheCells || left < 1) return null;
+            if (_chain || !_cacheCells || left < 1 || _pinnedUntil >= 0) return null;
             var spiller = new CellSpiller(this);
             return _cache.Bind(key, dirty: true, ref spiller);
         }
@@ -499,7 +672,8 @@ public sealed unsafe class JitEngine : ICompiledProgram
 
         private void EndChain()
         {
-            _emit.StoreCell(P, C);
+            if (_chainCompare && _chainAdd != 0) _emit.StoreCellAdd(P, C, _chainAdd);
+            else _emit.StoreCell(P, C);
             foreach (var (_, op) in _held) EmitWrite(op);
             _held.Clear();
             _chain = false;
@@ -552,10 +726,11 @@ public sealed unsafe class JitEngine : ICompiledProgram
                 foreach (var (_, op) in writes) EmitWrite(op);
                 _builder.Jump(exit);
             }
-            foreach (var (block, src, back, fail) in _nonZero)
+            foreach (var (block, src, register, back, fail) in _nonZero)
             {
                 _builder.StartBlock(block);
-                _emit.IfNonZero(P, src, back, fail);
+                if (register is { } r) _emit.RegIfNonZero(r, back, fail);
+                else _emit.IfNonZero(P, src, back, fail);
             }
             foreach (var (block, bias) in _sides)
             {
