@@ -90,7 +90,7 @@ internal sealed unsafe class FunctionCompiler
         _paramCount = _type.Params.Length;
         _locals = _paramCount + _body.Locals.Length;
         _localTypes = [.. _type.Params, .. _body.Locals];
-        _r = new WasmReader(_m.Bytes, _body.CodeStart, _body.CodeEnd) { Section = $"code[{index - _m.ImportedFunctions}]" };
+        _r = WasmReader.ForBody(_m.Bytes, _body.CodeStart, _body.CodeEnd, index - _m.ImportedFunctions);
     }
 
     /// <summary>Where entry <paramref name="depth"/> is now (a Reg entry's current register file).</summary>

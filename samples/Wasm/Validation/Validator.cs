@@ -75,8 +75,25 @@ public static class Validator
                 CheckConst(m, d.Offset, ValType.I32, "data", int.MaxValue);
             }
         }
-        for (int i = 0; i < m.Bodies.Count; i++)
-            new FunctionValidator(m, i, declared).Run();
+        ValidateBodies(m, declared);
+    }
+
+    [ThreadStatic] private static FunctionValidator? t_validator;
+
+    /// <summary>The function bodies, on <see cref="BodyBatches.Threads"/> threads (one validator per thread, reused).</summary>
+    private static void ValidateBodies(WasmModule m, HashSet<uint> declared)
+    {
+        if (m.Bodies.Count == 0) return;
+        var starts = BodyBatches.Split(m);
+        BodyBatches.Run(starts, BodyBatches.Threads, batch =>
+        {
+            var v = t_validator ??= new FunctionValidator();
+            for (int i = starts[batch]; i < starts[batch + 1]; i++)
+            {
+                try { v.Run(m, i, declared); }
+                catch (WasmException e) { throw new BodyFailure(i, e); }
+            }
+        });
     }
 
     private static void CheckConst(WasmModule m, ConstExpr e, ValType expected, string section, int globalLimit)
