@@ -40,6 +40,8 @@ public static unsafe class JitCompiler
         return new JitCode(modules);
     }
 
+    [ThreadStatic] private static FunctionCompiler? t_compiler;
+
     /// <summary>Compiles bodies <paramref name="first"/> to <paramref name="end"/> (exclusive) into one module and sets their entries.</summary>
     private static CompiledModule CompileBatch(Instance instance, StencilLibrary library, int first, int end)
     {
@@ -52,7 +54,9 @@ public static unsafe class JitCompiler
             var builder = builders[i - first] = module.DefineFunction(0, "f" + index.ToString(System.Globalization.CultureInfo.InvariantCulture));
             try
             {
-                new FunctionCompiler(instance, index, builder).Compile();
+                var compiler = t_compiler ??= new FunctionCompiler();
+                compiler.Start(instance, index, builder);
+                compiler.Compile();
             }
             catch (Exception e) when (e is FrameTooLargeException or StencilEmitException)
             {
