@@ -101,6 +101,7 @@ public static class BenchRunner
         {
             long allocated = GC.GetTotalAllocatedBytes(true);
             int collections = GC.CollectionCount(0);
+            var paused = GC.GetTotalPauseDuration();
             process.Refresh();
             var cpu = process.TotalProcessorTime;
             long t0 = Stopwatch.GetTimestamp();
@@ -116,7 +117,7 @@ public static class BenchRunner
             walls.Add(Ms(t0, t3));
             cpus.Add(cpuMs);
             Console.WriteLine(FormattableString.Invariant(
-                $"load {Ms(t0, t3):F1} ms (decode {Ms(t0, t1):F1}, validate {Ms(t1, t2):F1}, instantiate {Ms(t2, t3):F1}), cpu {cpuMs:F1} ms, allocated {(GC.GetTotalAllocatedBytes(true) - allocated) / 1e6:F1} MB, gen-0 collections {GC.CollectionCount(0) - collections}"));
+                $"load {Ms(t0, t3):F1} ms (decode {Ms(t0, t1):F1}, validate {Ms(t1, t2):F1}, instantiate {Ms(t2, t3):F1}), cpu {cpuMs:F1} ms, allocated {(GC.GetTotalAllocatedBytes(true) - allocated) / 1e6:F1} MB, gen-0 collections {GC.CollectionCount(0) - collections} (paused {(GC.GetTotalPauseDuration() - paused).TotalMilliseconds:F1} ms)"));
         }
         walls.Sort();
         cpus.Sort();
