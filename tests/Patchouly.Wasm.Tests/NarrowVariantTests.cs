@@ -23,7 +23,7 @@ public class NarrowVariantTests
         var m = ModuleDecoder.Decode(EngineAgreementTests.CompileC(program));
         Validator.Validate(m);
         var instance = new JitEngine().Instantiate(m, (_, _) => null);
-        var listing = Assert.IsType<CompiledModule>(instance.Code).Disassemble();
+        var listing = Assert.IsType<Patchouly.Samples.Wasm.Jit.JitCode>(instance.Code).Disassemble();
         var headers = Regex.Matches(listing, @"^; (Load\w*|Store\w*|Get|Set|SetConst|Call|StackCheck) \[[^\]]*\] (narrow|wide)", RegexOptions.Multiline)
             .Select(x => (Family: x.Groups[1].Value, Variant: x.Groups[2].Value)).ToList();
         Assert.Contains(headers, h => h.Family.StartsWith("Load", System.StringComparison.Ordinal));

@@ -6,6 +6,7 @@ using System.IO;
 using System.Linq;
 using System.Text;
 using System.Text.Json;
+using Patchouly.Samples.Wasm.Decoding;
 using Patchouly.Samples.Wasm.Engines;
 using Patchouly.Samples.Wasm.Runtime;
 
@@ -47,6 +48,7 @@ public static class BenchRunner
     /// <summary>Runs the benchmarks (<c>--quick</c>: smaller inputs, one run each).</summary>
     public static int Run(string[] args)
     {
+        if (args.Length >= 2 && args[0] == "--load") return LoadTimes(args[1], args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 10);
         bool quick = args.Contains("--quick");
         int runs = quick ? 1 : 3;
         string src = Path.Combine(AppContext.BaseDirectory, "Bench");
@@ -80,6 +82,48 @@ public static class BenchRunner
         File.WriteAllText(Path.Combine("artifacts", "bench", "wasm.json"), JsonSerializer.Serialize(rows.Append(large).Select(r => new { r.Name, r.Bytes, r.CompileMs, r.RunMs, r.Result }), new JsonSerializerOptions { WriteIndented = true }));
         bool agree = rows.All(r => r.Result.Values.Distinct().Count() == 1);
         return agree ? 0 : 1;
+    }
+
+    /// <summary>
+    /// <c>bench --load FILE [N]</c>: loads FILE under the JIT N times after a warm-up load, printing each load's
+    /// phases (decode, validate, instantiate with compilation), the process's CPU time, the bytes allocated and the
+    /// gen-0 collections, then the medians and minimums: for profiles and A/B comparisons of the compiler.
+    /// </summary>
+    private static int LoadTimes(string file, int n)
+    {
+        var bytes = File.ReadAllBytes(file);
+        var engine = new JitEngine();
+        engine.Load(bytes).Dispose();
+        var walls = new List<double>();
+        var cpus = new List<double>();
+        using var process = Process.GetCurrentProcess();
+        for (int i = 0; i < n; i++)
+        {
+            long allocated = GC.GetTotalAllocatedBytes(true);
+            int collections = GC.CollectionCount(0);
+            var paused = GC.GetTotalPauseDuration();
+            process.Refresh();
+            var cpu = process.TotalProcessorTime;
+            long t0 = Stopwatch.GetTimestamp();
+            var m = Decoding.ModuleDecoder.Decode(bytes);
+            long t1 = Stopwatch.GetTimestamp();
+            Validation.Validator.Validate(m);
+            long t2 = Stopwatch.GetTimestamp();
+            engine.Instantiate(m, (_, _) => null);
+            long t3 = Stopwatch.GetTimestamp();
+            process.Refresh();
+            double cpuMs = (process.TotalProcessorTime - cpu).TotalMilliseconds;
+            static double Ms(long a, long b) => (b - a) * 1000.0 / Stopwatch.Frequency;
+            walls.Add(Ms(t0, t3));
+            cpus.Add(cpuMs);
+            Console.WriteLine(FormattableString.Invariant(
+                $"load {Ms(t0, t3):F1} ms (decode {Ms(t0, t1):F1}, validate {Ms(t1, t2):F1}, instantiate {Ms(t2, t3):F1}), cpu {cpuMs:F1} ms, allocated {(GC.GetTotalAllocatedBytes(true) - allocated) / 1e6:F1} MB, gen-0 collections {GC.CollectionCount(0) - collections} (paused {(GC.GetTotalPauseDuration() - paused).TotalMilliseconds:F1} ms)"));
+        }
+        walls.Sort();
+        cpus.Sort();
+        Console.WriteLine(FormattableString.Invariant(
+            $"{BodyBatches.Threads} threads: median {walls[n / 2]:F1} ms, min {walls[0]:F1} ms ({bytes.Length / 1e6 / (walls[0] / 1000):F1} MB/s); cpu median {cpus[n / 2]:F1} ms, min {cpus[0]:F1} ms"));
+        return 0;
     }
 
     private static Row Measure(string name, string wasm, long[] args, int runs, string? native, string src)

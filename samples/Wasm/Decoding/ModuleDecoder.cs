@@ -305,22 +305,30 @@ public static class ModuleDecoder
             uint size = r.U32();
             if (size > r.End - r.Position) throw r.Malformed("unexpected end of section or function");
             int end = r.Position + (int)size;
-            var br = new WasmReader(r.Bytes, r.Position, end) { Section = $"code[{i}]" };
+            var br = WasmReader.ForBody(r.Bytes, r.Position, end, i);
+            // The local declarations are read twice: once for their total (checked before anything is allocated), then into the array.
+            int declarations = br.Position;
             uint groups = br.U32();
             long total = 0;
-            var runs = new List<(uint Count, ValType Type)>();
             for (uint g = 0; g < groups; g++)
             {
-                uint count = br.U32();
-                total += count;
+                total += br.U32();
                 if (total > uint.MaxValue) throw br.Malformed("too many locals");
-                runs.Add((count, br.ValType()));
+                br.ValType();
             }
             if (total > MaxLocals) throw br.Malformed("too many locals");
-            var locals = new ValType[total];
-            int k = 0;
-            foreach (var (count, type) in runs)
-                for (uint c = 0; c < count; c++) locals[k++] = type;
+            var locals = total == 0 ? [] : new ValType[total];
+            int code = br.Position;
+            br.Position = declarations;
+            br.U32();
+            for (int k = 0; k < locals.Length;)
+            {
+                uint count = br.U32();
+                var type = br.ValType();
+                locals.AsSpan(k, (int)count).Fill(type);
+                k += (int)count;
+            }
+            br.Position = code;
             if (br.Position >= end) throw br.Malformed("unexpected end of section or function");
             if (r.Bytes[end - 1] != 0x0B) throw new WasmException(WasmErrorKind.Malformed, br.Section, end - 1, "END opcode expected");
             m.Bodies.Add(new FunctionBody { TypeIndex = i < m.Functions.Count - m.ImportedFunctions ? m.Functions[m.ImportedFunctions + i] : 0, Locals = locals, CodeStart = br.Position, CodeEnd = end });

@@ -1,4 +1,6 @@
 using System;
+using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace Patchouly.Samples.Wasm.Decoding;
@@ -20,8 +22,22 @@ public sealed class WasmReader(byte[] bytes, int position, int end)
     /// <summary>The end of the readable range.</summary>
     public int End { get; set; } = end;
 
-    /// <summary>The section being read (for errors).</summary>
-    public string Section { get; set; } = "header";
+    private string? _section = "header";
+    private int _body = -1;
+
+    /// <summary>The section being read (for errors): <c>code[i]</c> for the body of defined function <c>i</c>.</summary>
+    public string Section
+    {
+        get => _section ??= "code[" + _body.ToString(CultureInfo.InvariantCulture) + "]";
+        set
+        {
+            _section = value;
+            _body = -1;
+        }
+    }
+
+    /// <summary>A reader of the body of defined function <paramref name="index"/> (its section, <c>code[i]</c>, named only when an error needs it).</summary>
+    public static WasmReader ForBody(byte[] bytes, int start, int end, int index) => new(bytes, start, end) { _section = null, _body = index };
 
     /// <summary>True at the end of the range.</summary>
     public bool AtEnd => Position >= End;
@@ -30,11 +46,17 @@ public sealed class WasmReader(byte[] bytes, int position, int end)
     public WasmException Malformed(string message) => new(WasmErrorKind.Malformed, Section, Position, message);
 
     /// <summary>Reads one byte.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public byte Byte()
     {
-        if (Position >= End) throw Malformed(End == Bytes.Length ? "unexpected end" : "unexpected end of section or function");
-        return Bytes[Position++];
+        int p = Position;
+        if (p >= End) ThrowEnd();
+        Position = p + 1;
+        return Bytes[p];
     }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ThrowEnd() => throw Malformed(End == Bytes.Length ? "unexpected end" : "unexpected end of section or function");
 
     /// <summary>Reads <paramref name="n"/> bytes.</summary>
     public ReadOnlySpan<byte> Take(long n)
@@ -46,7 +68,23 @@ public sealed class WasmReader(byte[] bytes, int position, int end)
     }
 
     /// <summary>An unsigned LEB128 of at most 32 bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public uint U32()
+    {
+        int p = Position;
+        if (p < End)
+        {
+            byte b = Bytes[p];
+            if (b < 0x80)
+            {
+                Position = p + 1;
+                return b;
+            }
+        }
+        return U32Slow();
+    }
+
+    private uint U32Slow()
     {
         uint result = 0;
         for (int shift = 0; ; shift += 7)
@@ -60,10 +98,38 @@ public sealed class WasmReader(byte[] bytes, int position, int end)
     }
 
     /// <summary>A signed LEB128 of at most 32 bits.</summary>
-    public int S32() => (int)Signed(32);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int S32()
+    {
+        int p = Position;
+        if (p < End)
+        {
+            byte b = Bytes[p];
+            if (b < 0x80)
+            {
+                Position = p + 1;
+                return (int)((uint)b << 25) >> 25;
+            }
+        }
+        return (int)Signed(32);
+    }
 
     /// <summary>A signed LEB128 of at most 64 bits.</summary>
-    public long S64() => Signed(64);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public long S64()
+    {
+        int p = Position;
+        if (p < End)
+        {
+            byte b = Bytes[p];
+            if (b < 0x80)
+            {
+                Position = p + 1;
+                return (int)((uint)b << 25) >> 25;
+            }
+        }
+        return Signed(64);
+    }
 
     /// <summary>A signed LEB128 of at most 33 bits (block types).</summary>
     public long S33() => Signed(33);

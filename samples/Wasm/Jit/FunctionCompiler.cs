@@ -48,18 +48,21 @@ internal sealed unsafe class FunctionCompiler
         public int Arity => Opcode == 0x03 ? Params : Results;
     }
 
-    private readonly Instance _instance;
-    private readonly WasmModule _m;
-    private readonly FunctionBuilder _b;
-    private readonly WasmReader _r;
-    private readonly int _locals;
-    private readonly int _paramCount;
-    private readonly FuncType _type;
-    private readonly FunctionBody _body;
-    private readonly ValType[] _localTypes;
+    // The function being compiled (set by Start: a compiler is reused for many functions, one after the other).
+    private Instance _instance = null!;
+    private WasmModule _m = null!;
+    private FunctionBuilder _b = null!;
+    private WasmReader _r = null!;
+    private int _locals;
+    private int _paramCount;
+    private FuncType _type = null!;
+    private FunctionBody _body = null!;
+    private ValType[] _localTypes = new ValType[16];
     private Entry[] _stack = new Entry[64];
     private int _depth;
     private readonly List<Frame> _frames = new();
+    private readonly Stack<Frame> _freeFrames = new();
+    private readonly Block[] _trapTargets = new Block[4];
     private readonly Block?[] _trapBlocks = new Block?[16];
     private Block? _rethrow;
     private readonly List<(Block Block, (Entry E, int From, Location To)[] Moves, Block Target)> _trampolines = new();
@@ -80,7 +83,14 @@ internal sealed unsafe class FunctionCompiler
     private bool _cImm;
     private long _cK;
 
-    public FunctionCompiler(Instance instance, int index, FunctionBuilder builder)
+    /// <summary>A compiler for function <paramref name="index"/> of <paramref name="instance"/>.</summary>
+    public FunctionCompiler(Instance instance, int index, FunctionBuilder builder) => Start(instance, index, builder);
+
+    /// <summary>A compiler to <see cref="Start"/> on one function after another (its buffers are reused).</summary>
+    public FunctionCompiler() { }
+
+    /// <summary>Prepares to compile function <paramref name="index"/> of <paramref name="instance"/> into <paramref name="builder"/> (then <see cref="Compile"/>).</summary>
+    public void Start(Instance instance, int index, FunctionBuilder builder)
     {
         _instance = instance;
         _m = instance.Module;
@@ -89,8 +99,34 @@ internal sealed unsafe class FunctionCompiler
         _type = _m.FunctionType(index);
         _paramCount = _type.Params.Length;
         _locals = _paramCount + _body.Locals.Length;
-        _localTypes = [.. _type.Params, .. _body.Locals];
-        _r = new WasmReader(_m.Bytes, _body.CodeStart, _body.CodeEnd) { Section = $"code[{index - _m.ImportedFunctions}]" };
+        if (_localTypes.Length < _locals) _localTypes = new ValType[Math.Max(_locals, 2 * _localTypes.Length)];
+        _type.Params.CopyTo(_localTypes, 0);
+        _body.Locals.CopyTo(_localTypes, _paramCount);
+        _r = WasmReader.ForBody(_m.Bytes, _body.CodeStart, _body.CodeEnd, index - _m.ImportedFunctions);
+        // What the previous function left.
+        _depth = 0;
+        foreach (var f in _frames) _freeFrames.Push(f);
+        _frames.Clear();
+        Array.Clear(_trapBlocks);
+        _rethrow = null;
+        _trampolines.Clear();
+        _pFamily = null;
+    }
+
+    /// <summary>A control frame (from the pool of ended ones).</summary>
+    private Frame NewFrame(byte opcode, Block label, Block @else, int height, ValType[] paramTypes, ValType[] resultTypes)
+    {
+        var f = _freeFrames.Count > 0 ? _freeFrames.Pop() : new Frame();
+        f.Opcode = opcode;
+        f.Label = label;
+        f.Else = @else;
+        f.HasElse = false;
+        f.Height = height;
+        f.Params = paramTypes.Length;
+        f.Results = resultTypes.Length;
+        f.ParamTypes = paramTypes;
+        f.ResultTypes = resultTypes;
+        return f;
     }
 
     /// <summary>Where entry <paramref name="depth"/> is now (a Reg entry's current register file).</summary>
@@ -213,6 +249,11 @@ internal sealed unsafe class FunctionCompiler
         for (int k = 0; k < _depth; k++) Materialize(k);
     }
 
+    private void MaterializeTop(int count)
+    {
+        for (int k = Math.Max(0, _depth - count); k < _depth; k++) Materialize(k);
+    }
+
     /// <summary>Where to read entry <paramref name="k"/> as a stencil input (constants are materialized), in a float
     /// register or a slot when <paramref name="asFloat"/> (the input is of the float class), else in a register or a slot.</summary>
     private Location Use(int k, bool asFloat = false)
@@ -245,9 +286,8 @@ internal sealed unsafe class FunctionCompiler
     {
         var kinds = Families.Traps[op];
         if (kinds is null) return default;
-        var blocks = new Block[kinds.Length];
-        for (int i = 0; i < kinds.Length; i++) blocks[i] = TrapBlock(kinds[i]);
-        return blocks;
+        for (int i = 0; i < kinds.Length; i++) _trapTargets[i] = TrapBlock(kinds[i]);
+        return _trapTargets.AsSpan(0, kinds.Length);
     }
 
     // ---- compiling ----
@@ -258,7 +298,7 @@ internal sealed unsafe class FunctionCompiler
         _b.Emit(Families.StackCheck, [], [], [ex], [TrapBlock(TrapKind.CallStackExhausted)]);
         for (int i = 0; i < _paramCount; i++) _b.Emit(Families.Get, [], [Slot(i)], [ExchangeCell(i)]);
         for (int i = _paramCount; i < _locals; i++) _b.Emit(Families.Const, [], [Slot(i)], [0]);
-        _frames.Add(new Frame { Opcode = 0x02, Label = _b.NewBlock(), Height = 0, Results = _type.Results.Length, ResultTypes = _type.Results });
+        _frames.Add(NewFrame(0x02, _b.NewBlock(), default, 0, [], _type.Results));
         Body();
         // Cold code: trampolines of br_table, traps.
         foreach (var (block, moves, target) in _trampolines)
@@ -331,7 +371,7 @@ internal sealed unsafe class FunctionCompiler
                     var (pt, rt) = BlockTypes(r);
                     int ps = pt.Length;
                     MaterializeAll();
-                    var f = new Frame { Opcode = op, Label = _b.NewBlock(), Height = _depth - ps, Params = ps, Results = rt.Length, ParamTypes = pt, ResultTypes = rt };
+                    var f = NewFrame(op, _b.NewBlock(), default, _depth - ps, pt, rt);
                     _frames.Add(f);
                     if (op == 0x03) _b.StartBlock(f.Label, 16);
                     break;
@@ -340,8 +380,8 @@ internal sealed unsafe class FunctionCompiler
                 {
                     var (pt, rt) = BlockTypes(r);
                     int ps = pt.Length;
-                    var f = new Frame { Opcode = op, Label = _b.NewBlock(), Else = _b.NewBlock(), Params = ps, Results = rt.Length, ParamTypes = pt, ResultTypes = rt };
-                    BranchIf(negate: true, f.Else, beforeBranch: MaterializeAll);
+                    var f = NewFrame(op, _b.NewBlock(), _b.NewBlock(), 0, pt, rt);
+                    BranchIf(negate: true, f.Else, materializeTop: int.MaxValue);
                     f.Height = _depth - ps;
                     _frames.Add(f);
                     break;
@@ -362,12 +402,12 @@ internal sealed unsafe class FunctionCompiler
                     int n = f.Arity;
                     if (_depth - 1 - n == f.Height)
                     {
-                        BranchIf(negate: false, f.Label, beforeBranch: () => { for (int k = _depth - n; k < _depth; k++) Materialize(k); });
+                        BranchIf(negate: false, f.Label, materializeTop: n);
                     }
                     else
                     {
                         Block skip = _b.NewBlock();
-                        BranchIf(negate: true, skip, beforeBranch: null);
+                        BranchIf(negate: true, skip, materializeTop: 0);
                         Br(f);
                         _b.StartBlock(skip);
                     }
@@ -510,14 +550,15 @@ internal sealed unsafe class FunctionCompiler
 
     private bool NextIsBranch() => _r.Position < _r.End && _r.Bytes[_r.Position] is 0x0D or 0x04;
 
-    /// <summary>Pops a condition and branches to <paramref name="target"/> when it is true (or false when <paramref name="negate"/>).</summary>
-    private void BranchIf(bool negate, Block target, Action? beforeBranch)
+    /// <summary>Pops a condition and branches to <paramref name="target"/> when it is true (or false when <paramref name="negate"/>),
+    /// after materializing the <paramref name="materializeTop"/> entries below the condition.</summary>
+    private void BranchIf(bool negate, Block target, int materializeTop)
     {
         ref var c = ref _stack[_depth - 1];
         if (c.Kind == Kind.Cond)
         {
             _depth--;
-            beforeBranch?.Invoke();
+            MaterializeTop(materializeTop);
             if (_cOp == 0x45)
                 _b.Emit(negate ? Families.BranchIfNot[0x45]! : Families.BranchIf[0x45]!, [_cA], [], default, [target]);
             else if (_cImm)
@@ -529,7 +570,7 @@ internal sealed unsafe class FunctionCompiler
         Flush();
         Location cond = Use(_depth - 1);
         _depth--;
-        beforeBranch?.Invoke();
+        MaterializeTop(materializeTop);
         _b.Emit(negate ? Families.BrIfEqz : Families.BrIfNez, [cond], [], default, [target]);
     }
 
@@ -603,6 +644,7 @@ internal sealed unsafe class FunctionCompiler
         if (f.Opcode != 0x03) _b.StartBlock(f.Label);
         _depth = f.Height + f.Results;
         for (int k = f.Height; k < _depth; k++) SetReg(k, f.ResultTypes[k - f.Height]);
+        _freeFrames.Push(f);
         if (_frames.Count == 0)
         {
             ReturnValues();
@@ -614,13 +656,16 @@ internal sealed unsafe class FunctionCompiler
     /// <summary>Entry <paramref name="k"/> is a value of type <paramref name="t"/> in its canonical location (at a label).</summary>
     private void SetReg(int k, ValType t) => _stack[k] = new Entry { Kind = Kind.Reg, Type = t, InFloat = IsFloat(t) };
 
+    /// <summary>The result types of blocks of one result, by type byte − 0x6F (shared, never written).</summary>
+    private static readonly ValType[][] SingleTypes = [.. System.Linq.Enumerable.Select(System.Linq.Enumerable.Range(0x6F, 17), b => new[] { (ValType)b })];
+
     /// <summary>A block type's parameter and result types.</summary>
     private (ValType[] Params, ValType[] Results) BlockTypes(WasmReader r)
     {
         int at = r.Position;
         byte b = r.Byte();
         if (b == 0x40) return ([], []);
-        if (b is 0x7F or 0x7E or 0x7D or 0x7C or 0x70 or 0x6F) return ([], [(ValType)b]);
+        if (b is 0x7F or 0x7E or 0x7D or 0x7C or 0x70 or 0x6F) return ([], SingleTypes[b - 0x6F]);
         r.Position = at;
         var t = _m.Types[(int)r.S33()];
         return (t.Params, t.Results);

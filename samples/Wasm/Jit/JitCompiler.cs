@@ -1,45 +1,87 @@
 using System;
 using Patchouly.Runtime;
+using Patchouly.Runtime.Tables;
 using Patchouly.Samples.Wasm.Decoding;
 using Patchouly.Samples.Wasm.Runtime;
 
 namespace Patchouly.Samples.Wasm.Jit;
 
 /// <summary>
-/// The Patchouly engine's compiler: every defined function of an instance becomes a function of one
-/// <see cref="JitModule"/> (one executable allocation), entered through its C-ABI entry shim; the entries are then
-/// stored in the functions' <see cref="FuncRef"/>s, which is what calls go through.
+/// The Patchouly engine's compiler. The defined functions of an instance are compiled in batches of consecutive
+/// functions (<see cref="BodyBatches"/>) on <see cref="BodyBatches.Threads"/> threads; every batch is one
+/// <see cref="JitModule"/> (one executable allocation), emitted and linked by one thread, whose functions are entered
+/// through their C-ABI entry shims. Every function's entry is then stored in its <see cref="FuncRef"/>, which is what
+/// calls go through, so a call does not depend on which batch its callee is in.
 /// </summary>
+/// <remarks>
+/// Batches also keep what builders hold until linking (code, stencil logs) small and short-lived: one module of
+/// thousands of functions kept megabytes alive across many garbage collections. A function's code does not depend on
+/// the batch or the thread that compiled it, only its address does.
+/// </remarks>
 public static unsafe class JitCompiler
 {
-    /// <summary>Compiles <paramref name="instance"/>'s functions; returns the <see cref="CompiledModule"/> (null when there are none).</summary>
-    public static CompiledModule? Compile(Instance instance)
+    /// <summary>Compiles <paramref name="instance"/>'s functions on <see cref="BodyBatches.Threads"/> threads; returns the <see cref="JitCode"/> (null when there are none).</summary>
+    public static JitCode? Compile(Instance instance) => Compile(instance, BodyBatches.Threads);
+
+    /// <summary>Compiles <paramref name="instance"/>'s functions on up to <paramref name="threads"/> threads.</summary>
+    public static JitCode? Compile(Instance instance, int threads)
     {
+        ArgumentNullException.ThrowIfNull(instance);
         var m = instance.Module;
         if (m.Bodies.Count == 0) return null;
         foreach (var t in m.Types)
             if (t.Params.Length > Exchange.Capacity || t.Results.Length > Exchange.Capacity)
                 throw new WasmException(WasmErrorKind.ImplementationLimit, "type", -1, $"more than {Exchange.Capacity} parameters or results");
-        var module = new JitModule(WasmStencils.Library);
-        var builders = new FunctionBuilder[m.Bodies.Count];
-        for (int i = 0; i < builders.Length; i++)
+        var starts = BodyBatches.Split(m);
+        var modules = new CompiledModule[starts.Length - 1];
+        // Loaded here, before any worker runs: the generated WasmStencils.Library is not safe to load from several threads at once.
+        StencilLibrary library = Families.Lib;
+        BodyBatches.Run(starts, threads, batch => modules[batch] = CompileBatch(instance, library, starts[batch], starts[batch + 1]));
+        return new JitCode(modules);
+    }
+
+    [ThreadStatic] private static FunctionCompiler? t_compiler;
+
+    /// <summary>Compiles bodies <paramref name="first"/> to <paramref name="end"/> (exclusive) into one module and sets their entries.</summary>
+    private static CompiledModule CompileBatch(Instance instance, StencilLibrary library, int first, int end)
+    {
+        var m = instance.Module;
+        var module = new JitModule(library);
+        var builders = new FunctionBuilder[end - first];
+        for (int i = first; i < end; i++)
         {
             int index = m.ImportedFunctions + i;
-            builders[i] = module.DefineFunction(0, $"f{index}");
+            var builder = builders[i - first] = module.DefineFunction(0, "f" + index.ToString(System.Globalization.CultureInfo.InvariantCulture));
             try
             {
-                new FunctionCompiler(instance, index, builders[i]).Compile();
+                var compiler = t_compiler ??= new FunctionCompiler();
+                compiler.Start(instance, index, builder);
+                compiler.Compile();
             }
             catch (Exception e) when (e is FrameTooLargeException or StencilEmitException)
             {
                 // The only ways a valid function gets here: a frame beyond FunctionBuilder.MaxStackSlots (locals plus
                 // the operand stack's depth), or code beyond FunctionBuilder's size limit.
-                throw new WasmException(WasmErrorKind.ImplementationLimit, $"code[{i}]", -1, $"function {index} is too large for the JIT: {e.Message}");
+                throw new BodyFailure(i, new WasmException(WasmErrorKind.ImplementationLimit, $"code[{i}]", -1, $"function {index} is too large for the JIT: {e.Message}"));
+            }
+            catch (Exception e)
+            {
+                throw new BodyFailure(i, e);
             }
         }
         var compiled = module.Compile();
-        for (int i = 0; i < builders.Length; i++)
-            instance.Functions[m.ImportedFunctions + i].Ref->Entry = compiled.GetFunction(builders[i]).EntryPoint;
+        for (int i = first; i < end; i++)
+            instance.Functions[m.ImportedFunctions + i].Ref->Entry = compiled[i - first].EntryPoint;
         return compiled;
     }
+}
+
+/// <summary>An instance's JIT code: one <see cref="CompiledModule"/> per batch of functions (see <see cref="JitCompiler"/>).</summary>
+public sealed class JitCode(CompiledModule[] modules)
+{
+    /// <summary>The modules, in function order.</summary>
+    public CompiledModule[] Modules { get; } = modules;
+
+    /// <summary>The disassembly of every function, in function order.</summary>
+    public string Disassemble() => string.Concat(Array.ConvertAll(Modules, x => x.Disassemble()));
 }

@@ -33,7 +33,6 @@ public sealed unsafe class Function
         Host = host;
         Ref = LowMemory.Allocate<FuncRef>();
         Ref->Signature = WasmRuntime.SignatureId(type);
-        WasmRuntime.Register(this);
     }
 
     /// <summary>A host function of type <paramref name="type"/>.</summary>

@@ -10,9 +10,8 @@ using Patchouly.Samples.Wasm.Jit;
 namespace Patchouly.Samples.Wasm.Runtime;
 
 /// <summary>
-/// Process-wide state shared by every instance: the <see cref="Exchange"/> area, canonical signature ids, the
-/// functions by <see cref="FuncRef"/> address, and the C# operations JIT code calls (<see cref="HostOperation"/>s
-/// and host functions). Wasm code runs on one thread at a time: the exchange area is shared, so
+/// Process-wide state shared by every instance: the <see cref="Exchange"/> area, canonical signature ids, and the
+/// C# operations JIT code calls (<see cref="HostOperation"/>s and host functions). Wasm code runs on one thread at a time: the exchange area is shared, so
 /// <see cref="Invoke"/> holds a process-wide lock while wasm runs (other threads wait).
 /// </summary>
 public static unsafe class WasmRuntime
@@ -27,7 +26,6 @@ public static unsafe class WasmRuntime
     // Held (re-entrantly: host functions may call wasm again) while wasm code runs: the exchange area is process-wide.
     private static readonly object Execution = new();
     private static readonly Dictionary<FuncType, long> Signatures = new();
-    private static readonly Dictionary<nint, Function> Functions = new();
     private static readonly List<object> Operations = new(); // HostOperation or Function (host functions)
     private static readonly List<CompiledFunction> Thunks = new();
     [ThreadStatic] private static int _depth;
@@ -45,17 +43,6 @@ public static unsafe class WasmRuntime
             if (!Signatures.TryGetValue(type, out long id)) Signatures[type] = id = Signatures.Count + 1;
             return id;
         }
-    }
-
-    internal static void Register(Function f)
-    {
-        lock (Sync) Functions[(nint)f.Ref] = f;
-    }
-
-    /// <summary>The function whose <see cref="FuncRef"/> is at <paramref name="address"/>, or null.</summary>
-    public static Function? FunctionAt(ulong address)
-    {
-        lock (Sync) return Functions.GetValueOrDefault((nint)address);
     }
 
     /// <summary>Registers a C# operation; the id is the hole value of <c>HostOp</c>.</summary>

@@ -1,10 +1,15 @@
 using System;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using Patchouly.Samples.Wasm.Decoding;
 
 namespace Patchouly.Samples.Wasm.Validation;
 
-/// <summary>Decodes and type-checks one function body (the spec appendix's algorithm with an operand and a control stack).</summary>
+/// <summary>
+/// Decodes and type-checks one function body (the spec appendix's algorithm with an operand and a control stack).
+/// Reusable: <see cref="Run"/> validates one body with the stacks of the previous ones, so validating a module
+/// allocates nothing per instruction and almost nothing per function.
+/// </summary>
 internal sealed class FunctionValidator
 {
     private const ValType Unknown = 0;
@@ -12,54 +17,64 @@ internal sealed class FunctionValidator
     private struct Frame
     {
         public byte Opcode;
+        public bool Unreachable;
+        public int Height;
         public ValType[] Start;
         public ValType[] End;
-        public int Height;
-        public bool Unreachable;
     }
 
-    private readonly WasmModule _m;
-    private readonly HashSet<uint> _declared;
-    private readonly WasmReader _r;
-    private readonly ValType[] _locals;
-    private readonly FuncType _type;
-    private readonly List<ValType> _vals = new();
-    private readonly List<Frame> _ctrls = new();
+    /// <summary>Single-type block results by type byte (a block type is mostly one of these: no array per block).</summary>
+    private static readonly ValType[]?[] SingleTypes = MakeSingleTypes();
+
+    private WasmModule _m = null!;
+    private HashSet<uint> _declared = null!;
+    private WasmReader _r = null!;
+    private ValType[] _locals = new ValType[64];
+    private int _localCount;
+    private FuncType _type = null!;
+    private ValType[] _vals = new ValType[64];
+    private int _valCount;
+    private Frame[] _ctrls = new Frame[16];
+    private int _ctrlCount;
     private int _opStart;
 
-    public FunctionValidator(WasmModule m, int index, HashSet<uint> declared)
+    private static ValType[]?[] MakeSingleTypes()
     {
-        _m = m;
-        _declared = declared;
-        var body = m.Bodies[index];
-        _type = m.Types[(int)body.TypeIndex];
-        _locals = new ValType[_type.Params.Length + body.Locals.Length];
-        _type.Params.CopyTo(_locals, 0);
-        body.Locals.CopyTo(_locals, _type.Params.Length);
-        _r = new WasmReader(m.Bytes, body.CodeStart, body.CodeEnd) { Section = $"code[{index}]" };
+        var single = new ValType[]?[256];
+        foreach (var t in new[] { ValType.I32, ValType.I64, ValType.F32, ValType.F64, ValType.FuncRef, ValType.ExternRef })
+            single[(byte)t] = [t];
+        return single;
     }
 
     private WasmException Invalid(string message) => new(WasmErrorKind.Invalid, _r.Section, _opStart, message);
 
-    private void Push(ValType t) => _vals.Add(t);
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private WasmException TypeMismatch() => Invalid("type mismatch");
 
-    private ValType Pop()
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Push(ValType t)
     {
-        ref var f = ref System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_ctrls)[^1];
-        if (_vals.Count == f.Height)
-        {
-            if (f.Unreachable) return Unknown;
-            throw Invalid("type mismatch");
-        }
-        var t = _vals[^1];
-        _vals.RemoveAt(_vals.Count - 1);
-        return t;
+        if (_valCount == _vals.Length) Array.Resize(ref _vals, _vals.Length * 2);
+        _vals[_valCount++] = t;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ValType Pop()
+    {
+        ref var f = ref _ctrls[_ctrlCount - 1];
+        if (_valCount == f.Height)
+        {
+            if (f.Unreachable) return Unknown;
+            throw TypeMismatch();
+        }
+        return _vals[--_valCount];
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ValType Pop(ValType expect)
     {
         var actual = Pop();
-        if (actual != expect && actual != Unknown && expect != Unknown) throw Invalid("type mismatch");
+        if (actual != expect && actual != Unknown && expect != Unknown) throw TypeMismatch();
         return actual == Unknown ? expect : actual;
     }
 
@@ -75,17 +90,18 @@ internal sealed class FunctionValidator
 
     private void PushCtrl(byte opcode, ValType[] start, ValType[] end)
     {
-        _ctrls.Add(new Frame { Opcode = opcode, Start = start, End = end, Height = _vals.Count });
+        if (_ctrlCount == _ctrls.Length) Array.Resize(ref _ctrls, _ctrls.Length * 2);
+        _ctrls[_ctrlCount++] = new Frame { Opcode = opcode, Start = start, End = end, Height = _valCount };
         Push(start);
     }
 
     private Frame PopCtrl()
     {
-        if (_ctrls.Count == 0) throw Invalid("type mismatch");
-        var f = _ctrls[^1];
+        if (_ctrlCount == 0) throw TypeMismatch();
+        var f = _ctrls[_ctrlCount - 1];
         Pop(f.End);
-        if (_vals.Count != f.Height) throw Invalid("type mismatch");
-        _ctrls.RemoveAt(_ctrls.Count - 1);
+        if (_valCount != f.Height) throw TypeMismatch();
+        _ctrlCount--;
         return f;
     }
 
@@ -93,15 +109,15 @@ internal sealed class FunctionValidator
 
     private void SetUnreachable()
     {
-        ref var f = ref System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_ctrls)[^1];
-        _vals.RemoveRange(f.Height, _vals.Count - f.Height);
+        ref var f = ref _ctrls[_ctrlCount - 1];
+        _valCount = f.Height;
         f.Unreachable = true;
     }
 
-    private Frame Label(uint depth)
+    private ref Frame Label(uint depth)
     {
-        if (depth >= _ctrls.Count) throw Invalid("unknown label");
-        return _ctrls[_ctrls.Count - 1 - (int)depth];
+        if (depth >= _ctrlCount) throw Invalid("unknown label");
+        return ref _ctrls[_ctrlCount - 1 - (int)depth];
     }
 
     private (ValType[] Params, ValType[] Results) BlockType()
@@ -109,7 +125,7 @@ internal sealed class FunctionValidator
         int at = _r.Position;
         byte b = _r.Byte();
         if (b == 0x40) return ([], []);
-        if (b is 0x7F or 0x7E or 0x7D or 0x7C or 0x70 or 0x6F) return ([], [(ValType)b]);
+        if (SingleTypes[b] is { } single) return ([], single);
         _r.Position = at;
         long index = _r.S33();
         if (index < 0) throw new WasmException(WasmErrorKind.Malformed, _r.Section, at, "malformed value type");
@@ -120,7 +136,7 @@ internal sealed class FunctionValidator
 
     private ValType Local(uint index)
     {
-        if (index >= _locals.Length) throw Invalid("unknown local");
+        if (index >= (uint)_localCount) throw Invalid("unknown local");
         return _locals[index];
     }
 
@@ -155,14 +171,47 @@ internal sealed class FunctionValidator
         return _m.Elements[(int)index];
     }
 
-    public void Run()
+    /// <summary>Validates the body of defined function <paramref name="index"/> of <paramref name="m"/>.</summary>
+    /// <param name="m">The module.</param>
+    /// <param name="index">The body's index (among the defined functions).</param>
+    /// <param name="declared">The functions <c>ref.func</c> may name.</param>
+    public void Run(WasmModule m, int index, HashSet<uint> declared)
     {
-        _ctrls.Add(new Frame { Opcode = 0x02, Start = [], End = _type.Results, Height = 0 });
+        _m = m;
+        _declared = declared;
+        var body = m.Bodies[index];
+        _type = m.Types[(int)body.TypeIndex];
+        _localCount = _type.Params.Length + body.Locals.Length;
+        if (_locals.Length < _localCount) _locals = new ValType[Math.Max(_localCount, _locals.Length * 2)];
+        _type.Params.CopyTo(_locals, 0);
+        body.Locals.CopyTo(_locals, _type.Params.Length);
+        _r = WasmReader.ForBody(m.Bytes, body.CodeStart, body.CodeEnd, index);
+        _valCount = 0;
+        _ctrlCount = 0;
+        try
+        {
+            Body();
+        }
+        finally
+        {
+            // Keep no references to the module (the validator is cached per thread).
+            _m = null!;
+            _declared = null!;
+            _r = null!;
+            _type = null!;
+            Array.Clear(_ctrls, 0, _ctrls.Length);
+        }
+    }
+
+    private void Body()
+    {
+        var r = _r;
+        PushCtrl(0x02, [], _type.Results);
         while (true)
         {
-            if (_r.AtEnd) throw _r.Malformed("unexpected end of section or function");
-            _opStart = _r.Position;
-            byte op = _r.Byte();
+            if (r.AtEnd) throw r.Malformed("unexpected end of section or function");
+            _opStart = r.Position;
+            byte op = r.Byte();
             switch (op)
             {
                 case 0x00: SetUnreachable(); break;
@@ -193,65 +242,35 @@ internal sealed class FunctionValidator
                 case 0x0B:
                 {
                     var f = PopCtrl();
-                    if (f.Opcode == 0x04 && !SameTypes(f.Start, f.End)) throw Invalid("type mismatch");
+                    if (f.Opcode == 0x04 && !SameTypes(f.Start, f.End)) throw TypeMismatch();
                     Push(f.End);
-                    if (_ctrls.Count == 0)
+                    if (_ctrlCount == 0)
                     {
-                        if (_r.Position != _r.End) throw _r.Malformed("section size mismatch");
+                        if (r.Position != r.End) throw r.Malformed("section size mismatch");
                         return;
                     }
                     break;
                 }
                 case 0x0C:
-                {
-                    var f = Label(_r.U32());
-                    Pop(LabelTypes(f));
+                    Pop(LabelTypes(Label(r.U32())));
                     SetUnreachable();
                     break;
-                }
                 case 0x0D:
                 {
-                    var f = Label(_r.U32());
+                    var ts = LabelTypes(Label(r.U32()));
                     Pop(ValType.I32);
-                    var ts = LabelTypes(f);
                     Pop(ts);
                     Push(ts);
                     break;
                 }
-                case 0x0E:
-                {
-                    uint n = _r.U32();
-                    if (n > _r.End - _r.Position) throw _r.Malformed("unexpected end of section or function");
-                    var labels = new uint[n];
-                    for (int i = 0; i < n; i++) labels[i] = _r.U32();
-                    uint dflt = _r.U32();
-                    Pop(ValType.I32);
-                    int arity = LabelTypes(Label(dflt)).Length;
-                    foreach (var l in labels)
-                    {
-                        var ts = LabelTypes(Label(l));
-                        if (ts.Length != arity) throw Invalid("type mismatch");
-                        // Check each label against a copy of the stack top.
-                        var popped = new ValType[arity];
-                        for (int i = arity - 1; i >= 0; i--)
-                        {
-                            var actual = Pop();
-                            if (actual != ts[i] && actual != Unknown) throw Invalid("type mismatch");
-                            popped[i] = actual;
-                        }
-                        Push(popped);
-                    }
-                    Pop(LabelTypes(Label(dflt)));
-                    SetUnreachable();
-                    break;
-                }
+                case 0x0E: BrTable(); break;
                 case 0x0F:
                     Pop(_type.Results);
                     SetUnreachable();
                     break;
                 case 0x10:
                 {
-                    uint f = _r.U32();
+                    uint f = r.U32();
                     if (f >= _m.Functions.Count) throw Invalid("unknown function");
                     var t = _m.FunctionType((int)f);
                     Pop(t.Params);
@@ -260,11 +279,11 @@ internal sealed class FunctionValidator
                 }
                 case 0x11:
                 {
-                    uint typeIndex = _r.U32();
-                    uint table = _r.U32();
+                    uint typeIndex = r.U32();
+                    uint table = r.U32();
                     var tt = Table(table);
                     if (typeIndex >= _m.Types.Count) throw Invalid("unknown type");
-                    if (tt.Element != ValType.FuncRef) throw Invalid("type mismatch");
+                    if (tt.Element != ValType.FuncRef) throw TypeMismatch();
                     Pop(ValType.I32);
                     var t = _m.Types[(int)typeIndex];
                     Pop(t.Params);
@@ -277,41 +296,41 @@ internal sealed class FunctionValidator
                     Pop(ValType.I32);
                     var t1 = Pop();
                     var t2 = Pop();
-                    if (t1.IsRef() || t2.IsRef()) throw Invalid("type mismatch");
-                    if (t1 != t2 && t1 != Unknown && t2 != Unknown) throw Invalid("type mismatch");
+                    if (t1.IsRef() || t2.IsRef()) throw TypeMismatch();
+                    if (t1 != t2 && t1 != Unknown && t2 != Unknown) throw TypeMismatch();
                     Push(t1 == Unknown ? t2 : t1);
                     break;
                 }
                 case 0x1C:
                 {
-                    uint n = _r.U32();
+                    uint n = r.U32();
                     if (n != 1) throw Invalid("invalid result arity");
-                    var t = _r.ValType();
+                    var t = r.ValType();
                     Pop(ValType.I32);
                     Pop(t);
                     Pop(t);
                     Push(t);
                     break;
                 }
-                case 0x20: Push(Local(_r.U32())); break;
-                case 0x21: Pop(Local(_r.U32())); break;
+                case 0x20: Push(Local(r.U32())); break;
+                case 0x21: Pop(Local(r.U32())); break;
                 case 0x22:
                 {
-                    var t = Local(_r.U32());
+                    var t = Local(r.U32());
                     Pop(t);
                     Push(t);
                     break;
                 }
                 case 0x23:
                 {
-                    uint g = _r.U32();
+                    uint g = r.U32();
                     if (g >= _m.GlobalTypes.Count) throw Invalid("unknown global");
                     Push(_m.GlobalTypes[(int)g].Type);
                     break;
                 }
                 case 0x24:
                 {
-                    uint g = _r.U32();
+                    uint g = r.U32();
                     if (g >= _m.GlobalTypes.Count) throw Invalid("unknown global");
                     var gt = _m.GlobalTypes[(int)g];
                     if (!gt.Mutable) throw Invalid("global is immutable");
@@ -320,14 +339,14 @@ internal sealed class FunctionValidator
                 }
                 case 0x25:
                 {
-                    var t = Table(_r.U32());
+                    var t = Table(r.U32());
                     Pop(ValType.I32);
                     Push(t.Element);
                     break;
                 }
                 case 0x26:
                 {
-                    var t = Table(_r.U32());
+                    var t = Table(r.U32());
                     Pop(t.Element);
                     Pop(ValType.I32);
                     break;
@@ -349,20 +368,20 @@ internal sealed class FunctionValidator
                     break;
                 }
                 case 0x3F:
-                    if (_r.Byte() != 0) throw _r.Malformed("zero byte expected");
+                    if (r.Byte() != 0) throw r.Malformed("zero byte expected");
                     NeedMemory();
                     Push(ValType.I32);
                     break;
                 case 0x40:
-                    if (_r.Byte() != 0) throw _r.Malformed("zero byte expected");
+                    if (r.Byte() != 0) throw r.Malformed("zero byte expected");
                     NeedMemory();
                     Pop(ValType.I32);
                     Push(ValType.I32);
                     break;
-                case 0x41: _r.S32(); Push(ValType.I32); break;
-                case 0x42: _r.S64(); Push(ValType.I64); break;
-                case 0x43: _r.F32Bits(); Push(ValType.F32); break;
-                case 0x44: _r.F64Bits(); Push(ValType.F64); break;
+                case 0x41: r.S32(); Push(ValType.I32); break;
+                case 0x42: r.S64(); Push(ValType.I64); break;
+                case 0x43: r.F32Bits(); Push(ValType.F32); break;
+                case 0x44: r.F64Bits(); Push(ValType.F64); break;
                 case >= 0x45 and <= 0xC4:
                 {
                     var (a, b, res) = Opcodes.Numeric(op)!.Value;
@@ -371,17 +390,17 @@ internal sealed class FunctionValidator
                     Push(res);
                     break;
                 }
-                case 0xD0: Push(_r.RefType()); break;
+                case 0xD0: Push(r.RefType()); break;
                 case 0xD1:
                 {
                     var t = Pop();
-                    if (t != Unknown && !t.IsRef()) throw Invalid("type mismatch");
+                    if (t != Unknown && !t.IsRef()) throw TypeMismatch();
                     Push(ValType.I32);
                     break;
                 }
                 case 0xD2:
                 {
-                    uint f = _r.U32();
+                    uint f = r.U32();
                     if (f >= _m.Functions.Count) throw Invalid("unknown function");
                     if (!_declared.Contains(f)) throw Invalid("undeclared function reference");
                     Push(ValType.FuncRef);
@@ -389,14 +408,59 @@ internal sealed class FunctionValidator
                 }
                 case Opcodes.Prefix: Misc(); break;
                 default:
-                    throw new WasmException(WasmErrorKind.Malformed, _r.Section, _opStart, "illegal opcode");
+                    throw new WasmException(WasmErrorKind.Malformed, r.Section, _opStart, "illegal opcode");
             }
+        }
+    }
+
+    /// <summary>
+    /// br_table: every label must take the operands on the stack top (the same number of them as the default label).
+    /// The labels are read twice (the default, which gives the arity, comes last) rather than copied into an array.
+    /// </summary>
+    private void BrTable()
+    {
+        var r = _r;
+        uint n = r.U32();
+        if (n > r.End - r.Position) throw r.Malformed("unexpected end of section or function");
+        int labels = r.Position;
+        for (uint i = 0; i < n; i++) r.U32();
+        uint dflt = r.U32();
+        int after = r.Position;
+        Pop(ValType.I32);
+        var defaultTypes = LabelTypes(Label(dflt));
+        int arity = defaultTypes.Length;
+        r.Position = labels;
+        for (uint i = 0; i < n; i++)
+        {
+            var ts = LabelTypes(Label(r.U32()));
+            if (ts.Length != arity) throw TypeMismatch();
+            CheckTop(ts);
+        }
+        r.Position = after;
+        Pop(defaultTypes);
+        SetUnreachable();
+    }
+
+    /// <summary>
+    /// Checks that the stack top holds values of <paramref name="types"/> without popping them. In unreachable code,
+    /// missing values are unknown ones that match anything (popping them and pushing them back would make them so).
+    /// </summary>
+    private void CheckTop(ValType[] types)
+    {
+        ref var f = ref _ctrls[_ctrlCount - 1];
+        int have = Math.Min(_valCount - f.Height, types.Length);
+        if (have < types.Length && !f.Unreachable) throw TypeMismatch();
+        for (int i = 1; i <= have; i++)
+        {
+            var actual = _vals[_valCount - i];
+            if (actual != types[^i] && actual != Unknown) throw TypeMismatch();
         }
     }
 
     private void Misc()
     {
-        uint sub = _r.U32();
+        var r = _r;
+        uint sub = r.U32();
         switch (sub)
         {
             case <= 7:
@@ -408,59 +472,59 @@ internal sealed class FunctionValidator
             }
             case 8:
             {
-                uint seg = _r.U32();
-                if (_r.Byte() != 0) throw _r.Malformed("zero byte expected");
+                uint seg = r.U32();
+                if (r.Byte() != 0) throw r.Malformed("zero byte expected");
                 NeedMemory();
                 NeedDataCount(seg);
                 Pop(ValType.I32); Pop(ValType.I32); Pop(ValType.I32);
                 break;
             }
-            case 9: NeedDataCount(_r.U32()); break;
+            case 9: NeedDataCount(r.U32()); break;
             case 10:
-                if (_r.Byte() != 0 || _r.Byte() != 0) throw _r.Malformed("zero byte expected");
+                if (r.Byte() != 0 || r.Byte() != 0) throw r.Malformed("zero byte expected");
                 NeedMemory();
                 Pop(ValType.I32); Pop(ValType.I32); Pop(ValType.I32);
                 break;
             case 11:
-                if (_r.Byte() != 0) throw _r.Malformed("zero byte expected");
+                if (r.Byte() != 0) throw r.Malformed("zero byte expected");
                 NeedMemory();
                 Pop(ValType.I32); Pop(ValType.I32); Pop(ValType.I32);
                 break;
             case 12:
             {
-                var e = Elem(_r.U32());
-                var t = Table(_r.U32());
-                if (t.Element != e.Type) throw Invalid("type mismatch");
+                var e = Elem(r.U32());
+                var t = Table(r.U32());
+                if (t.Element != e.Type) throw TypeMismatch();
                 Pop(ValType.I32); Pop(ValType.I32); Pop(ValType.I32);
                 break;
             }
-            case 13: Elem(_r.U32()); break;
+            case 13: Elem(r.U32()); break;
             case 14:
             {
-                var dst = Table(_r.U32());
-                var src = Table(_r.U32());
-                if (dst.Element != src.Element) throw Invalid("type mismatch");
+                var dst = Table(r.U32());
+                var src = Table(r.U32());
+                if (dst.Element != src.Element) throw TypeMismatch();
                 Pop(ValType.I32); Pop(ValType.I32); Pop(ValType.I32);
                 break;
             }
             case 15:
             {
-                var t = Table(_r.U32());
+                var t = Table(r.U32());
                 Pop(ValType.I32);
                 Pop(t.Element);
                 Push(ValType.I32);
                 break;
             }
-            case 16: Table(_r.U32()); Push(ValType.I32); break;
+            case 16: Table(r.U32()); Push(ValType.I32); break;
             case 17:
             {
-                var t = Table(_r.U32());
+                var t = Table(r.U32());
                 Pop(ValType.I32);
                 Pop(t.Element);
                 Pop(ValType.I32);
                 break;
             }
-            default: throw new WasmException(WasmErrorKind.Malformed, _r.Section, _opStart, "illegal opcode");
+            default: throw new WasmException(WasmErrorKind.Malformed, r.Section, _opStart, "illegal opcode");
         }
     }
 

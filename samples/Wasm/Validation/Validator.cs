@@ -11,8 +11,11 @@ namespace Patchouly.Samples.Wasm.Validation;
 /// </summary>
 public static class Validator
 {
-    /// <summary>Validates <paramref name="m"/>, throwing a <see cref="WasmException"/> on the first error.</summary>
-    public static void Validate(WasmModule m)
+    /// <summary>Validates <paramref name="m"/>, throwing a <see cref="WasmException"/> on the first error (function bodies on <see cref="BodyBatches.Threads"/> threads).</summary>
+    public static void Validate(WasmModule m) => Validate(m, BodyBatches.Threads);
+
+    /// <summary>Validates <paramref name="m"/>, the function bodies on up to <paramref name="threads"/> threads; the error is the same whatever their number.</summary>
+    public static void Validate(WasmModule m, int threads)
     {
         ArgumentNullException.ThrowIfNull(m);
         WasmException Err(string section, long offset, string message) => new(WasmErrorKind.Invalid, section, offset, message);
@@ -75,8 +78,25 @@ public static class Validator
                 CheckConst(m, d.Offset, ValType.I32, "data", int.MaxValue);
             }
         }
-        for (int i = 0; i < m.Bodies.Count; i++)
-            new FunctionValidator(m, i, declared).Run();
+        ValidateBodies(m, declared, threads);
+    }
+
+    [ThreadStatic] private static FunctionValidator? t_validator;
+
+    /// <summary>The function bodies, on up to <paramref name="threads"/> threads (one validator per thread, reused).</summary>
+    private static void ValidateBodies(WasmModule m, HashSet<uint> declared, int threads)
+    {
+        if (m.Bodies.Count == 0) return;
+        var starts = BodyBatches.Split(m);
+        BodyBatches.Run(starts, threads, batch =>
+        {
+            var v = t_validator ??= new FunctionValidator();
+            for (int i = starts[batch]; i < starts[batch + 1]; i++)
+            {
+                try { v.Run(m, i, declared); }
+                catch (WasmException e) { throw new BodyFailure(i, e); }
+            }
+        });
     }
 
     private static void CheckConst(WasmModule m, ConstExpr e, ValType expected, string section, int globalLimit)
