@@ -167,9 +167,12 @@ public unsafe class StencilDifferentialTests(ITestOutputHelper output)
 
     private static Location[] Placement(Random random, StencilFamily family, int count)
     {
-        // Distinct locations among the 3 registers (float registers for f32/f64 values) and 4 stack slots.
-        var registers = new List<Location> { Location.Register(0), Location.Register(1), Location.Register(2) };
-        var floats = new List<Location> { Location.FloatRegister(0), Location.FloatRegister(1), Location.FloatRegister(2) };
+        // Distinct locations among the library's registers (float registers for f32/f64 values: the operand stack's
+        // and the cached locals') and 4 stack slots.
+        var registers = new List<Location>();
+        for (int r = 0; r < WasmStencils.Library.Registers; r++) registers.Add(Location.Register(r));
+        var floats = new List<Location>();
+        for (int r = 0; r < WasmStencils.Library.FloatRegisters; r++) floats.Add(Location.FloatRegister(r));
         var slots = new List<Location> { Location.Stack(0), Location.Stack(1), Location.Stack(5), Location.Stack(9) };
         var result = new Location[count];
         for (int i = 0; i < count; i++)

@@ -21,7 +21,12 @@ namespace Patchouly.Samples.Wasm.Jit;
 /// </summary>
 internal sealed unsafe class FunctionCompiler
 {
+    /// <summary>The operand stack's registers (in each register file); the library's registers beyond them hold cached locals.</summary>
     private const int RegisterCount = 3;
+
+    /// <summary>How many integer / float locals a function keeps in registers for its whole body (the library's
+    /// <c>Registers</c> / <c>FloatRegisters</c> beyond <see cref="RegisterCount"/>).</summary>
+    private static readonly int CachedInts = Families.Lib.Registers - RegisterCount, CachedFloats = Families.Lib.FloatRegisters - RegisterCount;
 
     private enum Kind : byte { Reg, Const, Local, Pending, Cond }
 
@@ -67,6 +72,9 @@ internal sealed unsafe class FunctionCompiler
     private Block? _rethrow;
     private readonly List<(Block Block, (Entry E, int From, Location To)[] Moves, Block Target)> _trampolines = new();
     private readonly Exchange* _ex = WasmRuntime.Exchange;
+
+    // The locals kept in registers: the local in Register(RegisterCount + i) / FloatRegister(RegisterCount + i), or -1.
+    private readonly int[] _cachedInt = new int[CachedInts], _cachedFloat = new int[CachedFloats];
 
     // The pending operation (only ever the top entry).
     private StencilFamily? _pFamily;
@@ -147,7 +155,15 @@ internal sealed unsafe class FunctionCompiler
         _ => ValType.I64,
     };
 
-    private static Location Slot(int local) => StackSlot(local);
+    /// <summary>Where local <paramref name="local"/> lives: its cache register (for the whole function), else its slot.</summary>
+    private Location LocalLoc(int local)
+    {
+        for (int i = 0; i < _cachedInt.Length; i++)
+            if (_cachedInt[i] == local) return Location.Register(RegisterCount + i);
+        for (int i = 0; i < _cachedFloat.Length; i++)
+            if (_cachedFloat[i] == local) return Location.FloatRegister(RegisterCount + i);
+        return StackSlot(local);
+    }
 
     /// <summary>A frame slot; a frame beyond <see cref="FunctionBuilder.MaxStackSlots"/> (locals plus the operand
     /// stack's depth) is the JIT's implementation limit, reported as a <see cref="FrameTooLargeException"/>.</summary>
@@ -209,7 +225,7 @@ internal sealed unsafe class FunctionCompiler
         {
             case Kind.Reg: _b.Move(Loc(k), dst); break;
             case Kind.Const: EmitConst(e.Value, dst); break;
-            case Kind.Local: _b.Move(Slot((int)e.Value), dst); break;
+            case Kind.Local: _b.Move(LocalLoc((int)e.Value), dst); break;
             default:
                 Flush();
                 _b.Move(Loc(k), dst);
@@ -259,7 +275,16 @@ internal sealed unsafe class FunctionCompiler
     private Location Use(int k, bool asFloat = false)
     {
         ref var e = ref _stack[k];
-        if (e.Kind == Kind.Local) return Slot((int)e.Value);
+        if (e.Kind == Kind.Local)
+        {
+            var home = LocalLoc((int)e.Value);
+            if (home.IsStack || home.IsFloatRegister == asFloat) return home;
+            // A local cached in the other register file (a reinterpretation): this entry takes its own copy.
+            _b.Move(home, Loc(k, asFloat));
+            e.Kind = Kind.Reg;
+            e.InFloat = asFloat;
+            return Loc(k, asFloat);
+        }
         if (e.Kind != Kind.Reg) Materialize(k);
         SwitchFile(k, asFloat);
         return Loc(k, asFloat);
@@ -296,8 +321,18 @@ internal sealed unsafe class FunctionCompiler
     {
         var ex = (ulong)_ex;
         _b.Emit(Families.StackCheck, [], [], [ex], [TrapBlock(TrapKind.CallStackExhausted)]);
-        for (int i = 0; i < _paramCount; i++) _b.Emit(Families.Get, [], [Slot(i)], [ExchangeCell(i)]);
-        for (int i = _paramCount; i < _locals; i++) _b.Emit(Families.Const, [], [Slot(i)], [0]);
+        ChooseCachedLocals();
+        for (int i = 0; i < _paramCount; i++)
+        {
+            var home = LocalLoc(i);
+            if (!home.IsFloatRegister) _b.Emit(Families.Get, [], [home], [ExchangeCell(i)]);
+            else
+            {
+                _b.Emit(Families.Get, [], [Location.Register(0)], [ExchangeCell(i)]);
+                _b.Move(Location.Register(0), home);
+            }
+        }
+        for (int i = _paramCount; i < _locals; i++) EmitConst(0, LocalLoc(i));
         _frames.Add(NewFrame(0x02, _b.NewBlock(), default, 0, [], _type.Results));
         Body();
         // Cold code: trampolines of br_table, traps.
@@ -309,7 +344,7 @@ internal sealed unsafe class FunctionCompiler
                 switch (e.Kind)
                 {
                     case Kind.Const: EmitConst(e.Value, to); break;
-                    case Kind.Local: _b.Move(Slot((int)e.Value), to); break;
+                    case Kind.Local: _b.Move(LocalLoc((int)e.Value), to); break;
                     default: _b.Move(Loc(from, e.Float), to); break; // materialized (canonical) before br_table
                 }
             }
@@ -696,16 +731,83 @@ internal sealed unsafe class FunctionCompiler
         for (int k = 0; k < top; k++)
             if (_stack[k].Kind == Kind.Local && _stack[k].Value == x) Materialize(k);
         ref var e = ref _stack[top];
+        var dst = LocalLoc(x);
         switch (e.Kind)
         {
-            case Kind.Pending: EmitPending(Slot(x)); break;
-            case Kind.Cond: EmitCond(Slot(x)); break;
-            case Kind.Reg: _b.Move(Loc(top), Slot(x)); break;
-            case Kind.Const: EmitConst(e.Value, Slot(x)); break;
-            case Kind.Local: if (e.Value != x) _b.Move(Slot((int)e.Value), Slot(x)); break;
+            case Kind.Pending:
+                if (dst.IsStack || _pFamily!.IsFloatValue(_pInCount) == dst.IsFloatRegister) EmitPending(dst);
+                else
+                {
+                    // The operation's result is of the other register file than the local's register: via the entry's own.
+                    Flush();
+                    _b.Move(Loc(top), dst);
+                }
+                break;
+            case Kind.Cond: EmitCond(dst); break;
+            case Kind.Reg: _b.Move(Loc(top), dst); break;
+            case Kind.Const: EmitConst(e.Value, dst); break;
+            case Kind.Local: if (e.Value != x) _b.Move(LocalLoc((int)e.Value), dst); break;
         }
         if (tee) e = new Entry { Kind = Kind.Local, Value = x, Type = e.Type };
         else _depth--;
+    }
+
+    /// <summary>
+    /// Picks the locals that live in the cache registers for the whole function: the most used integer and float
+    /// locals, each use weighted by 8 to the power of its loop nesting. A function-wide assignment needs no merge
+    /// logic at labels and no write-back anywhere (nothing but this function's code reads its locals); stencils that
+    /// call out (calls, host operations) keep the registers alive across the call like any other value they pass on.
+    /// </summary>
+    private void ChooseCachedLocals()
+    {
+        Array.Fill(_cachedInt, -1);
+        Array.Fill(_cachedFloat, -1);
+        if (_locals == 0 || CachedInts + CachedFloats == 0) return;
+        var weights = new long[_locals];
+        var r = new WasmReader(_m.Bytes, _body.CodeStart, _body.CodeEnd);
+        ulong loops = 0; // bit i: control frame i (up to 64 deep) is a loop
+        int frames = 0, loopDepth = 0;
+        while (r.Position < r.End)
+        {
+            byte op = r.Byte();
+            switch (op)
+            {
+                case 0x02 or 0x03 or 0x04:
+                    Immediates.BlockType(r);
+                    if (op == 0x03)
+                    {
+                        loopDepth++;
+                        if (frames < 64) loops |= 1UL << frames;
+                    }
+                    else if (frames < 64) loops &= ~(1UL << frames);
+                    frames++;
+                    break;
+                case 0x0B:
+                    if (frames == 0) break;
+                    frames--;
+                    if (frames < 64 && (loops & (1UL << frames)) != 0) loopDepth--;
+                    break;
+                case 0x20 or 0x21 or 0x22:
+                    weights[r.U32()] += 1L << (3 * Math.Min(loopDepth, 16));
+                    break;
+                default:
+                    Immediates.Skip(r, op);
+                    break;
+            }
+        }
+        foreach (bool isFloat in (ReadOnlySpan<bool>)[false, true])
+        {
+            int[] cache = isFloat ? _cachedFloat : _cachedInt;
+            for (int i = 0; i < cache.Length; i++)
+            {
+                int best = -1;
+                for (int x = 0; x < _locals; x++)
+                    if (weights[x] > 0 && IsFloat(_localTypes[x]) == isFloat && (best < 0 || weights[x] > weights[best])) best = x;
+                if (best < 0) break;
+                cache[i] = best;
+                weights[best] = 0;
+            }
+        }
     }
 
     private void Select()
