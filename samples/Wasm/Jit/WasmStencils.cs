@@ -91,7 +91,7 @@ public static unsafe partial class WasmStencils
     [Stencil] public static int I32GeS(int a, int b) => a >= b ? 1 : 0;
     [Stencil] public static int I32GeU(int a, int b) => (uint)a >= (uint)b ? 1 : 0;
     [Stencil]
-    public static Target I32DivS(int a, int b, Target divideByZero, Target overflow, out int result)
+    public static Target I32DivS(int a, int b, [Target(Cold = true)] Target divideByZero, [Target(Cold = true)] Target overflow, out int result)
     {
         result = 0;
         if (b == 0) return divideByZero;
@@ -100,7 +100,7 @@ public static unsafe partial class WasmStencils
         return Target.Next;
     }
     [Stencil]
-    public static Target I32DivU(int a, int b, Target divideByZero, out int result)
+    public static Target I32DivU(int a, int b, [Target(Cold = true)] Target divideByZero, out int result)
     {
         result = 0;
         if (b == 0) return divideByZero;
@@ -108,7 +108,7 @@ public static unsafe partial class WasmStencils
         return Target.Next;
     }
     [Stencil]
-    public static Target I32RemS(int a, int b, Target divideByZero, out int result)
+    public static Target I32RemS(int a, int b, [Target(Cold = true)] Target divideByZero, out int result)
     {
         result = 0;
         if (b == 0) return divideByZero;
@@ -116,7 +116,7 @@ public static unsafe partial class WasmStencils
         return Target.Next;
     }
     [Stencil]
-    public static Target I32RemU(int a, int b, Target divideByZero, out int result)
+    public static Target I32RemU(int a, int b, [Target(Cold = true)] Target divideByZero, out int result)
     {
         result = 0;
         if (b == 0) return divideByZero;
@@ -200,7 +200,7 @@ public static unsafe partial class WasmStencils
     [Stencil] public static int I64GeS(long a, long b) => a >= b ? 1 : 0;
     [Stencil] public static int I64GeU(long a, long b) => (ulong)a >= (ulong)b ? 1 : 0;
     [Stencil]
-    public static Target I64DivS(long a, long b, Target divideByZero, Target overflow, out long result)
+    public static Target I64DivS(long a, long b, [Target(Cold = true)] Target divideByZero, [Target(Cold = true)] Target overflow, out long result)
     {
         result = 0;
         if (b == 0) return divideByZero;
@@ -209,7 +209,7 @@ public static unsafe partial class WasmStencils
         return Target.Next;
     }
     [Stencil]
-    public static Target I64DivU(long a, long b, Target divideByZero, out long result)
+    public static Target I64DivU(long a, long b, [Target(Cold = true)] Target divideByZero, out long result)
     {
         result = 0;
         if (b == 0) return divideByZero;
@@ -217,7 +217,7 @@ public static unsafe partial class WasmStencils
         return Target.Next;
     }
     [Stencil]
-    public static Target I64RemS(long a, long b, Target divideByZero, out long result)
+    public static Target I64RemS(long a, long b, [Target(Cold = true)] Target divideByZero, out long result)
     {
         result = 0;
         if (b == 0) return divideByZero;
@@ -225,7 +225,7 @@ public static unsafe partial class WasmStencils
         return Target.Next;
     }
     [Stencil]
-    public static Target I64RemU(long a, long b, Target divideByZero, out long result)
+    public static Target I64RemU(long a, long b, [Target(Cold = true)] Target divideByZero, out long result)
     {
         result = 0;
         if (b == 0) return divideByZero;
@@ -275,7 +275,7 @@ public static unsafe partial class WasmStencils
     [Stencil] public static float F32Sqrt(float a) => MathF.Sqrt(a);
     /// <summary>f32.load into a float location (explicit bounds check, as the integer loads).</summary>
     [Stencil]
-    public static Target F32Load(uint address, [Hole] MemoryDesc* m, [Hole] ulong offset, Target outOfBounds, out float value)
+    public static Target F32Load(uint address, [Hole] MemoryDesc* m, [Hole] ulong offset, [Target(Cold = true)] Target outOfBounds, out float value)
     {
         ulong ea = (ulong)address + offset;
         value = 0;
@@ -285,7 +285,7 @@ public static unsafe partial class WasmStencils
     }
     /// <summary>f32.store from a float location.</summary>
     [Stencil]
-    public static Target F32Store(uint address, float value, [Hole] MemoryDesc* m, [Hole] ulong offset, Target outOfBounds)
+    public static Target F32Store(uint address, float value, [Hole] MemoryDesc* m, [Hole] ulong offset, [Target(Cold = true)] Target outOfBounds)
     {
         ulong ea = (ulong)address + offset;
         if (ea + 4 > m->Size) return outOfBounds;
@@ -317,7 +317,7 @@ public static unsafe partial class WasmStencils
     [Stencil] public static double F64Sqrt(double a) => Math.Sqrt(a);
     /// <summary>f64.load into a float location (explicit bounds check, as the integer loads).</summary>
     [Stencil]
-    public static Target F64Load(uint address, [Hole] MemoryDesc* m, [Hole] ulong offset, Target outOfBounds, out double value)
+    public static Target F64Load(uint address, [Hole] MemoryDesc* m, [Hole] ulong offset, [Target(Cold = true)] Target outOfBounds, out double value)
     {
         ulong ea = (ulong)address + offset;
         value = 0;
@@ -327,7 +327,7 @@ public static unsafe partial class WasmStencils
     }
     /// <summary>f64.store from a float location.</summary>
     [Stencil]
-    public static Target F64Store(uint address, double value, [Hole] MemoryDesc* m, [Hole] ulong offset, Target outOfBounds)
+    public static Target F64Store(uint address, double value, [Hole] MemoryDesc* m, [Hole] ulong offset, [Target(Cold = true)] Target outOfBounds)
     {
         ulong ea = (ulong)address + offset;
         if (ea + 8 > m->Size) return outOfBounds;
@@ -341,7 +341,7 @@ public static unsafe partial class WasmStencils
     [Stencil] public static long I64ExtendI32S(int a) => a;
     [Stencil] public static long I64ExtendI32U(int a) => (long)(uint)a;
     [Stencil]
-    public static Target I32TruncF32S(float a, Target invalid, Target overflow, out int result)
+    public static Target I32TruncF32S(float a, [Target(Cold = true)] Target invalid, [Target(Cold = true)] Target overflow, out int result)
     {
         result = 0;
         if (float.IsNaN(a)) return invalid;
@@ -351,7 +351,7 @@ public static unsafe partial class WasmStencils
     }
     [Stencil] public static int I32TruncSatF32S(float a) => (int)(int)a;
     [Stencil]
-    public static Target I32TruncF32U(float a, Target invalid, Target overflow, out int result)
+    public static Target I32TruncF32U(float a, [Target(Cold = true)] Target invalid, [Target(Cold = true)] Target overflow, out int result)
     {
         result = 0;
         if (float.IsNaN(a)) return invalid;
@@ -361,7 +361,7 @@ public static unsafe partial class WasmStencils
     }
     [Stencil] public static int I32TruncSatF32U(float a) => (int)(uint)a;
     [Stencil]
-    public static Target I32TruncF64S(double a, Target invalid, Target overflow, out int result)
+    public static Target I32TruncF64S(double a, [Target(Cold = true)] Target invalid, [Target(Cold = true)] Target overflow, out int result)
     {
         result = 0;
         if (double.IsNaN(a)) return invalid;
@@ -371,7 +371,7 @@ public static unsafe partial class WasmStencils
     }
     [Stencil] public static int I32TruncSatF64S(double a) => (int)(int)a;
     [Stencil]
-    public static Target I32TruncF64U(double a, Target invalid, Target overflow, out int result)
+    public static Target I32TruncF64U(double a, [Target(Cold = true)] Target invalid, [Target(Cold = true)] Target overflow, out int result)
     {
         result = 0;
         if (double.IsNaN(a)) return invalid;
@@ -381,7 +381,7 @@ public static unsafe partial class WasmStencils
     }
     [Stencil] public static int I32TruncSatF64U(double a) => (int)(uint)a;
     [Stencil]
-    public static Target I64TruncF32S(float a, Target invalid, Target overflow, out long result)
+    public static Target I64TruncF32S(float a, [Target(Cold = true)] Target invalid, [Target(Cold = true)] Target overflow, out long result)
     {
         result = 0;
         if (float.IsNaN(a)) return invalid;
@@ -391,7 +391,7 @@ public static unsafe partial class WasmStencils
     }
     [Stencil] public static long I64TruncSatF32S(float a) => (long)(long)a;
     [Stencil]
-    public static Target I64TruncF32U(float a, Target invalid, Target overflow, out long result)
+    public static Target I64TruncF32U(float a, [Target(Cold = true)] Target invalid, [Target(Cold = true)] Target overflow, out long result)
     {
         result = 0;
         if (float.IsNaN(a)) return invalid;
@@ -401,7 +401,7 @@ public static unsafe partial class WasmStencils
     }
     [Stencil] public static long I64TruncSatF32U(float a) => (long)(ulong)a;
     [Stencil]
-    public static Target I64TruncF64S(double a, Target invalid, Target overflow, out long result)
+    public static Target I64TruncF64S(double a, [Target(Cold = true)] Target invalid, [Target(Cold = true)] Target overflow, out long result)
     {
         result = 0;
         if (double.IsNaN(a)) return invalid;
@@ -411,7 +411,7 @@ public static unsafe partial class WasmStencils
     }
     [Stencil] public static long I64TruncSatF64S(double a) => (long)(long)a;
     [Stencil]
-    public static Target I64TruncF64U(double a, Target invalid, Target overflow, out long result)
+    public static Target I64TruncF64U(double a, [Target(Cold = true)] Target invalid, [Target(Cold = true)] Target overflow, out long result)
     {
         result = 0;
         if (double.IsNaN(a)) return invalid;
@@ -434,7 +434,7 @@ public static unsafe partial class WasmStencils
     // ---- linear memory (explicit bounds checks against the current size) ----
 
     [Stencil]
-    public static Target Load8S(uint address, [Hole] MemoryDesc* m, [Hole] ulong offset, Target outOfBounds, out int value)
+    public static Target Load8S(uint address, [Hole] MemoryDesc* m, [Hole] ulong offset, [Target(Cold = true)] Target outOfBounds, out int value)
     {
         ulong ea = (ulong)address + offset;
         value = 0;
@@ -443,7 +443,7 @@ public static unsafe partial class WasmStencils
         return Target.Next;
     }
     [Stencil]
-    public static Target Load8U(uint address, [Hole] MemoryDesc* m, [Hole] ulong offset, Target outOfBounds, out int value)
+    public static Target Load8U(uint address, [Hole] MemoryDesc* m, [Hole] ulong offset, [Target(Cold = true)] Target outOfBounds, out int value)
     {
         ulong ea = (ulong)address + offset;
         value = 0;
@@ -452,7 +452,7 @@ public static unsafe partial class WasmStencils
         return Target.Next;
     }
     [Stencil]
-    public static Target Load16S(uint address, [Hole] MemoryDesc* m, [Hole] ulong offset, Target outOfBounds, out int value)
+    public static Target Load16S(uint address, [Hole] MemoryDesc* m, [Hole] ulong offset, [Target(Cold = true)] Target outOfBounds, out int value)
     {
         ulong ea = (ulong)address + offset;
         value = 0;
@@ -461,7 +461,7 @@ public static unsafe partial class WasmStencils
         return Target.Next;
     }
     [Stencil]
-    public static Target Load16U(uint address, [Hole] MemoryDesc* m, [Hole] ulong offset, Target outOfBounds, out int value)
+    public static Target Load16U(uint address, [Hole] MemoryDesc* m, [Hole] ulong offset, [Target(Cold = true)] Target outOfBounds, out int value)
     {
         ulong ea = (ulong)address + offset;
         value = 0;
@@ -470,7 +470,7 @@ public static unsafe partial class WasmStencils
         return Target.Next;
     }
     [Stencil]
-    public static Target Load32(uint address, [Hole] MemoryDesc* m, [Hole] ulong offset, Target outOfBounds, out int value)
+    public static Target Load32(uint address, [Hole] MemoryDesc* m, [Hole] ulong offset, [Target(Cold = true)] Target outOfBounds, out int value)
     {
         ulong ea = (ulong)address + offset;
         value = 0;
@@ -479,7 +479,7 @@ public static unsafe partial class WasmStencils
         return Target.Next;
     }
     [Stencil]
-    public static Target Load32U(uint address, [Hole] MemoryDesc* m, [Hole] ulong offset, Target outOfBounds, out long value)
+    public static Target Load32U(uint address, [Hole] MemoryDesc* m, [Hole] ulong offset, [Target(Cold = true)] Target outOfBounds, out long value)
     {
         ulong ea = (ulong)address + offset;
         value = 0;
@@ -488,7 +488,7 @@ public static unsafe partial class WasmStencils
         return Target.Next;
     }
     [Stencil]
-    public static Target Load64(uint address, [Hole] MemoryDesc* m, [Hole] ulong offset, Target outOfBounds, out long value)
+    public static Target Load64(uint address, [Hole] MemoryDesc* m, [Hole] ulong offset, [Target(Cold = true)] Target outOfBounds, out long value)
     {
         ulong ea = (ulong)address + offset;
         value = 0;
@@ -497,7 +497,7 @@ public static unsafe partial class WasmStencils
         return Target.Next;
     }
     [Stencil]
-    public static Target Store8(uint address, long value, [Hole] MemoryDesc* m, [Hole] ulong offset, Target outOfBounds)
+    public static Target Store8(uint address, long value, [Hole] MemoryDesc* m, [Hole] ulong offset, [Target(Cold = true)] Target outOfBounds)
     {
         ulong ea = (ulong)address + offset;
         if (ea + 1 > m->Size) return outOfBounds;
@@ -505,7 +505,7 @@ public static unsafe partial class WasmStencils
         return Target.Next;
     }
     [Stencil]
-    public static Target Store16(uint address, long value, [Hole] MemoryDesc* m, [Hole] ulong offset, Target outOfBounds)
+    public static Target Store16(uint address, long value, [Hole] MemoryDesc* m, [Hole] ulong offset, [Target(Cold = true)] Target outOfBounds)
     {
         ulong ea = (ulong)address + offset;
         if (ea + 2 > m->Size) return outOfBounds;
@@ -513,7 +513,7 @@ public static unsafe partial class WasmStencils
         return Target.Next;
     }
     [Stencil]
-    public static Target Store32(uint address, long value, [Hole] MemoryDesc* m, [Hole] ulong offset, Target outOfBounds)
+    public static Target Store32(uint address, long value, [Hole] MemoryDesc* m, [Hole] ulong offset, [Target(Cold = true)] Target outOfBounds)
     {
         ulong ea = (ulong)address + offset;
         if (ea + 4 > m->Size) return outOfBounds;
@@ -521,7 +521,7 @@ public static unsafe partial class WasmStencils
         return Target.Next;
     }
     [Stencil]
-    public static Target Store64(uint address, long value, [Hole] MemoryDesc* m, [Hole] ulong offset, Target outOfBounds)
+    public static Target Store64(uint address, long value, [Hole] MemoryDesc* m, [Hole] ulong offset, [Target(Cold = true)] Target outOfBounds)
     {
         ulong ea = (ulong)address + offset;
         if (ea + 8 > m->Size) return outOfBounds;
@@ -534,21 +534,21 @@ public static unsafe partial class WasmStencils
 
     /// <summary>Function entry: traps when the machine stack is below the limit (call-stack exhaustion).</summary>
     [Stencil]
-    public static Target StackCheck([Hole] Exchange* exchange, Target exhausted)
+    public static Target StackCheck([Hole] Exchange* exchange, [Target(Cold = true)] Target exhausted)
     {
         byte marker = 0;
         return (ulong)&marker < exchange->StackLimit ? exhausted : Target.Next;
     }
     /// <summary>Calls a function (arguments and results in the exchange area); a non-zero code is a trap to propagate.</summary>
     [Stencil]
-    public static Target Call([Hole] FuncRef* callee, Target trapped)
+    public static Target Call([Hole] FuncRef* callee, [Target(Cold = true)] Target trapped)
     {
         long code = ((delegate* unmanaged<long>)callee->Entry)();
         return code != 0 ? trapped : Target.Next;
     }
     /// <summary>call_indirect: bounds, null and signature checks, then the call.</summary>
     [Stencil]
-    public static Target CallIndirect(uint index, [Hole] TableDesc* table, [Hole] long signature, Target outOfBounds, Target isNull, Target mismatch, Target trapped)
+    public static Target CallIndirect(uint index, [Hole] TableDesc* table, [Hole] long signature, [Target(Cold = true)] Target outOfBounds, [Target(Cold = true)] Target isNull, [Target(Cold = true)] Target mismatch, [Target(Cold = true)] Target trapped)
     {
         if (index >= table->Length) return outOfBounds;
         FuncRef* f = (FuncRef*)table->Elements[index];
@@ -558,7 +558,7 @@ public static unsafe partial class WasmStencils
         return code != 0 ? trapped : Target.Next;
     }
     /// <summary>A rare operation done in C# (memory.grow, bulk memory, tables); operands and results in the exchange area.</summary>
-    [Stencil] public static Target HostOp([Hole] delegate* unmanaged<long, long> operation, [Hole] long argument, Target trapped) => operation(argument) != 0 ? trapped : Target.Next;
+    [Stencil] public static Target HostOp([Hole] delegate* unmanaged<long, long> operation, [Hole] long argument, [Target(Cold = true)] Target trapped) => operation(argument) != 0 ? trapped : Target.Next;
     /// <summary>The entry of an imported host function: calls the C# dispatcher.</summary>
     [Stencil(ReturnsToCaller = true)] public static long HostThunk([Hole] delegate* unmanaged<long, long> function, [Hole] long argument) => function(argument);
     /// <summary>Leaves the function with a trap code.</summary>

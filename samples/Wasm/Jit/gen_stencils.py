@@ -80,13 +80,13 @@ for T, t, u, m in ints:
             ('LeS','a <= b'),('LeU',f'({u})a <= ({u})b'),('GeS','a >= b'),('GeU',f'({u})a >= ({u})b')]
     for n, e in cmps: st(f'int {T}{n}({t} a, {t} b)', f'{e} ? 1 : 0')
     mn = 'int.MinValue' if T=='I32' else 'long.MinValue'
-    st(f'Target {T}DivS({t} a, {t} b, Target divideByZero, Target overflow, out {t} result)',
+    st(f'Target {T}DivS({t} a, {t} b, [Target(Cold = true)] Target divideByZero, [Target(Cold = true)] Target overflow, out {t} result)',
        '{\n        result = 0;\n        if (b == 0) return divideByZero;\n        if (b == -1 && a == ' + mn + ') return overflow;\n        result = a / b;\n        return Target.Next;\n    }')
-    st(f'Target {T}DivU({t} a, {t} b, Target divideByZero, out {t} result)',
+    st(f'Target {T}DivU({t} a, {t} b, [Target(Cold = true)] Target divideByZero, out {t} result)',
        '{\n        result = 0;\n        if (b == 0) return divideByZero;\n        result = (' + t + ')((' + u + ')a / (' + u + ')b);\n        return Target.Next;\n    }')
-    st(f'Target {T}RemS({t} a, {t} b, Target divideByZero, out {t} result)',
+    st(f'Target {T}RemS({t} a, {t} b, [Target(Cold = true)] Target divideByZero, out {t} result)',
        '{\n        result = 0;\n        if (b == 0) return divideByZero;\n        result = b == -1 ? 0 : a % b;\n        return Target.Next;\n    }')
-    st(f'Target {T}RemU({t} a, {t} b, Target divideByZero, out {t} result)',
+    st(f'Target {T}RemU({t} a, {t} b, [Target(Cold = true)] Target divideByZero, out {t} result)',
        '{\n        result = 0;\n        if (b == 0) return divideByZero;\n        result = (' + t + ')((' + u + ')a % (' + u + ')b);\n        return Target.Next;\n    }')
     ret = 'int' if T=='I32' else 'long'
     st(f'int {T}Eqz({t} a)', 'a == 0 ? 1 : 0')
@@ -124,10 +124,10 @@ for T, t, bt, ubt, M, helpers in [('F32','float','int','uint','MathF',('MinF','M
         st(f'{t} {T}{n}({t} a)', f'{t}.IsNaN(a) ? a + a : {M}.{f}(a)')
     st(f'{t} {T}Sqrt({t} a)', f'{M}.Sqrt(a)')
     size = 4 if T == 'F32' else 8
-    st(f'Target {T}Load(uint address, [Hole] MemoryDesc* m, [Hole] ulong offset, Target outOfBounds, out {t} value)',
+    st(f'Target {T}Load(uint address, [Hole] MemoryDesc* m, [Hole] ulong offset, [Target(Cold = true)] Target outOfBounds, out {t} value)',
        '{\n        ulong ea = (ulong)address + offset;\n        value = 0;\n        if (ea + ' + str(size) + ' > m->Size) return outOfBounds;\n        value = *(' + t + '*)(m->Base + ea);\n        return Target.Next;\n    }',
        f'{T.lower()}.load into a float location (explicit bounds check, as the integer loads).')
-    st(f'Target {T}Store(uint address, {t} value, [Hole] MemoryDesc* m, [Hole] ulong offset, Target outOfBounds)',
+    st(f'Target {T}Store(uint address, {t} value, [Hole] MemoryDesc* m, [Hole] ulong offset, [Target(Cold = true)] Target outOfBounds)',
        '{\n        ulong ea = (ulong)address + offset;\n        if (ea + ' + str(size) + ' > m->Size) return outOfBounds;\n        *(' + t + '*)(m->Base + ea) = value;\n        return Target.Next;\n    }',
        f'{T.lower()}.store from a float location.')
 
@@ -146,7 +146,7 @@ tr = [('I32TruncF32S','float','int','-2147483904.0f','2147483648.0f'),
       ('I64TruncF64U','double','ulong','-1.0','18446744073709551616.0')]
 for n, s, d, lo, hi in tr:
     o = 'int' if n.startswith('I32') else 'long'
-    st(f'Target {n}({s} a, Target invalid, Target overflow, out {o} result)',
+    st(f'Target {n}({s} a, [Target(Cold = true)] Target invalid, [Target(Cold = true)] Target overflow, out {o} result)',
        '{\n        result = 0;\n        if (' + s + '.IsNaN(a)) return invalid;\n        if (!(a > ' + lo + ' && a < ' + hi + ')) return overflow;\n        result = (' + o + ')(' + d + ')a;\n        return Target.Next;\n    }')
     st(f'{o} {n.replace("Trunc","TruncSat")}({s} a)', f'({o})({d})a')
 st('float F32ConvertI32S(int a)', 'a')
@@ -165,24 +165,24 @@ for n, size, rt, expr in [('Load8S',1,'int','*(sbyte*)(m->Base + ea)'),('Load8U'
                           ('Load16S',2,'int','*(short*)(m->Base + ea)'),('Load16U',2,'int','*(ushort*)(m->Base + ea)'),
                           ('Load32',4,'int','*(int*)(m->Base + ea)'),('Load32U',4,'long','*(uint*)(m->Base + ea)'),
                           ('Load64',8,'long','*(long*)(m->Base + ea)')]:
-    st(f'Target {n}(uint address, [Hole] MemoryDesc* m, [Hole] ulong offset, Target outOfBounds, out {rt} value)',
+    st(f'Target {n}(uint address, [Hole] MemoryDesc* m, [Hole] ulong offset, [Target(Cold = true)] Target outOfBounds, out {rt} value)',
        '{\n        ulong ea = (ulong)address + offset;\n        value = 0;\n        if (ea + ' + str(size) + ' > m->Size) return outOfBounds;\n        value = ' + expr + ';\n        return Target.Next;\n    }')
 for n, size, ty in [('Store8',1,'byte'),('Store16',2,'ushort'),('Store32',4,'uint'),('Store64',8,'ulong')]:
-    st(f'Target {n}(uint address, long value, [Hole] MemoryDesc* m, [Hole] ulong offset, Target outOfBounds)',
+    st(f'Target {n}(uint address, long value, [Hole] MemoryDesc* m, [Hole] ulong offset, [Target(Cold = true)] Target outOfBounds)',
        '{\n        ulong ea = (ulong)address + offset;\n        if (ea + ' + str(size) + ' > m->Size) return outOfBounds;\n        *(' + ty + '*)(m->Base + ea) = (' + ty + ')value;\n        return Target.Next;\n    }')
 st('int MemorySize([Hole] MemoryDesc* m)', '(int)(m->Size >> 16)')
 
 sec('calls, traps, returning')
-st('Target StackCheck([Hole] Exchange* exchange, Target exhausted)',
+st('Target StackCheck([Hole] Exchange* exchange, [Target(Cold = true)] Target exhausted)',
    '{\n        byte marker = 0;\n        return (ulong)&marker < exchange->StackLimit ? exhausted : Target.Next;\n    }',
    'Function entry: traps when the machine stack is below the limit (call-stack exhaustion).')
-st('Target Call([Hole] FuncRef* callee, Target trapped)',
+st('Target Call([Hole] FuncRef* callee, [Target(Cold = true)] Target trapped)',
    '{\n        long code = ((delegate* unmanaged<long>)callee->Entry)();\n        return code != 0 ? trapped : Target.Next;\n    }',
    'Calls a function (arguments and results in the exchange area); a non-zero code is a trap to propagate.')
-st('Target CallIndirect(uint index, [Hole] TableDesc* table, [Hole] long signature, Target outOfBounds, Target isNull, Target mismatch, Target trapped)',
+st('Target CallIndirect(uint index, [Hole] TableDesc* table, [Hole] long signature, [Target(Cold = true)] Target outOfBounds, [Target(Cold = true)] Target isNull, [Target(Cold = true)] Target mismatch, [Target(Cold = true)] Target trapped)',
    '{\n        if (index >= table->Length) return outOfBounds;\n        FuncRef* f = (FuncRef*)table->Elements[index];\n        if (f == null) return isNull;\n        if (f->Signature != signature) return mismatch;\n        long code = ((delegate* unmanaged<long>)f->Entry)();\n        return code != 0 ? trapped : Target.Next;\n    }',
    'call_indirect: bounds, null and signature checks, then the call.')
-st('Target HostOp([Hole] delegate* unmanaged<long, long> operation, [Hole] long argument, Target trapped)',
+st('Target HostOp([Hole] delegate* unmanaged<long, long> operation, [Hole] long argument, [Target(Cold = true)] Target trapped)',
    'operation(argument) != 0 ? trapped : Target.Next', 'A rare operation done in C# (memory.grow, bulk memory, tables); operands and results in the exchange area.')
 st('long HostThunk([Hole] delegate* unmanaged<long, long> function, [Hole] long argument)', 'function(argument)',
    'The entry of an imported host function: calls the C# dispatcher.', ret=True)
