@@ -201,7 +201,7 @@ public static class BenchRunner
         double gNative = Geo(rows.Select(r => r.RunMs["jit"] / r.RunMs["native"]));
         sb.AppendLine($"| geometric mean | | | | | | {gLift:F2} | {gCran:F2} | jit / native {gNative:F2} |");
         sb.AppendLine();
-        sb.AppendLine("Compile time (ms; jit and Cranelift: best of 3 warm loads in process, decode and validation included; V8: synchronous `new WebAssembly.Module`):");
+        sb.AppendLine($"Compile time (ms; jit and Cranelift: best of 3 warm loads in process, decode and validation included, the jit's on {BodyBatches.Threads} threads; V8: synchronous `new WebAssembly.Module`):");
         sb.AppendLine();
         sb.AppendLine("| module | wasm bytes | jit | Liftoff | TurboFan | Cranelift | Cranelift / jit |");
         sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
