@@ -27,7 +27,7 @@ public class CellCacheTests
         "+++>+++++<[-->[->+<<+>]<]>>.<.<.",                            // a multiply loop inside (conditional check in a register)
         "++>++<[->[-<<<<+>>>>]<-]",                                     // its conditional check fails: overrun off the left end
         ">>>>>>++>++<[->[-<<<<+>>>>]<-]<<<<.>>>>.",                     // the same on the tape
-        "+++++[->+>++>+++>++++<<<<]>[-->>>+<<<]>>>>.<.<.<.",            // more cells than registers
+        "++++++[->+>++>+++>++++<<<<]>[-->>>+<<<]>>>>.<.<.<.",           // more cells than registers
         ">+++++[-<++++>]<[--->+>,<<]>.>.",                              // I/O in the body: not kept
         "+>+++[-<++>]<[----->>++<<]>>.",                                // wraps around 256 in a register
     };
