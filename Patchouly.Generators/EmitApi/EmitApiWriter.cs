@@ -32,8 +32,14 @@ internal static class EmitApiWriter
         w.AppendLine("    /// <summary>The compiled stencils of this library, loaded on first use. Without native tables for this platform (or");
         w.AppendLine("    /// when clang was missing at build time) its functions run on the managed engine.</summary>");
         w.AppendLine($"    /// <exception cref=\"{Rt}.Tables.StencilTablesException\">The tables are damaged, or older than the stencils.</exception>");
-        w.AppendLine($"    public static {Rt}.Tables.StencilLibrary Library =>");
-        w.AppendLine($"        s_patchoulyLibrary ??= {Rt}.Tables.StencilTables.Load(\"{library.FullName}\", PatchoulyModelHash, PatchoulyTables.ModelHash, PatchoulyTables.Create, {ManagedStencilsWriter.ClassName}.Instance);");
+        w.AppendLine($"    public static {Rt}.Tables.StencilLibrary Library => s_patchoulyLibrary ?? PatchoulyLoadLibrary();");
+        w.AppendLine();
+        w.AppendLine("    // Threads that load at once all keep the first library stored: one library's families and builders go together.");
+        w.AppendLine($"    private static {Rt}.Tables.StencilLibrary PatchoulyLoadLibrary()");
+        w.AppendLine("    {");
+        w.AppendLine($"        var loaded = {Rt}.Tables.StencilTables.Load(\"{library.FullName}\", PatchoulyModelHash, PatchoulyTables.ModelHash, PatchoulyTables.Create, {ManagedStencilsWriter.ClassName}.Instance);");
+        w.AppendLine("        return global::System.Threading.Interlocked.CompareExchange(ref s_patchoulyLibrary, loaded, null) ?? loaded;");
+        w.AppendLine("    }");
         w.AppendLine();
         w.AppendLine($"    /// <summary>Emits the stencils of <see cref=\"{library.Identifier}\"/> into a <see cref=\"{Rt}.FunctionBuilder\"/>.</summary>");
         w.AppendLine($"    public readonly {(needsUnsafe ? "unsafe " : "")}struct Emitter");

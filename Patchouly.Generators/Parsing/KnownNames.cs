@@ -13,7 +13,7 @@ internal static class KnownNames
     public const int DefaultRegisters = 9;
 
     /// <summary>Names the generated code declares in a library class (PATCH0016 when the user declares one too).</summary>
-    public static readonly string[] GeneratedMemberNames = ["Library", "Emitter", "PatchoulyTables", "PatchoulyModelHash", "s_patchoulyLibrary"];
+    public static readonly string[] GeneratedMemberNames = ["Library", "Emitter", "PatchoulyTables", "PatchoulyModelHash", "PatchoulyLoadLibrary", "s_patchoulyLibrary"];
 
     /// <summary>Stencil names the generated <c>Emitter</c> struct uses for itself (PATCH0006).</summary>
     public static bool IsReservedStencilName(string name) =>
