@@ -36,6 +36,9 @@ internal sealed class StencilUnderTest
     public required IReadOnlyList<(string Name, WordType Type)> Outputs { get; init; }
     public bool ReturnsToCaller => Family.Kind == Patchouly.Generators.Format.StencilFamilyKind.Return;
 
+    /// <summary>True when leaving through target <paramref name="t"/> leaves the outputs unspecified (<c>[Target(Cold = true)]</c>).</summary>
+    public bool IsColdTarget(int t) => t >= 0 && t < Family.Targets.Length && Family.Targets[t].Cold;
+
     /// <summary>The managed stencil, JIT-compiled without optimizations (the specification).</summary>
     public unsafe delegate*<ulong*, int> Managed { get; set; }
 
@@ -516,7 +519,8 @@ internal sealed unsafe class Harness : IDisposable
         {
             if (expectedTarget != (int)result)
                 mismatches.Add(new(s.Name, $"{Describe()}: continues at {Target(expectedTarget)} in C#, at {Target((int)result)} natively"));
-            for (int o = 0; o < s.Outputs.Count; o++)
+            // Leaving through a cold target, the outputs are unspecified.
+            for (int o = 0; o < s.Outputs.Count && !s.IsColdTarget(expectedTarget); o++)
             {
                 var type = s.Outputs[o].Type;
                 ulong expected = _ioManaged[OutputBase + o], actual = _ioNative[OutputBase + o];
