@@ -14,16 +14,22 @@ namespace Patchouly.Wasm.Tests;
 /// </summary>
 public class NarrowVariantTests
 {
+    /// <summary>The disassembly of a module compiled by the JIT (decoded, validated, instantiated without imports).</summary>
+    internal static string JitListing(byte[] wasm)
+    {
+        var m = ModuleDecoder.Decode(wasm);
+        Validator.Validate(m);
+        var instance = new JitEngine().Instantiate(m, (_, _) => null);
+        return Assert.IsType<Patchouly.Samples.Wasm.Jit.JitCode>(instance.Code).Disassemble();
+    }
+
     [Theory]
     [InlineData("sieve")]
     [InlineData("sort")]
     [InlineData("hash")]
     public void Memory_global_and_exchange_accesses_use_narrow_variants(string program)
     {
-        var m = ModuleDecoder.Decode(EngineAgreementTests.CompileC(program));
-        Validator.Validate(m);
-        var instance = new JitEngine().Instantiate(m, (_, _) => null);
-        var listing = Assert.IsType<Patchouly.Samples.Wasm.Jit.JitCode>(instance.Code).Disassemble();
+        var listing = JitListing(EngineAgreementTests.CompileC(program));
         var headers = Regex.Matches(listing, @"^; (Load\w*|Store\w*|Get|Set|SetConst|Call|StackCheck) \[[^\]]*\] (narrow|wide)", RegexOptions.Multiline)
             .Select(x => (Family: x.Groups[1].Value, Variant: x.Groups[2].Value)).ToList();
         Assert.Contains(headers, h => h.Family.StartsWith("Load", System.StringComparison.Ordinal));

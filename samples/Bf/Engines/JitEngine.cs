@@ -334,9 +334,7 @@ public sealed unsafe class JitEngine : ICompiledProgram
                     if (_loopCells && PinLoopCells(i, op, out Location? pinnedCounter))
                     {
                         if (pinnedCounter is { } pr) emit.RegLoopBegin(pr, _labels[i + 1], _labels[op.Arg]);
-                        else if (op.Imm == 0) emit.LoopBegin(P, _labels[i + 1], _labels[op.Arg]);
-                        else if (op.Imm == 255) emit.DecLoopBegin(P, _labels[i + 1], _labels[op.Arg]);
-                        else emit.AddLoopBegin(P, op.Imm, _labels[i + 1], _labels[op.Arg]);
+                        else EmitLoopBegin(op, i);
                         break;
                     }
                     if (CachedCurrentCell(op.Imm) is { } begin)
@@ -355,9 +353,7 @@ public sealed unsafe class JitEngine : ICompiledProgram
                         }
                         else emit.LoadAddTest(P, op.Imm, _labels[i + 1], ChainExit(op.Arg), C);
                     }
-                    else if (op.Imm == 0) emit.LoopBegin(P, _labels[i + 1], _labels[op.Arg]);
-                    else if (op.Imm == 255) emit.DecLoopBegin(P, _labels[i + 1], _labels[op.Arg]);
-                    else emit.AddLoopBegin(P, op.Imm, _labels[i + 1], _labels[op.Arg]);
+                    else EmitLoopBegin(op, i);
                     break;
                 case OpKind.LoopEnd:
                     if (_pinnedUntil >= 0)
@@ -372,9 +368,7 @@ public sealed unsafe class JitEngine : ICompiledProgram
                             }
                             emit.RegLoopEnd(counter, _labels[i + 1], _labels[op.Arg]);
                         }
-                        else if (op.Imm == 0) emit.LoopEnd(P, _labels[i + 1], _labels[op.Arg]);
-                        else if (op.Imm == 255) emit.DecLoopEnd(P, _labels[i + 1], _labels[op.Arg]);
-                        else emit.AddLoopEnd(P, op.Imm, _labels[i + 1], _labels[op.Arg]);
+                        else EmitLoopEnd(op, i);
                         break;
                     }
                     if (CachedCurrentCell(op.Imm) is { } end)
@@ -382,9 +376,7 @@ public sealed unsafe class JitEngine : ICompiledProgram
                         emit.RegLoopEnd(end, _labels[i + 1], _labels[op.Arg]);
                         break;
                     }
-                    if (op.Imm == 0) emit.LoopEnd(P, _labels[i + 1], _labels[op.Arg]);
-                    else if (op.Imm == 255) emit.DecLoopEnd(P, _labels[i + 1], _labels[op.Arg]);
-                    else emit.AddLoopEnd(P, op.Imm, _labels[i + 1], _labels[op.Arg]);
+                    EmitLoopEnd(op, i);
                     break;
                 case OpKind.Output:
                     FlushCells();
@@ -519,6 +511,22 @@ public sealed unsafe class JitEngine : ICompiledProgram
             var spiller = new CellSpiller(this);
             _cache.SpillAll(ref spiller);
             _cache.Clear();
+        }
+
+        /// <summary>A loop test on the cell in memory (after adding <c>op.Imm</c> to it), entering the body or leaving it.</summary>
+        private void EmitLoopBegin(Op op, int i)
+        {
+            if (op.Imm == 0) _emit.LoopBegin(P, _labels[i + 1], _labels[op.Arg]);
+            else if (op.Imm == 255) _emit.DecLoopBegin(P, _labels[i + 1], _labels[op.Arg]);
+            else _emit.AddLoopBegin(P, op.Imm, _labels[i + 1], _labels[op.Arg]);
+        }
+
+        /// <summary>The back edge's test on the cell in memory (after adding <c>op.Imm</c> to it).</summary>
+        private void EmitLoopEnd(Op op, int i)
+        {
+            if (op.Imm == 0) _emit.LoopEnd(P, _labels[i + 1], _labels[op.Arg]);
+            else if (op.Imm == 255) _emit.DecLoopEnd(P, _labels[i + 1], _labels[op.Arg]);
+            else _emit.AddLoopEnd(P, op.Imm, _labels[i + 1], _labels[op.Arg]);
         }
 
         /// <summary>
