@@ -202,7 +202,9 @@ public sealed unsafe class AotEngine : ICompiledProgram
                     break;
                 case OpKind.Move: sb.Append(c, $"p += {op.Arg};"); break;
                 case OpKind.Check:
-                    sb.Append(c, $"if ({Condition(op, tapeCells)}) {Fail(op)}");
+                    sb.Append(op.Arg2 == 0
+                        ? string.Create(c, $"if ({Condition(op, tapeCells)}) {Fail(op)}")
+                        : string.Create(c, $"if ({Condition(op, tapeCells)}) {{ p += {op.Arg2}; {Fail(op, op.Arg2)} }}"));
                     break;
                 case OpKind.CheckNonZero:
                     sb.Append(c, $"if ({Condition(op, tapeCells)} && p[{op.Arg2}]) {Fail(op)}");
@@ -241,11 +243,12 @@ public sealed unsafe class AotEngine : ICompiledProgram
         return sb.ToString();
     }
 
-    private static string Fail(in Op op) => op.Imm switch
+    // moved: how far p was moved before the failure is reported (a deferred check's Arg2).
+    private static string Fail(in Op op, int moved = 0) => op.Imm switch
     {
         Op.CheckLow => "goto left;",
         Op.CheckHigh => "goto right;",
-        _ => string.Create(CultureInfo.InvariantCulture, $"{{ if (IDX + {op.Offset} < 0) goto left; goto right; }}"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{{ if (IDX + {op.Offset - moved} < 0) goto left; goto right; }}"),
     };
 
     private static string Condition(in Op op, int cells) => op.Imm switch

@@ -331,6 +331,11 @@ public sealed unsafe class EmitEngine : ICompiledProgram
                         il.Emit(OpCodes.Ldind_U1);
                         il.Emit(OpCodes.Brfalse, ok);
                     }
+                    else if (op.Arg2 != 0)
+                    {
+                        Cell(il, p, op.Arg2); // report the pointer where the check was before it was deferred
+                        il.Emit(OpCodes.Stloc, p);
+                    }
                     if (op.Imm == Op.CheckLow)
                     {
                         il.Emit(OpCodes.Br, overrunLeft);
@@ -341,7 +346,7 @@ public sealed unsafe class EmitEngine : ICompiledProgram
                     }
                     else
                     {
-                        Cell(il, p, op.Offset);
+                        Cell(il, p, op.Offset - (op.Kind == OpKind.Check ? op.Arg2 : 0)); // p may have moved above
                         il.Emit(OpCodes.Ldarg_1);
                         il.Emit(OpCodes.Blt_Un, overrunLeft);
                         il.Emit(OpCodes.Br, overrunRight);

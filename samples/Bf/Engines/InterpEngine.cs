@@ -72,8 +72,8 @@ public sealed unsafe class InterpEngine : ICompiledProgram
                         op++;
                         break;
                     case OpKind.Check:
-                        if ((op->Imm & Op.CheckLow) != 0 && p + op->Offset < start) return Overrun(true, p, start);
-                        if ((op->Imm & Op.CheckHigh) != 0 && p + op->Arg >= end) return Overrun(false, p, start);
+                        if ((op->Imm & Op.CheckLow) != 0 && p + op->Offset < start) return Overrun(true, p + op->Arg2, start);
+                        if ((op->Imm & Op.CheckHigh) != 0 && p + op->Arg >= end) return Overrun(false, p + op->Arg2, start);
                         op++;
                         break;
                     case OpKind.CheckNonZero:

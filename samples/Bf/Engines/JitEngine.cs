@@ -32,7 +32,8 @@ namespace Patchouly.Samples.Bf.Engines;
 /// the check (its cold half reads memory, or tests the register with <c>RegIfNonZero</c>).</item>
 /// <item>Loop cells: an innermost loop with a straight body and no pointer move keeps its most used cells in r3..r5
 /// across the back edge (the same registers on both edges; written back by the exit block), see <c>PinLoopCells</c>.
-/// Back edges skip leading checks the previous iteration proved (<see cref="RepeatedCheckElision"/>), and test
+/// Back edges skip leading checks the previous iteration proved (<see cref="RepeatedCheckElision"/>), a back-edge
+/// check that only guards the tested cell runs once at the loop's exit (<see cref="BackEdgeCheckDeferral"/>), and test
 /// chains compare the loaded cell with constants the chain's additions are folded into (<c>Test</c>).</item>
 /// </list>
 /// </summary>
@@ -104,6 +105,7 @@ public sealed unsafe class JitEngine : ICompiledProgram
         // Cold code after the function: the failure paths of two-sided checks (which end?), of multiply loops'
         // conditional checks (is the counter 0?), and the exits of test chains.
         private readonly List<(Block Block, nint Bias)> _sides = new();
+        private readonly List<(Block Block, int Move, Block Target)> _moveBacks = new();
         private readonly List<(Block Block, int Src, Location? Register, Block Back, Block Fail)> _nonZero = new();
         private readonly List<(Block Block, (int Cell, Op Op)[] Writes, Block Exit)> _chainExits = new();
 
@@ -144,6 +146,8 @@ public sealed unsafe class JitEngine : ICompiledProgram
         {
             // PATCHOULY_BF_ELIDE_CHECKS=0 keeps every check (for A/B runs).
             _ops = Environment.GetEnvironmentVariable("PATCHOULY_BF_ELIDE_CHECKS") == "0" ? ops : RepeatedCheckElision.Apply(ops, out _);
+            // PATCHOULY_BF_DEFER_CHECKS=0 keeps back-edge checks in their loops (for A/B runs).
+            if (Environment.GetEnvironmentVariable("PATCHOULY_BF_DEFER_CHECKS") != "0") _ops = BackEdgeCheckDeferral.Apply(_ops, out _);
             ops = _ops;
             _start = (nint)tape.Start;
             _end = (nint)tape.End;
@@ -702,11 +706,19 @@ public sealed unsafe class JitEngine : ICompiledProgram
 
         private Block Fail(in Op op)
         {
-            if (op.Imm == Op.CheckLow) return _overrunLeft;
-            if (op.Imm == Op.CheckHigh) return _overrunRight;
-            Block side = _builder.NewBlock(cold: true);
-            _sides.Add((side, op.Offset - _start));
-            return side;
+            int undo = op.Kind == OpKind.Check ? op.Arg2 : 0; // a deferred check reports the pointer before its move
+            Block target;
+            if (op.Imm == Op.CheckLow) target = _overrunLeft;
+            else if (op.Imm == Op.CheckHigh) target = _overrunRight;
+            else
+            {
+                target = _builder.NewBlock(cold: true);
+                _sides.Add((target, op.Offset - undo - _start));
+            }
+            if (undo == 0) return target;
+            Block moveBack = _builder.NewBlock(cold: true);
+            _moveBacks.Add((moveBack, undo, target));
+            return moveBack;
         }
 
         private void EmitCheck(in Op op, Block ok, Block fail)
@@ -739,6 +751,12 @@ public sealed unsafe class JitEngine : ICompiledProgram
                 _builder.StartBlock(block);
                 if (register is { } r) _emit.RegIfNonZero(r, back, fail);
                 else _emit.IfNonZero(P, src, back, fail);
+            }
+            foreach (var (block, move, target) in _moveBacks)
+            {
+                _builder.StartBlock(block);
+                _emit.Move(P, move, P);
+                _builder.Jump(target);
             }
             foreach (var (block, bias) in _sides)
             {

@@ -57,7 +57,11 @@ public struct Op : IEquatable<Op>
     /// <summary>Move/scan distance, source offset, high end of a check, or jump target.</summary>
     public int Arg;
 
-    /// <summary>The source cell of <see cref="OpKind.CheckNonZero"/>.</summary>
+    /// <summary>
+    /// The source cell of <see cref="OpKind.CheckNonZero"/>; for <see cref="OpKind.Check"/>, added to the pointer an
+    /// overrun reports (a check moved past the pointer's move by <see cref="BackEdgeCheckDeferral"/> reports where the
+    /// pointer was; 0 otherwise).
+    /// </summary>
     public int Arg2;
 
     /// <summary>Creates an op.</summary>
@@ -134,7 +138,7 @@ public struct Op : IEquatable<Op>
             OpKind.MulAdd => $"muladd {O(Offset)} += {O(Arg)}*{Imm.ToString(c)}",
             OpKind.MulSet => $"mulset {O(Offset)} = {O(Arg)}*{Imm.ToString(c)}",
             OpKind.Move => string.Create(c, $"move {Arg:+0;-0;0}"),
-            OpKind.Check => $"check{Sides()} {O(Offset)}..{O(Arg)}",
+            OpKind.Check => $"check{Sides()} {O(Offset)}..{O(Arg)}" + (Arg2 != 0 ? $" at {O(Arg2)}" : ""),
             OpKind.CheckNonZero => $"check_nz{Sides()} {O(Offset)}..{O(Arg)} if {O(Arg2)}",
             OpKind.Output => $"out {O(Offset)}",
             OpKind.Input => $"in {O(Offset)}",
