@@ -33,7 +33,8 @@ namespace Patchouly.Samples.Bf.Engines;
 /// <item>Loop cells: an innermost loop with a straight body and no pointer move keeps its most used cells in r3..r5
 /// across the back edge (the same registers on both edges; written back by the exit block), see <c>PinLoopCells</c>.
 /// Back edges skip leading checks the previous iteration proved (<see cref="RepeatedCheckElision"/>), a back-edge
-/// check that only guards the tested cell runs once at the loop's exit (<see cref="BackEdgeCheckDeferral"/>), and test
+/// check that only guards the tested cell runs once at the loop's exit (<see cref="BackEdgeCheckDeferral"/>),
+/// record-shift loops copy instead of adding after their first iteration (<see cref="ShiftLoopPeeling"/>), and test
 /// chains compare the loaded cell with constants the chain's additions are folded into (<c>Test</c>).</item>
 /// </list>
 /// </summary>
@@ -144,10 +145,7 @@ public sealed unsafe class JitEngine : ICompiledProgram
 
         public Compiler(Op[] ops, Tape tape, ExecutionEngine engine, StencilLibrary library)
         {
-            // PATCHOULY_BF_ELIDE_CHECKS=0 keeps every check (for A/B runs).
-            _ops = Environment.GetEnvironmentVariable("PATCHOULY_BF_ELIDE_CHECKS") == "0" ? ops : RepeatedCheckElision.Apply(ops, out _);
-            // PATCHOULY_BF_DEFER_CHECKS=0 keeps back-edge checks in their loops (for A/B runs).
-            if (Environment.GetEnvironmentVariable("PATCHOULY_BF_DEFER_CHECKS") != "0") _ops = BackEdgeCheckDeferral.Apply(_ops, out _);
+            _ops = JitPasses.Apply(ops);
             ops = _ops;
             _start = (nint)tape.Start;
             _end = (nint)tape.End;

@@ -1,0 +1,34 @@
+using System;
+
+namespace Patchouly.Samples.Bf.Ir;
+
+/// <summary>
+/// The IR passes the JIT runs on the front end's IR, in order: <see cref="RepeatedCheckElision"/>,
+/// <see cref="BackEdgeCheckDeferral"/>, <see cref="ShiftLoopPeeling"/>. Each can be turned off with its environment
+/// switch set to <c>0</c> (<c>PATCHOULY_BF_ELIDE_CHECKS</c>, <c>PATCHOULY_BF_DEFER_CHECKS</c>,
+/// <c>PATCHOULY_BF_PEEL_SHIFTS</c>), read on every call so that <c>Bf --ab</c> can compile both ways in one process.
+/// The other engines run the front end's IR as it is; the benchmark also times clang -O3 of this IR, to keep the
+/// comparison with the aot engine honest.
+/// </summary>
+public static class JitPasses
+{
+    /// <summary>Returns the optimised IR (<paramref name="ops"/> itself when no pass changed anything).</summary>
+    public static Op[] Apply(Op[] ops)
+    {
+        ArgumentNullException.ThrowIfNull(ops);
+        if (On("PATCHOULY_BF_ELIDE_CHECKS")) ops = RepeatedCheckElision.Apply(ops, out _);
+        if (On("PATCHOULY_BF_DEFER_CHECKS")) ops = BackEdgeCheckDeferral.Apply(ops, out _);
+        if (On("PATCHOULY_BF_PEEL_SHIFTS")) ops = ShiftLoopPeeling.Apply(ops, out _);
+        return ops;
+    }
+
+    /// <summary>The front end's program with the passes applied.</summary>
+    public static BfProgram Apply(BfProgram program)
+    {
+        ArgumentNullException.ThrowIfNull(program);
+        Op[] ops = Apply(program.Ops);
+        return ReferenceEquals(ops, program.Ops) ? program : new BfProgram(ops, program.TokenCount, program.SourceLength);
+    }
+
+    private static bool On(string variable) => Environment.GetEnvironmentVariable(variable) != "0";
+}
