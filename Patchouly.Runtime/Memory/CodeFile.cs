@@ -34,8 +34,7 @@ internal static unsafe class CodeFile
     private const byte Trap = 0xCC; // int3
 
     private static readonly object s_lock = new();
-    private static readonly List<Region> s_free = new();
-    private static long s_pooledBytes;
+    private static readonly RegionPool<Region> s_free = new(MaxBytes, MaxEntries);
     private static long s_end;
     private static int s_live;
     private static readonly int s_fd = Open();
@@ -54,9 +53,7 @@ internal static unsafe class CodeFile
     {
         lock (s_lock)
         {
-            var result = new nint[s_free.Count];
-            for (int i = 0; i < result.Length; i++) result[i] = s_free[i].Address;
-            return result;
+            return Array.ConvertAll(s_free.ToArray(), r => r.Address);
         }
     }
 
@@ -82,12 +79,8 @@ internal static unsafe class CodeFile
         if (s_fd < 0 || length > MaxLength) return 0;
         lock (s_lock)
         {
-            for (int i = s_free.Count - 1; i >= 0; i--)
+            if (s_free.TryTake(length, out var found))
             {
-                if (s_free[i].Length != length) continue;
-                var found = s_free[i];
-                s_free.RemoveAt(i);
-                s_pooledBytes -= (long)length;
                 s_live++;
                 offset = found.Offset;
                 return found.Address;
@@ -145,17 +138,7 @@ internal static unsafe class CodeFile
         lock (s_lock)
         {
             s_live--;
-            if (filled)
-            {
-                while (s_free.Count > 0 && (s_pooledBytes + (long)length > MaxBytes || s_free.Count >= MaxEntries))
-                {
-                    (evicted ??= new()).Add(s_free[0]);
-                    s_pooledBytes -= (long)s_free[0].Length;
-                    s_free.RemoveAt(0);
-                }
-                s_free.Add(new Region(address, length, offset));
-                s_pooledBytes += (long)length;
-            }
+            if (filled) s_free.Add(new Region(address, length, offset), length, ref evicted);
         }
         if (!filled) (evicted ??= new()).Add(new Region(address, length, offset));
         bool ok = true;

@@ -20,8 +20,7 @@ internal static unsafe class MappingPool
 
     private const int MaxEntries = 256;
 
-    private static readonly List<Entry> s_entries = new();
-    private static long s_bytes;
+    private static readonly RegionPool<Entry> s_entries = new(MaxBytes, MaxEntries);
 
     private readonly record struct Entry(nint Address, nuint Length, nuint Dirty);
 
@@ -64,19 +63,11 @@ internal static unsafe class MappingPool
     /// <summary>Takes a read-write mapping of exactly <paramref name="length"/> bytes, its first <paramref name="size"/> bytes to be overwritten, or returns null.</summary>
     public static void* TryTake(nuint length, nuint size)
     {
-        Entry found = default;
+        Entry found;
         lock (s_entries)
         {
-            for (int i = s_entries.Count - 1; i >= 0; i--)
-            {
-                if (s_entries[i].Length != length) continue;
-                found = s_entries[i];
-                s_entries.RemoveAt(i);
-                s_bytes -= (long)length;
-                break;
-            }
+            if (!s_entries.TryTake(length, out found)) return null;
         }
-        if (found.Address == 0) return null;
         if (found.Dirty > size) new System.Span<byte>((byte*)found.Address + size, (int)(found.Dirty - size)).Clear();
         return (void*)found.Address;
     }
@@ -94,14 +85,7 @@ internal static unsafe class MappingPool
         List<Entry>? evicted = null;
         lock (s_entries)
         {
-            while (s_entries.Count > 0 && (s_bytes + (long)length > MaxBytes || s_entries.Count >= MaxEntries))
-            {
-                (evicted ??= new()).Add(s_entries[0]);
-                s_bytes -= (long)s_entries[0].Length;
-                s_entries.RemoveAt(0);
-            }
-            s_entries.Add(new Entry(address, length, dirty));
-            s_bytes += (long)length;
+            s_entries.Add(new Entry(address, length, dirty), length, ref evicted);
         }
         if (evicted is not null)
             foreach (var e in evicted) LibC.Munmap((void*)e.Address, e.Length, out _);
