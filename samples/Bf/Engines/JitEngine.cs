@@ -105,8 +105,8 @@ public sealed unsafe class JitEngine : ICompiledProgram
 
         // Cold code after the function: the failure paths of two-sided checks (which end?), of multiply loops'
         // conditional checks (is the counter 0?), and the exits of test chains.
-        private readonly List<(Block Block, nint Bias)> _sides = new();
-        private readonly List<(Block Block, int Move, Block Target)> _moveBacks = new();
+        private readonly List<(Block Block, nint Bias, Block Left, Block Right)> _sides = new();
+        private readonly List<(Block Block, bool Left, int Undo)> _movedOverruns = new();
         private readonly List<(Block Block, int Src, Location? Register, Block Back, Block Fail)> _nonZero = new();
         private readonly List<(Block Block, (int Cell, Op Op)[] Writes, Block Exit)> _chainExits = new();
 
@@ -705,18 +705,23 @@ public sealed unsafe class JitEngine : ICompiledProgram
         private Block Fail(in Op op)
         {
             int undo = op.Kind == OpKind.Check ? op.Arg2 : 0; // a deferred check reports the pointer before its move
-            Block target;
-            if (op.Imm == Op.CheckLow) target = _overrunLeft;
-            else if (op.Imm == Op.CheckHigh) target = _overrunRight;
-            else
-            {
-                target = _builder.NewBlock(cold: true);
-                _sides.Add((target, op.Offset - undo - _start));
-            }
-            if (undo == 0) return target;
-            Block moveBack = _builder.NewBlock(cold: true);
-            _moveBacks.Add((moveBack, undo, target));
-            return moveBack;
+            Block left = Overrun(true, undo), right = Overrun(false, undo);
+            if (op.Imm == Op.CheckLow) return left;
+            if (op.Imm == Op.CheckHigh) return right;
+            Block side = _builder.NewBlock(cold: true);
+            _sides.Add((side, op.Offset - undo - _start, left, right));
+            return side;
+        }
+
+        /// <summary>The cold block reporting an overrun off one end with the pointer moved by <paramref name="undo"/> (one per distinct case).</summary>
+        private Block Overrun(bool left, int undo)
+        {
+            if (undo == 0) return left ? _overrunLeft : _overrunRight;
+            foreach (var (block, isLeft, by) in _movedOverruns)
+                if (isLeft == left && by == undo) return block;
+            Block b = _builder.NewBlock(cold: true);
+            _movedOverruns.Add((b, left, undo));
+            return b;
         }
 
         private void EmitCheck(in Op op, Block ok, Block fail)
@@ -750,16 +755,15 @@ public sealed unsafe class JitEngine : ICompiledProgram
                 if (register is { } r) _emit.RegIfNonZero(r, back, fail);
                 else _emit.IfNonZero(P, src, back, fail);
             }
-            foreach (var (block, move, target) in _moveBacks)
+            foreach (var (block, bias, left, right) in _sides)
             {
                 _builder.StartBlock(block);
-                _emit.Move(P, move, P);
-                _builder.Jump(target);
+                _emit.Side(P, bias, right, left);
             }
-            foreach (var (block, bias) in _sides)
+            foreach (var (block, left, undo) in _movedOverruns)
             {
                 _builder.StartBlock(block);
-                _emit.Side(P, bias, _overrunRight, _overrunLeft);
+                _emit.Overrun(P, _start - undo, left ? BfStencils.StatusOverrunLeft : BfStencils.StatusOverrunRight); // reports p + undo
             }
             _builder.StartBlock(_overrunLeft);
             _emit.Overrun(P, _start, BfStencils.StatusOverrunLeft);

@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Generic;
 
 namespace Patchouly.Samples.Bf.Ir;
 
@@ -31,40 +30,44 @@ public static class BackEdgeCheckDeferral
     public static Op[] Apply(Op[] ops, out int deferred)
     {
         ArgumentNullException.ThrowIfNull(ops);
-        var moved = new List<int>(); // the LoopEnd of each loop whose check moves (its check is two ops before)
+        int[]? ends = null; // the LoopEnd of each loop whose check moves (its check is two ops before it)
+        deferred = 0;
         for (int e = 2; e < ops.Length; e++)
-            if (ops[e].Kind == OpKind.LoopEnd && Qualifies(ops, e)) moved.Add(e);
-        deferred = moved.Count;
-        if (moved.Count == 0) return ops;
-
-        // New index of every old index (and of the end): a removed check maps to the op after it, the op after a loop
-        // end to the check inserted before it (the entry test's exit target then runs the check too).
-        var removed = new bool[ops.Length];
-        var inserted = new bool[ops.Length + 1];
-        foreach (int e in moved)
         {
-            removed[e - 2] = true;
-            inserted[e + 1] = true;
+            if (ops[e].Kind != OpKind.LoopEnd || !Qualifies(ops, e)) continue;
+            ends ??= new int[8];
+            if (deferred == ends.Length) Array.Resize(ref ends, 2 * deferred);
+            ends[deferred++] = e;
         }
+        if (ends is null) return ops;
+
+        // One op removed and one inserted per loop: the same length. The runs between the edits are copied whole.
+        var result = new Op[ops.Length];
+        int src = 0, dst = 0;
+        for (int k = 0; k < deferred; k++)
+        {
+            int check = ends[k] - 2, exit = ends[k] + 1;
+            Array.Copy(ops, src, result, dst, check - src);             // up to the check, which leaves the loop ...
+            dst += check - src;
+            Array.Copy(ops, check + 1, result, dst, exit - check - 1);  // the move and the loop end
+            dst += exit - check - 1;
+            result[dst++] = ExitCheck(ops, ends[k]);                    // ... for its exit
+            src = exit;
+        }
+        Array.Copy(ops, src, result, dst, ops.Length - src);
+        // Jump targets: a removed check's index becomes the op after it, a loop exit the check inserted before it.
         var map = new int[ops.Length + 1];
-        int n = 0;
-        for (int i = 0; i <= ops.Length; i++)
+        int i = 0, delta = 0;
+        for (int k = 0; k < deferred; k++)
         {
-            map[i] = n;
-            if (inserted[i]) n++;
-            if (i < ops.Length && !removed[i]) n++;
+            for (int check = ends[k] - 2; i <= check; i++) map[i] = i + delta;
+            delta--;
+            for (int exit = ends[k] + 1; i <= exit; i++) map[i] = i + delta;
+            delta++;
         }
-
-        var result = new Op[n];
-        for (int i = 0; i < ops.Length; i++)
-        {
-            if (inserted[i]) result[map[i]] = ExitCheck(ops, i - 1);
-            if (removed[i]) continue;
-            Op op = ops[i];
-            if (op.Kind is OpKind.LoopBegin or OpKind.LoopEnd) op.Arg = map[op.Arg];
-            result[map[i] + (inserted[i] ? 1 : 0)] = op;
-        }
-        if (inserted[ops.Length]) result[map[ops.Length]] = ExitCheck(ops, ops.Length - 1);
+        for (; i <= ops.Length; i++) map[i] = i + delta;
+        for (int j = 0; j < result.Length; j++)
+            if (result[j].Kind is OpKind.LoopBegin or OpKind.LoopEnd) result[j].Arg = map[result[j].Arg];
         return result;
     }
 

@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Generic;
 
 namespace Patchouly.Samples.Bf.Ir;
 
@@ -31,75 +30,51 @@ public static class ShiftLoopPeeling
     public static Op[] Apply(Op[] ops, out int peeled)
     {
         ArgumentNullException.ThrowIfNull(ops);
-        var begins = new int[ops.Length]; // the LoopBegin of each qualifying loop's LoopEnd, else -1
+        int[]? ends = null; // the LoopEnd of each qualifying loop
         peeled = 0;
         for (int e = 0; e < ops.Length; e++)
         {
-            begins[e] = -1;
-            if (ops[e].Kind == OpKind.LoopEnd && Qualifies(ops, e, out int begin))
-            {
-                begins[e] = begin;
-                peeled++;
-            }
+            if (ops[e].Kind != OpKind.LoopEnd || !Qualifies(ops, e, out _)) continue;
+            ends ??= new int[8];
+            if (peeled == ends.Length) Array.Resize(ref ends, 2 * peeled);
+            ends[peeled++] = e;
         }
-        if (peeled == 0) return ops;
+        if (ends is null) return ops;
 
-        var result = new List<Op>(ops.Length + 4 * peeled);
-        var renumber = new List<bool>(ops.Length + 4 * peeled); // whether an op's target is still an old index
-        var map = new int[ops.Length + 1];
-        var peel = new bool[ops.Length];
-        for (int e = 0; e < ops.Length; e++)
-            if (begins[e] >= 0) peel[begins[e]] = true;
-
-        for (int i = 0; i < ops.Length; i++)
+        // Each loop's [muladd, set, move, loop_end] becomes [muladd, move, loop_begin, mulset, move, loop_end, set]: three
+        // more ops. The runs between are copied whole; their jump targets move by three per loop ending before them.
+        var result = new Op[ops.Length + 3 * peeled];
+        var map = new int[ops.Length + 1]; // old jump targets (never inside a peeled body) to new ones
+        for (int i = 0, k = 0; i <= ops.Length; i++)
         {
-            map[i] = result.Count;
-            if (!peel[i])
-            {
-                Add(ops[i], true);
-                continue;
-            }
-            // ops[i] is the LoopBegin of a qualifying loop ending at e: [i+1, x) leading checks, x muladd, x+1 set,
-            // x+2 move, e = x+3 loop_end.
-            int e = ops[i].Arg - 1, x = e - 3;
+            if (k < peeled && i > ends[k]) k++;
+            map[i] = i + 3 * k;
+        }
+        int src = 0, dst = 0;
+        for (int k = 0; k < peeled; k++)
+        {
+            int x = ends[k] - 3; // the muladd
+            Array.Copy(ops, src, result, dst, x + 1 - src);
+            dst += x + 1 - src;
+            for (int j = dst - (x + 1 - src); j < dst; j++) Renumber(ref result[j], map);
             Op mulAdd = ops[x], move = ops[x + 2];
-            Add(ops[i], true);                                       // entry test → the exit (old e + 1)
-            for (int j = i + 1; j < x; j++)
-            {
-                map[j] = result.Count;
-                Add(ops[j], true);                                   // the first iteration's checks
-            }
-            map[x] = result.Count;
-            Add(mulAdd, true);
-            map[x + 1] = result.Count;                               // the clear moves to the exit
-            map[x + 2] = result.Count;
-            Add(move, true);
-            int secondTest = result.Count;
-            Add(new Op(OpKind.LoopBegin), false);                    // → the clear, patched below
-            int body = result.Count;
-            Add(Op.MulSet(mulAdd.Offset, mulAdd.Arg, mulAdd.Imm), false);
-            Add(move, false);
-            map[e] = result.Count;
-            Add(new Op(OpKind.LoopEnd, arg: body), false);
-            result[secondTest] = new Op(OpKind.LoopBegin, arg: result.Count);
-            Add(Op.Set(mulAdd.Offset, 0), false);                    // the last iteration's source, seen from the exit
-            i = e;
+            result[dst++] = move;                                       // the first iteration adds; its clear moves to the exit
+            int body = dst + 1;
+            result[dst++] = new Op(OpKind.LoopBegin, arg: body + 3);    // ran once: to the clear
+            result[dst++] = Op.MulSet(mulAdd.Offset, mulAdd.Arg, mulAdd.Imm); // later iterations copy
+            result[dst++] = move;
+            result[dst++] = new Op(OpKind.LoopEnd, arg: body);
+            result[dst++] = Op.Set(mulAdd.Offset, 0);                   // the last iteration's source, seen from the exit
+            src = ends[k] + 1;
         }
-        map[ops.Length] = result.Count;
-        for (int k = 0; k < result.Count; k++)
-        {
-            if (!renumber[k] || result[k].Kind is not (OpKind.LoopBegin or OpKind.LoopEnd)) continue;
-            Op op = result[k];
-            op.Arg = map[op.Arg];
-            result[k] = op;
-        }
-        return result.ToArray();
+        Array.Copy(ops, src, result, dst, ops.Length - src);
+        for (int j = dst; j < result.Length; j++) Renumber(ref result[j], map);
+        return result;
+    }
 
-        void Add(Op op, bool oldTarget)
-        {
-            result.Add(op);
-            renumber.Add(oldTarget);
-        }
+    private static void Renumber(ref Op op, int[] map)
+    {
+        if (op.Kind is OpKind.LoopBegin or OpKind.LoopEnd) op.Arg = map[op.Arg];
     }
 
     private static bool Qualifies(Op[] ops, int e, out int begin)
