@@ -1,4 +1,3 @@
-using System.IO;
 using Patchouly.Samples.Bf;
 using Patchouly.Samples.Bf.Engines;
 using Patchouly.Samples.Bf.Ir;
@@ -11,21 +10,17 @@ namespace Patchouly.Bf.Tests;
 /// </summary>
 public class BackEdgeCheckDeferralTests
 {
-    private static Op Begin(int exit) => new(OpKind.LoopBegin, arg: exit);
-
-    private static Op End(int body, byte add = 0) => new(OpKind.LoopEnd, arg: body, imm: add);
-
     // mandelbrot's record shift: check_nz_hi [+1]..[+10] if [+1]; muladd [+10] += [+1]; set [+1] 0; check_lo [-9]..[+1]; move -9
     private static Op[] RecordShift(int move = -9, byte backEdgeAdd = 0, int touched = 1) =>
     [
         Op.Set(0, 1),
-        Begin(8),
+        TestPrograms.LoopBegin(8),
         Op.CheckNonZero(1, 10, 1, Op.CheckHigh),
         Op.MulAdd(10, touched, 1),
         Op.Set(touched, 0),
         move < 0 ? Op.Check(move, 1, Op.CheckLow) : Op.Check(-1, move, Op.CheckHigh),
         Op.Move(move),
-        End(2, backEdgeAdd),
+        TestPrograms.LoopEnd(2, backEdgeAdd),
         Op.Output(0),
         new(OpKind.End),
     ];
@@ -39,12 +34,12 @@ public class BackEdgeCheckDeferralTests
         Assert.Equal(
             [
                 Op.Set(0, 1),
-                Begin(7),                                   // the exit is now the check
+                TestPrograms.LoopBegin(7),                                   // the exit is now the check
                 Op.CheckNonZero(1, 10, 1, Op.CheckHigh),
                 Op.MulAdd(10, 1, 1),
                 Op.Set(1, 0),
                 Op.Move(-9),
-                End(2),
+                TestPrograms.LoopEnd(2),
                 new Op(OpKind.Check, 0, 0, Op.CheckLow, arg2: 9), // the new pointer; an overrun reports p + 9
                 Op.Output(0),
                 new(OpKind.End),
@@ -61,8 +56,8 @@ public class BackEdgeCheckDeferralTests
         Assert.Equal(3, ops[7].Arg);
         Op[] result = BackEdgeCheckDeferral.Apply(ops, out int deferred);
         Assert.Equal(1, deferred);
-        Assert.Equal(End(3), result[6]);
-        Assert.Equal(Begin(7), result[1]);
+        Assert.Equal(TestPrograms.LoopEnd(3), result[6]);
+        Assert.Equal(TestPrograms.LoopBegin(7), result[1]);
     }
 
     [Fact]
@@ -71,12 +66,12 @@ public class BackEdgeCheckDeferralTests
         Op[] ops =
         [
             Op.Set(0, 1),
-            Begin(7),
+            TestPrograms.LoopBegin(7),
             Op.MulAdd(-3, -1, 1),
             Op.Set(-1, 0),
             Op.Check(-3, 4, Op.CheckHigh),
             Op.Move(4),
-            End(2),
+            TestPrograms.LoopEnd(2),
             new(OpKind.End),
         ];
         Op[] result = BackEdgeCheckDeferral.Apply(ops, out int deferred);
@@ -107,14 +102,14 @@ public class BackEdgeCheckDeferralTests
         Op[] nested =
         [
             Op.Set(0, 1),
-            Begin(9),
+            TestPrograms.LoopBegin(9),
             Op.Set(1, 1),
-            Begin(5),
-            End(4),
+            TestPrograms.LoopBegin(5),
+            TestPrograms.LoopEnd(4),
             Op.Set(1, 0),
             Op.Check(-9, 1, Op.CheckLow),
             Op.Move(-9),
-            End(2),
+            TestPrograms.LoopEnd(2),
             new(OpKind.End),
         ];
         Assert.Equal(0, Deferred(nested));
@@ -152,16 +147,13 @@ public class BackEdgeCheckDeferralTests
         Op[] deferredOps = BackEdgeCheckDeferral.Apply(original.Ops, out int deferred);
         Assert.True(deferred >= 1);
         var program = new BfProgram(deferredOps, original.TokenCount, original.SourceLength);
-        RunResult expected = RunOn(EngineKind.Interp, original);
+        RunResult expected = TestPrograms.RunIr(EngineKind.Interp, original).Result;
         Assert.Equal(RunStatus.TapeOverrun, expected.Status);
         foreach (var engine in TestPrograms.Engines(includeAot: TestPrograms.HasClang))
-            Assert.True(expected == RunOn(engine, program), $"{engine}: {RunOn(engine, program)} instead of {expected}");
-    }
-
-    private static RunResult RunOn(EngineKind engine, BfProgram program)
-    {
-        using var compiled = Engines.Compile(engine, program, 4096);
-        return compiled.Run(new BfIo(new MemoryStream(), new MemoryStream()));
+            {
+            var result = TestPrograms.RunIr(engine, program).Result;
+            Assert.True(expected == result, $"{engine}: {result} instead of {expected}");
+        }
     }
 
     private static int Deferred(Op[] ops)

@@ -10,23 +10,19 @@ namespace Patchouly.Bf.Tests;
 /// </summary>
 public class RepeatedCheckElisionTests
 {
-    private static Op Begin(int exit) => new(OpKind.LoopBegin, arg: exit);
-
-    private static Op End(int body) => new(OpKind.LoopEnd, arg: body);
-
     [Fact]
     public void A_record_shift_loop_skips_its_leading_check_on_the_back_edge()
     {
         // mandelbrot's: check_nz_hi [+1]..[+10] if [+1]; muladd [+10] += [+1]; set [+1] 0; check_lo [-9]..[+1]; move -9
         Op[] ops =
         [
-            Begin(7),
+            TestPrograms.LoopBegin(7),
             Op.CheckNonZero(1, 10, 1, Op.CheckHigh),
             Op.MulAdd(10, 1, 1),
             Op.Set(1, 0),
             Op.Check(-9, 1, Op.CheckLow),
             Op.Move(-9),
-            End(1),
+            TestPrograms.LoopEnd(1),
             new(OpKind.End),
         ];
         Op[] result = RepeatedCheckElision.Apply(ops, out int changed);
@@ -42,13 +38,13 @@ public class RepeatedCheckElisionTests
         // Moving right by 9 while checking only the low end of [-9]..[+1]: the next iteration's [+1]..[+10] is not proved.
         Op[] ops =
         [
-            Begin(7),
+            TestPrograms.LoopBegin(7),
             Op.CheckNonZero(1, 10, 1, Op.CheckHigh),
             Op.MulAdd(10, 1, 1),
             Op.Set(1, 0),
             Op.Check(-9, 1, Op.CheckLow),
             Op.Move(9),
-            End(1),
+            TestPrograms.LoopEnd(1),
             new(OpKind.End),
         ];
         Assert.Same(ops, RepeatedCheckElision.Apply(ops, out int changed));
@@ -60,12 +56,12 @@ public class RepeatedCheckElisionTests
     {
         Op[] withIo =
         [
-            Begin(6),
+            TestPrograms.LoopBegin(6),
             Op.Check(0, 1),
             Op.Output(1),
             Op.Check(0, 1),
             Op.Move(0),
-            End(1),
+            TestPrograms.LoopEnd(1),
             new(OpKind.End),
         ];
         Assert.Same(withIo, RepeatedCheckElision.Apply(withIo, out _));

@@ -1,5 +1,3 @@
-using System.IO;
-using System.Linq;
 using Patchouly.Samples.Bf;
 using Patchouly.Samples.Bf.Engines;
 using Patchouly.Samples.Bf.Ir;
@@ -12,20 +10,16 @@ namespace Patchouly.Bf.Tests;
 /// </summary>
 public class ShiftLoopPeelingTests
 {
-    private static Op Begin(int exit) => new(OpKind.LoopBegin, arg: exit);
-
-    private static Op End(int body, byte add = 0) => new(OpKind.LoopEnd, arg: body, imm: add);
-
     // mandelbrot's record shift after RepeatedCheckElision and BackEdgeCheckDeferral.
     private static Op[] RecordShift(int dst = 10, int src = 1, int move = -9, byte backEdgeAdd = 0, int bodyStart = 3) =>
     [
         Op.Set(0, 1),
-        Begin(7),
+        TestPrograms.LoopBegin(7),
         Op.CheckNonZero(src, dst, src, Op.CheckHigh),
         Op.MulAdd(dst, src, 1),
         Op.Set(src, 0),
         Op.Move(move),
-        End(bodyStart, backEdgeAdd),
+        TestPrograms.LoopEnd(bodyStart, backEdgeAdd),
         new Op(OpKind.Check, 0, 0, Op.CheckLow, arg2: -move),
         Op.Output(0),
         new(OpKind.End),
@@ -40,14 +34,14 @@ public class ShiftLoopPeelingTests
         Assert.Equal(
             [
                 Op.Set(0, 1),
-                Begin(10),                                  // not entered: past the clear, to the exit check
+                TestPrograms.LoopBegin(10),                                  // not entered: past the clear, to the exit check
                 Op.CheckNonZero(1, 10, 1, Op.CheckHigh),
                 Op.MulAdd(10, 1, 1),                        // the first iteration adds; its clear is dropped
                 Op.Move(-9),
-                Begin(9),                                   // ran once: to the clear
+                TestPrograms.LoopBegin(9),                                   // ran once: to the clear
                 Op.MulSet(10, 1, 1),
                 Op.Move(-9),
-                End(6),
+                TestPrograms.LoopEnd(6),
                 Op.Set(10, 0),                              // the last iteration's [+1], from the final pointer
                 new Op(OpKind.Check, 0, 0, Op.CheckLow, arg2: 9),
                 Op.Output(0),
@@ -87,12 +81,12 @@ public class ShiftLoopPeelingTests
         var peeled = new BfProgram(
             ShiftLoopPeeling.Apply(BackEdgeCheckDeferral.Apply(RepeatedCheckElision.Apply(original.Ops, out _), out _), out _),
             original.TokenCount, original.SourceLength);
-        var (expected, expectedOutput, expectedTape) = RunOn(EngineKind.Interp, original);
+        var (expected, expectedOutput, expectedTape) = TestPrograms.RunIr(EngineKind.Interp, original);
         foreach (var engine in TestPrograms.Engines(includeAot: TestPrograms.HasClang))
         {
             foreach (var program in new[] { original, peeled })
             {
-                var (result, output, tape) = RunOn(engine, program);
+                var (result, output, tape) = TestPrograms.RunIr(engine, program);
                 Assert.True(expected == result, $"{engine}: {result} instead of {expected} for {source}");
                 Assert.Equal(expectedOutput, output);
                 if (expected.Status == RunStatus.Ok) Assert.Equal(expectedTape, tape);
@@ -101,16 +95,6 @@ public class ShiftLoopPeelingTests
             Assert.True(expected == jit, $"{engine}: {jit} instead of {expected} for {source}");
             Assert.Equal(expectedOutput, jitOutput);
         }
-    }
-
-    private static (RunResult Result, byte[] Output, byte[] Tape) RunOn(EngineKind engine, BfProgram program)
-    {
-        using var compiled = Engines.Compile(engine, program, 4096);
-        var output = new MemoryStream();
-        var io = new BfIo(new MemoryStream(), output);
-        var result = compiled.Run(io);
-        io.Flush();
-        return (result, output.ToArray(), compiled.Tape.Span.ToArray());
     }
 
     private static int Peeled(Op[] ops)

@@ -35,6 +35,23 @@ public static class TestPrograms
     public static (RunResult Result, byte[] Output) Run(string source, EngineKind engine, byte[]? input = null, int cells = Tape.DefaultCells)
         => BfRunner.Run(source, engine, input, cells);
 
+    /// <summary>Compiles IR (for instance the output of a JIT pass) with the engine and runs it on a 4,096-cell tape: the status, the output and the whole tape.</summary>
+    public static (RunResult Result, byte[] Output, byte[] Tape) RunIr(EngineKind engine, Patchouly.Samples.Bf.Ir.BfProgram program)
+    {
+        using var compiled = Samples.Bf.Engines.Engines.Compile(engine, program, 4096);
+        var output = new MemoryStream();
+        var io = new BfIo(new MemoryStream(), output);
+        var result = compiled.Run(io);
+        io.Flush();
+        return (result, output.ToArray(), compiled.Tape.Span.ToArray());
+    }
+
+    /// <summary><c>loop_begin -> exit</c>, for hand-written IR.</summary>
+    public static Patchouly.Samples.Bf.Ir.Op LoopBegin(int exit) => new(Patchouly.Samples.Bf.Ir.OpKind.LoopBegin, arg: exit);
+
+    /// <summary><c>loop_end -> body</c> (adding <paramref name="add"/> to the cell first), for hand-written IR.</summary>
+    public static Patchouly.Samples.Bf.Ir.Op LoopEnd(int body, byte add = 0) => new(Patchouly.Samples.Bf.Ir.OpKind.LoopEnd, arg: body, imm: add);
+
     /// <summary>True when the aot engine can run here (clang is found).</summary>
     public static bool HasClang => AotEngine.FindClang() is not null;
 
