@@ -95,6 +95,7 @@ public static class BenchRunner
         var engine = new JitEngine();
         int warmups = WarmUp(() => engine.Load(bytes));
         Console.WriteLine($"{warmups} warm-up loads");
+        Instance? last = null;
         var walls = new List<double>();
         var cpus = new List<double>();
         using var process = Process.GetCurrentProcess();
@@ -113,16 +114,20 @@ public static class BenchRunner
             Validation.Validator.Validate(m);
             long t2 = Stopwatch.GetTimestamp();
             long validated = GC.GetTotalAllocatedBytes(true);
-            engine.Instantiate(m, (_, _) => null);
+            var instance = engine.Instantiate(m, (_, _) => null);
             long t3 = Stopwatch.GetTimestamp();
             process.Refresh();
             double cpuMs = (process.TotalProcessorTime - cpu).TotalMilliseconds;
             static double Ms(long a, long b) => (b - a) * 1000.0 / Stopwatch.Frequency;
             walls.Add(Ms(t0, t3));
+            if (i == n - 1) last = instance;
             cpus.Add(cpuMs);
             Console.WriteLine(FormattableString.Invariant(
                 $"load {Ms(t0, t3):F1} ms (decode {Ms(t0, t1):F1}, validate {Ms(t1, t2):F1}, instantiate {Ms(t2, t3):F1}), cpu {cpuMs:F1} ms, allocated {(GC.GetTotalAllocatedBytes(true) - allocated) / 1e6:F1} MB (decode {(decoded - allocated) / 1e6:F1}, validate {(validated - decoded) / 1e6:F1}), gen-0 collections {GC.CollectionCount(0) - collections} (paused {(GC.GetTotalPauseDuration() - paused).TotalMilliseconds:F1} ms)"));
         }
+        if (last?.Code is Jit.JitCode code)
+            Console.WriteLine(FormattableString.Invariant(
+                $"code: {code.Modules.Length} modules (batches), {code.Modules.Sum(x => (long)x.Code.Length) / 1e6:F2} MB of machine code"));
         walls.Sort();
         cpus.Sort();
         Console.WriteLine(FormattableString.Invariant(
