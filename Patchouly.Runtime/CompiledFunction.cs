@@ -194,6 +194,8 @@ public sealed unsafe partial class CompiledFunction : IDisposable
     /// </summary>
     /// <exception cref="ObjectDisposedException">The function was disposed before it was first disassembled (or its
     /// <see cref="Code"/> read).</exception>
+    /// <exception cref="InvalidOperationException">The function's module was compiled with
+    /// <see cref="JitModule.KeepStencilMaps"/> false.</exception>
     public string Disassemble() => _managed is not null ? _managed.Program.Describe() : FunctionDisassembler.Disassemble(_copy!.Bytes, (ulong)(_address - _map.EntryOffset), _map);
 
     /// <summary>

@@ -29,7 +29,6 @@ public sealed partial class CompiledModule : IDisposable
     private readonly CodeCopy? _copy;
     private readonly SlotTable _slots;
     private readonly CompiledFunction[] _functions;
-    private readonly FunctionBuilder[] _builders;
     private readonly int _trampolineOffset;
 
     internal CompiledModule(StencilLibrary library, LinkResult linked, SlotTable slots, FunctionBuilder[] builders)
@@ -39,7 +38,6 @@ public sealed partial class CompiledModule : IDisposable
         _image = [];
         _copy = linked.Image;
         _slots = slots;
-        _builders = builders;
         _trampolineOffset = linked.TrampolineOffset;
         TrampolineCount = linked.TrampolineCount;
         _functions = new CompiledFunction[builders.Length];
@@ -68,8 +66,9 @@ public sealed partial class CompiledModule : IDisposable
     public CompiledFunction GetFunction(FunctionBuilder function)
     {
         ArgumentNullException.ThrowIfNull(function);
+        // The builders are not kept (their module's slot table identifies them), so a module does not hold them alive.
         int index = function.ModuleIndex;
-        if (index < 0 || index >= _builders.Length || !ReferenceEquals(_builders[index], function))
+        if (function.Module is not { } source || !ReferenceEquals(source.Slots, _slots) || (uint)index >= (uint)_functions.Length)
             throw new ArgumentException($"Function {function.DisplayName} is not a function of this module.", nameof(function));
         return _functions[index];
     }
@@ -103,6 +102,7 @@ public sealed partial class CompiledModule : IDisposable
     internal ReadOnlySpan<CompiledFunction> FunctionArray => _functions;
 
     /// <summary>Every function's disassembly (see <see cref="CompiledFunction.Disassemble"/>), each under <c>; function name</c>.</summary>
+    /// <exception cref="InvalidOperationException">The module was compiled with <see cref="JitModule.KeepStencilMaps"/> false.</exception>
     public string Disassemble()
     {
         var sb = new StringBuilder();

@@ -53,6 +53,20 @@ public sealed partial class JitModule
     /// <summary>True once <see cref="Compile"/> has succeeded.</summary>
     public bool IsCompiled => _compiled;
 
+    /// <summary>
+    /// Whether the compiled functions keep their stencil maps (which stencil and block is where, in what locations),
+    /// which <see cref="CompiledFunction.Disassemble"/> and <see cref="CompiledModule.Disassemble"/> read. True by
+    /// default. Set it to false before <see cref="Compile"/> for a module that is compiled for running only: the maps
+    /// (the builders' stencil logs and block arrays, a few KB per function) then go back to the shared array pools as
+    /// soon as the module is linked and its perf map entries are written (<see cref="PerfMap"/>, which still works),
+    /// so the next module's builders reuse them instead of allocating, and nothing of them survives into later
+    /// garbage collections. Disassembling such a module throws <see cref="InvalidOperationException"/>.
+    /// </summary>
+    public bool KeepStencilMaps { get; set; } = true;
+
+    /// <summary>The slot table, which also identifies the module's functions once compiled (<see cref="CompiledModule.GetFunction(FunctionBuilder)"/>).</summary>
+    internal SlotTable Slots => _slots;
+
     /// <summary>Defines a new function of the module and returns its builder.</summary>
     /// <param name="parameterCount">How many arguments the function takes (as for <see cref="FunctionBuilder(StencilLibrary, int)"/>).</param>
     /// <param name="name">The function's name, for disassembly and perf maps; <c>f0</c>, <c>f1</c>, … by default.</param>
@@ -134,6 +148,8 @@ public sealed partial class JitModule
         for (int i = 0; i < functions.Length; i++) functions[i].MarkCompiled(linked.Maps[i]);
         _compiled = true;
         PerfMap.Record(linked, module.FunctionArray);
+        if (!KeepStencilMaps)
+            foreach (var map in linked.Maps) map.Discard();
         return module;
     }
 

@@ -66,6 +66,22 @@ internal sealed class FunctionMap
         if (order is { Length: > 0 }) System.Buffers.ArrayPool<int>.Shared.Return(order);
     }
 
+    /// <summary>
+    /// Returns the log and block arrays to the pools for good (<see cref="JitModule.KeepStencilMaps"/> false): the map
+    /// keeps only the offsets, and decoding the stencils or blocks afterwards throws <see cref="System.InvalidOperationException"/>.
+    /// </summary>
+    public void Discard()
+    {
+        _discarded = true;
+        ReleaseLog();
+    }
+
+    private bool _discarded;
+
+    private System.Exception Gone(string what) => _discarded
+        ? new System.InvalidOperationException($"Function {Name} was compiled without its stencil map (JitModule.KeepStencilMaps was false), so its {what} cannot be listed; keep the maps to disassemble it.")
+        : new System.ObjectDisposedException(Name, $"The function was disposed; its {what} map is gone.");
+
     /// <summary>The plan of the library (resolves a record's variant to its family).</summary>
     public LibraryPlan Plan { get; }
 
@@ -91,7 +107,7 @@ internal sealed class FunctionMap
 
     private void Decode()
     {
-        int[] log = _log ?? throw new System.ObjectDisposedException(Name, "The function was disposed; its stencil map is gone.");
+        int[] log = _log ?? throw Gone("stencil");
         var stencils = new System.Collections.Generic.List<StencilRecord>();
         var locations = new System.Collections.Generic.List<Location>();
         // Hot stencils, then cold ones, each in emit order (which is their order in their segment).
@@ -123,7 +139,7 @@ internal sealed class FunctionMap
     {
         var states = _blockStates;
         var order = _blockOrder;
-        if (states is null || order is null) throw new System.ObjectDisposedException(Name, "The function was disposed; its block map is gone.");
+        if (states is null || order is null) throw Gone("block");
         var layout = new (int, int)[_blockCount];
         int n = 0;
         // Hot blocks, then cold ones, each in start order (which is their order in their segment).

@@ -10,13 +10,12 @@ public sealed partial class CompiledModule
 {
     private readonly ManagedLifetime? _managed;
 
-    internal CompiledModule(StencilLibrary library, ManagedCode[] code, SlotTable slots, FunctionBuilder[] builders, ManagedLifetime lifetime)
+    internal CompiledModule(StencilLibrary library, ManagedCode[] code, SlotTable slots, ManagedLifetime lifetime)
     {
         Library = library;
         _memory = null!;
         _image = [];
         _slots = slots;
-        _builders = builders;
         _managed = lifetime;
         _functions = new CompiledFunction[code.Length];
         for (int i = 0; i < code.Length; i++) _functions[i] = new CompiledFunction(code[i], this);

@@ -61,7 +61,7 @@ public sealed partial class JitModule
         var kind = _engine == ExecutionEngine.Native ? ExecutionEngine.Managed : _engine;
         var code = new ManagedCode[functions.Length];
         for (int i = 0; i < functions.Length; i++) code[i] = ManagedCompiler.Compile(programs[i], kind, lifetime);
-        var module = new CompiledModule(Library, code, _slots, functions, lifetime);
+        var module = new CompiledModule(Library, code, _slots, lifetime);
         for (int i = 0; i < functions.Length; i++) _slots.Set(i, code[i].NativeEntry);
         lifetime.AddDependent(_slots);
         foreach (var function in functions) function.MarkCompiledManaged();

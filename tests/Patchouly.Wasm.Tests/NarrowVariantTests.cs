@@ -19,7 +19,7 @@ public class NarrowVariantTests
     {
         var m = ModuleDecoder.Decode(wasm);
         Validator.Validate(m);
-        var instance = new JitEngine().Instantiate(m, (_, _) => null);
+        var instance = new JitEngine(disassemblable: true).Instantiate(m, (_, _) => null);
         return Assert.IsType<Patchouly.Samples.Wasm.Jit.JitCode>(instance.Code).Disassemble();
     }
 

@@ -73,12 +73,12 @@ public abstract class InstanceEngine : Engine
     }
 }
 
-/// <summary>The Patchouly copy-and-patch JIT.</summary>
-public sealed class JitEngine : InstanceEngine
+/// <summary>The Patchouly copy-and-patch JIT; with <paramref name="disassemblable"/>, the code keeps what disassembling it needs (see <see cref="Jit.JitCompiler.Compile(Instance, int, bool)"/>).</summary>
+public sealed class JitEngine(bool disassemblable = false) : InstanceEngine
 {
     /// <inheritdoc />
     public override string Name => "jit";
 
     /// <inheritdoc />
-    protected override object? Compile(Instance instance) => Jit.JitCompiler.Compile(instance);
+    protected override object? Compile(Instance instance) => Jit.JitCompiler.Compile(instance, BodyBatches.Threads, disassemblable);
 }

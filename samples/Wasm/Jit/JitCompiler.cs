@@ -23,8 +23,13 @@ public static unsafe class JitCompiler
     /// <summary>Compiles <paramref name="instance"/>'s functions on <see cref="BodyBatches.Threads"/> threads; returns the <see cref="JitCode"/> (null when there are none).</summary>
     public static JitCode? Compile(Instance instance) => Compile(instance, BodyBatches.Threads);
 
-    /// <summary>Compiles <paramref name="instance"/>'s functions on up to <paramref name="threads"/> threads.</summary>
-    public static JitCode? Compile(Instance instance, int threads)
+    /// <summary>
+    /// Compiles <paramref name="instance"/>'s functions on up to <paramref name="threads"/> threads. Only with
+    /// <paramref name="disassemblable"/> can the code be disassembled (<see cref="JitCode.Disassemble"/>): otherwise the
+    /// builders' stencil maps go back to the pools as soon as a batch is linked (<see cref="JitModule.KeepStencilMaps"/>),
+    /// which the next batch reuses, so a compile allocates little and keeps nothing of its builders.
+    /// </summary>
+    public static JitCode? Compile(Instance instance, int threads, bool disassemblable = false)
     {
         ArgumentNullException.ThrowIfNull(instance);
         var m = instance.Module;
@@ -36,17 +41,17 @@ public static unsafe class JitCompiler
         var modules = new CompiledModule[starts.Length - 1];
         // Loaded here, before any worker runs: the generated WasmStencils.Library is not safe to load from several threads at once.
         StencilLibrary library = Families.Lib;
-        BodyBatches.Run(starts, threads, batch => modules[batch] = CompileBatch(instance, library, starts[batch], starts[batch + 1]));
+        BodyBatches.Run(starts, threads, batch => modules[batch] = CompileBatch(instance, library, starts[batch], starts[batch + 1], disassemblable));
         return new JitCode(modules);
     }
 
     [ThreadStatic] private static FunctionCompiler? t_compiler;
 
     /// <summary>Compiles bodies <paramref name="first"/> to <paramref name="end"/> (exclusive) into one module and sets their entries.</summary>
-    private static CompiledModule CompileBatch(Instance instance, StencilLibrary library, int first, int end)
+    private static CompiledModule CompileBatch(Instance instance, StencilLibrary library, int first, int end, bool disassemblable)
     {
         var m = instance.Module;
-        var module = new JitModule(library);
+        var module = new JitModule(library) { KeepStencilMaps = disassemblable };
         var builders = new FunctionBuilder[end - first];
         for (int i = first; i < end; i++)
         {
@@ -82,6 +87,6 @@ public sealed class JitCode(CompiledModule[] modules)
     /// <summary>The modules, in function order.</summary>
     public CompiledModule[] Modules { get; } = modules;
 
-    /// <summary>The disassembly of every function, in function order.</summary>
+    /// <summary>The disassembly of every function, in function order (only for code compiled disassemblable, see <see cref="JitCompiler.Compile(Instance, int, bool)"/>).</summary>
     public string Disassemble() => string.Concat(Array.ConvertAll(Modules, x => x.Disassemble()));
 }
