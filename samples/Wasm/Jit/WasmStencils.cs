@@ -251,6 +251,31 @@ public static unsafe partial class WasmStencils
     [Stencil] public static long I64ShrSImm(long a, [Hole] int k) => a >> k;
     [Stencil] public static long I64ShrUImm(long a, [Hole] int k) => (long)((ulong)a >> k);
 
+    // ---- i64 branches ----
+
+    [Stencil] public static Target BrIfI64Nez(long c, Target taken) => c != 0 ? taken : Target.Next;
+    [Stencil] public static Target BrIfI64Eqz(long c, Target taken) => c == 0 ? taken : Target.Next;
+    [Stencil] public static Target BrIfI64Eq(long a, long b, Target taken) => a == b ? taken : Target.Next;
+    [Stencil] public static Target BrIfI64Ne(long a, long b, Target taken) => a != b ? taken : Target.Next;
+    [Stencil] public static Target BrIfI64LtS(long a, long b, Target taken) => a < b ? taken : Target.Next;
+    [Stencil] public static Target BrIfI64LtU(long a, long b, Target taken) => (ulong)a < (ulong)b ? taken : Target.Next;
+    [Stencil] public static Target BrIfI64GtS(long a, long b, Target taken) => a > b ? taken : Target.Next;
+    [Stencil] public static Target BrIfI64GtU(long a, long b, Target taken) => (ulong)a > (ulong)b ? taken : Target.Next;
+    [Stencil] public static Target BrIfI64LeS(long a, long b, Target taken) => a <= b ? taken : Target.Next;
+    [Stencil] public static Target BrIfI64LeU(long a, long b, Target taken) => (ulong)a <= (ulong)b ? taken : Target.Next;
+    [Stencil] public static Target BrIfI64GeS(long a, long b, Target taken) => a >= b ? taken : Target.Next;
+    [Stencil] public static Target BrIfI64GeU(long a, long b, Target taken) => (ulong)a >= (ulong)b ? taken : Target.Next;
+    [Stencil] public static Target BrIfI64EqImm(long a, [Hole] long b, Target taken) => a == b ? taken : Target.Next;
+    [Stencil] public static Target BrIfI64NeImm(long a, [Hole] long b, Target taken) => a != b ? taken : Target.Next;
+    [Stencil] public static Target BrIfI64LtSImm(long a, [Hole] long b, Target taken) => a < b ? taken : Target.Next;
+    [Stencil] public static Target BrIfI64LtUImm(long a, [Hole] long b, Target taken) => (ulong)a < (ulong)b ? taken : Target.Next;
+    [Stencil] public static Target BrIfI64GtSImm(long a, [Hole] long b, Target taken) => a > b ? taken : Target.Next;
+    [Stencil] public static Target BrIfI64GtUImm(long a, [Hole] long b, Target taken) => (ulong)a > (ulong)b ? taken : Target.Next;
+    [Stencil] public static Target BrIfI64LeSImm(long a, [Hole] long b, Target taken) => a <= b ? taken : Target.Next;
+    [Stencil] public static Target BrIfI64LeUImm(long a, [Hole] long b, Target taken) => (ulong)a <= (ulong)b ? taken : Target.Next;
+    [Stencil] public static Target BrIfI64GeSImm(long a, [Hole] long b, Target taken) => a >= b ? taken : Target.Next;
+    [Stencil] public static Target BrIfI64GeUImm(long a, [Hole] long b, Target taken) => (ulong)a >= (ulong)b ? taken : Target.Next;
+
     // ---- f32 ----
 
     [Stencil] public static float F32Add(float a, float b) => a + b;

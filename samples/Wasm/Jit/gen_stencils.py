@@ -109,6 +109,12 @@ for T, t, u, m in ints:
         st('Target BrIfEqz(int c, Target taken)', 'c == 0 ? taken : Target.Next')
         for n, e in cmps: st(f'Target BrIfI32{n}(int a, int b, Target taken)', f'{e} ? taken : Target.Next')
         for n, e in cmps: st(f'Target BrIfI32{n}Imm(int a, [Hole] int b, Target taken)', f'{e} ? taken : Target.Next')
+    else:
+        sec('i64 branches')
+        st('Target BrIfI64Nez(long c, Target taken)', 'c != 0 ? taken : Target.Next')
+        st('Target BrIfI64Eqz(long c, Target taken)', 'c == 0 ? taken : Target.Next')
+        for n, e in cmps: st(f'Target BrIfI64{n}(long a, long b, Target taken)', f'{e} ? taken : Target.Next')
+        for n, e in cmps: st(f'Target BrIfI64{n}Imm(long a, [Hole] long b, Target taken)', f'{e} ? taken : Target.Next')
 
 for T, t, bt, ubt, M, helpers in [('F32','float','int','uint','MathF',('MinF','MaxF')),('F64','double','long','ulong','Math',('MinD','MaxD'))]:
     sec(f'{T.lower()}')
