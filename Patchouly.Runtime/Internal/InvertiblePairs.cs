@@ -25,7 +25,7 @@ internal static class InvertiblePairs
             // The pair's branch is the last step before the tail's (the steps follow the relocations in order).
             var step = plan.StepsOf(vi)[v.StepCount - 1];
             var beforeTail = relocations[^2];
-            if (step.Offset != beforeTail.Offset || step.Op is not (PatchOp.Target32 or PatchOp.Target26)) continue;
+            if (step.Offset != beforeTail.Offset || step.Op is not (PatchOp.Target32 or PatchOp.Target26 or PatchOp.Next32 or PatchOp.Next26)) continue;
             int start = BranchInversion.FindPair(library.Architecture, library.CodeOf(variants[vi]), beforeTail);
             if (start < 0) continue;
             if (starts is null)

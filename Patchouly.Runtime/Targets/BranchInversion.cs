@@ -17,11 +17,11 @@ internal static class BranchInversion
     /// <summary>
     /// Where the invertible pair starts in a variant's <paramref name="code"/>, or -1. The variant's trailing jump is
     /// known to be droppable; <paramref name="beforeTail"/> is the relocation before it, and must be the pair's branch
-    /// to its other target.
+    /// to its other target (a target or next).
     /// </summary>
     public static int FindPair(TargetArchitecture architecture, ReadOnlySpan<byte> code, in Relocation beforeTail)
     {
-        if (beforeTail.Patch != PatchKind.Target) return -1;
+        if (beforeTail.Patch is not (PatchKind.Target or PatchKind.Next)) return -1;
         return architecture switch
         {
             TargetArchitecture.X64 => X64BranchRules.FindPair(code, beforeTail),

@@ -129,4 +129,78 @@ public class BranchInversionTests
         using var f = b.Compile();
         Assert.Equal(sum, f.Invoke(n));
     }
+
+    // A pair whose conditional branch goes to next ("jz next; jmp target", NonZeroOrNext): when the target is not placed
+    // next, the pair becomes "jnz target", whether the target is a loop head behind or a block placed later.
+
+    private const byte Jnz = 0x85, Jz = 0x84;
+
+    [Theory]
+    [InlineData(10, 55)]
+    [InlineData(1, 1)]
+    [InlineData(300, 45150)]
+    public void BranchToNextPairAtALoopEndBecomesOneBackwardJcc(long n, long sum)
+    {
+        // r1 = 0; loop: r1 += r0; r0 -= 1; if (r0 != 0) goto loop; return r1
+        var b = Builder(1);
+        var e = new TestEmitter(b);
+        var loop = b.NewBlock();
+        e.Const(0, R1);
+        b.StartBlock(loop);
+        e.Add(R1, R0, R1);
+        e.AddImm8(R0, -1, R0);
+        e.NonZeroOrNext(R0, loop);
+        int end = b.CodeSize;
+        e.Return(R1);
+        var (body, map) = Link(b);
+        // Settled when Return was emitted: "jz next; jmp loop" (11 bytes) became "jnz loop" (6).
+        int jcc = end - Pair;
+        Assert.Equal(new byte[] { 0x0F, Jnz }, body[jcc..(jcc + 2)]);
+        Assert.Equal(BlockAt(map, loop) - (jcc + Jcc), Rel32(body, jcc + 2));
+        Assert.NotEqual(0xE9, body[jcc + Jcc]); // the Return stencil follows at once
+        using var f = b.Compile();
+        Assert.Equal(sum, f.Invoke(n));
+    }
+
+    [Theory]
+    [InlineData(0, 0)]
+    [InlineData(5, 1)]
+    public void BranchToNextPairWithItsTargetPlacedLaterBecomesOneForwardJcc(long a, long result)
+    {
+        var b = Builder(1);
+        var e = new TestEmitter(b);
+        var nonZero = b.NewBlock();
+        e.NonZeroOrNext(R0, nonZero);
+        int end = b.CodeSize;
+        e.ReturnConst(0);
+        b.StartBlock(nonZero);
+        e.ReturnConst(1);
+        var (body, map) = Link(b);
+        int jcc = end - Pair;
+        Assert.Equal(new byte[] { 0x0F, Jnz }, body[jcc..(jcc + 2)]);
+        Assert.Equal(BlockAt(map, nonZero) - (jcc + Jcc), Rel32(body, jcc + 2));
+        using var f = b.Compile();
+        Assert.Equal(result, f.Invoke(a));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(5)]
+    public void BranchToNextPairWithItsTargetPlacedNextKeepsItsJccToNext(long a)
+    {
+        var b = Builder(1);
+        var e = new TestEmitter(b);
+        var nonZero = b.NewBlock();
+        e.NonZeroOrNext(R0, nonZero);
+        int end = b.CodeSize;
+        b.StartBlock(nonZero);
+        e.ReturnConst(1);
+        var (body, _) = Link(b);
+        // The tail (to nonZero) is dropped; "jz next" stays, next being the same code.
+        int jcc = end - Pair;
+        Assert.Equal(new byte[] { 0x0F, Jz }, body[jcc..(jcc + 2)]);
+        Assert.Equal(0, Rel32(body, jcc + 2));
+        using var f = b.Compile();
+        Assert.Equal(1, f.Invoke(a)); // both ways lead to the same code
+    }
 }

@@ -49,7 +49,7 @@ public class CachedLocalTests
             (i64.add (local.get $acc) (i64.add (i64.reinterpret_f64 (global.get $g)) (i64.trunc_f64_s (local.get $f))))))
         """;
 
-    private static byte[] Assemble(string wat)
+    internal static byte[] Assemble(string wat)
     {
         string dir = Directory.CreateTempSubdirectory().FullName;
         try

@@ -29,7 +29,7 @@ internal static class Families
     /// <summary>The same operation with a constant right operand (a hole), where there is one.</summary>
     public static readonly StencilFamily?[] WithImm = new StencilFamily?[256];
 
-    /// <summary>i32 comparisons and eqz fused with a branch: taken when true / when false.</summary>
+    /// <summary>i32 and i64 comparisons and eqz fused with a branch: taken when true / when false.</summary>
     public static readonly StencilFamily?[] BranchIf = new StencilFamily?[256], BranchIfNot = new StencilFamily?[256];
 
     /// <summary>The same, comparing with a constant.</summary>
@@ -66,9 +66,15 @@ internal static class Families
             inv = i switch { 0 => 1, 1 => 0, 2 => 8, 3 => 9, 4 => 6, 5 => 7, 6 => 4, 7 => 5, 8 => 2, _ => 3 };
             BranchIfNot[0x46 + i] = F("BrIfI32" + I32Cmp[inv]);
             BranchIfNotImm[0x46 + i] = F("BrIfI32" + I32Cmp[inv] + "Imm");
+            BranchIf[0x51 + i] = F("BrIfI64" + I32Cmp[i]);
+            BranchIfImm[0x51 + i] = F("BrIfI64" + I32Cmp[i] + "Imm");
+            BranchIfNot[0x51 + i] = F("BrIfI64" + I32Cmp[inv]);
+            BranchIfNotImm[0x51 + i] = F("BrIfI64" + I32Cmp[inv] + "Imm");
         }
         BranchIf[0x45] = F("BrIfEqz");
         BranchIfNot[0x45] = F("BrIfNez");
+        BranchIf[0x50] = F("BrIfI64Eqz");
+        BranchIfNot[0x50] = F("BrIfI64Nez");
         for (int i = 0; i < 6; i++)
         {
             Numeric[0x5B + i] = F("F32" + FCmp[i]);

@@ -16,7 +16,7 @@ namespace Patchouly.Samples.Wasm.Jit;
 /// (which no other entry uses) only when the class differs. Entries are kept lazy where that saves code: a constant (folded into a stencil's
 /// hole when the stencil has an immediate form), a local not yet read (read straight from its slot), and the last
 /// pure operation (emitted when its destination is known, so <c>local.set</c> after it writes the slot directly;
-/// an i32 comparison followed by <c>br_if</c>/<c>if</c> becomes one compare-and-branch stencil). Everything is made
+/// an i32 or i64 comparison followed by <c>br_if</c>/<c>if</c> becomes one compare-and-branch stencil). Everything is made
 /// concrete at block boundaries, so at a label every value is in its canonical location.
 /// </summary>
 internal sealed unsafe class FunctionCompiler
@@ -85,7 +85,7 @@ internal sealed unsafe class FunctionCompiler
     private readonly Block[] _pTargets = new Block[2];
     private int _pTargetCount;
 
-    // The pending comparison (Kind.Cond): an i32 comparison opcode and its operands.
+    // The pending comparison (Kind.Cond): an i32 or i64 comparison (or eqz) opcode and its operands.
     private byte _cOp;
     private Location _cA, _cB;
     private bool _cImm;
@@ -212,8 +212,16 @@ internal sealed unsafe class FunctionCompiler
 
     private void EmitCond(Location dst)
     {
-        if (_cImm) _b.Emit(Families.WithImm[_cOp] ?? throw new InvalidOperationException("no immediate comparison"), [_cA], [dst], [(ulong)(uint)(int)_cK]);
-        else if (_cOp == 0x45) _b.Emit(Families.Numeric[0x45]!, [_cA], [dst]);
+        if (_cImm && Families.WithImm[_cOp] is StencilFamily imm) _b.Emit(imm, [_cA], [dst], [(ulong)(uint)(int)_cK]);
+        else if (_cImm)
+        {
+            // An i64 comparison with a constant (only its branch has an immediate form): the constant goes to the
+            // location above the top entry, which nothing uses.
+            var k = Loc(_depth, false);
+            EmitConst(_cK, k);
+            _b.Emit(Families.Numeric[_cOp]!, [_cA, k], [dst]);
+        }
+        else if (_cOp is 0x45 or 0x50) _b.Emit(Families.Numeric[_cOp]!, [_cA], [dst]);
         else _b.Emit(Families.Numeric[_cOp]!, [_cA, _cB], [dst]);
     }
 
@@ -542,8 +550,8 @@ internal sealed unsafe class FunctionCompiler
         }
         if (family.Inputs == 1)
         {
-            // An i32 comparison with 0 feeding a branch: fused.
-            if (op == 0x45 && NextIsBranch())
+            // An eqz feeding a branch: fused.
+            if (op is 0x45 or 0x50 && NextIsBranch())
             {
                 _cOp = op;
                 _cA = Use(_depth - 1);
@@ -556,7 +564,7 @@ internal sealed unsafe class FunctionCompiler
             return;
         }
         ref var b = ref _stack[_depth - 1];
-        if (op is >= 0x46 and <= 0x4F && NextIsBranch())
+        if (op is (>= 0x46 and <= 0x4F) or (>= 0x51 and <= 0x5A) && NextIsBranch())
         {
             _cOp = op;
             _cImm = b.Kind == Kind.Const;
@@ -594,10 +602,10 @@ internal sealed unsafe class FunctionCompiler
         {
             _depth--;
             MaterializeTop(materializeTop);
-            if (_cOp == 0x45)
-                _b.Emit(negate ? Families.BranchIfNot[0x45]! : Families.BranchIf[0x45]!, [_cA], [], default, [target]);
+            if (_cOp is 0x45 or 0x50)
+                _b.Emit(negate ? Families.BranchIfNot[_cOp]! : Families.BranchIf[_cOp]!, [_cA], [], default, [target]);
             else if (_cImm)
-                _b.Emit(negate ? Families.BranchIfNotImm[_cOp]! : Families.BranchIfImm[_cOp]!, [_cA], [], [(ulong)(uint)(int)_cK], [target]);
+                _b.Emit(negate ? Families.BranchIfNotImm[_cOp]! : Families.BranchIfImm[_cOp]!, [_cA], [], [_cOp >= 0x51 ? (ulong)_cK : (ulong)(uint)(int)_cK], [target]);
             else
                 _b.Emit(negate ? Families.BranchIfNot[_cOp]! : Families.BranchIf[_cOp]!, [_cA, _cB], [], default, [target]);
             return;

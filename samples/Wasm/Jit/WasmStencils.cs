@@ -69,17 +69,17 @@ public static unsafe partial class WasmStencils
 
     // ---- i32 arithmetic ----
 
-    [Stencil] public static int I32Add(int a, int b) => a + b;
-    [Stencil] public static int I32Sub(int a, int b) => a - b;
-    [Stencil] public static int I32Mul(int a, int b) => a * b;
-    [Stencil] public static int I32And(int a, int b) => a & b;
-    [Stencil] public static int I32Or(int a, int b) => a | b;
-    [Stencil] public static int I32Xor(int a, int b) => a ^ b;
-    [Stencil] public static int I32Shl(int a, int b) => a << b;
-    [Stencil] public static int I32ShrS(int a, int b) => a >> b;
-    [Stencil] public static int I32ShrU(int a, int b) => (int)((uint)a >> b);
-    [Stencil] public static int I32Rotl(int a, int b) => (int)BitOperations.RotateLeft((uint)a, b);
-    [Stencil] public static int I32Rotr(int a, int b) => (int)BitOperations.RotateRight((uint)a, b);
+    [Stencil] public static uint I32Add(int a, int b) => (uint)(a + b);
+    [Stencil] public static uint I32Sub(int a, int b) => (uint)(a - b);
+    [Stencil] public static uint I32Mul(int a, int b) => (uint)(a * b);
+    [Stencil] public static uint I32And(int a, int b) => (uint)(a & b);
+    [Stencil] public static uint I32Or(int a, int b) => (uint)(a | b);
+    [Stencil] public static uint I32Xor(int a, int b) => (uint)(a ^ b);
+    [Stencil] public static uint I32Shl(int a, int b) => (uint)(a << b);
+    [Stencil] public static uint I32ShrS(int a, int b) => (uint)(a >> b);
+    [Stencil] public static uint I32ShrU(int a, int b) => (uint)((int)((uint)a >> b));
+    [Stencil] public static uint I32Rotl(int a, int b) => (uint)((int)BitOperations.RotateLeft((uint)a, b));
+    [Stencil] public static uint I32Rotr(int a, int b) => (uint)((int)BitOperations.RotateRight((uint)a, b));
     [Stencil] public static int I32Eq(int a, int b) => a == b ? 1 : 0;
     [Stencil] public static int I32Ne(int a, int b) => a != b ? 1 : 0;
     [Stencil] public static int I32LtS(int a, int b) => a < b ? 1 : 0;
@@ -124,22 +124,22 @@ public static unsafe partial class WasmStencils
         return Target.Next;
     }
     [Stencil] public static int I32Eqz(int a) => a == 0 ? 1 : 0;
-    [Stencil] public static int I32Clz(int a) => (int)BitOperations.LeadingZeroCount((uint)a);
-    [Stencil] public static int I32Ctz(int a) => (int)BitOperations.TrailingZeroCount((uint)a);
-    [Stencil] public static int I32Popcnt(int a) => (int)BitOperations.PopCount((uint)a);
-    [Stencil] public static int I32Extend8S(int a) => (int)(sbyte)a;
-    [Stencil] public static int I32Extend16S(int a) => (int)(short)a;
+    [Stencil] public static uint I32Clz(int a) => (uint)BitOperations.LeadingZeroCount((uint)a);
+    [Stencil] public static uint I32Ctz(int a) => (uint)BitOperations.TrailingZeroCount((uint)a);
+    [Stencil] public static uint I32Popcnt(int a) => (uint)BitOperations.PopCount((uint)a);
+    [Stencil] public static uint I32Extend8S(int a) => (uint)(int)(sbyte)a;
+    [Stencil] public static uint I32Extend16S(int a) => (uint)(int)(short)a;
 
     // ---- i32 with a constant right operand ----
 
-    [Stencil] public static int I32AddImm(int a, [Hole] int k) => a + k;
-    [Stencil] public static int I32MulImm(int a, [Hole] int k) => a * k;
-    [Stencil] public static int I32AndImm(int a, [Hole] int k) => a & k;
-    [Stencil] public static int I32OrImm(int a, [Hole] int k) => a | k;
-    [Stencil] public static int I32XorImm(int a, [Hole] int k) => a ^ k;
-    [Stencil] public static int I32ShlImm(int a, [Hole] int k) => a << k;
-    [Stencil] public static int I32ShrSImm(int a, [Hole] int k) => a >> k;
-    [Stencil] public static int I32ShrUImm(int a, [Hole] int k) => (int)((uint)a >> k);
+    [Stencil] public static uint I32AddImm(int a, [Hole] int k) => (uint)(a + k);
+    [Stencil] public static uint I32MulImm(int a, [Hole] int k) => (uint)(a * k);
+    [Stencil] public static uint I32AndImm(int a, [Hole] int k) => (uint)(a & k);
+    [Stencil] public static uint I32OrImm(int a, [Hole] int k) => (uint)(a | k);
+    [Stencil] public static uint I32XorImm(int a, [Hole] int k) => (uint)(a ^ k);
+    [Stencil] public static uint I32ShlImm(int a, [Hole] int k) => (uint)(a << k);
+    [Stencil] public static uint I32ShrSImm(int a, [Hole] int k) => (uint)(a >> k);
+    [Stencil] public static uint I32ShrUImm(int a, [Hole] int k) => (uint)((int)((uint)a >> k));
     [Stencil] public static int I32EqImm(int a, [Hole] int b) => a == b ? 1 : 0;
     [Stencil] public static int I32NeImm(int a, [Hole] int b) => a != b ? 1 : 0;
     [Stencil] public static int I32LtSImm(int a, [Hole] int b) => a < b ? 1 : 0;
@@ -236,8 +236,8 @@ public static unsafe partial class WasmStencils
     [Stencil] public static long I64Clz(long a) => (long)BitOperations.LeadingZeroCount((ulong)a);
     [Stencil] public static long I64Ctz(long a) => (long)BitOperations.TrailingZeroCount((ulong)a);
     [Stencil] public static long I64Popcnt(long a) => (long)BitOperations.PopCount((ulong)a);
-    [Stencil] public static long I64Extend8S(long a) => (long)(sbyte)a;
-    [Stencil] public static long I64Extend16S(long a) => (long)(short)a;
+    [Stencil] public static long I64Extend8S(long a) => (long)(long)(sbyte)a;
+    [Stencil] public static long I64Extend16S(long a) => (long)(long)(short)a;
     [Stencil] public static long I64Extend32S(long a) => (long)(int)a;
 
     // ---- i64 with a constant right operand ----
@@ -250,6 +250,31 @@ public static unsafe partial class WasmStencils
     [Stencil] public static long I64ShlImm(long a, [Hole] int k) => a << k;
     [Stencil] public static long I64ShrSImm(long a, [Hole] int k) => a >> k;
     [Stencil] public static long I64ShrUImm(long a, [Hole] int k) => (long)((ulong)a >> k);
+
+    // ---- i64 branches ----
+
+    [Stencil] public static Target BrIfI64Nez(long c, Target taken) => c != 0 ? taken : Target.Next;
+    [Stencil] public static Target BrIfI64Eqz(long c, Target taken) => c == 0 ? taken : Target.Next;
+    [Stencil] public static Target BrIfI64Eq(long a, long b, Target taken) => a == b ? taken : Target.Next;
+    [Stencil] public static Target BrIfI64Ne(long a, long b, Target taken) => a != b ? taken : Target.Next;
+    [Stencil] public static Target BrIfI64LtS(long a, long b, Target taken) => a < b ? taken : Target.Next;
+    [Stencil] public static Target BrIfI64LtU(long a, long b, Target taken) => (ulong)a < (ulong)b ? taken : Target.Next;
+    [Stencil] public static Target BrIfI64GtS(long a, long b, Target taken) => a > b ? taken : Target.Next;
+    [Stencil] public static Target BrIfI64GtU(long a, long b, Target taken) => (ulong)a > (ulong)b ? taken : Target.Next;
+    [Stencil] public static Target BrIfI64LeS(long a, long b, Target taken) => a <= b ? taken : Target.Next;
+    [Stencil] public static Target BrIfI64LeU(long a, long b, Target taken) => (ulong)a <= (ulong)b ? taken : Target.Next;
+    [Stencil] public static Target BrIfI64GeS(long a, long b, Target taken) => a >= b ? taken : Target.Next;
+    [Stencil] public static Target BrIfI64GeU(long a, long b, Target taken) => (ulong)a >= (ulong)b ? taken : Target.Next;
+    [Stencil] public static Target BrIfI64EqImm(long a, [Hole] long b, Target taken) => a == b ? taken : Target.Next;
+    [Stencil] public static Target BrIfI64NeImm(long a, [Hole] long b, Target taken) => a != b ? taken : Target.Next;
+    [Stencil] public static Target BrIfI64LtSImm(long a, [Hole] long b, Target taken) => a < b ? taken : Target.Next;
+    [Stencil] public static Target BrIfI64LtUImm(long a, [Hole] long b, Target taken) => (ulong)a < (ulong)b ? taken : Target.Next;
+    [Stencil] public static Target BrIfI64GtSImm(long a, [Hole] long b, Target taken) => a > b ? taken : Target.Next;
+    [Stencil] public static Target BrIfI64GtUImm(long a, [Hole] long b, Target taken) => (ulong)a > (ulong)b ? taken : Target.Next;
+    [Stencil] public static Target BrIfI64LeSImm(long a, [Hole] long b, Target taken) => a <= b ? taken : Target.Next;
+    [Stencil] public static Target BrIfI64LeUImm(long a, [Hole] long b, Target taken) => (ulong)a <= (ulong)b ? taken : Target.Next;
+    [Stencil] public static Target BrIfI64GeSImm(long a, [Hole] long b, Target taken) => a >= b ? taken : Target.Next;
+    [Stencil] public static Target BrIfI64GeUImm(long a, [Hole] long b, Target taken) => (ulong)a >= (ulong)b ? taken : Target.Next;
 
     // ---- f32 ----
 

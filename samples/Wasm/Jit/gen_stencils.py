@@ -75,7 +75,11 @@ for T, t, u, m in ints:
     ops = [('Add','a + b'),('Sub','a - b'),('Mul','a * b'),('And','a & b'),('Or','a | b'),('Xor','a ^ b'),
            ('Shl',f'a << {sh}'),('ShrS',f'a >> {sh}'),('ShrU',f'({t})(({u})a >> {sh})'),
            ('Rotl',f'({t})BitOperations.RotateLeft(({u})a, {sh})'),('Rotr',f'({t})BitOperations.RotateRight(({u})a, {sh})')]
-    for n, e in ops: st(f'{t} {T}{n}({t} a, {t} b)', e)
+    # An i32 result is returned as uint: carried zero-extended, which a 32-bit operation gives for free (x86-64 and
+    # AArch64 clear the upper half), where an int result would be sign-extended by one more instruction (movsxd/sxtw).
+    # Readers of an i32 read only its low 32 bits, so either extension is a valid i32 word.
+    rt, cast = ('uint', '(uint)') if T == 'I32' else (t, '')
+    for n, e in ops: st(f'{rt} {T}{n}({t} a, {t} b)', f'{cast}({e})' if cast else e)
     cmps = [('Eq','a == b'),('Ne','a != b'),('LtS','a < b'),('LtU',f'({u})a < ({u})b'),('GtS','a > b'),('GtU',f'({u})a > ({u})b'),
             ('LeS','a <= b'),('LeU',f'({u})a <= ({u})b'),('GeS','a >= b'),('GeU',f'({u})a >= ({u})b')]
     for n, e in cmps: st(f'int {T}{n}({t} a, {t} b)', f'{e} ? 1 : 0')
@@ -90,18 +94,18 @@ for T, t, u, m in ints:
        '{\n        result = 0;\n        if (b == 0) return divideByZero;\n        result = (' + t + ')((' + u + ')a % (' + u + ')b);\n        return Target.Next;\n    }')
     ret = 'int' if T=='I32' else 'long'
     st(f'int {T}Eqz({t} a)', 'a == 0 ? 1 : 0')
-    st(f'{t} {T}Clz({t} a)', f'({t})BitOperations.LeadingZeroCount(({u})a)')
-    st(f'{t} {T}Ctz({t} a)', f'({t})BitOperations.TrailingZeroCount(({u})a)')
-    st(f'{t} {T}Popcnt({t} a)', f'({t})BitOperations.PopCount(({u})a)')
-    st(f'{t} {T}Extend8S({t} a)', f'({t})(sbyte)a')
-    st(f'{t} {T}Extend16S({t} a)', f'({t})(short)a')
+    st(f'{rt} {T}Clz({t} a)', f'({rt})BitOperations.LeadingZeroCount(({u})a)')
+    st(f'{rt} {T}Ctz({t} a)', f'({rt})BitOperations.TrailingZeroCount(({u})a)')
+    st(f'{rt} {T}Popcnt({t} a)', f'({rt})BitOperations.PopCount(({u})a)')
+    st(f'{rt} {T}Extend8S({t} a)', f'({rt})({t})(sbyte)a')
+    st(f'{rt} {T}Extend16S({t} a)', f'({rt})({t})(short)a')
     if T == 'I64': st('long I64Extend32S(long a)', '(long)(int)a')
     sec(f'{T.lower()} with a constant right operand')
     imms = [('Add','a + k'),('Mul','a * k'),('And','a & k'),('Or','a | k'),('Xor','a ^ k'),
             ('Shl','a << k'),('ShrS','a >> k'),('ShrU',f'({t})(({u})a >> k)')]
     for n, e in imms:
         kt = 'int' if n.startswith('Sh') else t
-        st(f'{t} {T}{n}Imm({t} a, [Hole] {kt} k)', e)
+        st(f'{rt} {T}{n}Imm({t} a, [Hole] {kt} k)', f'{cast}({e})' if cast else e)
     if T == 'I32':
         for n, e in cmps: st(f'int {T}{n}Imm(int a, [Hole] int b)', f'{e} ? 1 : 0')
         sec('branches')
@@ -109,6 +113,12 @@ for T, t, u, m in ints:
         st('Target BrIfEqz(int c, Target taken)', 'c == 0 ? taken : Target.Next')
         for n, e in cmps: st(f'Target BrIfI32{n}(int a, int b, Target taken)', f'{e} ? taken : Target.Next')
         for n, e in cmps: st(f'Target BrIfI32{n}Imm(int a, [Hole] int b, Target taken)', f'{e} ? taken : Target.Next')
+    else:
+        sec('i64 branches')
+        st('Target BrIfI64Nez(long c, Target taken)', 'c != 0 ? taken : Target.Next')
+        st('Target BrIfI64Eqz(long c, Target taken)', 'c == 0 ? taken : Target.Next')
+        for n, e in cmps: st(f'Target BrIfI64{n}(long a, long b, Target taken)', f'{e} ? taken : Target.Next')
+        for n, e in cmps: st(f'Target BrIfI64{n}Imm(long a, [Hole] long b, Target taken)', f'{e} ? taken : Target.Next')
 
 for T, t, bt, ubt, M, helpers in [('F32','float','int','uint','MathF',('MinF','MaxF')),('F64','double','long','ulong','Math',('MinD','MaxD'))]:
     sec(f'{T.lower()}')

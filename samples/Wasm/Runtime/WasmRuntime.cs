@@ -91,7 +91,7 @@ public static unsafe class WasmRuntime
             {
                 var f = (Function)op;
                 int np = f.Type.Params.Length, nr = f.Type.Results.Length;
-                var args = new ReadOnlySpan<long>(Exchange->Values, np).ToArray();
+                var args = SignExtendI32(f.Type.Params, new ReadOnlySpan<long>(Exchange->Values, np).ToArray());
                 var results = new long[nr];
                 f.Host!(args, results);
                 results.CopyTo(new Span<long>(Exchange->Values, nr));
@@ -152,8 +152,17 @@ public static unsafe class WasmRuntime
                 _pending = null;
                 throw new TrapException((TrapKind)code, inner);
             }
-            return new ReadOnlySpan<long>(Exchange->Values, f.Type.Results.Length).ToArray();
+            return SignExtendI32(f.Type.Results, new ReadOnlySpan<long>(Exchange->Values, f.Type.Results.Length).ToArray());
         }
+    }
+
+    /// <summary>Inside wasm an i32 word's upper half is unspecified (the JIT's i32 operations leave it zero, constants
+    /// sign-extended); C# gets every i32 sign-extended.</summary>
+    private static long[] SignExtendI32(ValType[] types, long[] values)
+    {
+        for (int i = 0; i < values.Length; i++)
+            if (types[i] == ValType.I32) values[i] = (int)values[i];
+        return values;
     }
 
     /// <summary>Runs <paramref name="work"/> on a thread with a 256 MiB stack (wasm may use most of it before exhaustion traps).</summary>

@@ -15,6 +15,7 @@ internal readonly unsafe struct TestEmitter(FunctionBuilder builder)
     public void AddImm(Location a, long value, Location result) => builder.Emit(TestStencils.AddImm, [a], [result], [unchecked((ulong)value)], default);
     public void AddImm8(Location a, sbyte value, Location result) => builder.Emit(TestStencils.AddImm8, [a], [result], [(ulong)unchecked((byte)value)], default);
     public void JumpIfZero(Location a, Block target) => builder.Emit(TestStencils.JumpIfZero, [a], default, default, [target]);
+    public void NonZeroOrNext(Location a, Block target) => builder.Emit(TestStencils.NonZeroOrNext, [a], default, default, [target]);
     public void JumpIfNotZero(Location a, Block target) => builder.Emit(TestStencils.JumpIfNotZero, [a], default, default, [target]);
     public void BranchLess(Location a, Location b, Block less, Block notLess) => builder.Emit(TestStencils.BranchLess, [a, b], default, default, [less, notLess]);
     public void Abs(Location a, Location result) => builder.Emit(TestStencils.Abs, [a], [result], default, default);

@@ -29,6 +29,7 @@ internal static class TestStencils
     public static StencilFamily JumpIfZero => Library.GetFamily("JumpIfZero");
     public static StencilFamily JumpIfNotZero => Library.GetFamily("JumpIfNotZero");
     public static StencilFamily BranchLess => Library.GetFamily("BranchLess");
+    public static StencilFamily NonZeroOrNext => Library.GetFamily("NonZeroOrNext");
     public static StencilFamily Abs => Library.GetFamily("Abs");
     public static StencilFamily Pair => Library.GetFamily("Pair");
     public static StencilFamily CallHost => Library.GetFamily("CallHost");
@@ -117,6 +118,14 @@ internal static class TestStencils
             c.Asm.Add(Instruction.Create(Code.Cmp_r64_rm64, Register.RAX, Register.RCX));
             c.Asm.JumpIf(0xC, PatchKind.Target, 0);
             c.Asm.JumpTarget(1);
+        }));
+        b.Add(new("NonZeroOrNext", Normal, 1, 0, s_none, 1, false, "Target NonZeroOrNext(long a, Target target)", c =>
+        {
+            // clang's layout of `a != 0 ? target : Target.Next`: "jz next; jmp target" (the jump to target is the tail).
+            c.Load(0, Register.RAX);
+            c.Asm.Add(Instruction.Create(Code.Test_rm64_r64, Register.RAX, Register.RAX));
+            c.Asm.JumpIf(0x4, PatchKind.Next, 0);
+            c.Asm.JumpTarget(0);
         }));
         b.Add(new("Abs", Normal, 1, 1, s_none, 0, false, "long Abs(long a)", c =>
         {
