@@ -39,7 +39,7 @@ public static unsafe class JitCompiler
                 throw new WasmException(WasmErrorKind.ImplementationLimit, "type", -1, $"more than {Exchange.Capacity} parameters or results");
         var starts = BodyBatches.Split(m);
         var modules = new CompiledModule[starts.Length - 1];
-        // Loaded here, before any worker runs: the generated WasmStencils.Library is not safe to load from several threads at once.
+        // Loaded once here and handed to every worker (the first load of the generated library maps its tables).
         StencilLibrary library = Families.Lib;
         BodyBatches.Run(starts, threads, batch => modules[batch] = CompileBatch(instance, library, starts[batch], starts[batch + 1], disassemblable));
         return new JitCode(modules);
