@@ -25,50 +25,36 @@ public static class BackEdgeCheckDeferral
 {
     /// <summary>
     /// Returns <paramref name="ops"/> with each qualifying back-edge check moved to its loop's exit (a copy when anything
-    /// changed; <paramref name="ops"/> itself otherwise), and how many checks moved. Jump targets are renumbered.
+    /// changed; <paramref name="ops"/> itself otherwise), and how many checks moved.
     /// </summary>
     public static Op[] Apply(Op[] ops, out int deferred)
     {
         ArgumentNullException.ThrowIfNull(ops);
-        int[]? ends = null; // the LoopEnd of each loop whose check moves (its check is two ops before it)
-        deferred = 0;
+        var copy = (Op[])ops.Clone();
+        deferred = ApplyInPlace(copy);
+        return deferred == 0 ? ops : copy;
+    }
+
+    /// <summary>
+    /// As <see cref="Apply"/>, changing <paramref name="ops"/> itself (the JIT's working copy); returns how many checks
+    /// moved. Each move is local: <c>check; move; loop_end</c> becomes <c>move; loop_end; check</c>, the check taking the
+    /// loop end's index, and only the loop's entry test (whose exit was the op after the loop end, now the check) changes
+    /// its target; no other op jumps there.
+    /// </summary>
+    internal static int ApplyInPlace(Op[] ops)
+    {
+        int deferred = 0;
         for (int e = 2; e < ops.Length; e++)
         {
-            if (ops[e].Kind != OpKind.LoopEnd || !Qualifies(ops, e)) continue;
-            ends ??= new int[8];
-            if (deferred == ends.Length) Array.Resize(ref ends, 2 * deferred);
-            ends[deferred++] = e;
+            if (ops[e].Kind != OpKind.LoopEnd || !Qualifies(ops, e, out int begin)) continue;
+            Op exitCheck = ExitCheck(ops, e);
+            ops[e - 2] = ops[e - 1];
+            ops[e - 1] = ops[e];
+            ops[e] = exitCheck;
+            ops[begin].Arg = e;
+            deferred++;
         }
-        if (ends is null) return ops;
-
-        // One op removed and one inserted per loop: the same length. The runs between the edits are copied whole.
-        var result = new Op[ops.Length];
-        int src = 0, dst = 0;
-        for (int k = 0; k < deferred; k++)
-        {
-            int check = ends[k] - 2, exit = ends[k] + 1;
-            Array.Copy(ops, src, result, dst, check - src);             // up to the check, which leaves the loop ...
-            dst += check - src;
-            Array.Copy(ops, check + 1, result, dst, exit - check - 1);  // the move and the loop end
-            dst += exit - check - 1;
-            result[dst++] = ExitCheck(ops, ends[k]);                    // ... for its exit
-            src = exit;
-        }
-        Array.Copy(ops, src, result, dst, ops.Length - src);
-        // Jump targets: a removed check's index becomes the op after it, a loop exit the check inserted before it.
-        var map = new int[ops.Length + 1];
-        int i = 0, delta = 0;
-        for (int k = 0; k < deferred; k++)
-        {
-            for (int check = ends[k] - 2; i <= check; i++) map[i] = i + delta;
-            delta--;
-            for (int exit = ends[k] + 1; i <= exit; i++) map[i] = i + delta;
-            delta++;
-        }
-        for (; i <= ops.Length; i++) map[i] = i + delta;
-        for (int j = 0; j < result.Length; j++)
-            if (result[j].Kind is OpKind.LoopBegin or OpKind.LoopEnd) result[j].Arg = map[result[j].Arg];
-        return result;
+        return deferred;
     }
 
     /// <summary>The check placed at the exit of the loop ending at <paramref name="loopEnd"/>: the new pointer's cell.</summary>
@@ -79,8 +65,9 @@ public static class BackEdgeCheckDeferral
         return new Op(OpKind.Check, 0, 0, check.Imm, arg2: -move);
     }
 
-    private static bool Qualifies(Op[] ops, int e)
+    private static bool Qualifies(Op[] ops, int e, out int begin)
     {
+        begin = -1;
         ref readonly Op end = ref ops[e];
         ref readonly Op move = ref ops[e - 1];
         ref readonly Op check = ref ops[e - 2];
@@ -95,6 +82,7 @@ public static class BackEdgeCheckDeferral
         int first = start;
         while (first > 0 && ops[first - 1].Kind is OpKind.Check or OpKind.CheckNonZero) first--;
         if (first == 0 || ops[first - 1].Kind != OpKind.LoopBegin || ops[first - 1].Arg != e + 1) return false;
+        begin = first - 1;
         for (int i = first; i < e - 2; i++)
         {
             ref readonly Op op = ref ops[i];

@@ -16,10 +16,13 @@ public static class JitPasses
     public static Op[] Apply(Op[] ops)
     {
         ArgumentNullException.ThrowIfNull(ops);
-        if (On("PATCHOULY_BF_ELIDE_CHECKS")) ops = RepeatedCheckElision.Apply(ops, out _);
-        if (On("PATCHOULY_BF_DEFER_CHECKS")) ops = BackEdgeCheckDeferral.Apply(ops, out _);
-        if (On("PATCHOULY_BF_PEEL_SHIFTS")) ops = ShiftLoopPeeling.Apply(ops, out _);
-        return ops;
+        // One working copy for the passes that keep the length (a program of millions of ops must not be copied per pass).
+        bool elide = On("PATCHOULY_BF_ELIDE_CHECKS"), defer = On("PATCHOULY_BF_DEFER_CHECKS");
+        Op[] work = elide || defer ? (Op[])ops.Clone() : ops;
+        int changed = (elide ? RepeatedCheckElision.ApplyInPlace(work) : 0) + (defer ? BackEdgeCheckDeferral.ApplyInPlace(work) : 0);
+        if (changed == 0) work = ops;
+        if (On("PATCHOULY_BF_PEEL_SHIFTS")) work = ShiftLoopPeeling.Apply(work, out _);
+        return work;
     }
 
     /// <summary>The front end's program with the passes applied.</summary>

@@ -26,8 +26,22 @@ public static class RepeatedCheckElision
     public static Op[] Apply(Op[] ops, out int retargeted)
     {
         ArgumentNullException.ThrowIfNull(ops);
-        retargeted = 0;
         Op[]? result = null;
+        retargeted = Retarget(ops, ref result);
+        return result ?? ops;
+    }
+
+    /// <summary>As <see cref="Apply"/>, changing <paramref name="ops"/> itself (the JIT's working copy); returns how many back edges changed.</summary>
+    internal static int ApplyInPlace(Op[] ops)
+    {
+        Op[]? same = ops;
+        return Retarget(ops, ref same);
+    }
+
+    // Retargets into result, which is copied from ops on the first change when null.
+    private static int Retarget(Op[] ops, ref Op[]? result)
+    {
+        int retargeted = 0;
         for (int e = 0; e < ops.Length; e++)
         {
             if (ops[e].Kind != OpKind.LoopEnd) continue;
@@ -41,7 +55,7 @@ public static class RepeatedCheckElision
             result[e].Arg = skip;
             retargeted++;
         }
-        return result ?? ops;
+        return retargeted;
     }
 
     /// <summary>

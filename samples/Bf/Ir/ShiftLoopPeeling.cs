@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 
 namespace Patchouly.Samples.Bf.Ir;
 
@@ -44,7 +45,7 @@ public static class ShiftLoopPeeling
         // Each loop's [muladd, set, move, loop_end] becomes [muladd, move, loop_begin, mulset, move, loop_end, set]: three
         // more ops. The runs between are copied whole; their jump targets move by three per loop ending before them.
         var result = new Op[ops.Length + 3 * peeled];
-        var map = new int[ops.Length + 1]; // old jump targets (never inside a peeled body) to new ones
+        int[] map = ArrayPool<int>.Shared.Rent(ops.Length + 1); // old jump targets (never inside a peeled body) to new ones
         for (int i = 0, k = 0; i <= ops.Length; i++)
         {
             if (k < peeled && i > ends[k]) k++;
@@ -69,6 +70,7 @@ public static class ShiftLoopPeeling
         }
         Array.Copy(ops, src, result, dst, ops.Length - src);
         for (int j = dst; j < result.Length; j++) Renumber(ref result[j], map);
+        ArrayPool<int>.Shared.Return(map);
         return result;
     }
 
