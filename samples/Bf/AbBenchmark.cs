@@ -31,8 +31,10 @@ internal static class AbBenchmark
         {
             var program = IrBuilder.Build(source);
             Environment.SetEnvironmentVariable(variable, "0");
+            JitSwitches.Reload();
             using var a = JitEngine.Compile(program, new Tape());
             Environment.SetEnvironmentVariable(variable, saved == "0" ? null : saved);
+            JitSwitches.Reload();
             using var b = JitEngine.Compile(program, new Tape());
             var ta = new List<double>();
             var tb = new List<double>();

@@ -114,28 +114,28 @@ public sealed unsafe class JitEngine : ICompiledProgram
         private bool _chain;
         // With _chainCompare, r2 keeps the cell's loaded value and _chainAdd the additions since (mod 256): tests compare
         // r2 with constants (LoadCell, then Tests) instead of adding and testing (LoadAddTest/AddTest), a dependent chain.
-        private readonly bool _chainCompare = Environment.GetEnvironmentVariable("PATCHOULY_BF_CHAIN_COMPARE") != "0"; // for A/B runs
+        private readonly bool _chainCompare = JitSwitches.ChainCompare; // for A/B runs
         private byte _chainAdd;
         private readonly List<(int Cell, Op Op)> _held = new();
 
         // Cells cached in registers: keyed by offset + _shift (the pointer's movement so far), valid for ops before
         // _regionEnd, the run whose reads were counted in _reads.
         private readonly RegisterCache _cache = new(CacheRegisters);
-        private readonly bool _cacheCells = Environment.GetEnvironmentVariable("PATCHOULY_BF_CELL_CACHE") != "0"; // for A/B runs
-        private readonly bool _scanHoles = Environment.GetEnvironmentVariable("PATCHOULY_BF_SCAN_HOLES") != "0"; // ScanBy, for A/B runs
+        private readonly bool _cacheCells = JitSwitches.CellCache; // for A/B runs
+        private readonly bool _scanHoles = JitSwitches.ScanHoles; // ScanBy, for A/B runs
         private long _shift;
         private int _regionEnd;
         private readonly Dictionary<long, int> _reads = new();
 
         // A loop whose cells stay in registers across its back edge (see PinLoopCells): the cache holds only them, fixed,
         // until the loop's exit op _pinnedUntil (-1: none).
-        private readonly bool _loopCells = Environment.GetEnvironmentVariable("PATCHOULY_BF_LOOP_CELLS") != "0"; // for A/B runs
+        private readonly bool _loopCells = JitSwitches.LoopCells; // for A/B runs
         private int _pinnedUntil = -1;
         private int[]? _targetCount;
         private readonly Dictionary<long, int> _loopUses = new();
         private readonly HashSet<long> _exitDirty = new();
         // A conditional check's cold half tests a cached counter's register (RegIfNonZero) instead of memory.
-        private readonly bool _regIfNonZero = Environment.GetEnvironmentVariable("PATCHOULY_BF_REG_IF_NONZERO") != "0"; // for A/B runs
+        private readonly bool _regIfNonZero = JitSwitches.RegIfNonZero; // for A/B runs
 
         /// <summary>Writes a cached cell back to the tape.</summary>
         private struct CellSpiller(Compiler compiler) : IValueSpiller
