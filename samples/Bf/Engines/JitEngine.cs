@@ -125,14 +125,14 @@ public sealed unsafe class JitEngine : ICompiledProgram
         private readonly bool _scanHoles = JitSwitches.ScanHoles; // ScanBy, for A/B runs
         private long _shift;
         private int _regionEnd;
-        private readonly Dictionary<long, int> _reads = new();
+        private readonly CellCounts _reads = new();
 
         // A loop whose cells stay in registers across its back edge (see PinLoopCells): the cache holds only them, fixed,
         // until the loop's exit op _pinnedUntil (-1: none).
         private readonly bool _loopCells = JitSwitches.LoopCells; // for A/B runs
         private int _pinnedUntil = -1;
         private int[]? _targetCount;
-        private readonly Dictionary<long, int> _loopUses = new();
+        private readonly CellCounts _loopUses = new();
         private readonly HashSet<long> _exitDirty = new();
         // A conditional check's cold half tests a cached counter's register (RegIfNonZero) instead of memory.
         private readonly bool _regIfNonZero = JitSwitches.RegIfNonZero; // for A/B runs
@@ -449,14 +449,7 @@ public sealed unsafe class JitEngine : ICompiledProgram
             Span<long> chosen = stackalloc long[CacheRegisters.Length];
             int count = 0;
             while (count < chosen.Length && _loopUses.Count > 0)
-            {
-                long best = 0;
-                int bestUses = -1;
-                foreach (var (offset, uses) in _loopUses)
-                    if (uses > bestUses || uses == bestUses && offset < best) (best, bestUses) = (offset, uses);
-                _loopUses.Remove(best);
-                chosen[count++] = best;
-            }
+                chosen[count++] = _loopUses.RemoveHighest();
             // Write back and drop the other cached cells; load the chosen ones that are not cached.
             var spiller = new CellSpiller(this);
             for (int r = 0; r < CacheRegisters.Length; r++)
@@ -496,7 +489,7 @@ public sealed unsafe class JitEngine : ICompiledProgram
             return true;
         }
 
-        private void Use(long offset, int n) => _loopUses[offset] = _loopUses.GetValueOrDefault(offset) + n;
+        private void Use(long offset, int n) => _loopUses.Add(offset, n);
 
         /// <summary>The exit block of a loop whose cells were kept in registers: writes them back and frees the cache.</summary>
         private void EndPinnedLoop()
@@ -591,13 +584,13 @@ public sealed unsafe class JitEngine : ICompiledProgram
             _regionEnd = j;
         }
 
-        private void Read(long key) => _reads[key] = _reads.GetValueOrDefault(key) + 1;
+        private void Read(long key) => _reads.Add(key, 1);
 
         /// <summary>The reads of a cell left in the run, this one included; counts this one off.</summary>
         private int ConsumeRead(long key)
         {
-            int left = _reads.GetValueOrDefault(key);
-            if (left > 0) _reads[key] = left - 1;
+            int left = _reads.Get(key);
+            if (left > 0) _reads.Set(key, left - 1);
             return left;
         }
 
@@ -625,7 +618,7 @@ public sealed unsafe class JitEngine : ICompiledProgram
         private Location? CachedOrBound(int offset)
         {
             long key = offset + _shift;
-            int left = _reads.GetValueOrDefault(key);
+            int left = _reads.Get(key);
             if (_cache.Contains(key))
             {
                 if (left == 0 && _pinnedUntil < 0)
