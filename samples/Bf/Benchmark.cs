@@ -131,36 +131,26 @@ internal static partial class Benchmark
             {
                 for (int r = 0; r < reps; r++)
                 {
-                    if (aotOfJitIr is not null)
+                    if (aotOfJitIr is not null) TimeRun(aotOfJitIr, "aot of the jit's IR", aotOfJitIrMs, null);
+                    foreach (var e in engines) TimeRun(compiled[e], Name(e), runMs[e], runCpu[e]);
+                }
+
+                // Runs the program once, timed (wall clock, and thread CPU time when cpu is given), checking its output.
+                void TimeRun(ICompiledProgram run, string engine, List<double> ms, List<double>? cpu)
+                {
+                    var output = new MemoryStream();
+                    var io = new BfIo(new MemoryStream(input), output);
+                    double cpu0 = ThreadCpuMs();
+                    long t0 = Stopwatch.GetTimestamp();
+                    var result = run.Run(io);
+                    ms.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+                    cpu?.Add(ThreadCpuMs() - cpu0);
+                    io.Flush();
+                    var bytes = output.ToArray();
+                    if (result.Status != RunStatus.Ok || (expected is not null && !bytes.AsSpan().SequenceEqual(expected)))
                     {
-                        var output = new MemoryStream();
-                        var io = new BfIo(new MemoryStream(input), output);
-                        long t0 = Stopwatch.GetTimestamp();
-                        var result = aotOfJitIr.Run(io);
-                        aotOfJitIrMs.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
-                        io.Flush();
-                        if (result.Status != RunStatus.Ok || (expected is not null && !output.ToArray().AsSpan().SequenceEqual(expected)))
-                        {
-                            identical = false;
-                            w.WriteLine($"MISMATCH: {name} under aot of the jit's IR: {result.Message(io)}");
-                        }
-                    }
-                    foreach (var e in engines)
-                    {
-                        var output = new MemoryStream();
-                        var io = new BfIo(new MemoryStream(input), output);
-                        double cpu0 = ThreadCpuMs();
-                        long t0 = Stopwatch.GetTimestamp();
-                        var result = compiled[e].Run(io);
-                        runMs[e].Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
-                        runCpu[e].Add(ThreadCpuMs() - cpu0);
-                        io.Flush();
-                        var bytes = output.ToArray();
-                        if (result.Status != RunStatus.Ok || (expected is not null && !bytes.AsSpan().SequenceEqual(expected)))
-                        {
-                            identical = false;
-                            w.WriteLine($"MISMATCH: {name} under {Name(e)}: {result.Message(io)}, {bytes.Length} bytes of output");
-                        }
+                        identical = false;
+                        w.WriteLine($"MISMATCH: {name} under {engine}: {result.Message(io)}, {bytes.Length} bytes of output");
                     }
                 }
                 foreach (var e in engines)

@@ -10,21 +10,24 @@ namespace Patchouly.Bf.Tests;
 /// </summary>
 public class RepeatedCheckElisionTests
 {
+    // check_nz_hi [+1]..[+10] if [+1]; muladd [+10] += [+1]; set [+1] 0; check_lo [-9]..[+1]; move (move)
+    private static Op[] RecordShift(int move) =>
+    [
+        TestPrograms.LoopBegin(7),
+        Op.CheckNonZero(1, 10, 1, Op.CheckHigh),
+        Op.MulAdd(10, 1, 1),
+        Op.Set(1, 0),
+        Op.Check(-9, 1, Op.CheckLow),
+        Op.Move(move),
+        TestPrograms.LoopEnd(1),
+        new(OpKind.End),
+    ];
+
     [Fact]
     public void A_record_shift_loop_skips_its_leading_check_on_the_back_edge()
     {
         // mandelbrot's: check_nz_hi [+1]..[+10] if [+1]; muladd [+10] += [+1]; set [+1] 0; check_lo [-9]..[+1]; move -9
-        Op[] ops =
-        [
-            TestPrograms.LoopBegin(7),
-            Op.CheckNonZero(1, 10, 1, Op.CheckHigh),
-            Op.MulAdd(10, 1, 1),
-            Op.Set(1, 0),
-            Op.Check(-9, 1, Op.CheckLow),
-            Op.Move(-9),
-            TestPrograms.LoopEnd(1),
-            new(OpKind.End),
-        ];
+        Op[] ops = RecordShift(-9);
         Op[] result = RepeatedCheckElision.Apply(ops, out int changed);
         Assert.Equal(1, changed);
         Assert.Equal(2, result[6].Arg); // past the check
@@ -36,17 +39,7 @@ public class RepeatedCheckElisionTests
     public void A_check_the_previous_iteration_did_not_cover_stays()
     {
         // Moving right by 9 while checking only the low end of [-9]..[+1]: the next iteration's [+1]..[+10] is not proved.
-        Op[] ops =
-        [
-            TestPrograms.LoopBegin(7),
-            Op.CheckNonZero(1, 10, 1, Op.CheckHigh),
-            Op.MulAdd(10, 1, 1),
-            Op.Set(1, 0),
-            Op.Check(-9, 1, Op.CheckLow),
-            Op.Move(9),
-            TestPrograms.LoopEnd(1),
-            new(OpKind.End),
-        ];
+        Op[] ops = RecordShift(9);
         Assert.Same(ops, RepeatedCheckElision.Apply(ops, out int changed));
         Assert.Equal(0, changed);
     }

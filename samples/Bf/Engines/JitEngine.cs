@@ -112,30 +112,24 @@ public sealed unsafe class JitEngine : ICompiledProgram
 
         // Test chain state: r2 holds t[p]; memory t[p] is stale; these writes to other cells are held back.
         private bool _chain;
-        // With _chainCompare, r2 keeps the cell's loaded value and _chainAdd the additions since (mod 256): tests compare
-        // r2 with constants (LoadCell, then Tests) instead of adding and testing (LoadAddTest/AddTest), a dependent chain.
-        private readonly bool _chainCompare = JitSwitches.ChainCompare; // for A/B runs
+        // With JitSwitches.ChainCompare, r2 keeps the cell's loaded value and _chainAdd the additions since (mod 256): tests
+        // compare r2 with constants (LoadCell, then Tests) instead of adding and testing (LoadAddTest/AddTest), a dependent chain.
         private byte _chainAdd;
         private readonly List<(int Cell, Op Op)> _held = new();
 
         // Cells cached in registers: keyed by offset + _shift (the pointer's movement so far), valid for ops before
         // _regionEnd, the run whose reads were counted in _reads.
         private readonly RegisterCache _cache = new(CacheRegisters);
-        private readonly bool _cacheCells = JitSwitches.CellCache; // for A/B runs
-        private readonly bool _scanHoles = JitSwitches.ScanHoles; // ScanBy, for A/B runs
         private long _shift;
         private int _regionEnd;
         private readonly CellCounts _reads = new();
 
         // A loop whose cells stay in registers across its back edge (see PinLoopCells): the cache holds only them, fixed,
         // until the loop's exit op _pinnedUntil (-1: none).
-        private readonly bool _loopCells = JitSwitches.LoopCells; // for A/B runs
         private int _pinnedUntil = -1;
         private int[]? _targetCount;
         private readonly CellCounts _loopUses = new();
         private readonly HashSet<long> _exitDirty = new();
-        // A conditional check's cold half tests a cached counter's register (RegIfNonZero) instead of memory.
-        private readonly bool _regIfNonZero = JitSwitches.RegIfNonZero; // for A/B runs
 
         /// <summary>Writes a cached cell back to the tape.</summary>
         private struct CellSpiller(Compiler compiler) : IValueSpiller
@@ -221,7 +215,7 @@ public sealed unsafe class JitEngine : ICompiledProgram
                 if (op.Kind == OpKind.LoopBegin)
                 {
                     Block exit = ChainExit(op.Arg);
-                    if (_chainCompare)
+                    if (JitSwitches.ChainCompare)
                     {
                         _chainAdd = unchecked((byte)(_chainAdd + op.Imm));
                         _emit.Test(C, unchecked((byte)-_chainAdd), _labels[i + 1], exit);
@@ -307,7 +301,7 @@ public sealed unsafe class JitEngine : ICompiledProgram
                     FlushCells();
                     if (op.Arg == 1) emit.ScanRight(P, P);
                     else if (op.Arg == -1) emit.ScanLeft(P, P);
-                    else if (_scanHoles) emit.ScanBy(P, op.Arg, 2 * op.Arg, 3 * op.Arg, 4 * op.Arg, P);
+                    else if (JitSwitches.ScanHoles) emit.ScanBy(P, op.Arg, 2 * op.Arg, 3 * op.Arg, 4 * op.Arg, P);
                     else if (op.Arg > 0) emit.Scan(P, op.Arg, P);
                     else emit.ScanBack(P, -op.Arg, P);
                     break;
@@ -320,7 +314,7 @@ public sealed unsafe class JitEngine : ICompiledProgram
                     Location? counter = null;
                     if (_cache.TryGet(op.Arg2 + _shift, out Location cachedCounter))
                     {
-                        if (_regIfNonZero) counter = cachedCounter; // the cold half tests the register
+                        if (JitSwitches.RegIfNonZero) counter = cachedCounter; // the cold half tests the register
                         else
                         {
                             var spiller = new CellSpiller(this);
@@ -333,7 +327,7 @@ public sealed unsafe class JitEngine : ICompiledProgram
                     break;
                 }
                 case OpKind.LoopBegin:
-                    if (_loopCells && PinLoopCells(i, op, out Location? pinnedCounter))
+                    if (JitSwitches.LoopCells && PinLoopCells(i, op, out Location? pinnedCounter))
                     {
                         if (pinnedCounter is { } pr) emit.RegLoopBegin(pr, _labels[i + 1], _labels[op.Arg]);
                         else EmitLoopBegin(op, i);
@@ -348,7 +342,7 @@ public sealed unsafe class JitEngine : ICompiledProgram
                     {
                         _chain = true;
                         _chainAdd = op.Imm;
-                        if (_chainCompare)
+                        if (JitSwitches.ChainCompare)
                         {
                             emit.LoadCell(P, 0, C);
                             emit.Test(C, unchecked((byte)-op.Imm), _labels[i + 1], ChainExit(op.Arg));
@@ -411,7 +405,7 @@ public sealed unsafe class JitEngine : ICompiledProgram
         {
             counter = null;
             int exit = op.Arg, end = exit - 1;
-            if (!_cacheCells || _chain || end <= begin || _ops[end].Kind != OpKind.LoopEnd || _ops[end].Arg <= begin || _ops[end].Arg > end)
+            if (!JitSwitches.CellCache || _chain || end <= begin || _ops[end].Kind != OpKind.LoopEnd || _ops[end].Arg <= begin || _ops[end].Arg > end)
                 return false;
             if (_targetCount is null)
             {
@@ -438,7 +432,7 @@ public sealed unsafe class JitEngine : ICompiledProgram
                     case OpKind.Check:
                         break;
                     case OpKind.CheckNonZero:
-                        if (!_regIfNonZero) return false; // the counter would be written back before every check
+                        if (!JitSwitches.RegIfNonZero) return false; // the counter would be written back before every check
                         Use(o.Arg2, 1);
                         break;
                     default:
@@ -603,7 +597,7 @@ public sealed unsafe class JitEngine : ICompiledProgram
             long key = offset + _shift;
             int left = ConsumeRead(key);
             if (_cache.TryGet(key, out Location reg)) return reg;
-            if (_chain || !_cacheCells || left < 2 || _pinnedUntil >= 0) return null;
+            if (_chain || !JitSwitches.CellCache || left < 2 || _pinnedUntil >= 0) return null;
             var spiller = new CellSpiller(this);
             reg = _cache.Bind(key, dirty: false, ref spiller);
             _emit.LoadCell(P, offset, reg);
@@ -630,7 +624,7 @@ public sealed unsafe class JitEngine : ICompiledProgram
                 _cache.MarkDirty(key);
                 return reg;
             }
-            if (_chain || !_cacheCells || left < 1 || _pinnedUntil >= 0) return null;
+            if (_chain || !JitSwitches.CellCache || left < 1 || _pinnedUntil >= 0) return null;
             var spiller = new CellSpiller(this);
             return _cache.Bind(key, dirty: true, ref spiller);
         }
@@ -675,7 +669,7 @@ public sealed unsafe class JitEngine : ICompiledProgram
 
         private void EndChain()
         {
-            if (_chainCompare && _chainAdd != 0) _emit.StoreCellAdd(P, C, _chainAdd);
+            if (JitSwitches.ChainCompare && _chainAdd != 0) _emit.StoreCellAdd(P, C, _chainAdd);
             else _emit.StoreCell(P, C);
             foreach (var (_, op) in _held) EmitWrite(op);
             _held.Clear();

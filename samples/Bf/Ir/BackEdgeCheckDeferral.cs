@@ -78,12 +78,10 @@ public static class BackEdgeCheckDeferral
         bool left = m < 0;
         if (m == 0 || Math.Abs(m) > IrBuilder.MaxReach) return false;
         if (left ? check.Imm != Op.CheckLow || check.Offset != m : check.Imm != Op.CheckHigh || check.Arg != m) return false;
-        // The body runs from the loop's first op (a back edge may point past its leading checks).
-        int first = start;
-        while (first > 0 && ops[first - 1].Kind is OpKind.Check or OpKind.CheckNonZero) first--;
-        if (first == 0 || ops[first - 1].Kind != OpKind.LoopBegin || ops[first - 1].Arg != e + 1) return false;
-        begin = first - 1;
-        for (int i = first; i < e - 2; i++)
+        // The body runs from the op after the entry test (a back edge may point past its leading checks).
+        begin = LoopEntry.Find(ops, start, e);
+        if (begin < 0) return false;
+        for (int i = begin + 1; i < e - 2; i++)
         {
             ref readonly Op op = ref ops[i];
             switch (op.Kind)

@@ -35,7 +35,7 @@ public static class ShiftLoopPeeling
         peeled = 0;
         for (int e = 0; e < ops.Length; e++)
         {
-            if (ops[e].Kind != OpKind.LoopEnd || !Qualifies(ops, e, out _)) continue;
+            if (ops[e].Kind != OpKind.LoopEnd || !Qualifies(ops, e)) continue;
             ends ??= new int[8];
             if (peeled == ends.Length) Array.Resize(ref ends, 2 * peeled);
             ends[peeled++] = e;
@@ -79,9 +79,8 @@ public static class ShiftLoopPeeling
         if (op.Kind is OpKind.LoopBegin or OpKind.LoopEnd) op.Arg = map[op.Arg];
     }
 
-    private static bool Qualifies(Op[] ops, int e, out int begin)
+    private static bool Qualifies(Op[] ops, int e)
     {
-        begin = -1;
         int x = e - 3;
         if (x < 1 || ops[e].Imm != 0 || ops[e].Arg != x) return false;
         Op mulAdd = ops[x], clear = ops[x + 1], move = ops[x + 2];
@@ -89,10 +88,6 @@ public static class ShiftLoopPeeling
         int d = mulAdd.Offset, s = mulAdd.Arg, m = move.Arg;
         if (clear.Offset != s || m == 0 || m == s || d != s - m) return false;
         // The loop's entry test, with only checks between it and the body (the first iteration runs them).
-        int b = x - 1;
-        while (b >= 0 && ops[b].Kind is OpKind.Check or OpKind.CheckNonZero) b--;
-        if (b < 0 || ops[b].Kind != OpKind.LoopBegin || ops[b].Arg != e + 1) return false;
-        begin = b;
-        return true;
+        return LoopEntry.Find(ops, x, e) >= 0;
     }
 }
