@@ -22,7 +22,7 @@ internal static partial class Benchmark
 {
     private static readonly EngineKind[] s_engines = [EngineKind.Jit, EngineKind.Emit, EngineKind.Managed, EngineKind.Aot, EngineKind.Interp];
 
-    private sealed record Row(string Program, EngineKind Engine, List<double> Compile, List<double> Run, List<double> RunCpu, long CodeSize)
+    private sealed record Row(string Program, EngineKind Engine, double FirstCompile, List<double> Compile, List<double> Run, List<double> RunCpu, long CodeSize)
     {
         public double CompileMedian => Median(Compile);
         public double CompileMin => Compile.Min();
@@ -37,8 +37,9 @@ internal static partial class Benchmark
         w.WriteLine($"bf benchmark: mandelbrot.bf and factor.bf (input 179424691) under every engine; {reps} run(s) each (--reps N).");
         w.WriteLine($"machine: {RuntimeInformation.OSDescription.Trim()}, {RuntimeInformation.ProcessArchitecture}, {Environment.ProcessorCount} CPUs, {CpuName()}, .NET {Environment.Version}, clang: {AotEngine.FindClang() ?? "none"}; load average {LoadAverage()}");
         w.WriteLine("method: warm-up first (every engine compiles the programs many times, so .NET has optimised the compilers' own");
-        w.WriteLine("  code, as in a long-running JIT). Compile time is the median of many");
-        w.WriteLine("  compiles from the IR (jit, interp: max(21, 5N); emit: max(5, 2N); aot: N), each to a fresh tape allocated");
+        w.WriteLine("  code, as in a long-running JIT). Compile time is the median of many compiles from the IR after a few");
+        w.WriteLine("  untimed ones of the same program (jit, interp: 5, then max(51, 10N); emit: 1, then max(5, 2N); aot: N, the");
+        w.WriteLine("  first included; each engine's first, cold compile of a program is reported apart), each to a fresh tape allocated");
         w.WriteLine("  outside the timing: jit = stencil copy-and-patch + mapping the code; emit = IL generation + CreateDelegate +");
         w.WriteLine("  RyuJIT, forced by a first call of every dynamic method with dry = 1 (it returns at once, RyuJIT compiles the whole");
         w.WriteLine("  method on that call); aot = printing C + clang -O3 -shared + dlopen; interp = copying the IR. Run time: N rounds,");
@@ -63,36 +64,35 @@ internal static partial class Benchmark
             using var compiled = Engines.Engines.Compile(e, warm);
             compiled.Run(new BfIo(new MemoryStream([1]), Stream.Null));
         }
-        // Then rounds of compiles, each after a pause for the background tier-1 compiles, until a round is no faster
-        // than the best one before (at least 3 rounds, at most 20 s): on a loaded machine tiering can lag well behind
-        // a fixed number of calls, and a compiler still running unoptimised code is not what a long-running JIT has.
+        // Then rounds of compiles, each followed by a pause for the background recompiles, until .NET has stopped
+        // compiling the jit's code: its methods start unoptimised (tier 0), are recompiled instrumented after 30 calls and
+        // a 100 ms quiet period, then optimised, in the background, and a fixed number of rounds can stop half way on a
+        // loaded machine (factor's passes alone took 17 µs instead of 3). The test: two rounds in a row in which the jit's
+        // compiles and the pause after them left .NET's count of compiled methods unchanged (the other engines compile
+        // dynamic methods, so they run before the count is taken); at least 3 rounds, at most 30 s.
         var parsed = programs.Select(p => IrBuilder.Build(p.Source)).ToArray();
         var warmUp = Stopwatch.StartNew();
-        var best = new Dictionary<EngineKind, double>();
         int rounds = 0;
-        for (bool improved = true; (improved || rounds < 3) && warmUp.Elapsed < TimeSpan.FromSeconds(20); rounds++)
+        for (int stable = 0; (rounds < 3 || stable < 2) && warmUp.Elapsed < TimeSpan.FromSeconds(30); rounds++)
         {
-            improved = false;
-            foreach (var e in engines.Where(e => e != EngineKind.Aot))
-            {
-                var times = new List<double>();
+            foreach (var e in engines.Where(e => e is not (EngineKind.Aot or EngineKind.Jit)))
                 foreach (var program in parsed)
                     for (int k = 0; k < (e is EngineKind.Emit or EngineKind.Managed ? 3 : 30); k++)
-                        times.Add(CompileMs(e, program));
-                double round = Median(times);
-                if (!best.TryGetValue(e, out double b) || round < 0.95 * b)
-                {
-                    improved = true;
-                    best[e] = Math.Min(round, best.GetValueOrDefault(e, double.MaxValue));
-                }
-            }
+                        CompileMs(e, program);
             Thread.Sleep(200);
+            long before = System.Runtime.JitInfo.GetCompiledMethodCount();
+            foreach (var program in parsed)
+                for (int k = 0; k < 30; k++)
+                    CompileMs(EngineKind.Jit, program);
+            Thread.Sleep(200);
+            stable = System.Runtime.JitInfo.GetCompiledMethodCount() == before ? stable + 1 : 0;
         }
-        w.WriteLine(string.Create(c, $"warm-up: {rounds} rounds of compiles, {warmUp.Elapsed.TotalSeconds:F1} s"));
+        w.WriteLine(string.Create(c, $"warm-up: {rounds} rounds of compiles, {warmUp.Elapsed.TotalSeconds:F1} s (until .NET stopped recompiling the jit's code)"));
 
         var rows = new List<Row>();
         var frontEnd = new Dictionary<string, (double Ms, int Ops)>();
         var aotOfJitIrMedian = new Dictionary<string, double>();
+        var firstCompileMs = new Dictionary<(string Program, EngineKind Engine), double>();
         bool identical = true;
         foreach (var (name, source, input, expected) in programs)
         {
@@ -106,17 +106,22 @@ internal static partial class Benchmark
             }
             frontEnd[name] = (Median(fe), program.Count);
 
-            // Compile time.
+            // Compile time: the first compile of this program (cold: the pools and caches have not seen it), then a few
+            // untimed compiles, then the timed ones (steady state, as in a long-running JIT that compiles many programs).
             var compileMs = new Dictionary<EngineKind, List<double>>();
             foreach (var e in engines)
             {
+                bool fast = e is EngineKind.Jit or EngineKind.Interp;
+                firstCompileMs[(name, e)] = CompileMs(e, program);
+                for (int k = 0; k < (fast ? 5 : e == EngineKind.Aot ? 0 : 1); k++) CompileMs(e, program);
                 int count = e switch
                 {
-                    EngineKind.Jit or EngineKind.Interp => Math.Max(21, 5 * reps),
+                    EngineKind.Jit or EngineKind.Interp => Math.Max(51, 10 * reps),
                     EngineKind.Emit or EngineKind.Managed => Math.Max(5, 2 * reps),
-                    _ => reps,
+                    _ => reps - 1,
                 };
                 compileMs[e] = Enumerable.Range(0, count).Select(_ => CompileMs(e, program)).ToList();
+                if (e == EngineKind.Aot) compileMs[e].Insert(0, firstCompileMs[(name, e)]); // clang has no warm state: its first compile counts
             }
 
             // Run time, round-robin.
@@ -155,7 +160,7 @@ internal static partial class Benchmark
                 }
                 foreach (var e in engines)
                 {
-                    var row = new Row(name, e, compileMs[e], runMs[e], runCpu[e], compiled[e].CodeSize);
+                    var row = new Row(name, e, firstCompileMs[(name, e)], compileMs[e], runMs[e], runCpu[e], compiled[e].CodeSize);
                     rows.Add(row);
                     w.WriteLine(string.Create(c, $"  measured {name,-10} {Name(e),-6} compile {row.CompileMedian,10:F3} ms  run {row.RunMedian,8:F1} ms (cpu {row.RunCpuMedian:F1})"));
                 }
@@ -229,6 +234,8 @@ internal static partial class Benchmark
             {
                 double faster = emit.CompileMedian / jit.CompileMedian;
                 goals.Add(($"{name}: jit compiles >= 100x faster than emit", faster >= 100, string.Create(c, $"{faster:F0}x ({jit.CompileMedian:F3} vs {emit.CompileMedian:F3} ms)")));
+                double jitFirst = jit.FirstCompile, emitFirst = emit.FirstCompile;
+                notes.Add(string.Create(c, $"{name}: first compile of the program (cold, not a goal): jit {jitFirst:F3} ms, emit {emitFirst:F3} ms, {emitFirst / jitFirst:F0}x"));
             }
         }
         goals.Add(("all engines give byte-identical (and the expected) output", identical, identical ? "yes" : "NO"));
@@ -363,7 +370,7 @@ internal static partial class Benchmark
                 program = r.Program,
                 engine = Name(r.Engine),
                 irOps = frontEnd[r.Program].Ops,
-                compileMs = new { median = r.CompileMedian, min = r.CompileMin, all = r.Compile },
+                compileMs = new { median = r.CompileMedian, min = r.CompileMin, first = r.FirstCompile, all = r.Compile },
                 runMs = new { median = r.RunMedian, min = r.RunMin, all = r.Run },
                 runCpuMs = new { median = r.RunCpuMedian, all = r.RunCpu },
                 codeBytes = r.CodeSize,
