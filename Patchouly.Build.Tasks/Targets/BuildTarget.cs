@@ -83,7 +83,7 @@ public abstract class BuildTarget
     /// <summary>
     /// Rewrites a variant's code into shorter code that does the same, or returns false when the target has no such
     /// rewrite or nothing in <paramref name="code"/> is rewritten (then the variant stays as clang compiled it). x86-64
-    /// folds each <c>jcc over; jmp exit; over:</c> into one inverted <c>jcc exit</c>.
+    /// makes each conditional exit one <c>jcc</c> (a jump over a jump folded, a jump to a stub threaded).
     /// </summary>
     /// <param name="code">The variant's code.</param>
     /// <param name="relocations">Its relocations, by offset, none overlapping.</param>
