@@ -87,6 +87,12 @@ internal static class StencilExtractor
             if (relocations[i].Offset < relocations[i - 1].Offset + relocations[i - 1].Size)
                 throw new StencilExtractionException(where, $"relocations at 0x{relocations[i - 1].Offset:x} and 0x{relocations[i].Offset:x} overlap");
 
+        if (target.TryShorten(code, relocations, out var shorter, out var moved))
+        {
+            code = shorter;
+            relocations = [.. moved];
+        }
+
         var flags = VariantFlags.None;
         if (relocations.Count > 0 && target.EndsWithTailJump(code, relocations[relocations.Count - 1]))
             flags |= VariantFlags.EndsWithJump;

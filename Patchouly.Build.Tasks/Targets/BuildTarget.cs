@@ -80,6 +80,22 @@ public abstract class BuildTarget
     /// <summary>Why a stencil might contain an unsupported relocation, for the error message.</summary>
     public abstract string UnsupportedRelocationHint { get; }
 
+    /// <summary>
+    /// Rewrites a variant's code into shorter code that does the same, or returns false when the target has no such
+    /// rewrite or nothing in <paramref name="code"/> is rewritten (then the variant stays as clang compiled it). x86-64
+    /// makes each conditional exit one <c>jcc</c> (a jump over a jump folded, a jump to a stub threaded).
+    /// </summary>
+    /// <param name="code">The variant's code.</param>
+    /// <param name="relocations">Its relocations, by offset, none overlapping.</param>
+    /// <param name="rewritten">The new code.</param>
+    /// <param name="moved">Every relocation at its offset in the new code, by offset.</param>
+    public virtual bool TryShorten(byte[] code, IReadOnlyList<Relocation> relocations, out byte[] rewritten, out Relocation[] moved)
+    {
+        rewritten = code;
+        moved = [];
+        return false;
+    }
+
     /// <summary>True when <paramref name="code"/> ends with an unconditional jump whose field is <paramref name="last"/>
     /// (the variant's last relocation), which the runtime drops when its destination is the code placed next.</summary>
     public abstract bool EndsWithTailJump(ReadOnlySpan<byte> code, Relocation last);

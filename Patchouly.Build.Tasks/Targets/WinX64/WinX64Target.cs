@@ -98,6 +98,10 @@ public sealed class WinX64Target : BuildTarget
         return null;
     }
 
+    /// <summary>Makes each conditional exit one conditional jump (<see cref="X64ExitJumps"/>).</summary>
+    public override bool TryShorten(byte[] code, IReadOnlyList<Relocation> relocations, out byte[] rewritten, out Relocation[] moved) =>
+        X64ExitJumps.TryFold(code, relocations, out rewritten, out moved, out _);
+
     /// <summary>A 5-byte <c>jmp rel32</c> (E9) whose field, the last relocation, ends the code.</summary>
     public override bool EndsWithTailJump(ReadOnlySpan<byte> code, Relocation last) => X64Stencils.EndsWithTailJump(code, last);
 

@@ -27,6 +27,13 @@ public sealed class TargetGoldenTests
             [Stencil] public static Target IfZero(long a, Target zero) => a == 0 ? zero : Target.Next;
             [Stencil] public static long LoadCell([Hole] long* cells) => cells[1];
             [Stencil(ReturnsToCaller = true)] public static long Ret(long value) => value;
+            [Stencil] public static Target LoadCold(long i, [Hole] long* cells, [Hole] long n, [Target(Cold = true)] Target outOfRange, out long value)
+            {
+                value = 0;
+                if ((ulong)i >= (ulong)n) return outOfRange;
+                value = cells[i];
+                return Target.Next;
+            }
         }
         """;
 
@@ -71,7 +78,7 @@ public sealed class TargetGoldenTests
         var text = new StringBuilder();
         text.AppendLine($"{rid} ({target.Triple}, {target.ObjectFormat}): {string.Join(" ", target.ClangFlags("O3").Skip(1))}");
         foreach (var v in built.Extracted.Variants.Where(v => v.Symbol.Contains("AddConst") || v.Symbol.Contains("CallHost") || v.Symbol.Contains("IfZero")
-                     || v.Symbol.Contains("LoadCell")
+                     || v.Symbol.Contains("LoadCell") || v.Symbol.Contains("LoadCold__r0__r1")
                      || v.Symbol.Contains("Ret") || v.Family == 0))
         {
             var family = built.Model.Families[v.Family];

@@ -1,0 +1,344 @@
+using System;
+using System.Buffers.Binary;
+using System.Collections.Generic;
+using Iced.Intel;
+using Patchouly.Runtime.Tables;
+
+namespace Patchouly.Build.Tasks.Targets.LinuxX64;
+
+/// <summary>
+/// Makes the conditional exits of x86-64 stencil code single conditional jumps. clang 19 never branches conditionally
+/// to another function: a conditional exit to a target or to next (every cold exit, <c>[Target(Cold = true)]</c>) is a
+/// <c>jmp rel32</c> (E9, relocated), reached by a <c>jcc</c> in one of two layouts, both rewritten:
+/// <list type="bullet">
+/// <item><b>jump over a jump</b>: <c>jcc over; jmp X; over:</c> becomes <c>jncc X</c> (the condition inverted,
+/// <c>0F 8x</c> rel32): 6 bytes instead of 7 or 11, and the likely path no longer takes the <c>jcc</c>;</item>
+/// <item><b>jump to a stub</b>: <c>jcc stub; …; jmp next; stub: jmp X</c>, the stub reached only by branches,
+/// becomes <c>jcc X; …; jmp next</c>: the stub goes, each branch to it goes to <c>X</c> itself (a rel8 <c>jcc</c> or
+/// <c>jmp</c> grows to rel32), and the code may end with its droppable jump to next again.</item>
+/// </list>
+/// </summary>
+/// <remarks>
+/// Code moves, so every instruction is decoded (iced) and the stencil is left unchanged unless all of it is
+/// understood: each relocation lies inside one instruction; each branch without a relocation is a <c>jmp</c>/<c>jcc</c>/
+/// <c>call</c> with a rel8 or rel32 displacement to the start of an instruction (or the end of the code), which is
+/// re-aimed; no RIP-relative operand lacks a relocation. A pair whose <c>jmp</c> is the destination of some branch is
+/// kept. If a re-aimed rel8 no longer reaches (only stubs make code grow), the stubs are kept and only pairs folded.
+/// </remarks>
+internal static class X64ExitJumps
+{
+    /// <summary>The length of a <c>jcc rel32</c> (<c>0F 8x</c>).</summary>
+    private const int JccLength = 6;
+
+    /// <summary>The length of a <c>jmp rel32</c> (<c>E9</c>).</summary>
+    private const int JumpLength = 5;
+
+    /// <summary>The rel32 field's addend of a branch whose field ends the instruction.</summary>
+    private const int BranchAddend = -4;
+
+    private readonly record struct Decoded(int Start, int Length, Instruction Instruction, ConstantOffsets Offsets)
+    {
+        public int End => Start + Length;
+    }
+
+    private enum Action : byte
+    {
+        /// <summary>Copied (re-aimed if it is an internal branch).</summary>
+        Keep,
+        /// <summary>The <c>jcc</c> of a jump over a jump: becomes the inverted <c>jcc rel32</c> to the jump's exit.</summary>
+        Invert,
+        /// <summary>Goes: the <c>jmp</c> of a folded pair, or a stub.</summary>
+        Drop,
+        /// <summary>A <c>jcc</c> or <c>jmp</c> to a stub: becomes a rel32 branch of its kind to the stub's exit.</summary>
+        Thread,
+    }
+
+    /// <summary>What a rewrite did.</summary>
+    /// <param name="Pairs">Jumps over a jump folded into one inverted <c>jcc</c>.</param>
+    /// <param name="Stubs">Stubs removed.</param>
+    /// <param name="Threaded">Branches that went to a removed stub and now go to its exit.</param>
+    public readonly record struct Counts(int Pairs, int Stubs, int Threaded);
+
+    /// <summary>
+    /// The code and relocations with every foldable pair folded and every removable stub removed, or false (and the
+    /// inputs untouched) when the code has neither or is not fully understood.
+    /// </summary>
+    /// <param name="code">The variant's code.</param>
+    /// <param name="relocations">Its relocations, by offset, none overlapping.</param>
+    /// <param name="rewritten">The new code.</param>
+    /// <param name="moved">The relocations at their offsets in the new code, by offset.</param>
+    /// <param name="counts">What was rewritten.</param>
+    public static bool TryFold(ReadOnlySpan<byte> code, IReadOnlyList<Relocation> relocations, out byte[] rewritten, out Relocation[] moved, out Counts counts)
+    {
+        rewritten = [];
+        moved = [];
+        counts = default;
+        if (!TryAnalyse(code, relocations, out var analysis)) return false;
+        var actions = new Action[analysis.Instructions.Count];
+        int pairs = FindPairs(code, relocations, analysis, actions);
+        var withoutStubs = (Action[])actions.Clone();
+        var (stubs, threaded) = FindStubs(code, relocations, analysis, actions);
+        if (pairs == 0 && stubs == 0) return false;
+        if (stubs > 0 && TryWrite(code, relocations, analysis, actions, out rewritten, out moved))
+        {
+            counts = new Counts(pairs, stubs, threaded);
+            return true;
+        }
+        if (pairs > 0 && TryWrite(code, relocations, analysis, withoutStubs, out rewritten, out moved))
+        {
+            counts = new Counts(pairs, 0, 0);
+            return true;
+        }
+        return false;
+    }
+
+    /// <summary>The decoded code: instructions, their relocations, and where each internal branch goes.</summary>
+    private sealed record Analysis(List<Decoded> Instructions, int[] FirstRelocation, int[] RelocationCount, int[] BranchTo, int[] Referrers);
+
+    private static bool TryAnalyse(ReadOnlySpan<byte> code, IReadOnlyList<Relocation> relocations, out Analysis analysis)
+    {
+        analysis = null!;
+        if (!TryDecode(code, out var instructions)) return false;
+        int count = instructions.Count;
+
+        // Each instruction's relocations (a range of the sorted list), and every relocation inside one instruction.
+        var firstRelocation = new int[count];
+        var relocationCount = new int[count];
+        int r = 0;
+        for (int i = 0; i < count; i++)
+        {
+            firstRelocation[i] = r;
+            var ins = instructions[i];
+            while (r < relocations.Count && relocations[r].Offset < ins.End)
+            {
+                if (relocations[r].Offset < ins.Start || relocations[r].Offset + relocations[r].Size > ins.End) return false;
+                r++;
+            }
+            relocationCount[i] = r - firstRelocation[i];
+        }
+        if (r != relocations.Count) return false;
+
+        var index = new Dictionary<int, int>(count + 1);
+        for (int i = 0; i < count; i++) index[instructions[i].Start] = i;
+        index[code.Length] = count;
+
+        // Internal branches (no relocation on their displacement): where they go, as an instruction index.
+        var branchTo = new int[count];
+        var referrers = new int[count + 1];
+        for (int i = 0; i < count; i++)
+        {
+            branchTo[i] = -1;
+            var ins = instructions[i];
+            bool relocated(int offset, int size) => Covered(relocations, firstRelocation[i], relocationCount[i], offset, size);
+            if (ins.Instruction.IsIPRelativeMemoryOperand
+                && (!ins.Offsets.HasDisplacement || !relocated(ins.Start + ins.Offsets.DisplacementOffset, ins.Offsets.DisplacementSize)))
+                return false;
+            if (!HasBranchOperand(ins.Instruction)) continue;
+            int width = BranchDisplacementWidth(ins.Instruction);
+            if (width == 0) return false;
+            if (relocated(ins.End - width, width)) continue; // leaves the stencil: moves with its relocation
+            long displacement = width == 1 ? (sbyte)code[ins.End - 1] : BinaryPrimitives.ReadInt32LittleEndian(code.Slice(ins.End - 4));
+            long destination = ins.End + displacement;
+            if ((ulong)destination != ins.Instruction.NearBranchTarget) return false;
+            if (destination < 0 || destination > code.Length || !index.TryGetValue((int)destination, out int to)) return false;
+            branchTo[i] = to;
+            referrers[to]++;
+        }
+        analysis = new Analysis(instructions, firstRelocation, relocationCount, branchTo, referrers);
+        return true;
+    }
+
+    /// <summary>Marks the pairs: a plain <c>jcc</c> to the instruction after an exit jump that nothing branches to.</summary>
+    private static int FindPairs(ReadOnlySpan<byte> code, IReadOnlyList<Relocation> relocations, Analysis a, Action[] actions)
+    {
+        int pairs = 0;
+        for (int i = 0; i + 1 < a.Instructions.Count; i++)
+        {
+            if (a.BranchTo[i] != i + 2 || !IsPlainJcc(code, a.Instructions[i]) || a.Referrers[i + 1] != 0 || !IsExitJump(code, relocations, a, i + 1)) continue;
+            actions[i] = Action.Invert;
+            actions[i + 1] = Action.Drop;
+            pairs++;
+            i++;
+        }
+        return pairs;
+    }
+
+    /// <summary>
+    /// Marks the stubs: an exit jump that is reached only by branches (the instruction before it, which stays, does not
+    /// fall through), each a plain <c>jcc</c> or <c>jmp</c>.
+    /// </summary>
+    private static (int Stubs, int Threaded) FindStubs(ReadOnlySpan<byte> code, IReadOnlyList<Relocation> relocations, Analysis a, Action[] actions)
+    {
+        int stubs = 0, threaded = 0;
+        var instructions = a.Instructions;
+        for (int s = 1; s < instructions.Count; s++)
+        {
+            if (a.Referrers[s] == 0 || actions[s] != Action.Keep || !IsExitJump(code, relocations, a, s)) continue;
+            // Nothing may fall into it: the instruction before it does not fall through (a removed stub before it is an
+            // unconditional jump too), and is not the jmp of a folded pair, whose inverted jcc will fall through.
+            if (instructions[s - 1].Instruction.FlowControl is not (FlowControl.UnconditionalBranch or FlowControl.IndirectBranch or FlowControl.Return)
+                || (s >= 2 && actions[s - 2] == Action.Invert))
+                continue;
+            bool all = true;
+            for (int i = 0; i < instructions.Count && all; i++)
+                if (a.BranchTo[i] == s && (actions[i] != Action.Keep || !(IsPlainJcc(code, instructions[i]) || IsPlainJmp(code, instructions[i])))) all = false;
+            if (!all) continue;
+            actions[s] = Action.Drop;
+            for (int i = 0; i < instructions.Count; i++)
+                if (a.BranchTo[i] == s)
+                {
+                    actions[i] = Action.Thread;
+                    threaded++;
+                }
+            stubs++;
+        }
+        return (stubs, threaded);
+    }
+
+    /// <summary>Writes the code as <paramref name="actions"/> say; false when a re-aimed rel8 branch no longer reaches.</summary>
+    private static bool TryWrite(ReadOnlySpan<byte> code, IReadOnlyList<Relocation> relocations, Analysis a, Action[] actions, out byte[] rewritten, out Relocation[] moved)
+    {
+        rewritten = [];
+        moved = [];
+        var instructions = a.Instructions;
+        var newStart = new int[instructions.Count + 1];
+        int position = 0;
+        for (int i = 0; i < instructions.Count; i++)
+        {
+            newStart[i] = position;
+            position += actions[i] switch
+            {
+                Action.Invert => JccLength,
+                Action.Drop => 0,
+                Action.Thread => IsPlainJcc(code, instructions[i]) ? JccLength : JumpLength,
+                _ => instructions[i].Length,
+            };
+        }
+        newStart[instructions.Count] = position;
+
+        var output = new byte[position];
+        var outputRelocations = new List<Relocation>(relocations.Count);
+        for (int i = 0; i < instructions.Count; i++)
+        {
+            var ins = instructions[i];
+            int to = newStart[i];
+            switch (actions[i])
+            {
+                case Action.Drop:
+                    continue;
+                case Action.Invert:
+                    // Condition codes come in complementary pairs differing in bit 0 (JE/JNE, JBE/JA, …).
+                    WriteExit(code, relocations, a, i + 1, output, to, outputRelocations, 0x80 | (Condition(code, ins) ^ 1));
+                    continue;
+                case Action.Thread:
+                    WriteExit(code, relocations, a, a.BranchTo[i], output, to, outputRelocations, IsPlainJcc(code, ins) ? 0x80 | Condition(code, ins) : -1);
+                    continue;
+            }
+            code.Slice(ins.Start, ins.Length).CopyTo(output.AsSpan(to));
+            for (int k = 0; k < a.RelocationCount[i]; k++)
+            {
+                var relocation = relocations[a.FirstRelocation[i] + k];
+                outputRelocations.Add(relocation with { Offset = checked((ushort)(relocation.Offset - ins.Start + to)) });
+            }
+            if (a.BranchTo[i] < 0) continue;
+            int width = BranchDisplacementWidth(ins.Instruction);
+            int end = to + ins.Length;
+            long displacement = newStart[a.BranchTo[i]] - end;
+            if (width == 1)
+            {
+                if (displacement is < sbyte.MinValue or > sbyte.MaxValue) return false;
+                output[end - 1] = (byte)(sbyte)displacement;
+            }
+            else BinaryPrimitives.WriteInt32LittleEndian(output.AsSpan(end - 4), checked((int)displacement));
+        }
+        rewritten = output;
+        moved = outputRelocations.ToArray();
+        return true;
+    }
+
+    /// <summary>
+    /// Writes at <paramref name="to"/> a rel32 branch to the exit of exit jump <paramref name="exitJump"/>: a
+    /// <c>jcc</c> (<c>0F</c> <paramref name="jccOpcode"/>) or, with -1, a <c>jmp</c> (<c>E9</c>); its field is a copy
+    /// of the exit jump's, with the exit's relocation.
+    /// </summary>
+    private static void WriteExit(ReadOnlySpan<byte> code, IReadOnlyList<Relocation> relocations, Analysis a, int exitJump, byte[] output, int to,
+        List<Relocation> outputRelocations, int jccOpcode)
+    {
+        int field = to + 1;
+        if (jccOpcode >= 0)
+        {
+            output[to] = 0x0F;
+            output[to + 1] = (byte)jccOpcode;
+            field = to + 2;
+        }
+        else output[to] = 0xE9;
+        var jump = a.Instructions[exitJump];
+        code.Slice(jump.Start + 1, 4).CopyTo(output.AsSpan(field));
+        outputRelocations.Add(relocations[a.FirstRelocation[exitJump]] with { Offset = checked((ushort)field) });
+    }
+
+    /// <summary>A <c>jmp rel32</c> (<c>E9</c>, no prefix) whose field carries a Rel32 relocation, its only one: an exit.</summary>
+    private static bool IsExitJump(ReadOnlySpan<byte> code, IReadOnlyList<Relocation> relocations, Analysis a, int i)
+    {
+        var jump = a.Instructions[i];
+        if (jump.Instruction.Code != Code.Jmp_rel32_64 || jump.Length != JumpLength || code[jump.Start] != 0xE9 || a.RelocationCount[i] != 1) return false;
+        var exit = relocations[a.FirstRelocation[i]];
+        return exit.Kind == RelocationKind.Rel32 && exit.Offset == jump.Start + 1 && exit.Addend == BranchAddend;
+    }
+
+    /// <summary>Every instruction of <paramref name="code"/>, or false when some byte sequence is not a valid instruction.</summary>
+    private static bool TryDecode(ReadOnlySpan<byte> code, out List<Decoded> instructions)
+    {
+        instructions = [];
+        var bytes = code.ToArray();
+        var decoder = Iced.Intel.Decoder.Create(64, new ByteArrayCodeReader(bytes), 0, DecoderOptions.None);
+        while (decoder.IP < (ulong)bytes.Length)
+        {
+            int start = (int)decoder.IP;
+            decoder.Decode(out var instruction);
+            if (instruction.IsInvalid || instruction.Length == 0 || start + instruction.Length > bytes.Length) return false;
+            instructions.Add(new Decoded(start, instruction.Length, instruction, decoder.GetConstantOffsets(instruction)));
+        }
+        return true;
+    }
+
+    private static bool HasBranchOperand(in Instruction instruction)
+    {
+        for (int k = 0; k < instruction.OpCount; k++)
+            if (instruction.GetOpKind(k) is OpKind.NearBranch16 or OpKind.NearBranch32 or OpKind.NearBranch64 or OpKind.FarBranch16 or OpKind.FarBranch32)
+                return true;
+        return false;
+    }
+
+    /// <summary>
+    /// The size of the displacement ending a branch this rewrite can re-aim (1: <c>jmp</c>/<c>jcc rel8</c>; 4:
+    /// <c>jmp</c>/<c>jcc</c>/<c>call rel32</c>), or 0 for any other branch (<c>loop</c>, <c>jrcxz</c>, <c>xbegin</c>, far).
+    /// </summary>
+    private static int BranchDisplacementWidth(in Instruction instruction)
+    {
+        if (instruction.Op0Kind != OpKind.NearBranch64) return 0;
+        if (instruction.Code == Code.Jmp_rel8_64 || instruction.IsJccShort) return 1;
+        if (instruction.Code is Code.Jmp_rel32_64 or Code.Call_rel32_64 || instruction.IsJccNear) return 4;
+        return 0;
+    }
+
+    /// <summary>A <c>jcc rel8</c> (<c>7x</c>) or <c>jcc rel32</c> (<c>0F 8x</c>) without prefixes.</summary>
+    private static bool IsPlainJcc(ReadOnlySpan<byte> code, Decoded ins) =>
+        (ins.Length == 2 && (code[ins.Start] & 0xF0) == 0x70)
+        || (ins.Length == JccLength && code[ins.Start] == 0x0F && (code[ins.Start + 1] & 0xF0) == 0x80);
+
+    /// <summary>A <c>jmp rel8</c> (<c>EB</c>) or <c>jmp rel32</c> (<c>E9</c>) without prefixes.</summary>
+    private static bool IsPlainJmp(ReadOnlySpan<byte> code, Decoded ins) =>
+        (ins.Length == 2 && code[ins.Start] == 0xEB) || (ins.Length == JumpLength && code[ins.Start] == 0xE9);
+
+    /// <summary>The condition code (0–15) of a plain <c>jcc</c>.</summary>
+    private static int Condition(ReadOnlySpan<byte> code, Decoded ins) => (ins.Length == 2 ? code[ins.Start] : code[ins.Start + 1]) & 0x0F;
+
+    /// <summary>Whether one of the instruction's relocations covers the bytes <paramref name="offset"/>..+<paramref name="size"/>.</summary>
+    private static bool Covered(IReadOnlyList<Relocation> relocations, int first, int count, int offset, int size)
+    {
+        for (int k = first; k < first + count; k++)
+            if (relocations[k].Offset <= offset && relocations[k].Offset + relocations[k].Size >= offset + size) return true;
+        return false;
+    }
+}
