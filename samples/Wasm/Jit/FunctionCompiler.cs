@@ -399,7 +399,9 @@ internal sealed unsafe class FunctionCompiler
                         continue;
                 }
             }
-            if (_depth > 0 && _stack[_depth - 1].Kind is Kind.Pending or Kind.Cond && op is not (0x21 or 0x22 or 0x0D or 0x04 or 0x1A))
+            // Float arithmetic and comparisons take a pending top themselves (UseTop).
+            if (_depth > 0 && _stack[_depth - 1].Kind is Kind.Pending or Kind.Cond
+                && op is not (0x21 or 0x22 or 0x0D or 0x04 or 0x1A or (>= 0x5B and <= 0x66) or (>= 0x8B and <= 0xA6)))
                 Flush();
             switch (op)
             {
@@ -560,7 +562,7 @@ internal sealed unsafe class FunctionCompiler
                 Push(Kind.Cond);
                 return;
             }
-            Produce(1, family, [Use(_depth - 1, family, 0)], default, Traps(op), type);
+            Produce(1, family, [UseTop(family, 0, default)], default, Traps(op), type);
             return;
         }
         ref var b = ref _stack[_depth - 1];
@@ -587,8 +589,35 @@ internal sealed unsafe class FunctionCompiler
             Produce(2, imm, [Use(_depth - 2)], [hole]);
             return;
         }
-        Location left = Use(_depth - 2, family, 0), right = Use(_depth - 1, family, 1);
+        Location left = Use(_depth - 2, family, 0), right = UseTop(family, 1, left);
         Produce(2, family, [left, right], default, Traps(op), type);
+    }
+
+    /// <summary>
+    /// The top entry as input <paramref name="input"/> of <paramref name="family"/>, which pops it. A pending float
+    /// result whose own location is a spill slot is emitted into a float register no entry uses instead (that of an
+    /// integer entry below 3, not <paramref name="exclude"/>): <c>f64.sqrt; f64.mul</c> deep in the operand stack
+    /// passes the root in a register, not through memory. That register stays free until the consumer, itself
+    /// pending, is emitted: at the start of the next instruction, before anything else (see <see cref="Compile"/>).
+    /// </summary>
+    private Location UseTop(StencilFamily family, int input, Location exclude)
+    {
+        int k = _depth - 1;
+        ref var e = ref _stack[k];
+        if (e.Kind == Kind.Pending && k >= RegisterCount && family.IsFloatValue(input) && _pFamily!.IsFloatValue(_pInCount))
+        {
+            for (int j = 0; j < RegisterCount; j++)
+            {
+                ref var s = ref _stack[j];
+                var scratch = Location.FloatRegister(j);
+                if (s.Float || s.InFloat || scratch == exclude) continue;
+                EmitPending(scratch);
+                e.Kind = Kind.Reg;
+                e.InFloat = true;
+                return scratch;
+            }
+        }
+        return Use(k, family, input);
     }
 
     private bool NextIsBranch() => _r.Position < _r.End && _r.Bytes[_r.Position] is 0x0D or 0x04;
