@@ -42,6 +42,12 @@ public class DeepFloatOperandTests
               (local.get $k)
               (f64.store offset=32 (local.get $p) (f64.add (f64.load (local.get $p)) (f64.mul (local.get $d) (f64.sqrt (local.get $acc)))))
               (local.set $k (i32.add (i32.const 1)))
+              ;; a deep address computation read by a load (into the integer register of a float entry), the load read
+              ;; by an addition and the sum by a store (into float register 0)
+              (local.get $k) (f64.sqrt (local.get $x)) (f64.mul (local.get $d) (f64.const 2))
+              (f64.store offset=40 (local.get $p) (f64.add (local.get $x) (f64.load offset=8 (i32.add (local.get $p) (i32.const 24)))))
+              (local.set $acc (f64.add (local.get $acc) (f64.sub)))
+              (local.set $k (i32.add (i32.load offset=40 (local.get $p))))
               (local.set $acc (f64.add (local.get $acc) (f64.promote_f32 (f32.mul (f32.load offset=16 (i32.const 0))
                 (f32.add (f32.const 1) (f32.sqrt (f32.load offset=16 (i32.const 0))))))))
               (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n))))
@@ -70,6 +76,10 @@ public class DeepFloatOperandTests
         var headers = Regex.Matches(listing, @"^; (\w+) \[([^\]]*)\]", RegexOptions.Multiline).Select(x => (Family: x.Groups[1].Value, Operands: x.Groups[2].Value)).ToList();
         // sqrt(d2) at depth 5 is read by the multiplication from float register 0 (the address's entry is an integer).
         Assert.Contains(headers, h => h.Family == "F64Sqrt" && h.Operands.EndsWith("-> f0", StringComparison.Ordinal));
+        // The deep address goes to the integer register of a float entry, and the load's result to float register 0.
+        Assert.Contains(headers, h => h.Family == "I32AddImm" && h.Operands.EndsWith("-> r1", StringComparison.Ordinal));
+        Assert.Contains(headers, h => h.Family == "F64Load" && h.Operands == "r1 -> f0");
+        Assert.Contains(headers, h => h.Family == "F64Store" && h.Operands.EndsWith(", f0", StringComparison.Ordinal));
         // With three floats below, the root goes through its slot.
         Assert.Contains(headers, h => h.Family == "F64Sqrt" && h.Operands.Contains("-> s", StringComparison.Ordinal));
         // An f64 load into a float register is one load, no move from an integer register.
