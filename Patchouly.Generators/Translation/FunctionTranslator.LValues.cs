@@ -57,12 +57,20 @@ internal sealed partial class FunctionTranslator
         /// <summary>An integer view of a float variable (<c>Unsafe.As&lt;double, long&gt;(ref d)</c>): stored values are hidden from clang.</summary>
         public bool HideStores { get; set; }
 
+        /// <summary>
+        /// Memory clang cannot see into and that nothing in the function writes (see
+        /// <see cref="FunctionTranslator.OpaqueMemoryReads"/>): a float or double is read from it as itself.
+        /// </summary>
+        public bool Opaque { get; set; }
+
         /// <summary>The C rvalue of the C# value.</summary>
         /// <remarks>A float or double in memory (or in a local whose address is taken) is read as its bits, hidden from
         /// clang (<c>pr_f64</c>/<c>pr_f32</c>): memory clang can see into (a local written as an integer through
         /// <c>Unsafe.As</c> or a pointer, a stackalloc buffer) would otherwise fold into a floating-point constant in
-        /// <c>.rodata</c>, which stencils cannot refer to.</remarks>
+        /// <c>.rodata</c>, which stencils cannot refer to. An <see cref="Opaque"/> location needs no hiding, and a plain
+        /// read loads straight into a float register (<c>movsd</c>, not <c>mov</c> + <c>movq</c>).</remarks>
         public string ReadText => BoolByte ? "(" + Text + " != 0)"
+            : Opaque ? Text
             : CType == "double" && (Kind != LValueKind.Variable || !Stable) ? "pr_f64(__builtin_bit_cast(uint64_t, " + Text + "))"
             : CType == "float" && (Kind != LValueKind.Variable || !Stable) ? "pr_f32(__builtin_bit_cast(uint32_t, " + Text + "))"
             : Text;
@@ -132,7 +140,7 @@ internal sealed partial class FunctionTranslator
                 string address = Sequence(new[] { pointer, index }, t => "(&(" + cast + t[0] + ")[" + t[1] + "])", () => hoisted = true);
                 var addressExpr = Derived(address, ua + "*", pointer, index);
                 string text = hoisted ? "(*" + address + ")" : "(" + cast + pointer.Text + ")[" + index.Text + "]";
-                return new LValue(LValueKind.Computed, text, c, false, addressExpr, ua + "*", CTypes.IsBool(op.Type));
+                return new LValue(LValueKind.Computed, text, c, false, addressExpr, ua + "*", CTypes.IsBool(op.Type)) { Opaque = _opaqueMemory };
             }
             default:
                 Expr(op); // reports why (field, property, ...)

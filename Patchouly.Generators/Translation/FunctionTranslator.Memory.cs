@@ -126,7 +126,7 @@ internal sealed partial class FunctionTranslator
         }
         string ua = _owner.Unaligned(c);
         var address = new CExpr("((" + ua + "*)" + pointer.Text + ")", ua + "*", pointer.Invariant, pointer.Stable, pointer.HasCalls, pointer.HasWrites);
-        return new LValue(LValueKind.Computed, "(*" + address.Text + ")", c, false, address, ua + "*", CTypes.IsBool(pointee));
+        return new LValue(LValueKind.Computed, "(*" + address.Text + ")", c, false, address, ua + "*", CTypes.IsBool(pointee)) { Opaque = _opaqueMemory };
     }
 
     // ------------------------------------------------------------------ structs
@@ -170,7 +170,7 @@ internal sealed partial class FunctionTranslator
         string ua = _owner.Unaligned(c);
         var a = owner.Address!;
         var address = new CExpr("((" + ua + "*)&" + text + ")", ua + "*", a.Invariant, a.Stable, a.HasCalls, a.HasWrites);
-        return new LValue(owner.Kind, "(*" + address.Text + ")", c, false, address, ua + "*", boolByte);
+        return new LValue(owner.Kind, "(*" + address.Text + ")", c, false, address, ua + "*", boolByte) { Opaque = owner.Opaque };
     }
 
     /// <summary>The value of an instance field of a struct (a fixed-size buffer is a pointer to its first element).</summary>

@@ -6,6 +6,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 using Patchouly.Generators.Diagnostics;
+using Patchouly.Generators.Parsing;
 
 namespace Patchouly.Generators.Translation;
 
@@ -40,6 +41,7 @@ internal sealed partial class FunctionTranslator
     private int _temporaries;
     private int _stackArrays;
     private bool _failed;
+    private bool _opaqueMemory;
     private readonly List<string> _functionScope = new();
     private readonly HashSet<ITypeSymbol> _reportedTypes = new(s_symbols);
 
@@ -65,6 +67,7 @@ internal sealed partial class FunctionTranslator
         if (_failed || returnType is null) return FunctionResult.Failed;
 
         FindAddressTaken(block);
+        _opaqueMemory = OpaqueMemoryReads(block);
         _out.Append("{\n");
         int bodyStart = _out.Length;
         BlockContents(block);
@@ -152,6 +155,37 @@ internal sealed partial class FunctionTranslator
                 case IFieldReferenceOperation { Instance: { } instance }: AddTaken(instance); break;
             }
         }
+    }
+
+    /// <summary>
+    /// True when every location this method reads through a pointer is memory clang cannot see into, which nothing it
+    /// compiles along with it writes: the method is a stencil (its pointers are inputs, holes or loaded values, opaque to
+    /// clang), takes no address (no local or buffer becomes memory), allocates nothing on the stack, calls nothing
+    /// (no helper, intrinsic or host function that could write memory or hand out an address) and assigns only to its
+    /// locals and parameters. Such a read cannot fold into a constant, so a float or double is read as itself.
+    /// </summary>
+    private bool OpaqueMemoryReads(IOperation root)
+    {
+        if (!_method.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == KnownNames.StencilAttribute)) return false;
+        if (_addressTaken.Count > 0) return false;
+        foreach (var op in root.Descendants())
+        {
+            switch (op)
+            {
+                case IAddressOfOperation or IInvocationOperation or IFunctionPointerInvocationOperation:
+                    return false;
+                case { Syntax: StackAllocArrayCreationExpressionSyntax or ImplicitStackAllocArrayCreationExpressionSyntax }:
+                    return false;
+                case IAssignmentOperation { Target: var target } when !IsVariable(target):
+                    return false;
+                case IIncrementOrDecrementOperation { Target: var target } when !IsVariable(target):
+                    return false;
+            }
+        }
+        return true;
+
+        static bool IsVariable(IOperation target) => target is ILocalReferenceOperation or IParameterReferenceOperation
+            || target is IDeclarationExpressionOperation { Expression: ILocalReferenceOperation };
     }
 
     // ------------------------------------------------------------------ shared helpers

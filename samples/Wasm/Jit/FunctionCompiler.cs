@@ -399,7 +399,9 @@ internal sealed unsafe class FunctionCompiler
                         continue;
                 }
             }
-            if (_depth > 0 && _stack[_depth - 1].Kind is Kind.Pending or Kind.Cond && op is not (0x21 or 0x22 or 0x0D or 0x04 or 0x1A))
+            // Loads, stores, float arithmetic and comparisons take a pending top themselves (UseTop).
+            if (_depth > 0 && _stack[_depth - 1].Kind is Kind.Pending or Kind.Cond
+                && op is not (0x21 or 0x22 or 0x0D or 0x04 or 0x1A or (>= 0x28 and <= 0x3E) or (>= 0x5B and <= 0x66) or (>= 0x8B and <= 0xA6)))
                 Flush();
             switch (op)
             {
@@ -501,7 +503,7 @@ internal sealed unsafe class FunctionCompiler
                     r.U32();
                     uint offset = r.U32();
                     var mem = (ulong)_instance.Memories[0].Desc;
-                    Produce(1, Families.Memory[op], [Use(_depth - 1)], [mem, offset], [TrapBlock(TrapKind.MemoryOutOfBounds)], type: op switch { 0x2A => ValType.F32, 0x2B => ValType.F64, _ => ValType.I64 });
+                    Produce(1, Families.Memory[op], [UseTop(Families.Memory[op], 0, default)], [mem, offset], [TrapBlock(TrapKind.MemoryOutOfBounds)], type: op switch { 0x2A => ValType.F32, 0x2B => ValType.F64, _ => ValType.I64 });
                     break;
                 }
                 case >= 0x36 and <= 0x3E:
@@ -510,7 +512,7 @@ internal sealed unsafe class FunctionCompiler
                     uint offset = r.U32();
                     var mem = (ulong)_instance.Memories[0].Desc;
                     var store = Families.Memory[op];
-                    Location address = Use(_depth - 2), value = Use(_depth - 1, store, 1);
+                    Location address = Use(_depth - 2), value = UseTop(store, 1, address);
                     _b.Emit(store, [address, value], [], [mem, offset], [TrapBlock(TrapKind.MemoryOutOfBounds)]);
                     _depth -= 2;
                     break;
@@ -560,7 +562,7 @@ internal sealed unsafe class FunctionCompiler
                 Push(Kind.Cond);
                 return;
             }
-            Produce(1, family, [Use(_depth - 1, family, 0)], default, Traps(op), type);
+            Produce(1, family, [UseTop(family, 0, default)], default, Traps(op), type);
             return;
         }
         ref var b = ref _stack[_depth - 1];
@@ -587,8 +589,39 @@ internal sealed unsafe class FunctionCompiler
             Produce(2, imm, [Use(_depth - 2)], [hole]);
             return;
         }
-        Location left = Use(_depth - 2, family, 0), right = Use(_depth - 1, family, 1);
+        Location left = Use(_depth - 2, family, 0), right = UseTop(family, 1, left);
         Produce(2, family, [left, right], default, Traps(op), type);
+    }
+
+    /// <summary>
+    /// The top entry as input <paramref name="input"/> of <paramref name="family"/>, which pops it. A pending result
+    /// whose own location is a spill slot is emitted into a register no entry uses instead, not
+    /// <paramref name="exclude"/>: for a float, the float register of an integer entry below 3; for an integer, the
+    /// integer register of a float entry below 3 whose value is in (or goes to) its float register. So
+    /// <c>f64.sqrt; f64.mul</c> or <c>i32.add; f64.load</c> deep in the operand stack pass the value in a register, not
+    /// through memory. That register stays free until the consumer, itself pending, is emitted: at the start of the
+    /// next instruction, before anything else (see <see cref="Compile"/>).
+    /// </summary>
+    private Location UseTop(StencilFamily family, int input, Location exclude)
+    {
+        int k = _depth - 1;
+        ref var e = ref _stack[k];
+        bool asFloat = family.IsFloatValue(input);
+        if (e.Kind == Kind.Pending && k >= RegisterCount && _pFamily!.IsFloatValue(_pInCount) == asFloat)
+        {
+            for (int j = 0; j < RegisterCount; j++)
+            {
+                ref var s = ref _stack[j];
+                bool free = asFloat ? !s.Float && !s.InFloat : s.Float && (s.Kind != Kind.Reg || s.InFloat);
+                var scratch = asFloat ? Location.FloatRegister(j) : Location.Register(j);
+                if (!free || scratch == exclude) continue;
+                EmitPending(scratch);
+                e.Kind = Kind.Reg;
+                e.InFloat = asFloat;
+                return scratch;
+            }
+        }
+        return Use(k, family, input);
     }
 
     private bool NextIsBranch() => _r.Position < _r.End && _r.Bytes[_r.Position] is 0x0D or 0x04;

@@ -144,6 +144,45 @@ public class MemoryAndIntrinsicsTests
         Assert.Contains("pr_opaque_i64", library.Prelude);
     }
 
+    /// <summary>
+    /// A stencil that only reads memory through its pointers (inputs, holes) reads a float or double as itself, which
+    /// clang loads straight into a float register; any write through a pointer, address taken, stackalloc or call keeps
+    /// the read hidden as bits (pr_f64/pr_f32), since clang could then fold it into a constant in .rodata.
+    /// </summary>
+    [Fact]
+    public void FloatsAreReadAsThemselvesOnlyFromMemoryClangCannotSeeInto()
+    {
+        var library = TranslationHarness.Translate(TranslationHarness.Usings + """
+            public struct Cell { public double D; public float F; }
+            [StencilLibrary]
+            public static unsafe partial class Loads
+            {
+                static double Twice(double x) => x + x;
+                [Stencil] public static double Plain(double* p, [Hole] Cell* c, int i, out float f) { f = c->F * ((float*)p)[i]; return p[i] + *(p + 1) + c->D; }
+                [Stencil] public static double WritesThroughAPointer(double* p, long* q) { *q = 0x3FF0000000000000; return *p; }
+                [Stencil] public static double TakesAnAddress(double* p, long l) { long* q = &l; return *p + *(double*)q; }
+                [Stencil] public static double AllocatesOnTheStack(double* p) { long* b = stackalloc long[1]; b[0] = 1; return *p + *(double*)b; }
+                [Stencil] public static double Calls(double* p) => Twice(*p);
+                [Stencil] public static double ReadsItsOutParameter(double* p, out double v) { v = *p; v += 1.0; return v; }
+                static double Helper(double* p) => *p;
+                [Stencil] public static double ThroughAHelper(double* p) => Helper(p);
+            }
+            """);
+        Assert.Empty(library.Diagnostics);
+        string plain = library.Functions["Plain"];
+        _output.WriteLine(plain);
+        Assert.DoesNotContain("pr_f64(", plain);
+        Assert.DoesNotContain("pr_f32(", plain);
+        Assert.Contains("pr_ua_double*", plain);
+        foreach (var name in new[] { "WritesThroughAPointer", "TakesAnAddress", "AllocatesOnTheStack", "Calls" })
+            Assert.Contains("pr_f64(__builtin_bit_cast(uint64_t, ", library.Functions[name]);
+        // A helper's pointer may come from its caller's local.
+        _output.WriteLine(library.Prelude);
+        Assert.Matches(@"_Helper\(double\* v_p\)\s*\{\s*return pr_f64\(__builtin_bit_cast\(uint64_t, ", library.Prelude);
+        // The out parameter is a local of the variant's wrapper, which clang sees into: its read stays hidden.
+        Assert.Contains("pr_f64(__builtin_bit_cast(uint64_t, (*v_v))", library.Functions["ReadsItsOutParameter"]);
+    }
+
     [Fact]
     public void LoopsAreNotVectorized()
     {
