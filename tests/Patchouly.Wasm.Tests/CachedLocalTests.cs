@@ -98,4 +98,26 @@ public class CachedLocalTests
         Assert.Contains(headers, h => h.Family == "I64Add" && h.Operands.EndsWith("-> r3", StringComparison.Ordinal));
         Assert.Contains(headers, h => h.Family == "F64Mul" && h.Operands.EndsWith("-> f3", StringComparison.Ordinal));
     }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("nbody")]
+    [InlineData("matmul")]
+    public void The_validators_local_weights_choose_what_the_compilers_own_walk_chooses(string? program)
+    {
+        // The validator records the weights (FunctionBody.LocalWeights); a module compiled unvalidated is walked by
+        // the compiler instead. Both must give the same code.
+        byte[] bytes = program is null ? Assemble(Wat) : EngineAgreementTests.CompileC(program);
+        var validated = ModuleDecoder.Decode(bytes);
+        Validator.Validate(validated);
+        Assert.All(validated.Bodies, b => Assert.NotNull(b.LocalWeights));
+        var unvalidated = ModuleDecoder.Decode(bytes);
+        Assert.All(unvalidated.Bodies, b => Assert.Null(b.LocalWeights));
+        static string Listing(WasmModule m) => Regex.Replace(
+            Assert.IsType<Patchouly.Samples.Wasm.Jit.JitCode>(new JitEngine(disassemblable: true).Instantiate(m, (_, _) => null).Code).Disassemble(),
+            "0x[0-9a-fA-F]+|\\b[0-9a-f]{8,16}\\b", "N");
+        string listing = Listing(validated);
+        Assert.Matches(@"-> [rf][34]\]", listing); // some local is cached
+        Assert.Equal(Listing(unvalidated), listing);
+    }
 }

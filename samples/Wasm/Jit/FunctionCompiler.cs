@@ -771,11 +771,12 @@ internal sealed unsafe class FunctionCompiler
         Array.Fill(_cachedInt, -1);
         Array.Fill(_cachedFloat, -1);
         if (_locals == 0 || CachedInts + CachedFloats == 0) return;
-        var weights = new long[_locals];
+        // The validator weighs the locals on its walk (FunctionBody.LocalWeights); an unvalidated body is walked here.
+        var weights = (long[]?)_body.LocalWeights?.Clone() ?? new long[_locals];
         var r = new WasmReader(_m.Bytes, _body.CodeStart, _body.CodeEnd);
         ulong loops = 0; // bit i: control frame i (up to 64 deep) is a loop
         int frames = 0, loopDepth = 0;
-        while (r.Position < r.End)
+        while (_body.LocalWeights is null && r.Position < r.End)
         {
             byte op = r.Byte();
             switch (op)

@@ -30,6 +30,8 @@ internal sealed class FunctionValidator
     private HashSet<uint> _declared = null!;
     private WasmReader _r = null!;
     private ValType[] _locals = new ValType[64];
+    private long[] _weights = new long[64];
+    private int _loopDepth;
     private int _localCount;
     private FuncType _type = null!;
     private ValType[] _vals = new ValType[64];
@@ -92,6 +94,7 @@ internal sealed class FunctionValidator
     {
         if (_ctrlCount == _ctrls.Length) Array.Resize(ref _ctrls, _ctrls.Length * 2);
         _ctrls[_ctrlCount++] = new Frame { Opcode = opcode, Start = start, End = end, Height = _valCount };
+        if (opcode == 0x03) _loopDepth++;
         Push(start);
     }
 
@@ -102,6 +105,7 @@ internal sealed class FunctionValidator
         Pop(f.End);
         if (_valCount != f.Height) throw TypeMismatch();
         _ctrlCount--;
+        if (f.Opcode == 0x03) _loopDepth--;
         return f;
     }
 
@@ -134,9 +138,11 @@ internal sealed class FunctionValidator
         return (t.Params, t.Results);
     }
 
+    /// <summary>The type of local <paramref name="index"/>, counting the use in its weight (<see cref="FunctionBody.LocalWeights"/>).</summary>
     private ValType Local(uint index)
     {
         if (index >= (uint)_localCount) throw Invalid("unknown local");
+        _weights[index] += 1L << (3 * Math.Min(_loopDepth, 16));
         return _locals[index];
     }
 
@@ -185,12 +191,16 @@ internal sealed class FunctionValidator
         if (_locals.Length < _localCount) _locals = new ValType[Math.Max(_localCount, _locals.Length * 2)];
         _type.Params.CopyTo(_locals, 0);
         body.Locals.CopyTo(_locals, _type.Params.Length);
+        if (_weights.Length < _localCount) _weights = new long[_locals.Length];
+        Array.Clear(_weights, 0, _localCount);
+        _loopDepth = 0;
         _r = WasmReader.ForBody(m.Bytes, body.CodeStart, body.CodeEnd, index);
         _valCount = 0;
         _ctrlCount = 0;
         try
         {
             Body();
+            body.LocalWeights = _weights.AsSpan(0, _localCount).ToArray();
         }
         finally
         {
