@@ -63,6 +63,8 @@ internal sealed unsafe class FunctionCompiler
     private FuncType _type = null!;
     private FunctionBody _body = null!;
     private ValType[] _localTypes = new ValType[16];
+    private long[] _weights = new long[16]; // ChooseCachedLocals' scratch
+    private uint[] _brTableLabels = new uint[16]; // BrTable's scratch
     private Entry[] _stack = new Entry[64];
     private int _depth;
     private readonly List<Frame> _frames = new();
@@ -581,7 +583,7 @@ internal sealed unsafe class FunctionCompiler
             long k = b.Value;
             bool is64 = op >= 0x7C;
             if (op is 0x6B or 0x7D) k = -k; // sub: add the negation
-            ulong hole = imm.Name.Contains("Sh", StringComparison.Ordinal)
+            ulong hole = ShiftImm[op]
                 ? (ulong)(uint)(int)(k & (is64 ? 63 : 31))
                 : is64 ? (ulong)k : (ulong)(uint)(int)k;
             Produce(2, imm, [Use(_depth - 2)], [hole]);
@@ -590,6 +592,9 @@ internal sealed unsafe class FunctionCompiler
         Location left = Use(_depth - 2, family, 0), right = Use(_depth - 1, family, 1);
         Produce(2, family, [left, right], default, Traps(op), type);
     }
+
+    /// <summary>The opcodes whose immediate form is a shift (the hole is the count, masked); by opcode, once.</summary>
+    private static readonly bool[] ShiftImm = Array.ConvertAll(Families.WithImm, f => f is not null && f.Name.Contains("Sh", StringComparison.Ordinal));
 
     private bool NextIsBranch() => _r.Position < _r.End && _r.Bytes[_r.Position] is 0x0D or 0x04;
 
@@ -634,7 +639,8 @@ internal sealed unsafe class FunctionCompiler
     private void BrTable()
     {
         uint count = _r.U32();
-        var labels = new uint[count];
+        if (_brTableLabels.Length < count) _brTableLabels = new uint[Math.Max((int)count, 2 * _brTableLabels.Length)];
+        var labels = _brTableLabels;
         for (int i = 0; i < count; i++) labels[i] = _r.U32();
         uint dflt = _r.U32();
         Flush();
@@ -772,11 +778,14 @@ internal sealed unsafe class FunctionCompiler
         Array.Fill(_cachedFloat, -1);
         if (_locals == 0 || CachedInts + CachedFloats == 0) return;
         // The validator weighs the locals on its walk (FunctionBody.LocalWeights); an unvalidated body is walked here.
-        var weights = (long[]?)_body.LocalWeights?.Clone() ?? new long[_locals];
-        var r = new WasmReader(_m.Bytes, _body.CodeStart, _body.CodeEnd);
+        if (_weights.Length < _locals) _weights = new long[Math.Max(_locals, 2 * _weights.Length)];
+        var weights = _weights;
+        if (_body.LocalWeights is { } recorded) recorded.CopyTo(weights, 0);
+        else Array.Clear(weights, 0, _locals);
+        var r = _body.LocalWeights is null ? new WasmReader(_m.Bytes, _body.CodeStart, _body.CodeEnd) : null;
         ulong loops = 0; // bit i: control frame i (up to 64 deep) is a loop
         int frames = 0, loopDepth = 0;
-        while (_body.LocalWeights is null && r.Position < r.End)
+        while (r is not null && r.Position < r.End)
         {
             byte op = r.Byte();
             switch (op)
