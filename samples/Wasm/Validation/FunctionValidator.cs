@@ -26,6 +26,10 @@ internal sealed class FunctionValidator
     /// <summary>Single-type block results by type byte (a block type is mostly one of these: no array per block).</summary>
     private static readonly ValType[]?[] SingleTypes = MakeSingleTypes();
 
+    /// <summary><see cref="Opcodes.Numeric"/> of 0x45..0xC4, by opcode − 0x45 (a table: the switch was a visible part of validation).</summary>
+    private static readonly (ValType A, ValType B, ValType R)[] NumericTypes =
+        [.. System.Linq.Enumerable.Select(System.Linq.Enumerable.Range(0x45, 0xC4 - 0x45 + 1), op => Opcodes.Numeric((byte)op)!.Value)];
+
     private WasmModule _m = null!;
     private HashSet<uint> _declared = null!;
     private WasmReader _r = null!;
@@ -394,7 +398,7 @@ internal sealed class FunctionValidator
                 case 0x44: r.F64Bits(); Push(ValType.F64); break;
                 case >= 0x45 and <= 0xC4:
                 {
-                    var (a, b, res) = Opcodes.Numeric(op)!.Value;
+                    var (a, b, res) = NumericTypes[op - 0x45];
                     if (b != 0) Pop(b);
                     Pop(a);
                     Push(res);
