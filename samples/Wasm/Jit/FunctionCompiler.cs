@@ -77,6 +77,7 @@ internal sealed unsafe class FunctionCompiler
 
     // The locals kept in registers: the local in Register(RegisterCount + i) / FloatRegister(RegisterCount + i), or -1.
     private readonly int[] _cachedInt = new int[CachedInts], _cachedFloat = new int[CachedFloats];
+    private Location[] _localLocs = new Location[16]; // every local's location (PlaceLocals)
 
     // The pending operation (only ever the top entry).
     private StencilFamily? _pFamily;
@@ -158,13 +159,18 @@ internal sealed unsafe class FunctionCompiler
     };
 
     /// <summary>Where local <paramref name="local"/> lives: its cache register (for the whole function), else its slot.</summary>
-    private Location LocalLoc(int local)
+    private Location LocalLoc(int local) => _localLocs[local];
+
+    /// <summary>Fills <see cref="_localLocs"/> once the cached locals are chosen (every local's location is needed
+    /// at the function's start anyway, to load or zero it).</summary>
+    private void PlaceLocals()
     {
+        if (_localLocs.Length < _locals) _localLocs = new Location[Math.Max(_locals, 2 * _localLocs.Length)];
+        for (int x = 0; x < _locals; x++) _localLocs[x] = StackSlot(x);
         for (int i = 0; i < _cachedInt.Length; i++)
-            if (_cachedInt[i] == local) return Location.Register(RegisterCount + i);
+            if (_cachedInt[i] >= 0) _localLocs[_cachedInt[i]] = Location.Register(RegisterCount + i);
         for (int i = 0; i < _cachedFloat.Length; i++)
-            if (_cachedFloat[i] == local) return Location.FloatRegister(RegisterCount + i);
-        return StackSlot(local);
+            if (_cachedFloat[i] >= 0) _localLocs[_cachedFloat[i]] = Location.FloatRegister(RegisterCount + i);
     }
 
     /// <summary>A frame slot; a frame beyond <see cref="FunctionBuilder.MaxStackSlots"/> (locals plus the operand
@@ -332,6 +338,7 @@ internal sealed unsafe class FunctionCompiler
         var ex = (ulong)_ex;
         _b.Emit(Families.StackCheck, [], [], [ex], [TrapBlock(TrapKind.CallStackExhausted)]);
         ChooseCachedLocals();
+        PlaceLocals();
         for (int i = 0; i < _paramCount; i++)
         {
             var home = LocalLoc(i);
