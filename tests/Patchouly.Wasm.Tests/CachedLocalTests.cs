@@ -98,4 +98,27 @@ public class CachedLocalTests
         Assert.Contains(headers, h => h.Family == "I64Add" && h.Operands.EndsWith("-> r3", StringComparison.Ordinal));
         Assert.Contains(headers, h => h.Family == "F64Mul" && h.Operands.EndsWith("-> f3", StringComparison.Ordinal));
     }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("nbody")]
+    [InlineData("matmul")]
+    public void The_validators_local_weights_choose_what_the_compilers_own_walk_chooses(string? program)
+    {
+        // The validator records the weights (FunctionBody.LocalWeights); a module compiled unvalidated is walked by
+        // the compiler instead. Both must choose the same locals, so emit the same stencils on the same locations (the
+        // stencil headers; the code's immediates differ between two instances: cells, host operation ids).
+        byte[] bytes = program is null ? Assemble(Wat) : EngineAgreementTests.CompileC(program);
+        var validated = ModuleDecoder.Decode(bytes);
+        Validator.Validate(validated);
+        Assert.All(validated.Bodies, b => Assert.NotNull(b.LocalWeights));
+        var unvalidated = ModuleDecoder.Decode(bytes);
+        Assert.All(unvalidated.Bodies, b => Assert.Null(b.LocalWeights));
+        static string Listing(WasmModule m) => string.Join('\n', Regex.Matches(
+            Assert.IsType<Patchouly.Samples.Wasm.Jit.JitCode>(new JitEngine(disassemblable: true).Instantiate(m, (_, _) => null).Code).Disassemble(),
+            @"^; \w+ \[[^\]]*\].*$", RegexOptions.Multiline).Select(x => x.Value));
+        string listing = Listing(validated);
+        Assert.Matches(@"-> [rf][34]\]", listing); // some local is cached
+        Assert.Equal(Listing(unvalidated), listing);
+    }
 }

@@ -91,6 +91,30 @@ public class ParallelCompileTests
     }
 
     [Fact]
+    public void TheJitsBatchesAreItsOwnSizeAndCoverEveryBodyInOrder()
+    {
+        var m = ModuleDecoder.Decode(Module());
+        int[] validation = BodyBatches.Split(m), jit = BodyBatches.Split(m, JitCompiler.BatchBytes);
+        Assert.True(jit.Length > validation.Length, "the JIT's batches are smaller than validation's");
+        foreach (var starts in new[] { validation, jit })
+        {
+            Assert.Equal(0, starts[0]);
+            Assert.Equal(m.Bodies.Count, starts[^1]);
+            for (int b = 0; b + 1 < starts.Length; b++)
+            {
+                Assert.True(starts[b] < starts[b + 1], "no empty batch");
+                // A batch closes at the first body that reaches its size.
+                long size = 0;
+                for (int i = starts[b]; i < starts[b + 1] - 1; i++) size += m.Bodies[i].CodeEnd - m.Bodies[i].CodeStart;
+                Assert.True(size < (starts == jit ? JitCompiler.BatchBytes : BodyBatches.BatchBytes));
+            }
+        }
+        var code = Assert.IsType<JitCode>(Compile(m, 2).Code);
+        Assert.Equal(jit.Length - 1, code.Modules.Length); // one JitModule per JIT batch
+        Assert.Throws<ArgumentOutOfRangeException>(() => BodyBatches.Split(m, 0));
+    }
+
+    [Fact]
     public void SeveralThreadsCompileTheSameCodeAndResults()
     {
         var m = ModuleDecoder.Decode(Module());

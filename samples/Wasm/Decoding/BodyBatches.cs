@@ -7,7 +7,8 @@ namespace Patchouly.Samples.Wasm.Decoding;
 
 /// <summary>
 /// Work on a module's function bodies on several threads: the bodies are cut into batches of consecutive functions
-/// (about <see cref="BatchBytes"/> of code each) that the threads take in order. Used by validation and by the JIT.
+/// (about <see cref="BatchBytes"/> of code each, or what the caller asks) that the threads take in order. Used by
+/// validation and by the JIT.
 /// Whatever the number of threads, the error reported is the one of the lowest body that failed, so a module is
 /// rejected with the same <see cref="WasmException"/> (section and offset) as on one thread.
 /// </summary>
@@ -24,16 +25,17 @@ public static class BodyBatches
     public static int Threads { get; set; } =
         int.TryParse(Environment.GetEnvironmentVariable("WASM_THREADS"), out int n) && n > 0 ? n : Environment.ProcessorCount;
 
-    /// <summary>The first body of every batch of <paramref name="m"/>, then the number of bodies.</summary>
-    public static int[] Split(WasmModule m)
+    /// <summary>The first body of every batch of <paramref name="m"/> (about <paramref name="batchBytes"/> of code each), then the number of bodies.</summary>
+    public static int[] Split(WasmModule m, int batchBytes = BatchBytes)
     {
         ArgumentNullException.ThrowIfNull(m);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchBytes);
         var bodies = m.Bodies;
         int count = 1;
         long size = 0;
         foreach (var body in bodies)
         {
-            if (size >= BatchBytes) { count++; size = 0; }
+            if (size >= batchBytes) { count++; size = 0; }
             size += body.CodeEnd - body.CodeStart;
         }
         var starts = new int[count + 1];
@@ -41,7 +43,7 @@ public static class BodyBatches
         size = 0;
         for (int i = 0; i < bodies.Count; i++)
         {
-            if (size >= BatchBytes) { starts[count++] = i; size = 0; }
+            if (size >= batchBytes) { starts[count++] = i; size = 0; }
             size += bodies[i].CodeEnd - bodies[i].CodeStart;
         }
         starts[count] = bodies.Count;

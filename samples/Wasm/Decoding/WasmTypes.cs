@@ -133,4 +133,11 @@ public sealed class FunctionBody
 
     /// <summary>Offset just past the final <c>end</c>.</summary>
     public int CodeEnd { get; init; }
+
+    /// <summary>
+    /// How much each local (parameters first) is used, every <c>local.get/set/tee</c> weighted by 8 to the power of
+    /// its loop nesting (at most 16): recorded by the validator on its walk, so that the JIT need not walk the body
+    /// again to choose the locals it keeps in registers. Null until the body is validated.
+    /// </summary>
+    public long[]? LocalWeights { get; internal set; }
 }

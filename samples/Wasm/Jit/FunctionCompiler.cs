@@ -63,6 +63,8 @@ internal sealed unsafe class FunctionCompiler
     private FuncType _type = null!;
     private FunctionBody _body = null!;
     private ValType[] _localTypes = new ValType[16];
+    private long[] _weights = new long[16]; // ChooseCachedLocals' scratch
+    private uint[] _brTableLabels = new uint[16]; // BrTable's scratch
     private Entry[] _stack = new Entry[64];
     private int _depth;
     private readonly List<Frame> _frames = new();
@@ -75,6 +77,7 @@ internal sealed unsafe class FunctionCompiler
 
     // The locals kept in registers: the local in Register(RegisterCount + i) / FloatRegister(RegisterCount + i), or -1.
     private readonly int[] _cachedInt = new int[CachedInts], _cachedFloat = new int[CachedFloats];
+    private Location[] _localLocs = new Location[16]; // every local's location (PlaceLocals)
 
     // The pending operation (only ever the top entry).
     private StencilFamily? _pFamily;
@@ -156,13 +159,18 @@ internal sealed unsafe class FunctionCompiler
     };
 
     /// <summary>Where local <paramref name="local"/> lives: its cache register (for the whole function), else its slot.</summary>
-    private Location LocalLoc(int local)
+    private Location LocalLoc(int local) => _localLocs[local];
+
+    /// <summary>Fills <see cref="_localLocs"/> once the cached locals are chosen (every local's location is needed
+    /// at the function's start anyway, to load or zero it).</summary>
+    private void PlaceLocals()
     {
+        if (_localLocs.Length < _locals) _localLocs = new Location[Math.Max(_locals, 2 * _localLocs.Length)];
+        for (int x = 0; x < _locals; x++) _localLocs[x] = StackSlot(x);
         for (int i = 0; i < _cachedInt.Length; i++)
-            if (_cachedInt[i] == local) return Location.Register(RegisterCount + i);
+            if (_cachedInt[i] >= 0) _localLocs[_cachedInt[i]] = Location.Register(RegisterCount + i);
         for (int i = 0; i < _cachedFloat.Length; i++)
-            if (_cachedFloat[i] == local) return Location.FloatRegister(RegisterCount + i);
-        return StackSlot(local);
+            if (_cachedFloat[i] >= 0) _localLocs[_cachedFloat[i]] = Location.FloatRegister(RegisterCount + i);
     }
 
     /// <summary>A frame slot; a frame beyond <see cref="FunctionBuilder.MaxStackSlots"/> (locals plus the operand
@@ -330,6 +338,7 @@ internal sealed unsafe class FunctionCompiler
         var ex = (ulong)_ex;
         _b.Emit(Families.StackCheck, [], [], [ex], [TrapBlock(TrapKind.CallStackExhausted)]);
         ChooseCachedLocals();
+        PlaceLocals();
         for (int i = 0; i < _paramCount; i++)
         {
             var home = LocalLoc(i);
@@ -583,7 +592,7 @@ internal sealed unsafe class FunctionCompiler
             long k = b.Value;
             bool is64 = op >= 0x7C;
             if (op is 0x6B or 0x7D) k = -k; // sub: add the negation
-            ulong hole = imm.Name.Contains("Sh", StringComparison.Ordinal)
+            ulong hole = ShiftImm[op]
                 ? (ulong)(uint)(int)(k & (is64 ? 63 : 31))
                 : is64 ? (ulong)k : (ulong)(uint)(int)k;
             Produce(2, imm, [Use(_depth - 2)], [hole]);
@@ -623,6 +632,9 @@ internal sealed unsafe class FunctionCompiler
         }
         return Use(k, family, input);
     }
+
+    /// <summary>The opcodes whose immediate form is a shift (the hole is the count, masked); by opcode, once.</summary>
+    private static readonly bool[] ShiftImm = Array.ConvertAll(Families.WithImm, f => f is not null && f.Name.Contains("Sh", StringComparison.Ordinal));
 
     private bool NextIsBranch() => _r.Position < _r.End && _r.Bytes[_r.Position] is 0x0D or 0x04;
 
@@ -667,7 +679,8 @@ internal sealed unsafe class FunctionCompiler
     private void BrTable()
     {
         uint count = _r.U32();
-        var labels = new uint[count];
+        if (_brTableLabels.Length < count) _brTableLabels = new uint[Math.Max((int)count, 2 * _brTableLabels.Length)];
+        var labels = _brTableLabels;
         for (int i = 0; i < count; i++) labels[i] = _r.U32();
         uint dflt = _r.U32();
         Flush();
@@ -804,11 +817,15 @@ internal sealed unsafe class FunctionCompiler
         Array.Fill(_cachedInt, -1);
         Array.Fill(_cachedFloat, -1);
         if (_locals == 0 || CachedInts + CachedFloats == 0) return;
-        var weights = new long[_locals];
-        var r = new WasmReader(_m.Bytes, _body.CodeStart, _body.CodeEnd);
+        // The validator weighs the locals on its walk (FunctionBody.LocalWeights); an unvalidated body is walked here.
+        if (_weights.Length < _locals) _weights = new long[Math.Max(_locals, 2 * _weights.Length)];
+        var weights = _weights;
+        if (_body.LocalWeights is { } recorded) recorded.CopyTo(weights, 0);
+        else Array.Clear(weights, 0, _locals);
+        var r = _body.LocalWeights is null ? new WasmReader(_m.Bytes, _body.CodeStart, _body.CodeEnd) : null;
         ulong loops = 0; // bit i: control frame i (up to 64 deep) is a loop
         int frames = 0, loopDepth = 0;
-        while (r.Position < r.End)
+        while (r is not null && r.Position < r.End)
         {
             byte op = r.Byte();
             switch (op)

@@ -26,10 +26,16 @@ internal sealed class FunctionValidator
     /// <summary>Single-type block results by type byte (a block type is mostly one of these: no array per block).</summary>
     private static readonly ValType[]?[] SingleTypes = MakeSingleTypes();
 
+    /// <summary><see cref="Opcodes.Numeric"/> of 0x45..0xC4, by opcode − 0x45 (a table: the switch was a visible part of validation).</summary>
+    private static readonly (ValType A, ValType B, ValType R)[] NumericTypes =
+        [.. System.Linq.Enumerable.Select(System.Linq.Enumerable.Range(0x45, 0xC4 - 0x45 + 1), op => Opcodes.Numeric((byte)op)!.Value)];
+
     private WasmModule _m = null!;
     private HashSet<uint> _declared = null!;
     private WasmReader _r = null!;
     private ValType[] _locals = new ValType[64];
+    private long[] _weights = new long[64];
+    private int _loopDepth;
     private int _localCount;
     private FuncType _type = null!;
     private ValType[] _vals = new ValType[64];
@@ -92,6 +98,7 @@ internal sealed class FunctionValidator
     {
         if (_ctrlCount == _ctrls.Length) Array.Resize(ref _ctrls, _ctrls.Length * 2);
         _ctrls[_ctrlCount++] = new Frame { Opcode = opcode, Start = start, End = end, Height = _valCount };
+        if (opcode == 0x03) _loopDepth++;
         Push(start);
     }
 
@@ -102,6 +109,7 @@ internal sealed class FunctionValidator
         Pop(f.End);
         if (_valCount != f.Height) throw TypeMismatch();
         _ctrlCount--;
+        if (f.Opcode == 0x03) _loopDepth--;
         return f;
     }
 
@@ -134,9 +142,11 @@ internal sealed class FunctionValidator
         return (t.Params, t.Results);
     }
 
+    /// <summary>The type of local <paramref name="index"/>, counting the use in its weight (<see cref="FunctionBody.LocalWeights"/>).</summary>
     private ValType Local(uint index)
     {
         if (index >= (uint)_localCount) throw Invalid("unknown local");
+        _weights[index] += 1L << (3 * Math.Min(_loopDepth, 16));
         return _locals[index];
     }
 
@@ -185,12 +195,16 @@ internal sealed class FunctionValidator
         if (_locals.Length < _localCount) _locals = new ValType[Math.Max(_localCount, _locals.Length * 2)];
         _type.Params.CopyTo(_locals, 0);
         body.Locals.CopyTo(_locals, _type.Params.Length);
+        if (_weights.Length < _localCount) _weights = new long[_locals.Length];
+        Array.Clear(_weights, 0, _localCount);
+        _loopDepth = 0;
         _r = WasmReader.ForBody(m.Bytes, body.CodeStart, body.CodeEnd, index);
         _valCount = 0;
         _ctrlCount = 0;
         try
         {
             Body();
+            body.LocalWeights = _weights.AsSpan(0, _localCount).ToArray();
         }
         finally
         {
@@ -384,7 +398,7 @@ internal sealed class FunctionValidator
                 case 0x44: r.F64Bits(); Push(ValType.F64); break;
                 case >= 0x45 and <= 0xC4:
                 {
-                    var (a, b, res) = Opcodes.Numeric(op)!.Value;
+                    var (a, b, res) = NumericTypes[op - 0x45];
                     if (b != 0) Pop(b);
                     Pop(a);
                     Push(res);
