@@ -140,4 +140,7 @@ public sealed class FunctionBody
     /// again to choose the locals it keeps in registers. Null until the body is validated.
     /// </summary>
     public long[]? LocalWeights { get; internal set; }
+
+    /// <summary>The weight of one use of a local at loop nesting <paramref name="loopDepth"/> (see <see cref="LocalWeights"/>).</summary>
+    public static long UseWeight(int loopDepth) => 1L << (3 * Math.Min(loopDepth, 16));
 }

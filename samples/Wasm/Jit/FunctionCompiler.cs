@@ -846,7 +846,7 @@ internal sealed unsafe class FunctionCompiler
                     if (frames < 64 && (loops & (1UL << frames)) != 0) loopDepth--;
                     break;
                 case 0x20 or 0x21 or 0x22:
-                    weights[r.U32()] += 1L << (3 * Math.Min(loopDepth, 16));
+                    weights[r.U32()] += FunctionBody.UseWeight(loopDepth);
                     break;
                 default:
                     Immediates.Skip(r, op);

@@ -146,7 +146,7 @@ internal sealed class FunctionValidator
     private ValType Local(uint index)
     {
         if (index >= (uint)_localCount) throw Invalid("unknown local");
-        _weights[index] += 1L << (3 * Math.Min(_loopDepth, 16));
+        _weights[index] += FunctionBody.UseWeight(_loopDepth);
         return _locals[index];
     }
 
