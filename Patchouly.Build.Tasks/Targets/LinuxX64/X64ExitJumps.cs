@@ -7,9 +7,9 @@ using Patchouly.Runtime.Tables;
 namespace Patchouly.Build.Tasks.Targets.LinuxX64;
 
 /// <summary>
-/// Makes the conditional exits of x86-64 stencil code single conditional jumps. clang 19 never branches conditionally
-/// to another function: a conditional exit to a target or to next (every cold exit, <c>[Target(Cold = true)]</c>) is a
-/// <c>jmp rel32</c> (E9, relocated), reached by a <c>jcc</c> in one of two layouts, both rewritten:
+/// Makes the conditional exits of x86-64 stencil code single conditional jumps. clang 19 rarely branches conditionally
+/// to another function (a direct <c>jcc</c> to an exit is left as it is): a conditional exit to a target or to next
+/// (every cold exit, <c>[Target(Cold = true)]</c>) is mostly a <c>jmp rel32</c> (E9, relocated), reached by a <c>jcc</c> in one of two layouts, both rewritten:
 /// <list type="bullet">
 /// <item><b>jump over a jump</b>: <c>jcc over; jmp X; over:</c> becomes <c>jncc X</c> (the condition inverted,
 /// <c>0F 8x</c> rel32): 6 bytes instead of 7 or 11, and the likely path no longer takes the <c>jcc</c>;</item>
