@@ -921,9 +921,6 @@ internal sealed unsafe class FunctionCompiler
         PassArguments(_depth - operands, operands);
         _depth -= operands;
         long id = WasmRuntime.AddOperation(new BulkOperation(_instance, kind, a, b));
-        var trap = kind is BulkKind.TableGet or BulkKind.TableSet or BulkKind.TableFill or BulkKind.TableCopy or BulkKind.TableInit
-            ? TrapKind.TableOutOfBounds : TrapKind.MemoryOutOfBounds;
-        _ = trap;
         _b.Emit(Families.HostOp, [], [], [(ulong)WasmRuntime.OperationEntry, (ulong)id], [RethrowBlock]);
         TakeResults(results == 0 ? [] : [ValType.I32]);
     }
