@@ -92,7 +92,6 @@ internal static partial class Benchmark
         var rows = new List<Row>();
         var frontEnd = new Dictionary<string, (double Ms, int Ops)>();
         var aotOfJitIrMedian = new Dictionary<string, double>();
-        var firstCompileMs = new Dictionary<(string Program, EngineKind Engine), double>();
         bool identical = true;
         foreach (var (name, source, input, expected) in programs)
         {
@@ -109,19 +108,20 @@ internal static partial class Benchmark
             // Compile time: the first compile of this program (cold: the pools and caches have not seen it), then a few
             // untimed compiles, then the timed ones (steady state, as in a long-running JIT that compiles many programs).
             var compileMs = new Dictionary<EngineKind, List<double>>();
+            var firstCompileMs = new Dictionary<EngineKind, double>();
             foreach (var e in engines)
             {
-                bool fast = e is EngineKind.Jit or EngineKind.Interp;
-                firstCompileMs[(name, e)] = CompileMs(e, program);
-                for (int k = 0; k < (fast ? 5 : e == EngineKind.Aot ? 0 : 1); k++) CompileMs(e, program);
-                int count = e switch
+                // clang has no warm state: aot's first compile is one of its N timed ones.
+                var (untimed, timed) = e switch
                 {
-                    EngineKind.Jit or EngineKind.Interp => Math.Max(51, 10 * reps),
-                    EngineKind.Emit or EngineKind.Managed => Math.Max(5, 2 * reps),
-                    _ => reps - 1,
+                    EngineKind.Jit or EngineKind.Interp => (5, Math.Max(51, 10 * reps)),
+                    EngineKind.Emit or EngineKind.Managed => (1, Math.Max(5, 2 * reps)),
+                    _ => (0, reps - 1),
                 };
-                compileMs[e] = Enumerable.Range(0, count).Select(_ => CompileMs(e, program)).ToList();
-                if (e == EngineKind.Aot) compileMs[e].Insert(0, firstCompileMs[(name, e)]); // clang has no warm state: its first compile counts
+                double first = firstCompileMs[e] = CompileMs(e, program);
+                for (int k = 0; k < untimed; k++) CompileMs(e, program);
+                compileMs[e] = Enumerable.Range(0, timed).Select(_ => CompileMs(e, program)).ToList();
+                if (e == EngineKind.Aot) compileMs[e].Insert(0, first);
             }
 
             // Run time, round-robin.
@@ -160,7 +160,7 @@ internal static partial class Benchmark
                 }
                 foreach (var e in engines)
                 {
-                    var row = new Row(name, e, firstCompileMs[(name, e)], compileMs[e], runMs[e], runCpu[e], compiled[e].CodeSize);
+                    var row = new Row(name, e, firstCompileMs[e], compileMs[e], runMs[e], runCpu[e], compiled[e].CodeSize);
                     rows.Add(row);
                     w.WriteLine(string.Create(c, $"  measured {name,-10} {Name(e),-6} compile {row.CompileMedian,10:F3} ms  run {row.RunMedian,8:F1} ms (cpu {row.RunCpuMedian:F1})"));
                 }
