@@ -10,7 +10,8 @@ namespace Patchouly.Samples.Wasm.Runtime;
 /// operations. Objects of a store may only be linked with objects of the same store (imports, funcref arguments and
 /// host results), so no reference can outlive its code: <see cref="Dispose"/> frees everything at once, and any later
 /// use throws <see cref="ObjectDisposedException"/>. A store is not collected while undisposed (the operation registry
-/// references its instances): dispose it.
+/// references its instances): dispose it. Calls may come from any thread (they take turns, see
+/// <see cref="WasmRuntime.Invoke"/>); instantiating and disposing a store must not overlap.
 /// </summary>
 public sealed class Store : IDisposable
 {
@@ -88,17 +89,7 @@ public sealed class Store : IDisposable
     /// </summary>
     public void Dispose()
     {
-        bool first = WasmRuntime.Release(this, () =>
-        {
-            lock (_sync)
-            {
-                if (_disposed) return false;
-                if (ActiveCalls > 0) throw new InvalidOperationException("a store cannot be disposed while one of its functions runs");
-                Volatile.Write(ref _disposed, true);
-                return true;
-            }
-        }, _operations);
-        if (!first) return;
+        if (!WasmRuntime.Release(this)) return;
         foreach (var c in _code) c.Dispose();
         foreach (var r in _resources) r.Release();
         _code.Clear();
@@ -106,6 +97,21 @@ public sealed class Store : IDisposable
         _operations.Clear();
         _instances.Clear();
     }
+
+    /// <summary>Marks the store disposed (false: it already was); called by <see cref="WasmRuntime.Release"/> under the execution lock.</summary>
+    internal bool MarkDisposed()
+    {
+        lock (_sync)
+        {
+            if (_disposed) return false;
+            if (ActiveCalls > 0) throw new InvalidOperationException("a store cannot be disposed while one of its functions runs");
+            Volatile.Write(ref _disposed, true);
+            return true;
+        }
+    }
+
+    /// <summary>The ids of the operations the store registered (read once disposed).</summary>
+    internal IReadOnlyList<int> OperationIds => _operations;
 }
 
 /// <summary>A native object a <see cref="Store"/> frees when it is disposed.</summary>

@@ -92,16 +92,16 @@ public static unsafe class WasmRuntime
     }
 
     /// <summary>
-    /// The first step of <see cref="Store.Dispose"/>: under the execution lock (no wasm runs on another thread),
-    /// <paramref name="markDisposed"/> marks the store disposed (false: it already was); then frees its operations' ids.
+    /// The first step of <see cref="Store.Dispose"/>: under the execution lock (so no wasm runs on another thread),
+    /// marks <paramref name="store"/> disposed and frees its operations' ids; false when it already was disposed.
     /// </summary>
-    internal static bool Release(Store store, Func<bool> markDisposed, List<int> operations)
+    internal static bool Release(Store store)
     {
         lock (Execution)
         {
-            if (!markDisposed()) return false;
+            if (!store.MarkDisposed()) return false;
             lock (Sync)
-                foreach (int id in operations) Free(id);
+                foreach (int id in store.OperationIds) Free(id);
             return true;
         }
     }
