@@ -7,15 +7,23 @@ namespace Patchouly.Samples.Wasm.Runtime;
 /// <summary>
 /// A linear memory. Its maximum (the declared one, else 4 GiB) is reserved up front without access, and growing
 /// makes more of it read-write, so the base never moves. Accesses are bounds-checked explicitly by the code against
-/// <see cref="MemoryDesc.Size"/> (no guard pages: a fault in JIT code would end the process).
+/// <see cref="MemoryDesc.Size"/> (no guard pages: a fault in JIT code would end the process). Its <see cref="Store"/>
+/// unmaps the reservation and frees the descriptor when disposed.
 /// </summary>
-public sealed unsafe partial class Memory
+public sealed unsafe partial class Memory : IStoreResource
 {
     /// <summary>Bytes per page.</summary>
     public const ulong PageSize = 65536;
 
+    private MemoryDesc* _desc;
+    private readonly nuint _reserved;
+
     /// <summary>The descriptor the JIT code reads.</summary>
-    public MemoryDesc* Desc { get; }
+    /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
+    public MemoryDesc* Desc => _desc != null ? _desc : throw new ObjectDisposedException(nameof(Memory), "the memory's store was disposed");
+
+    /// <summary>The store that owns the memory.</summary>
+    public Store Store { get; }
 
     /// <summary>The maximum in pages (65536 when none is declared).</summary>
     public uint MaxPages { get; }
@@ -26,18 +34,39 @@ public sealed unsafe partial class Memory
     /// <summary>Current size in pages.</summary>
     public uint Pages => (uint)(Desc->Size / PageSize);
 
-    /// <summary>Creates a memory of type <paramref name="limits"/>.</summary>
-    public Memory(Limits limits)
+    /// <summary>Creates a memory of type <paramref name="limits"/> in <paramref name="store"/>.</summary>
+    public Memory(Store store, Limits limits)
     {
+        ArgumentNullException.ThrowIfNull(store);
+        store.ThrowIfDisposed();
+        Store = store;
         HasMax = limits.Max is not null;
         MaxPages = limits.Max ?? 65536;
-        Desc = LowMemory.Allocate<MemoryDesc>();
         ulong reserve = Math.Max((ulong)MaxPages * PageSize, PageSize);
         void* p = Mmap(null, (nuint)reserve, 0, MapPrivate | MapAnonymous | MapNoReserve, -1, 0);
         if (p == (void*)-1) throw new OutOfMemoryException($"cannot reserve {reserve} bytes for a linear memory");
-        Desc->Base = (byte*)p;
-        Desc->Size = 0;
-        if (Grow(limits.Min) < 0) throw new OutOfMemoryException("cannot commit the initial memory");
+        _reserved = (nuint)reserve;
+        _desc = LowMemory.Allocate<MemoryDesc>();
+        _desc->Base = (byte*)p;
+        _desc->Size = 0;
+        try
+        {
+            if (Grow(limits.Min) < 0) throw new OutOfMemoryException("cannot commit the initial memory");
+            store.Add(this);
+        }
+        catch
+        {
+            ((IStoreResource)this).Release();
+            throw;
+        }
+    }
+
+    void IStoreResource.Release()
+    {
+        if (_desc == null) return;
+        Munmap(_desc->Base, _reserved);
+        LowMemory.Free(_desc);
+        _desc = null;
     }
 
     /// <summary>Grows by <paramref name="delta"/> pages; returns the old size in pages or -1.</summary>
@@ -62,6 +91,9 @@ public sealed unsafe partial class Memory
 
     [LibraryImport("libc", EntryPoint = "mmap")]
     private static partial void* Mmap(void* address, nuint length, int protection, int flags, int fd, nint offset);
+
+    [LibraryImport("libc", EntryPoint = "munmap")]
+    private static partial int Munmap(void* address, nuint length);
 
     [LibraryImport("libc", EntryPoint = "mprotect")]
     private static partial int Mprotect(void* address, nuint length, int protection);
