@@ -238,6 +238,53 @@ public unsafe partial class GuardedRegionTests
         }
     }
 
+    /// <summary>The argument of <see cref="Program.Main"/> that runs <see cref="FaultUnhandled"/> in a child process.</summary>
+    public const string UnhandledFaultMode = "--guarded-region-unhandled-fault";
+
+    /// <summary>
+    /// In a child process: with a region registered and the handler installed, makes a fault the handler must pass on
+    /// (<paramref name="mode"/> "jit": JIT code on an unregistered address; "managed": managed code on a registered one).
+    /// .NET's handler then ends the process; printing "swallowed" means the fault was not passed on.
+    /// </summary>
+    public static int FaultUnhandled(string mode)
+    {
+        var registered = new Reservation();
+        var unregistered = new Reservation();
+        using var region = GuardedRegions.Register((nint)registered.Base, Reserved, 5);
+        using var check = Load(registered.Base);
+        Assert.Equal(5, check.Invoke(Page)); // the handler works
+        Console.WriteLine("installed");
+        Console.Out.Flush();
+        long value = mode == "jit" ? Load(unregistered.Base).Invoke(Page) : *(long*)(registered.Base + Page);
+        Console.WriteLine($"swallowed {value}");
+        return 0;
+    }
+
+    [Theory]
+    [InlineData("jit")]
+    [InlineData("managed")]
+    public void A_fault_the_handler_does_not_own_still_ends_the_process(string mode)
+    {
+        // A child process of this test executable; only natively on Linux x86-64 (qemu-user cannot start a child of
+        // another architecture, and wine's crash reporting can hang).
+        if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture != Architecture.X64) return;
+        string exe = System.IO.Path.Combine(AppContext.BaseDirectory, "Patchouly.CrossTarget.Tests");
+        Assert.True(System.IO.File.Exists(exe), $"{exe} is missing");
+        var psi = new System.Diagnostics.ProcessStartInfo(exe, [UnhandledFaultMode, mode])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        psi.Environment["DOTNET_DbgEnableMiniDump"] = "0";
+        using var child = System.Diagnostics.Process.Start(psi)!;
+        string stdout = child.StandardOutput.ReadToEnd(); // the crash report on stderr is small: read after
+        string stderr = child.StandardError.ReadToEnd();
+        Assert.True(child.WaitForExit(60_000), "the child did not end");
+        Assert.Contains("installed", stdout);
+        Assert.DoesNotContain("swallowed", stdout);
+        Assert.True(child.ExitCode != 0, $"exit code 0; stderr: {stderr}");
+    }
+
     [Fact]
     public void Bad_arguments_are_refused()
     {
