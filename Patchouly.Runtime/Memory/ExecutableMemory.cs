@@ -207,6 +207,7 @@ public sealed unsafe class ExecutableMemory : IDisposable
             else LinuxMemory.MakeExecutable(address, _mapping.Length);
         }
         _executable = true;
+        _mapping.RegisterCode();
         Notify("executable");
     }
 

@@ -29,6 +29,7 @@ internal sealed unsafe class MappingHandle : SafeHandle
 
     private SafeHandle? _dependent;
     private IDisposable? _unwind;
+    private int _codeEntry = -1;
 
     /// <summary>The mapped length in bytes (a multiple of the page size).</summary>
     public nuint Length { get; }
@@ -55,9 +56,19 @@ internal sealed unsafe class MappingHandle : SafeHandle
         _unwind = registration;
     }
 
+    /// <summary>
+    /// Records the mapping as JIT code for the fault handler (<see cref="GuardedRegions"/>), once it is executable; the
+    /// record is removed before the memory is released.
+    /// </summary>
+    public void RegisterCode()
+    {
+        if (_codeEntry < 0 && GuardedRegions.IsSupported) _codeEntry = Faults.FaultState.AddCode(handle, Length);
+    }
+
     /// <inheritdoc />
     protected override bool ReleaseHandle()
     {
+        if (_codeEntry >= 0) Faults.FaultState.RemoveCode(_codeEntry);
         _unwind?.Dispose();
         bool unmapped = OperatingSystem.IsWindows() ? WindowsMemory.Unmap(handle, Length)
             : OperatingSystem.IsMacOS() ? MacMemory.Unmap(handle, Length)

@@ -22,6 +22,7 @@ public static class Program
 {
     public static int Main(string[] args)
     {
+        if (args.Length == 2 && args[0] == GuardedRegionTests.UnhandledFaultMode) return GuardedRegionTests.FaultUnhandled(args[1]);
         // Test methods are invoked through IL stubs, not the runtime's native invoke frames: under wine, an exception
         // that escapes a test through those native frames leaves wine's exception dispatch looping on a stale frame at
         // the next exception (the process hangs).

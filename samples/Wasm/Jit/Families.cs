@@ -49,6 +49,12 @@ internal static class Families
     /// <summary>Loads 0x28..0x35 and stores 0x36..0x3E.</summary>
     public static readonly StencilFamily[] Memory = new StencilFamily[256];
 
+    /// <summary>The unchecked loads and stores of a guarded memory (see <see cref="Runtime.Memory.UseGuardPages"/>), by opcode.</summary>
+    public static readonly StencilFamily[] GuardedMemory = new StencilFamily[256];
+
+    /// <summary>True for an unchecked load or store of a guarded memory: it has no trap target, yet traps (by faulting).</summary>
+    public static bool IsGuarded(StencilFamily family) => family.Name.EndsWith("Guarded", System.StringComparison.Ordinal);
+
     private static StencilFamily F(string name) => Lib.GetFamily(name);
 
     static Families()
@@ -130,5 +136,6 @@ internal static class Families
         Memory[0x2B] = F("F64Load");
         Memory[0x38] = F("F32Store");
         Memory[0x39] = F("F64Store");
+        for (int op = 0x28; op <= 0x3E; op++) GuardedMemory[op] = F(Memory[op].Name + "Guarded");
     }
 }

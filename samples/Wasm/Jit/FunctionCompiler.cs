@@ -475,7 +475,8 @@ internal sealed unsafe class FunctionCompiler
                 case 0x10: Call(_instance.Functions[r.U32()]); break;
                 case 0x11: CallIndirect(r.U32(), r.U32()); break;
                 case 0x1A:
-                    if (_stack[_depth - 1].Kind == Kind.Pending && _pTargetCount > 0) Flush();
+                    // An operation that may trap is emitted even when its value is dropped (a guarded load traps by faulting).
+                    if (_stack[_depth - 1].Kind == Kind.Pending && (_pTargetCount > 0 || Families.IsGuarded(_pFamily!))) Flush();
                     if (_stack[_depth - 1].Kind == Kind.Pending) _pFamily = null;
                     _depth--;
                     break;
@@ -511,18 +512,23 @@ internal sealed unsafe class FunctionCompiler
                 {
                     r.U32();
                     uint offset = r.U32();
-                    var mem = (ulong)_instance.Memories[0].Desc;
-                    Produce(1, Families.Memory[op], [UseTop(Families.Memory[op], 0, default)], [mem, offset], [TrapBlock(TrapKind.MemoryOutOfBounds)], type: op switch { 0x2A => ValType.F32, 0x2B => ValType.F64, _ => ValType.I64 });
+                    var memory = _instance.Memories[0];
+                    var type = op switch { 0x2A => ValType.F32, 0x2B => ValType.F64, _ => ValType.I64 };
+                    if (memory.Guard is not null) // no check: a fault beyond the size is the trap (see Memory)
+                        Produce(1, Families.GuardedMemory[op], [UseTop(Families.GuardedMemory[op], 0, default)], [(ulong)memory.Desc->Base + offset], type: type);
+                    else
+                        Produce(1, Families.Memory[op], [UseTop(Families.Memory[op], 0, default)], [(ulong)memory.Desc, offset], [TrapBlock(TrapKind.MemoryOutOfBounds)], type: type);
                     break;
                 }
                 case >= 0x36 and <= 0x3E:
                 {
                     r.U32();
                     uint offset = r.U32();
-                    var mem = (ulong)_instance.Memories[0].Desc;
-                    var store = Families.Memory[op];
+                    var memory = _instance.Memories[0];
+                    var store = memory.Guard is not null ? Families.GuardedMemory[op] : Families.Memory[op];
                     Location address = Use(_depth - 2), value = UseTop(store, 1, address);
-                    _b.Emit(store, [address, value], [], [mem, offset], [TrapBlock(TrapKind.MemoryOutOfBounds)]);
+                    if (memory.Guard is not null) _b.Emit(store, [address, value], [], [(ulong)memory.Desc->Base + offset], []);
+                    else _b.Emit(store, [address, value], [], [(ulong)memory.Desc, offset], [TrapBlock(TrapKind.MemoryOutOfBounds)]);
                     _depth -= 2;
                     break;
                 }

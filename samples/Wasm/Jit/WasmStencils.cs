@@ -555,6 +555,24 @@ public static unsafe partial class WasmStencils
     }
     [Stencil] public static int MemorySize([Hole] MemoryDesc* m) => (int)(m->Size >> 16);
 
+    // ---- linear memory behind guard pages (no bounds check: see Memory) ----
+
+    [Stencil] public static int Load8SGuarded(uint address, [Hole] byte* at) => *(sbyte*)(at + address);
+    [Stencil] public static uint Load8UGuarded(uint address, [Hole] byte* at) => *(at + address);
+    [Stencil] public static int Load16SGuarded(uint address, [Hole] byte* at) => *(short*)(at + address);
+    [Stencil] public static uint Load16UGuarded(uint address, [Hole] byte* at) => *(ushort*)(at + address);
+    [Stencil] public static int Load32Guarded(uint address, [Hole] byte* at) => *(int*)(at + address);
+    [Stencil] public static long Load32UGuarded(uint address, [Hole] byte* at) => *(uint*)(at + address);
+    [Stencil] public static long Load64Guarded(uint address, [Hole] byte* at) => *(long*)(at + address);
+    [Stencil] public static float F32LoadGuarded(uint address, [Hole] byte* at) => *(float*)(at + address);
+    [Stencil] public static double F64LoadGuarded(uint address, [Hole] byte* at) => *(double*)(at + address);
+    [Stencil] public static void Store8Guarded(uint address, long value, [Hole] byte* at) => *(byte*)(at + address) = (byte)value;
+    [Stencil] public static void Store16Guarded(uint address, long value, [Hole] byte* at) => *(ushort*)(at + address) = (ushort)value;
+    [Stencil] public static void Store32Guarded(uint address, long value, [Hole] byte* at) => *(uint*)(at + address) = (uint)value;
+    [Stencil] public static void Store64Guarded(uint address, long value, [Hole] byte* at) => *(ulong*)(at + address) = (ulong)value;
+    [Stencil] public static void F32StoreGuarded(uint address, float value, [Hole] byte* at) => *(float*)(at + address) = value;
+    [Stencil] public static void F64StoreGuarded(uint address, double value, [Hole] byte* at) => *(double*)(at + address) = value;
+
     // ---- calls, traps, returning ----
 
     /// <summary>Function entry: traps when the machine stack is below the limit (call-stack exhaustion).</summary>
@@ -593,8 +611,8 @@ public static unsafe partial class WasmStencils
         exchange->TrapCode = code;
         return code;
     }
-    /// <summary>Propagates a callee's trap.</summary>
-    [Stencil(ReturnsToCaller = true)] public static long Rethrow([Hole] Exchange* exchange) => exchange->TrapCode;
+    /// <summary>Propagates a callee's trap. A callee that faulted on a guarded memory returned the out-of-bounds code without storing it (the code is 0 while no trap propagates).</summary>
+    [Stencil(ReturnsToCaller = true)] public static long Rethrow([Hole] Exchange* exchange) => exchange->TrapCode != 0 ? exchange->TrapCode : (long)TrapKind.MemoryOutOfBounds;
     /// <summary>Normal return (results already in the exchange area).</summary>
     [Stencil(ReturnsToCaller = true)] public static long Return() => 0;
 }

@@ -182,6 +182,19 @@ for n, size, ty in [('Store8',1,'byte'),('Store16',2,'ushort'),('Store32',4,'uin
        '{\n        ulong ea = (ulong)address + offset;\n        if (ea + ' + str(size) + ' > m->Size) return outOfBounds;\n        *(' + ty + '*)(m->Base + ea) = (' + ty + ')value;\n        return Target.Next;\n    }')
 st('int MemorySize([Hole] MemoryDesc* m)', '(int)(m->Size >> 16)')
 
+sec('linear memory behind guard pages (no bounds check: see Memory)')
+# The memory reserves 8 GiB + a page, so no i32 address + offset + size leaves it; a fault there is the out-of-bounds
+# trap (Patchouly's GuardedRegions). The hole is the address of byte `offset` of the memory (Base + offset).
+# The signed loads return int (sign-extended words), as the checked ones: they also serve i64.load8_s/16_s/32_s.
+for n, rt, expr in [('Load8S','int','*(sbyte*)(at + address)'),('Load8U','uint','*(at + address)'),
+                    ('Load16S','int','*(short*)(at + address)'),('Load16U','uint','*(ushort*)(at + address)'),
+                    ('Load32','int','*(int*)(at + address)'),('Load32U','long','*(uint*)(at + address)'),
+                    ('Load64','long','*(long*)(at + address)'),('F32Load','float','*(float*)(at + address)'),
+                    ('F64Load','double','*(double*)(at + address)')]:
+    st(f'{rt} {n}Guarded(uint address, [Hole] byte* at)', expr)
+for n, ty, vt in [('Store8','byte','long'),('Store16','ushort','long'),('Store32','uint','long'),('Store64','ulong','long'),('F32Store','float','float'),('F64Store','double','double')]:
+    st(f'void {n}Guarded(uint address, {vt} value, [Hole] byte* at)', f'*({ty}*)(at + address) = ' + (f'({ty})value' if vt == 'long' else 'value'))
+
 sec('calls, traps, returning')
 st('Target StackCheck([Hole] Exchange* exchange, [Target(Cold = true)] Target exhausted)',
    '{\n        byte marker = 0;\n        return (ulong)&marker < exchange->StackLimit ? exhausted : Target.Next;\n    }',
@@ -197,7 +210,8 @@ st('Target HostOp([Hole] delegate* unmanaged<long, long> operation, [Hole] long 
 st('long HostThunk([Hole] delegate* unmanaged<long, long> function, [Hole] long argument)', 'function(argument)',
    'The entry of an imported host function: calls the C# dispatcher.', ret=True)
 st('long Trap([Hole] long code, [Hole] Exchange* exchange)', '{\n        exchange->TrapCode = code;\n        return code;\n    }', 'Leaves the function with a trap code.', ret=True)
-st('long Rethrow([Hole] Exchange* exchange)', 'exchange->TrapCode', 'Propagates a callee\'s trap.', ret=True)
+st('long Rethrow([Hole] Exchange* exchange)', 'exchange->TrapCode != 0 ? exchange->TrapCode : (long)TrapKind.MemoryOutOfBounds',
+   'Propagates a callee\'s trap. A callee that faulted on a guarded memory returned the out-of-bounds code without storing it (the code is 0 while no trap propagates).', ret=True)
 st('long Return()', '0', 'Normal return (results already in the exchange area).', ret=True)
 w('}')
 open(__import__('os').path.join(__import__('os').path.dirname(__import__('os').path.abspath(__file__)), 'WasmStencils.cs'), 'w').write('\n'.join(out) + '\n')

@@ -1,14 +1,18 @@
 using System;
 using System.Runtime.InteropServices;
+using Patchouly.Runtime;
 using Patchouly.Samples.Wasm.Decoding;
 
 namespace Patchouly.Samples.Wasm.Runtime;
 
 /// <summary>
-/// A linear memory. Its maximum (the declared one, else 4 GiB) is reserved up front without access, and growing
-/// makes more of it read-write, so the base never moves. Accesses are bounds-checked explicitly by the code against
-/// <see cref="MemoryDesc.Size"/> (no guard pages: a fault in JIT code would end the process). Its <see cref="Store"/>
-/// unmaps the reservation and frees the descriptor when disposed.
+/// A linear memory. Address space is reserved up front without access, and growing makes more of it read-write, so
+/// the base never moves. Where Patchouly's <see cref="GuardedRegions"/> are supported (<see cref="UseGuardPages"/>) the
+/// reservation is 8 GiB + a page, more than any i32 address + u32 offset + access size can reach, and is registered as a
+/// guarded region whose exit code is the out-of-bounds trap: the JIT's loads and stores then check nothing (a fault beyond
+/// the current size is the trap). Otherwise the maximum (declared, else 4 GiB) is reserved and every access is checked
+/// explicitly against <see cref="MemoryDesc.Size"/>. Its <see cref="Store"/> unregisters the region, unmaps the
+/// reservation and frees the descriptor when disposed.
 /// </summary>
 public sealed unsafe partial class Memory : IStoreResource
 {
@@ -31,6 +35,19 @@ public sealed unsafe partial class Memory : IStoreResource
     /// <summary>Whether a maximum was declared.</summary>
     public bool HasMax { get; }
 
+    /// <summary>
+    /// True when memories are guarded (the JIT emits unchecked loads and stores): <see cref="GuardedRegions.IsSupported"/>
+    /// (false with <c>PATCHOULY_FAULT_HANDLER=0</c> or on osx-arm64) and not <c>WASM_BOUNDS_CHECKS=explicit</c>.
+    /// </summary>
+    public static bool UseGuardPages { get; } =
+        GuardedRegions.IsSupported && Environment.GetEnvironmentVariable("WASM_BOUNDS_CHECKS") != "explicit";
+
+    /// <summary>The reservation of a guarded memory: every i32 address + u32 offset + 8-byte access lies inside.</summary>
+    public const ulong GuardedReservation = (8UL << 30) + PageSize;
+
+    /// <summary>Whether this memory is guarded (see <see cref="UseGuardPages"/>); its registration, else null.</summary>
+    public GuardedRegion? Guard { get; }
+
     /// <summary>Current size in pages.</summary>
     public uint Pages => (uint)(Desc->Size / PageSize);
 
@@ -42,7 +59,7 @@ public sealed unsafe partial class Memory : IStoreResource
         Store = store;
         HasMax = limits.Max is not null;
         MaxPages = limits.Max ?? 65536;
-        ulong reserve = Math.Max((ulong)MaxPages * PageSize, PageSize);
+        ulong reserve = UseGuardPages ? GuardedReservation : Math.Max((ulong)MaxPages * PageSize, PageSize);
         void* p = Mmap(null, (nuint)reserve, 0, MapPrivate | MapAnonymous | MapNoReserve, -1, 0);
         if (p == (void*)-1) throw new OutOfMemoryException($"cannot reserve {reserve} bytes for a linear memory");
         _reserved = (nuint)reserve;
@@ -51,6 +68,7 @@ public sealed unsafe partial class Memory : IStoreResource
         _desc->Size = 0;
         try
         {
+            if (UseGuardPages) Guard = GuardedRegions.Register((nint)p, (nuint)reserve, (long)TrapKind.MemoryOutOfBounds);
             if (Grow(limits.Min) < 0) throw new OutOfMemoryException("cannot commit the initial memory");
             store.Add(this);
         }
@@ -64,6 +82,8 @@ public sealed unsafe partial class Memory : IStoreResource
     void IStoreResource.Release()
     {
         if (_desc == null) return;
+        // The region goes first: once unmapped, the addresses may be handed to someone else.
+        Guard?.Dispose();
         Munmap(_desc->Base, _reserved);
         LowMemory.Free(_desc);
         _desc = null;

@@ -212,6 +212,7 @@ public static unsafe class WasmRuntime
             }
             if (code != 0)
             {
+                Exchange->TrapCode = 0; // no trap propagates any more (Rethrow reads 0 as a guarded memory's fault)
                 var inner = _pending;
                 _pending = null;
                 throw new TrapException((TrapKind)code, inner);
