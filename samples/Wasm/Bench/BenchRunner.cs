@@ -16,7 +16,7 @@ namespace Patchouly.Samples.Wasm.Bench;
 /// <c>./build.sh bench wasm</c>: compiles the C programs of <c>Bench/programs</c> to wasm32 with clang-19 (and
 /// natively with clang -O2, the limit), then times compilation and the best of several runs on every engine: the
 /// Patchouly JIT and Wasmtime/Cranelift in process, V8 Liftoff (<c>node --liftoff --no-wasm-tier-up</c>) and V8
-/// TurboFan (<c>node --no-liftoff</c>), checking that every engine returns the same result. A large generated module
+/// TurboFan (<c>node --no-liftoff</c>), both with <c>--no-wasm-lazy-compilation</c> (see <c>v8bench.cjs</c>), checking that every engine returns the same result. A large generated module
 /// measures compile throughput. Prints a Markdown table and writes <c>artifacts/bench/wasm.json</c>.
 /// </summary>
 public static partial class BenchRunner
@@ -227,7 +227,7 @@ public static partial class BenchRunner
             }
             loaded!.Dispose();
         }
-        foreach (var (engineName, flags) in new[] { ("liftoff", "--liftoff --no-wasm-tier-up"), ("turbofan", "--no-liftoff") })
+        foreach (var (engineName, flags) in new[] { ("liftoff", "--liftoff --no-wasm-tier-up --no-wasm-lazy-compilation"), ("turbofan", "--no-liftoff --no-wasm-lazy-compilation") })
         {
             string output = Exec(Tool("node"), $"{flags} {Path.Combine(src, "v8bench.cjs")} {wasm} run {string.Join(' ', args)} {runs}");
             using var doc = JsonDocument.Parse(output.Trim().Split('\n')[^1]);
@@ -265,7 +265,7 @@ public static partial class BenchRunner
         double gNative = Geo(rows.Select(r => r.RunMs["jit"] / r.RunMs["native"]));
         sb.AppendLine($"| geometric mean | | | | | | {gLift:F2} | {gCran:F2} | jit / native {gNative:F2} |");
         sb.AppendLine();
-        sb.AppendLine($"Compile time (ms; jit and Cranelift: best of 3 warm loads in process, decode and validation included, the jit's on {BodyBatches.Threads} threads; V8: synchronous `new WebAssembly.Module`):");
+        sb.AppendLine($"Compile time (ms; jit and Cranelift: best of 3 warm loads in process, decode and validation included, the jit's on {BodyBatches.Threads} threads; V8: best of 3 synchronous `new WebAssembly.Module`, eager, `--no-wasm-lazy-compilation`):");
         sb.AppendLine();
         sb.AppendLine("| module | wasm bytes | jit | Liftoff | TurboFan | Cranelift | Cranelift / jit |");
         sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
