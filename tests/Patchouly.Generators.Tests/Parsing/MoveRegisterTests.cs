@@ -61,12 +61,14 @@ public class MoveRegisterTests
         Assert.Contains("#define PATCHOULY_REGS uint64_t r0, uint64_t r1, uint64_t r2, uint64_t r3, double d0, double d1", c.Header);
         Assert.Contains("#define PATCHOULY_ARGS r0, r1, r2, r3, d0, d1", c.Header);
         string text = c.FullText;
-        Assert.Contains("__move__r3__r0(uint64_t *fp, PATCHOULY_REGS) {", text);
-        Assert.Contains("__move__s__r2(uint64_t *fp, PATCHOULY_REGS) {", text);
-        Assert.Contains("__move_float__f1__f0(uint64_t *fp, PATCHOULY_REGS) {", text);
-        Assert.Contains("__move_int_to_float__r3__f1(uint64_t *fp, PATCHOULY_REGS) {", text);
-        Assert.DoesNotContain("_Plus__r2", text);
-        Assert.DoesNotContain("_Add__f1", text);
+        string C(string family) => lib.Families.Single(f => f.Name == family).CName;
+        Assert.Contains(C("__move") + "__r3__r0(uint64_t *fp, PATCHOULY_REGS) {", text);
+        Assert.Contains(C("__move") + "__s__r2(uint64_t *fp, PATCHOULY_REGS) {", text);
+        Assert.Contains(C("__move_float") + "__f1__f0(uint64_t *fp, PATCHOULY_REGS) {", text);
+        Assert.Contains(C("__move_int_to_float") + "__r3__f1(uint64_t *fp, PATCHOULY_REGS) {", text);
+        Assert.Contains(C("Plus") + "__r1_r0__s(uint64_t *fp, PATCHOULY_REGS) {", text);
+        Assert.DoesNotContain(C("Plus") + "__r2", text);
+        Assert.DoesNotContain(C("Add") + "__f1", text);
         // The entry passes zeros for every register beyond its arguments, move registers included.
         Assert.Contains("return patchouly_body(fp, a0, a1, a2, a3, 0.0, 0.0);", text);
     }
