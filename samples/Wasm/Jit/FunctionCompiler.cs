@@ -27,10 +27,8 @@ internal sealed unsafe class FunctionCompiler
     /// <summary>How many integer / float locals a function keeps in registers for its whole body (the library's
     /// <c>Registers</c> / <c>FloatRegisters</c> beyond <see cref="RegisterCount"/>, then its move registers, which only
     /// moves reach: a local there is copied to its entry's register to be read, and written through its entry's location).</summary>
-    private static readonly int CachedInts = Families.Lib.Registers - RegisterCount + MoveRegs(Families.Lib.MoveRegisters),
-        CachedFloats = Families.Lib.FloatRegisters - RegisterCount + MoveRegs(Families.Lib.MoveFloatRegisters);
-
-    private static int MoveRegs(int n) => Environment.GetEnvironmentVariable("WASM_MOVE_REGS") is string s ? Math.Min(n, int.Parse(s)) : n; // TEMP A/B
+    private static readonly int CachedInts = Families.Lib.Registers - RegisterCount + Families.Lib.MoveRegisters,
+        CachedFloats = Families.Lib.FloatRegisters - RegisterCount + Families.Lib.MoveFloatRegisters;
 
     /// <summary>True for a move register (<see cref="StencilLibrary.MoveRegisters"/>): only moves read or write it.</summary>
     private static bool IsMoveOnly(Location l) =>
@@ -652,7 +650,7 @@ internal sealed unsafe class FunctionCompiler
         bool asFloat = family.IsFloatValue(input);
         if (e.Kind == Kind.Pending && k >= RegisterCount && _pFamily!.IsFloatValue(_pInCount) == asFloat)
         {
-            if (Scratch(asFloat, exclude) is Location scratch)
+            if (Scratch(asFloat, exclude, forPending: true) is Location scratch)
             {
                 EmitPending(scratch);
                 e.Kind = Kind.Reg;
@@ -672,10 +670,12 @@ internal sealed unsafe class FunctionCompiler
 
     /// <summary>
     /// A register below depth 3 that no entry uses (with the operand stack deeper than 3), not <paramref name="exclude"/>
-    /// nor one already holding an input of the operation being built: for a float, the float register of an integer
-    /// entry; for an integer, the integer register of a float entry whose value is in (or goes to) its float register.
+    /// nor one already holding an input of the operation being built or (unless <paramref name="forPending"/>: for the
+    /// result of the pending operation, which may share a register with its inputs) of the pending one: for a float, the
+    /// float register of an integer entry; for an integer, the integer register of a float entry whose value is in (or
+    /// goes to) its float register.
     /// </summary>
-    private Location? Scratch(bool asFloat, Location exclude)
+    private Location? Scratch(bool asFloat, Location exclude, bool forPending = false)
     {
         for (int j = 0; j < RegisterCount; j++)
         {
@@ -683,7 +683,7 @@ internal sealed unsafe class FunctionCompiler
             bool free = asFloat ? !s.Float && !s.InFloat : s.Float && (s.Kind != Kind.Reg || s.InFloat);
             var scratch = asFloat ? Location.FloatRegister(j) : Location.Register(j);
             int bit = 1 << (asFloat ? 4 + j : j);
-            if (!free || scratch == exclude || ((_scratchBuilding | _scratchPending) & bit) != 0) continue;
+            if (!free || scratch == exclude || ((_scratchBuilding | (forPending ? 0 : _scratchPending)) & bit) != 0) continue;
             _scratchBuilding |= bit;
             return scratch;
         }
@@ -845,7 +845,7 @@ internal sealed unsafe class FunctionCompiler
         var dst = LocalLoc(x);
         bool keep = false; // the entry keeps its own copy (a tee of a value written to a move register)
         if (IsMoveOnly(dst) && e.Kind == Kind.Pending && top >= RegisterCount
-            && Scratch(_pFamily!.IsFloatValue(_pInCount), Location.Stack(0)) is Location scratch)
+            && Scratch(_pFamily!.IsFloatValue(_pInCount), Location.Stack(0), forPending: true) is Location scratch)
         {
             // A deep result for a move register: through a register no entry uses rather than the entry's slot.
             EmitPending(scratch);
