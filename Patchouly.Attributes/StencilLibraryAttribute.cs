@@ -37,6 +37,24 @@ namespace Patchouly
         /// </summary>
         public int FloatRegisters { get; set; }
 
+        /// <summary>
+        /// How many more machine registers (after the <see cref="Registers"/>) only the built-in moves reach (0, the
+        /// default, to <see cref="MaxRegisters"/> - <see cref="Registers"/>): register locations
+        /// <c>Registers .. Registers + MoveRegisters - 1</c> are passed through every stencil like the others, so a
+        /// value kept there survives any stencil, but only <c>__move</c> (and the float/int moves) has variants that read
+        /// or write them; the other stencils' variants do not grow. Use them for values a JIT keeps in a register for a
+        /// long time but reads through a move (a cheap register-to-register copy instead of a load from a stack slot),
+        /// such as the variables of a function.
+        /// </summary>
+        public int MoveRegisters { get; set; }
+
+        /// <summary>
+        /// As <see cref="MoveRegisters"/> for the float class: float register locations
+        /// <c>FloatRegisters .. FloatRegisters + MoveFloatRegisters - 1</c> (at most <see cref="MaxFloatRegisters"/> in
+        /// all), which only the float moves reach. Needs <see cref="FloatRegisters"/> of 1 or more.
+        /// </summary>
+        public int MoveFloatRegisters { get; set; }
+
         /// <summary>The optimisation level clang compiles this library with.</summary>
         public StencilOptimization Optimization { get; set; } = StencilOptimization.Default;
     }

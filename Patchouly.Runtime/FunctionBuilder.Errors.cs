@@ -53,9 +53,8 @@ public sealed partial class FunctionBuilder
     private void ThrowCorrupt(StencilFamily family, int variant)
     {
         // Re-validate the raw relocations for the precise message.
-        int stackValues = 0, rest = (variant - family.FirstVariant) % family.NarrowSlots;
-        for (int i = 0; i < family.Inputs + family.Outputs; i++, rest /= _registers + 1)
-            if (rest % (_registers + 1) == _registers) stackValues++;
+        int stackValues = VariantIndex.StackValues((variant - family.FirstVariant) % family.NarrowSlots, family.Inputs + family.Outputs,
+            family.Registers, family.FloatMask, family.FloatRegisters);
         VariantRules.Validate(_library, family, variant, _library.Variants[variant], stackValues);
         throw new StencilTablesException(
             $"The stencil tables of {_library.Name} are corrupt: variant {variant - family.FirstVariant} of stencil {family.Name} cannot be patched (its variant slot is shared with another family, or its trailing jump is malformed).");
@@ -172,8 +171,8 @@ public sealed partial class FunctionBuilder
     private void CheckLocation(StencilFamily family, string argument, int index, Location location, bool isFloat = false)
     {
         bool ok = location.IsStack ? location.Index < MaxStackSlots
-            : location.IsFloatRegister ? isFloat && location.Index < _library.FloatRegisters
-            : !isFloat && location.Index < _registers;
+            : location.IsFloatRegister ? isFloat && location.Index < family.FloatRegisters
+            : !isFloat && location.Index < family.Registers;
         if (!ok) ThrowBadLocation(family, index < 0 ? argument : $"{argument}[{index}]", location, isFloat);
     }
 
@@ -185,12 +184,16 @@ public sealed partial class FunctionBuilder
                 : isFloat
                     ? _library.FloatRegisters == 0
                         ? $"Argument {argument} of stencil {family.Name} is {location}, but library {_library.Name} has no float registers."
-                        : $"Argument {argument} of stencil {family.Name} is a float or double value, which lives in a float register (f0..f{_library.FloatRegisters - 1}) or a stack slot, but {location} was given."
+                        : location.IsFloatRegister && location.Index >= _library.FloatRegisters && location.Index < _library.FloatRegisters + _library.MoveFloatRegisters
+                            ? $"Argument {argument} of stencil {family.Name} is {location}, a move register: only the built-in moves (FunctionBuilder.Move) reach f{_library.FloatRegisters}..f{_library.FloatRegisters + _library.MoveFloatRegisters - 1}; move the value to a float register f0..f{_library.FloatRegisters - 1} or a stack slot first."
+                            : $"Argument {argument} of stencil {family.Name} is a float or double value, which lives in a float register (f0..f{_library.FloatRegisters - 1}) or a stack slot, but {location} was given."
                     : location.IsFloatRegister
                         ? _library.FloatRegisters == 0
                             ? $"Argument {argument} of stencil {family.Name} is {location}, but library {_library.Name} has no float registers."
                             : $"Argument {argument} of stencil {family.Name} is {location}, a float register, but the value is not a float or double (a register r0..r{_registers - 1} or a stack slot is)."
-                        : $"Argument {argument} of stencil {family.Name} is {location}, but library {_library.Name} has only registers r0..r{_registers - 1}.",
+                        : _library.MoveRegisters > 0 && location.Index < _registers + _library.MoveRegisters
+                            ? $"Argument {argument} of stencil {family.Name} is {location}, a move register: only the built-in moves (FunctionBuilder.Move) reach r{_registers}..r{_registers + _library.MoveRegisters - 1}; move the value to a register r0..r{_registers - 1} or a stack slot first."
+                            : $"Argument {argument} of stencil {family.Name} is {location}, but library {_library.Name} has only registers r0..r{_registers + _library.MoveRegisters - 1}.",
             family.Name, argument);
 
     /// <summary>Checks a block; <paramref name="index"/> &lt; 0 means <paramref name="argument"/> is not a list.</summary>

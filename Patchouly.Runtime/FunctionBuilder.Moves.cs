@@ -155,7 +155,7 @@ public sealed partial class FunctionBuilder
     private int TrySelect(StencilFamily family, ReadOnlySpan<Location> inputs, ReadOnlySpan<Location> outputs,
         ReadOnlySpan<ulong> holes, out int maxSlot)
     {
-        int registers = _registers, radix = registers + 1;
+        int registers = family.Registers, radix = registers + 1;
         int index = 0, bad = 0, minSlot = int.MaxValue;
         maxSlot = -1;
         if (family.FloatMask == 0)
@@ -163,7 +163,7 @@ public sealed partial class FunctionBuilder
             foreach (var l in inputs) index = index * radix + LocationCode(l, registers, ref bad, ref minSlot, ref maxSlot);
             foreach (var l in outputs) index = index * radix + LocationCode(l, registers, ref bad, ref minSlot, ref maxSlot);
         }
-        else index = MixedIndex(family.FloatMask, inputs, outputs, ref bad, ref minSlot, ref maxSlot);
+        else index = MixedIndex(family, inputs, outputs, ref bad, ref minSlot, ref maxSlot);
         if (bad < 0) return -1;
         int narrow = family.FirstVariant + index;
         if (IsUsable(ref Header(narrow), holes, minSlot, maxSlot)) return narrow;

@@ -359,8 +359,9 @@ public sealed partial class FunctionBuilder
             || ((ulong)(uint)holes.Length | (ulong)(uint)targets.Length << 32) != family.ShapeHolesTargets)
             ThrowBadShape(family, inputs.Length, outputs.Length, holes.Length, targets.Length);
 
-        // The variant index is the base-L number of the location codes, inputs first, most significant first.
-        int registers = _registers, radix = registers + 1;
+        // The variant index is the base-L number of the location codes, inputs first, most significant first (the
+        // family's registers: a move's include the move registers).
+        int registers = family.Registers, radix = registers + 1;
         int index = 0, bad = 0, minSlot = int.MaxValue, maxSlot = -1;
         if (family.FloatMask == 0)
         {
@@ -369,7 +370,7 @@ public sealed partial class FunctionBuilder
             for (int i = 0; i < outputs.Length; i++)
                 index = index * radix + LocationCode(outputs[i], registers, ref bad, ref minSlot, ref maxSlot);
         }
-        else index = MixedIndex(family.FloatMask, inputs, outputs, ref bad, ref minSlot, ref maxSlot);
+        else index = MixedIndex(family, inputs, outputs, ref bad, ref minSlot, ref maxSlot);
         int id = _id, blockCount = _blocks.Count;
         for (int i = 0; i < targets.Length; i++)
             if (targets[i].Builder != id || (uint)targets[i].Id >= (uint)blockCount) bad = -1;
@@ -555,12 +556,13 @@ public sealed partial class FunctionBuilder
     }
 
     /// <summary>
-    /// The variant index of a family with float-class values (<paramref name="floatMask"/>): the mixed-radix number of
-    /// the location codes (<see cref="VariantIndex"/>), float-class values in base F + 1.
+    /// The variant index of a family with float-class values (<see cref="StencilFamily.FloatMask"/>): the mixed-radix number of
+    /// the location codes (<see cref="VariantIndex"/>), float-class values in base F + 1 (<paramref name="family"/>'s counts).
     /// </summary>
-    private int MixedIndex(uint floatMask, ReadOnlySpan<Location> inputs, ReadOnlySpan<Location> outputs, ref int bad, ref int minSlot, ref int maxSlot)
+    private static int MixedIndex(StencilFamily family, ReadOnlySpan<Location> inputs, ReadOnlySpan<Location> outputs, ref int bad, ref int minSlot, ref int maxSlot)
     {
-        int registers = _registers, floats = _library.FloatRegisters, index = 0;
+        int registers = family.Registers, floats = family.FloatRegisters, index = 0;
+        uint floatMask = family.FloatMask;
         for (int v = 0; v < inputs.Length + outputs.Length; v++)
         {
             var l = v < inputs.Length ? inputs[v] : outputs[v - inputs.Length];

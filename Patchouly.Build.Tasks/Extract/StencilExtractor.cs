@@ -162,5 +162,5 @@ internal static class StencilExtractor
     };
 
     private static int StackValues(CLibrarySource source, FamilyModel family, VariantSymbol variant) =>
-        VariantIndex.StackValues(variant.Variant, family.InputCount + family.OutputCount, source.Library.Registers, family.FloatMask, source.Library.FloatRegisters);
+        VariantIndex.StackValues(variant.Variant, family.InputCount + family.OutputCount, source.Library.FamilyRegisters(family), family.FloatMask, source.Library.FamilyFloatRegisters(family));
 }

@@ -39,7 +39,6 @@ internal sealed class TableLayout
     public static TableLayout Build(CLibrarySource source, ExtractedLibrary extracted)
     {
         var library = source.Library;
-        int registers = library.Registers;
         var byFamily = extracted.Variants.GroupBy(v => v.Family).ToDictionary(g => g.Key, g => g.ToDictionary(v => v.Slot));
         var chunks = new List<CodeChunk>();
         var chunkIndex = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -50,7 +49,7 @@ internal sealed class TableLayout
         foreach (var family in library.Families)
         {
             familyFirst[family.Index] = variants.Count;
-            int slots = VariantEnumerator.TotalSlots(family, registers, library.FloatRegisters);
+            int slots = VariantEnumerator.TotalSlots(family, library.FamilyRegisters(family), library.FamilyFloatRegisters(family));
             byFamily.TryGetValue(family.Index, out var present);
             for (int slot = 0; slot < slots; slot++)
             {
@@ -81,5 +80,6 @@ internal sealed class TableLayout
         Source.Library.Name, Source.Library.Registers, Source.Hash, triple, provenance,
         Source.Library.Families.Select(f => new TableBlobFamily(f.Name, f.Kind.ToTable(), f.InputCount, f.OutputCount,
             f.HoleBits.Select(b => (byte)b).ToArray(), f.TargetCount, f.HasWide, FamilyFirst[f.Index], f.Signature, f.FloatMask)).ToList(),
-        Variants.ToArray(), Relocations.Select(r => r.Bits).ToArray(), Chunks.SelectMany(c => c.Bytes).ToArray(), Source.Library.FloatRegisters);
+        Variants.ToArray(), Relocations.Select(r => r.Bits).ToArray(), Chunks.SelectMany(c => c.Bytes).ToArray(), Source.Library.FloatRegisters,
+        Source.Library.MoveRegisters, Source.Library.MoveFloatRegisters);
 }

@@ -22,7 +22,7 @@ internal static class TablesListingWriter
         w.AppendLine($"Patchouly stencil tables of {library.FullName} for {target.RuntimeIdentifier} ({target.Triple})");
         w.AppendLine($"{library.Families.Count} families, {layout.VariantCount} variants, {layout.CodeLength} bytes of code ({layout.Chunks.Count} distinct), {layout.Relocations.Count} relocations");
         w.AppendLine($"model hash {compiled.Source.Hash}; {provenance.ClangVersion}; clang {string.Join(" ", target.ClangFlags(provenance.Optimization))}");
-        w.AppendLine(target.DescribeRegisters(library.Registers, library.FloatRegisters));
+        w.AppendLine(target.DescribeRegisters(library.AllRegisters, library.AllFloatRegisters));
         w.AppendLine();
         w.AppendLine("== Families");
         foreach (var family in library.Families)
@@ -30,7 +30,7 @@ internal static class TablesListingWriter
             int first = layout.FamilyFirst[family.Index];
             w.AppendLine($"{family.Index,4} {family.Name}: {family.Signature}");
             if (family.CFunction.Length > 0) w.AppendLine($"       C: {TablesSourceWriter.CPrototype(family.CFunction)}");
-            w.AppendLine($"       slots {first}..{first + Generators.Variants.VariantEnumerator.TotalSlots(family, library.Registers, library.FloatRegisters) - 1}");
+            w.AppendLine($"       slots {first}..{first + Generators.Variants.VariantEnumerator.TotalSlots(family, library.FamilyRegisters(family), library.FamilyFloatRegisters(family)) - 1}");
         }
         w.AppendLine();
         w.AppendLine("== Code");

@@ -30,7 +30,7 @@ internal static class ManagedStencilsWriter
         w.AppendLine();
         w.AppendLine($"        private {ClassName}()");
         w.AppendLine($"            : base(typeof({library.Identifier}), {Literal(library.FullName)}, {library.Registers}, PatchoulyModelHash, CreateFamilies(),");
-        w.AppendLine($"                new bool[] {{ {string.Join(", ", library.Families.Select(f => f.ReturnsTarget ? "true" : "false"))} }}{(library.FloatRegisters > 0 ? ", " + library.FloatRegisters : "")})");
+        w.AppendLine($"                new bool[] {{ {string.Join(", ", library.Families.Select(f => f.ReturnsTarget ? "true" : "false"))} }}{(library.MoveRegisters + library.MoveFloatRegisters > 0 ? $", {library.FloatRegisters}, {library.MoveRegisters}, {library.MoveFloatRegisters}" : library.FloatRegisters > 0 ? ", " + library.FloatRegisters : "")})");
         w.AppendLine("        {");
         w.AppendLine("        }");
         w.AppendLine();

@@ -17,6 +17,8 @@ internal static class ModelHash
         var sb = new StringBuilder(WriterVersion).Append('\n');
         sb.Append(library.FullName).Append('\n').Append(library.Registers).Append('\n').Append(library.Optimization).Append('\n');
         if (library.FloatRegisters > 0) sb.Append("float registers ").Append(library.FloatRegisters).Append('\n'); // absent: hashes of libraries without them are unchanged
+        if (library.MoveRegisters + library.MoveFloatRegisters > 0) // absent: hashes of libraries without them are unchanged
+            sb.Append("move registers ").Append(library.MoveRegisters).Append(' ').Append(library.MoveFloatRegisters).Append('\n');
         sb.Append(library.Prelude).Append('\n');
         foreach (var f in library.Families)
         {

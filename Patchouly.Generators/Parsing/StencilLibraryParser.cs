@@ -67,7 +67,7 @@ internal static class StencilLibraryParser
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LibraryMustBeTopLevel, typeLocation, type.Name));
 
         int registers = defaultRegisters ?? KnownNames.DefaultRegisters;
-        int optimization = 0, floatRegisters = 0;
+        int optimization = 0, floatRegisters = 0, moveRegisters = 0, moveFloatRegisters = 0;
         bool registersFromAttribute = false;
         if (attribute is not null)
         {
@@ -80,6 +80,8 @@ internal static class StencilLibraryParser
                 }
                 else if (named.Key == "Optimization" && named.Value.Value is int o) optimization = o;
                 else if (named.Key == "FloatRegisters" && named.Value.Value is int fr) floatRegisters = fr;
+                else if (named.Key == "MoveRegisters" && named.Value.Value is int mr) moveRegisters = mr;
+                else if (named.Key == "MoveFloatRegisters" && named.Value.Value is int mf) moveFloatRegisters = mf;
             }
         }
         if (registers < 1 || registers > KnownNames.MaxRegisters)
@@ -93,6 +95,21 @@ internal static class StencilLibraryParser
             var attrLocation = attribute?.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation() ?? typeLocation;
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidFloatRegisterCount, attrLocation, floatRegisters));
             floatRegisters = 0;
+        }
+        if (moveRegisters < 0 || registers + moveRegisters > KnownNames.MaxRegisters)
+        {
+            var attrLocation = attribute?.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation() ?? typeLocation;
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidMoveRegisterCount, attrLocation, "MoveRegisters", moveRegisters,
+                $"Registers + MoveRegisters is at most {KnownNames.MaxRegisters} (Registers is {registers})"));
+            moveRegisters = 0;
+        }
+        if (moveFloatRegisters < 0 || floatRegisters + moveFloatRegisters > KnownNames.MaxFloatRegisters || (moveFloatRegisters > 0 && floatRegisters == 0))
+        {
+            var attrLocation = attribute?.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation() ?? typeLocation;
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidMoveRegisterCount, attrLocation, "MoveFloatRegisters", moveFloatRegisters,
+                floatRegisters == 0 ? "a library without FloatRegisters has no float moves"
+                : $"FloatRegisters + MoveFloatRegisters is at most {KnownNames.MaxFloatRegisters} (FloatRegisters is {floatRegisters})"));
+            moveFloatRegisters = 0;
         }
         // The generated sources (whose hint names Roslyn compares ignoring case) and the tables files are named after
         // the library: two libraries whose names differ only in case would collide.
@@ -135,7 +152,7 @@ internal static class StencilLibraryParser
 
         string accessibility = type.DeclaredAccessibility == Accessibility.Public ? "public" : "internal";
         string ns = type.ContainingNamespace.IsGlobalNamespace ? "" : type.ContainingNamespace.ToDisplayString();
-        var library = new LibraryModel(ns, type.Name, accessibility, registers, optimization, families.ToEquatableArray(), translator.Prelude, registersFromAttribute, type.IsFileLocal, floatRegisters);
+        var library = new LibraryModel(ns, type.Name, accessibility, registers, optimization, families.ToEquatableArray(), translator.Prelude, registersFromAttribute, type.IsFileLocal, floatRegisters, moveRegisters, moveFloatRegisters);
         return new Result(library, diagnostics);
     }
 

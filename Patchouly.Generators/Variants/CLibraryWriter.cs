@@ -51,12 +51,16 @@ internal static class CLibraryWriter
 
     private static string Header(LibraryModel library, int maxStackValues)
     {
-        int registers = library.Registers;
+        int registers = library.AllRegisters;
         var sb = new StringBuilder();
         sb.AppendLine($"// Stencils of {library.FullName}, translated from C# by Patchouly. Generated: do not edit.");
         sb.AppendLine($"// {registers} register locations: the frame pointer is the first preserve_none argument, registers r0..r{registers - 1} the next ones.");
+        if (library.MoveRegisters > 0)
+            sb.AppendLine($"// Of these, r{library.Registers}..r{registers - 1} are move registers: only the built-in moves read or write them.");
         if (library.FloatRegisters > 0)
-            sb.AppendLine($"// {library.FloatRegisters} float register locations: the double arguments d0..d{library.FloatRegisters - 1} (a float is the low 32 bits of one).");
+            sb.AppendLine($"// {library.AllFloatRegisters} float register locations: the double arguments d0..d{library.AllFloatRegisters - 1} (a float is the low 32 bits of one).");
+        if (library.MoveFloatRegisters > 0)
+            sb.AppendLine($"// Of these, d{library.FloatRegisters}..d{library.AllFloatRegisters - 1} are move registers: only the built-in moves read or write them.");
         sb.AppendLine("// The target's prelude defines PATCHOULY_NARROW/WIDE(sym) (declare a hole) and PATCHOULY_NARROW/WIDE_BITS(sym) (its value),");
         sb.AppendLine("// PATCHOULY_NARROW_POINTER_BITS(sym) for a narrow data-pointer hole (absolute, never PC-relative).");
         sb.AppendLine("#include <stdint.h>");
@@ -67,8 +71,8 @@ internal static class CLibraryWriter
         sb.AppendLine("/* A wide function-pointer hole is laundered so clang loads it into a register instead of a direct call. */");
         sb.AppendLine("#define PATCHOULY_WIDE_FN(type, sym) ({ uintptr_t patchouly_v = PATCHOULY_WIDE_BITS(sym); __asm__(\"\" : \"+r\"(patchouly_v)); (type)patchouly_v; })");
         sb.AppendLine("#define PATCHOULY_SLOT(sym) (*(uint64_t *)((char *)fp + PATCHOULY_NARROW_BITS(sym)))");
-        sb.AppendLine($"#define PATCHOULY_REGS {Regs(registers, library.FloatRegisters)}");
-        sb.AppendLine($"#define PATCHOULY_ARGS {Args(registers, library.FloatRegisters)}");
+        sb.AppendLine($"#define PATCHOULY_REGS {Regs(registers, library.AllFloatRegisters)}");
+        sb.AppendLine($"#define PATCHOULY_ARGS {Args(registers, library.AllFloatRegisters)}");
         if (library.FloatRegisters > 0)
         {
             // A float in a double register is its low 32 bits; the bits above are left undefined, so that neither
@@ -87,7 +91,8 @@ internal static class CLibraryWriter
     private static int WriteFamily(StringBuilder sb, LibraryModel library, FamilyModel family, List<VariantSymbol> variants,
         Dictionary<string, PatchSymbol> patchSymbols)
     {
-        int registers = library.Registers;
+        // A built-in move also reaches the move registers; every other family only the registers.
+        int registers = library.FamilyRegisters(family), floatRegisters = library.FamilyFloatRegisters(family);
         string prefix = family.CName;
         sb.AppendLine($"/* ---- {family.Name}: {family.Signature} ---- */");
 
@@ -115,11 +120,11 @@ internal static class CLibraryWriter
         int count = 0;
         if (family.Kind == StencilFamilyKind.Entry)
         {
-            WriteEntry(sb, prefix, registers, library.FloatRegisters);
+            WriteEntry(sb, prefix, library.AllRegisters, library.AllFloatRegisters);
             variants.Add(new VariantSymbol(prefix, family.Index, 0, false));
             return 1;
         }
-        foreach (var spec in VariantEnumerator.Enumerate(family, registers, library.FloatRegisters))
+        foreach (var spec in VariantEnumerator.Enumerate(family, registers, floatRegisters))
         {
             string symbol = VariantNames.Variant(prefix, spec, registers);
             WriteVariant(sb, family, spec, symbol, registers);

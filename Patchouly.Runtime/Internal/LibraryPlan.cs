@@ -201,10 +201,10 @@ internal sealed class LibraryPlan
                     {
                         plan.Flags = PlanFlags.Exists;
                         plan.Length = (ushort)variant.Length;
-                        VariantIndex.Decode(slot, library.Registers, codes[..values], f.FloatMask, library.FloatRegisters);
+                        VariantIndex.Decode(slot, f.Registers, codes[..values], f.FloatMask, f.FloatRegisters);
                         int stackValues = 0;
                         for (int v = 0; v < values; v++)
-                            if (codes[v] == VariantIndex.StackCode(v, library.Registers, f.FloatMask, library.FloatRegisters)) stackValue[stackValues++] = v;
+                            if (codes[v] == VariantIndex.StackCode(v, f.Registers, f.FloatMask, f.FloatRegisters)) stackValue[stackValues++] = v;
                         if (shared || !Build(library, f, variant, stackValue[..stackValues], ref plan, ref steps, ref checks))
                             plan.Flags |= PlanFlags.Corrupt;
                     }

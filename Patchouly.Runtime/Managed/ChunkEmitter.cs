@@ -23,7 +23,7 @@ internal static class ChunkEmitter
         var il = dm.GetILGenerator();
         var steps = program.Steps;
         var locations = program.Locations;
-        int registers = program.Library.Registers;
+        int registers = program.Library.Registers + program.Library.MoveRegisters;
         int resultIndex = ChunkedProgram.ResultIndex(program);
 
         // The locations this chunk uses, as locals: native-sized (nint) when the chunk's stencils use the location only

@@ -39,11 +39,11 @@ internal sealed unsafe class ChunkedProgram
             for (int s = bounds[c], n = 0; s < bounds[c + 1]; s++)
                 _entryOf[s] = entered[s] ? n++ : -1;
         _resultIndex = ResultIndex(program);
-        _stateSize = _resultIndex + 1 + program.Library.FloatRegisters;
+        _stateSize = _resultIndex + 1 + program.Library.FloatRegisters + program.Library.MoveFloatRegisters;
     }
 
     /// <summary>The state array: registers, then stack slots, then the result, then the float registers.</summary>
-    public static int ResultIndex(ManagedProgram program) => program.Library.Registers + program.FrameSlots;
+    public static int ResultIndex(ManagedProgram program) => program.Library.Registers + program.Library.MoveRegisters + program.FrameSlots;
 
     public long Run(long a0, long a1, long a2, long a3, long a4, long a5)
     {

@@ -33,8 +33,17 @@ public abstract class ManagedStencils
 
     /// <summary>Describes a library with <paramref name="floatRegisters"/> float register locations (called by generated code).</summary>
     protected ManagedStencils(Type libraryType, string name, int registers, string modelHash, StencilFamily[] families, bool[] returnsTarget, int floatRegisters)
+        : this(libraryType, name, registers, modelHash, families, returnsTarget, floatRegisters, 0, 0)
+    {
+    }
+
+    /// <summary>Describes a library with move registers (called by generated code).</summary>
+    protected ManagedStencils(Type libraryType, string name, int registers, string modelHash, StencilFamily[] families, bool[] returnsTarget, int floatRegisters,
+        int moveRegisters, int moveFloatRegisters)
     {
         FloatRegisters = floatRegisters;
+        MoveRegisters = moveRegisters;
+        MoveFloatRegisters = moveFloatRegisters;
         ArgumentNullException.ThrowIfNull(libraryType);
         ArgumentNullException.ThrowIfNull(families);
         ArgumentNullException.ThrowIfNull(returnsTarget);
@@ -59,6 +68,12 @@ public abstract class ManagedStencils
 
     /// <summary>The number of float register locations.</summary>
     public int FloatRegisters { get; }
+
+    /// <summary>The register locations after <see cref="Registers"/> that only the built-in moves reach.</summary>
+    public int MoveRegisters { get; }
+
+    /// <summary>The float register locations after <see cref="FloatRegisters"/> that only the built-in moves reach.</summary>
+    public int MoveFloatRegisters { get; }
 
     /// <summary>The hash of the stencils.</summary>
     public string ModelHash { get; }

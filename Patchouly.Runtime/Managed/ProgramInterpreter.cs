@@ -21,7 +21,8 @@ internal sealed class ProgramInterpreter
         _program = program;
         _stencils = program.Stencils;
         _families = program.Library.FamilyArray;
-        _registers = program.Library.Registers + program.Library.FloatRegisters; // float register k after the registers
+        // Float register k after the registers (move registers included).
+        _registers = program.Library.Registers + program.Library.MoveRegisters + program.Library.FloatRegisters + program.Library.MoveFloatRegisters;
         foreach (var f in _families) _maxValues = Math.Max(_maxValues, f.Inputs + f.Outputs + 1);
     }
 
@@ -66,5 +67,5 @@ internal sealed class ProgramInterpreter
 
     private ref ulong Slot(Span<ulong> registers, Span<ulong> frame, Location location) =>
         ref location.IsStack ? ref frame[location.Index]
-        : ref registers[location.IsFloatRegister ? _program.Library.Registers + location.Index : location.Index];
+        : ref registers[location.IsFloatRegister ? _program.Library.Registers + _program.Library.MoveRegisters + location.Index : location.Index];
 }

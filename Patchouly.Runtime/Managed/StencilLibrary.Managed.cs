@@ -20,6 +20,8 @@ public sealed partial class StencilLibrary
         Name = managed.Name;
         Registers = managed.Registers;
         FloatRegisters = managed.FloatRegisters;
+        MoveRegisters = managed.MoveRegisters;
+        MoveFloatRegisters = managed.MoveFloatRegisters;
         ModelHash = managed.ModelHash;
         Target = "managed";
         Architecture = default;
@@ -39,7 +41,9 @@ public sealed partial class StencilLibrary
                 Library = this,
                 Index = i,
             };
-            long slots = VariantIndex.NarrowSlots(f.Inputs + f.Outputs, Registers, f.FloatMask, FloatRegisters);
+            f.Registers = VariantIndex.FamilyRegisters(f.Kind, Registers, MoveRegisters);
+            f.FloatRegisters = VariantIndex.FamilyRegisters(f.Kind, FloatRegisters, MoveFloatRegisters);
+            long slots = VariantIndex.NarrowSlots(f.Inputs + f.Outputs, f.Registers, f.FloatMask, f.FloatRegisters);
             first += f.HasWide ? 2 * slots : slots;
             if (first > int.MaxValue)
                 throw new StencilTablesException($"Stencil library {Name} has too many location assignments to be emitted.");

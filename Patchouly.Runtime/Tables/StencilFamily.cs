@@ -100,6 +100,13 @@ public sealed class StencilFamily
     /// <summary>The number of narrow variant slots: L^(inputs + outputs) without float-class values.</summary>
     public int NarrowSlots { get; internal set; }
 
+    /// <summary>The register locations this family's integer-class values may be in (its location code for a stack slot):
+    /// the library's registers, and for a built-in move its move registers too (<see cref="VariantIndex.FamilyRegisters"/>).</summary>
+    public int Registers { get; internal set; }
+
+    /// <summary>As <see cref="Registers"/> for the float class.</summary>
+    public int FloatRegisters { get; internal set; }
+
     /// <summary>The number of variant slots including wide ones.</summary>
     public int VariantSlots => HasWide ? 2 * NarrowSlots : NarrowSlots;
 

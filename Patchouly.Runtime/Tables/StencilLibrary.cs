@@ -31,6 +31,15 @@ public sealed partial class StencilLibrary
     /// <summary>Creates a library from generated tables, with <paramref name="floatRegisters"/> float register locations
     /// (0 to <see cref="VariantIndex.MaxFloatRegisters"/>; with 1 or more, the library has the built-in float moves).</summary>
     public StencilLibrary(string name, int registers, string modelHash, string target, byte[] code, ulong[] relocations, ulong[] variants, StencilFamily[] families, int floatRegisters)
+        : this(name, registers, modelHash, target, code, relocations, variants, families, floatRegisters, 0, 0)
+    {
+    }
+
+    /// <summary>Creates a library from generated tables with move registers: <paramref name="moveRegisters"/> register
+    /// locations after the <paramref name="registers"/> and <paramref name="moveFloatRegisters"/> float register locations
+    /// after the <paramref name="floatRegisters"/> that only the built-in moves reach (<see cref="VariantIndex.FamilyRegisters"/>).</summary>
+    public StencilLibrary(string name, int registers, string modelHash, string target, byte[] code, ulong[] relocations, ulong[] variants, StencilFamily[] families,
+        int floatRegisters, int moveRegisters, int moveFloatRegisters)
     {
         ArgumentNullException.ThrowIfNull(code);
         ArgumentNullException.ThrowIfNull(relocations);
@@ -40,9 +49,15 @@ public sealed partial class StencilLibrary
             throw new ArgumentOutOfRangeException(nameof(registers), registers, $"A stencil library has 1 to {VariantIndex.MaxRegisters} register locations.");
         if (floatRegisters < 0 || floatRegisters > VariantIndex.MaxFloatRegisters)
             throw new ArgumentOutOfRangeException(nameof(floatRegisters), floatRegisters, $"A stencil library has 0 to {VariantIndex.MaxFloatRegisters} float register locations.");
+        if (moveRegisters < 0 || registers + moveRegisters > VariantIndex.MaxRegisters)
+            throw new ArgumentOutOfRangeException(nameof(moveRegisters), moveRegisters, $"A stencil library has at most {VariantIndex.MaxRegisters} register locations with its move registers.");
+        if (moveFloatRegisters < 0 || floatRegisters + moveFloatRegisters > VariantIndex.MaxFloatRegisters || (moveFloatRegisters > 0 && floatRegisters == 0))
+            throw new ArgumentOutOfRangeException(nameof(moveFloatRegisters), moveFloatRegisters, $"A stencil library with float registers has at most {VariantIndex.MaxFloatRegisters} float register locations with its move float registers.");
         Name = name;
         Registers = registers;
         FloatRegisters = floatRegisters;
+        MoveRegisters = moveRegisters;
+        MoveFloatRegisters = moveFloatRegisters;
         ModelHash = modelHash;
         Target = target;
         Architecture = TableTarget.FromTriple(target)?.Architecture
@@ -76,7 +91,9 @@ public sealed partial class StencilLibrary
             f.Index = i;
             if (f.FloatMask != 0 && (floatRegisters == 0 || f.Inputs + f.Outputs > VariantIndex.MaxFloatMaskValues || f.FloatMask >> (f.Inputs + f.Outputs) != 0))
                 throw new ArgumentException($"Stencil table of {name} is corrupt: family {f.Name} has float-class values the library or the family does not have.");
-            long slots = VariantIndex.NarrowSlots(f.Inputs + f.Outputs, registers, f.FloatMask, floatRegisters);
+            f.Registers = VariantIndex.FamilyRegisters(f.Kind, registers, moveRegisters);
+            f.FloatRegisters = VariantIndex.FamilyRegisters(f.Kind, floatRegisters, moveFloatRegisters);
+            long slots = VariantIndex.NarrowSlots(f.Inputs + f.Outputs, f.Registers, f.FloatMask, f.FloatRegisters);
             if (slots > int.MaxValue || f.FirstVariant + (f.HasWide ? 2 * slots : slots) > variants.Length)
                 throw new ArgumentException($"Stencil table of {name} is corrupt: family {f.Name} has more variants than the table.");
             f.NarrowSlots = (int)slots;
@@ -114,6 +131,14 @@ public sealed partial class StencilLibrary
     /// a float-class value means a stack slot.
     /// </summary>
     public int FloatRegisters { get; }
+
+    /// <summary>Register locations after <see cref="Registers"/> that only the built-in moves reach
+    /// (<c>[StencilLibrary(MoveRegisters = n)]</c>): <c>Location.Register(Registers + i)</c>, i &lt; n.</summary>
+    public int MoveRegisters { get; }
+
+    /// <summary>Float register locations after <see cref="FloatRegisters"/> that only the built-in moves reach
+    /// (<c>[StencilLibrary(MoveFloatRegisters = n)]</c>).</summary>
+    public int MoveFloatRegisters { get; }
 
     /// <summary>Hash of the translated C source these tables were compiled from.</summary>
     public string ModelHash { get; }

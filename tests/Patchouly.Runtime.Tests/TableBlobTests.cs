@@ -73,6 +73,27 @@ public class TableBlobTests
     }
 
     [Fact]
+    public void Move_registers_make_a_version_4_blob_whose_counts_read_back()
+    {
+        var contents = ContentsOf(TestStencils.Library);
+        var moves = contents with { MoveRegisters = 2, MoveFloatRegisters = 0 };
+        byte[] blob = TableBlob.Write(moves);
+        Assert.Equal(TableBlob.MoveVersion, BitConverter.ToUInt16(blob, 4));
+        var read = TableBlob.Read(blob, "moves");
+        Assert.Equal((2, 0, 0), (read.MoveRegisters, read.MoveFloatRegisters, read.FloatRegisters));
+        Assert.Equal(contents.Variants, read.Variants);
+        // Without move registers the blob is byte for byte the version 2 one.
+        Assert.Equal(Blob, TableBlob.Write(contents with { MoveRegisters = 0 }));
+        // A version 4 blob that has no move registers is corrupt.
+        byte[] plain = Blob;
+        int afterRegisters = 8 + 4 + contents.Name.Length + 1;
+        var noMoves = plain.Take(afterRegisters).Concat(new byte[] { 0, 0, 0 }).Concat(plain.Skip(afterRegisters)).ToArray();
+        noMoves[4] = (byte)TableBlob.MoveVersion;
+        var e = Assert.Throws<StencilTablesException>(() => TableBlob.Read(noMoves, "no moves"));
+        Assert.Contains("no move registers", e.Message);
+    }
+
+    [Fact]
     public void A_newer_format_version_is_refused_with_a_rebuild_hint()
     {
         byte[] blob = Blob;

@@ -17,8 +17,11 @@ namespace Patchouly.Runtime.Tables;
 /// <param name="Relocations">Packed <see cref="Relocation"/>s in variant order.</param>
 /// <param name="Code">All variants' machine code.</param>
 /// <param name="FloatRegisters">The number of float register locations (0: none, and the blob is written as version 2).</param>
+/// <param name="MoveRegisters">Register locations after <paramref name="Registers"/> that only the built-in moves reach (version 4).</param>
+/// <param name="MoveFloatRegisters">Float register locations after <paramref name="FloatRegisters"/> that only the built-in moves reach (version 4).</param>
 public sealed record TableBlobContents(string Name, int Registers, string ModelHash, string Triple, string Provenance,
-    IReadOnlyList<TableBlobFamily> Families, ulong[] Variants, ulong[] Relocations, byte[] Code, int FloatRegisters = 0)
+    IReadOnlyList<TableBlobFamily> Families, ulong[] Variants, ulong[] Relocations, byte[] Code, int FloatRegisters = 0,
+    int MoveRegisters = 0, int MoveFloatRegisters = 0)
 {
     /// <summary>Creates the runtime library.</summary>
     /// <exception cref="ArgumentException">The contents are inconsistent (see the <see cref="StencilLibrary"/> constructor).</exception>
@@ -30,7 +33,7 @@ public sealed record TableBlobContents(string Name, int Registers, string ModelH
             var f = Families[i];
             families[i] = new StencilFamily(f.Name, f.Kind, f.Inputs, f.Outputs, f.HoleBits, f.Targets, f.HasWide, f.FirstVariant, f.Signature, f.FloatMask);
         }
-        return new StencilLibrary(Name, Registers, ModelHash, Triple, Code, Relocations, Variants, families, FloatRegisters);
+        return new StencilLibrary(Name, Registers, ModelHash, Triple, Code, Relocations, Variants, families, FloatRegisters, MoveRegisters, MoveFloatRegisters);
     }
 }
 
@@ -42,13 +45,14 @@ public sealed record TableBlobFamily(string Name, StencilFamilyKind Kind, int In
 /// library's assembly) and the runtime reads. Little-endian throughout:
 /// <code>
 /// "PTAB" u16 version u16 0
-/// str name, u8 registers, [v3: u8 float registers], str model hash, str triple, str provenance
+/// str name, u8 registers, [v3, v4: u8 float registers], [v4: u8 move registers, u8 move float registers], str model hash, str triple, str provenance
 /// u32 families, u32 variants, u32 relocations, u32 code bytes
-/// per family: str name, u8 kind, u8 inputs, u8 outputs, u8 targets, u8 wide, u16 holes, u8[holes] hole bits, u32 first variant, str signature[, v3: u32 float mask]
+/// per family: str name, u8 kind, u8 inputs, u8 outputs, u8 targets, u8 wide, u16 holes, u8[holes] hole bits, u32 first variant, str signature[, v3, v4: u32 float mask]
 /// u64[variants] packed StencilVariant, u64[relocations] packed Relocation, u8[code]
 /// </code>
 /// where <c>str</c> is a u32 byte count and UTF-8. Version 3 is the layout of a library with float registers (the
-/// bracketed fields); a library without them is written as version 2, byte for byte as before float registers existed. Every read is bounds-checked: a truncated or corrupt blob is a
+/// bracketed fields); version 4 that of a library with move registers (<see cref="VariantIndex.FamilyRegisters"/>: the move
+/// families' slots count them); a library without either is written as version 2, byte for byte as before float registers existed. Every read is bounds-checked: a truncated or corrupt blob is a
 /// <see cref="StencilTablesException"/>, never an out-of-range read.
 /// </summary>
 public static class TableBlob
@@ -61,6 +65,9 @@ public static class TableBlob
 
     /// <summary>The format version of a library with float registers: version 2 plus its float register count and each family's float mask.</summary>
     public const ushort FloatVersion = 3;
+
+    /// <summary>The format version of a library with move registers: version 3 plus its move register counts.</summary>
+    public const ushort MoveVersion = 4;
 
     /// <summary>The embedded-resource name of a library's tables for a target: <c>Patchouly/&lt;library file name&gt;/&lt;rid&gt;.ptab</c>.</summary>
     public static string ResourceName(string libraryFileName, string runtimeIdentifier) => $"Patchouly/{libraryFileName}/{runtimeIdentifier}.ptab";
@@ -76,12 +83,18 @@ public static class TableBlob
         using (var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
         {
             w.Write(Magic);
-            bool floats = contents.FloatRegisters > 0;
-            w.Write(floats ? FloatVersion : Version);
+            bool moves = contents.MoveRegisters > 0 || contents.MoveFloatRegisters > 0;
+            bool floats = contents.FloatRegisters > 0 || moves;
+            w.Write(moves ? MoveVersion : floats ? FloatVersion : Version);
             w.Write((ushort)0);
             WriteString(w, contents.Name);
             w.Write(checked((byte)contents.Registers));
             if (floats) w.Write(checked((byte)contents.FloatRegisters));
+            if (moves)
+            {
+                w.Write(checked((byte)contents.MoveRegisters));
+                w.Write(checked((byte)contents.MoveFloatRegisters));
+            }
             WriteString(w, contents.ModelHash);
             WriteString(w, contents.Triple);
             WriteString(w, contents.Provenance);
@@ -120,15 +133,19 @@ public static class TableBlob
             throw new StencilTablesException($"{source} is not a Patchouly tables blob (no PTAB header).");
         r.Skip(4);
         ushort version = r.U16();
-        if (version != Version && version != FloatVersion)
-            throw new StencilTablesException($"{source} has tables format version {version}; this runtime reads versions {Version} and {FloatVersion}. Rebuild the library with this Patchouly version.");
-        bool floats = version == FloatVersion;
+        if (version != Version && version != FloatVersion && version != MoveVersion)
+            throw new StencilTablesException($"{source} has tables format version {version}; this runtime reads versions {Version} to {MoveVersion}. Rebuild the library with this Patchouly version.");
+        bool moves = version == MoveVersion;
+        bool floats = version == FloatVersion || moves;
         r.U16();
         string name = r.Str();
         int registers = r.U8();
         int floatRegisters = floats ? r.U8() : 0;
-        if (floats && floatRegisters == 0)
+        if (floats && !moves && floatRegisters == 0)
             throw new StencilTablesException($"{source} is corrupt (a version {FloatVersion} blob with no float registers).");
+        int moveRegisters = moves ? r.U8() : 0, moveFloatRegisters = moves ? r.U8() : 0;
+        if (moves && moveRegisters + moveFloatRegisters == 0)
+            throw new StencilTablesException($"{source} is corrupt (a version {MoveVersion} blob with no move registers).");
         string modelHash = r.Str(), triple = r.Str(), provenance = r.Str();
         int familyCount = r.Count(16), variantCount = r.Count(8), relocationCount = r.Count(8), codeLength = r.Count(1);
         var families = new TableBlobFamily[familyCount];
@@ -151,7 +168,7 @@ public static class TableBlob
         for (int i = 0; i < relocationCount; i++) relocations[i] = r.U64();
         byte[] code = r.Bytes(codeLength).ToArray();
         if (!r.AtEnd) throw new StencilTablesException($"{source} has {r.Remaining} bytes after its code: it is corrupt.");
-        return new TableBlobContents(name, registers, modelHash, triple, provenance, families, variants, relocations, code, floatRegisters);
+        return new TableBlobContents(name, registers, modelHash, triple, provenance, families, variants, relocations, code, floatRegisters, moveRegisters, moveFloatRegisters);
     }
 
     private static void WriteString(BinaryWriter w, string s)

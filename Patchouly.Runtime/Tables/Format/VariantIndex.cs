@@ -19,6 +19,11 @@ namespace Patchouly.Runtime.Tables;
 /// F + 1 codes: code <c>k &lt; floatRegisters</c> is float register k, code <c>floatRegisters</c> is "a stack slot".
 /// Without float values that is L^(I+O) slots, the base-L number. Wide variants (64-bit holes) follow at
 /// <c>i + narrow slots</c>.</para>
+/// <para>A library may have move registers (<c>MoveRegisters</c>, <c>MoveFloatRegisters</c>): register locations after its
+/// registers (and float registers after its float registers) that only the built-in moves (<see cref="StencilFamilyKind.Move"/>)
+/// reach. A move family's values count those too (<see cref="FamilyRegisters"/>): its codes are 0 .. registers +
+/// move registers - 1 for registers and registers + move registers for "a stack slot"; every other family's codes are as
+/// above.</para>
 /// </remarks>
 public static class VariantIndex
 {
@@ -31,6 +36,11 @@ public static class VariantIndex
 
     /// <summary>The most values (inputs + outputs) a family with float-class values may have (its float mask is 32 bits).</summary>
     public const int MaxFloatMaskValues = 32;
+
+    /// <summary>The register locations (of one class) the values of a family of kind <paramref name="kind"/> may be in:
+    /// a built-in move reaches the library's move registers too, every other family only its registers.</summary>
+    public static int FamilyRegisters(StencilFamilyKind kind, int registers, int moveRegisters) =>
+        kind == StencilFamilyKind.Move ? registers + moveRegisters : registers;
 
     /// <summary>The number of location codes of value <paramref name="value"/>: its class's registers plus the stack.</summary>
     public static int Radix(int value, int registers, uint floatMask, int floatRegisters) =>

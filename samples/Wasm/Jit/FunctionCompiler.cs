@@ -25,8 +25,14 @@ internal sealed unsafe class FunctionCompiler
     private const int RegisterCount = 3;
 
     /// <summary>How many integer / float locals a function keeps in registers for its whole body (the library's
-    /// <c>Registers</c> / <c>FloatRegisters</c> beyond <see cref="RegisterCount"/>).</summary>
-    private static readonly int CachedInts = Families.Lib.Registers - RegisterCount, CachedFloats = Families.Lib.FloatRegisters - RegisterCount;
+    /// <c>Registers</c> / <c>FloatRegisters</c> beyond <see cref="RegisterCount"/>, then its move registers, which only
+    /// moves reach: a local there is copied to its entry's register to be read, and written through its entry's location).</summary>
+    private static readonly int CachedInts = Families.Lib.Registers - RegisterCount + Families.Lib.MoveRegisters,
+        CachedFloats = Families.Lib.FloatRegisters - RegisterCount + Families.Lib.MoveFloatRegisters;
+
+    /// <summary>True for a move register (<see cref="StencilLibrary.MoveRegisters"/>): only moves read or write it.</summary>
+    private static bool IsMoveOnly(Location l) =>
+        l.IsRegister ? l.Index >= Families.Lib.Registers : l.IsFloatRegister && l.Index >= Families.Lib.FloatRegisters;
 
     private enum Kind : byte { Reg, Const, Local, Pending, Cond }
 
@@ -78,6 +84,10 @@ internal sealed unsafe class FunctionCompiler
     // The locals kept in registers: the local in Register(RegisterCount + i) / FloatRegister(RegisterCount + i), or -1.
     private readonly int[] _cachedInt = new int[CachedInts], _cachedFloat = new int[CachedFloats];
     private Location[] _localLocs = new Location[16]; // every local's location (PlaceLocals)
+
+    // Registers below depth 3 that hold a copy of a deep input (bit j: register j, bit 4 + j: float register j; see
+    // Scratch): of the operation this instruction builds, and of the pending operation or comparison until it is emitted.
+    private int _scratchBuilding, _scratchPending;
 
     // The pending operation (only ever the top entry).
     private StencilFamily? _pFamily;
@@ -216,10 +226,12 @@ internal sealed unsafe class FunctionCompiler
     {
         _b.Emit(_pFamily!, _pIn.AsSpan(0, _pInCount), [dst], _pHoles.AsSpan(0, _pHoleCount), _pTargets.AsSpan(0, _pTargetCount));
         _pFamily = null;
+        _scratchPending = 0;
     }
 
     private void EmitCond(Location dst)
     {
+        _scratchPending = 0;
         if (_cImm && Families.WithImm[_cOp] is StencilFamily imm) _b.Emit(imm, [_cA], [dst], [(ulong)(uint)(int)_cK]);
         else if (_cImm)
         {
@@ -294,8 +306,14 @@ internal sealed unsafe class FunctionCompiler
         if (e.Kind == Kind.Local)
         {
             var home = LocalLoc((int)e.Value);
-            if (home.IsStack || home.IsFloatRegister == asFloat) return home;
-            // A local cached in the other register file (a reinterpretation): this entry takes its own copy.
+            if (home.IsStack || (home.IsFloatRegister == asFloat && !IsMoveOnly(home))) return home;
+            // A local in a move register, or cached in the other register file (a reinterpretation): deep in the
+            // operand stack, copied to a register no entry uses (the entry stays a local); else this entry takes its own copy.
+            if (k >= RegisterCount && Scratch(asFloat, Location.Stack(0)) is Location scratch)
+            {
+                _b.Move(home, scratch);
+                return scratch;
+            }
             _b.Move(home, Loc(k, asFloat));
             e.Kind = Kind.Reg;
             e.InFloat = asFloat;
@@ -319,6 +337,7 @@ internal sealed unsafe class FunctionCompiler
         _pHoleCount = holes.Length;
         targets.CopyTo(_pTargets);
         _pTargetCount = targets.Length;
+        HoldScratch();
         _depth -= pop;
         Push(Kind.Pending, 0, type);
     }
@@ -342,14 +361,24 @@ internal sealed unsafe class FunctionCompiler
         for (int i = 0; i < _paramCount; i++)
         {
             var home = LocalLoc(i);
-            if (!home.IsFloatRegister) _b.Emit(Families.Get, [], [home], [ExchangeCell(i)]);
+            if (!home.IsFloatRegister && !IsMoveOnly(home)) _b.Emit(Families.Get, [], [home], [ExchangeCell(i)]);
             else
             {
                 _b.Emit(Families.Get, [], [Location.Register(0)], [ExchangeCell(i)]);
                 _b.Move(Location.Register(0), home);
             }
         }
-        for (int i = _paramCount; i < _locals; i++) EmitConst(0, LocalLoc(i));
+        for (int i = _paramCount; i < _locals; i++)
+        {
+            var home = LocalLoc(i);
+            if (!IsMoveOnly(home)) EmitConst(0, home);
+            else
+            {
+                var zero = home.IsFloatRegister ? Location.FloatRegister(0) : Location.Register(0);
+                EmitConst(0, zero);
+                _b.Move(zero, home);
+            }
+        }
         _frames.Add(NewFrame(0x02, _b.NewBlock(), default, 0, [], _type.Results));
         Body();
         // Cold code: trampolines of br_table, traps.
@@ -408,6 +437,7 @@ internal sealed unsafe class FunctionCompiler
                         continue;
                 }
             }
+            _scratchBuilding = 0;
             // Loads, stores, float arithmetic and comparisons take a pending top themselves (UseTop).
             if (_depth > 0 && _stack[_depth - 1].Kind is Kind.Pending or Kind.Cond
                 && op is not (0x21 or 0x22 or 0x0D or 0x04 or 0x1A or (>= 0x28 and <= 0x3E) or (>= 0x5B and <= 0x66) or (>= 0x8B and <= 0xA6)))
@@ -574,6 +604,7 @@ internal sealed unsafe class FunctionCompiler
                 _cA = Use(_depth - 1);
                 _cImm = false;
                 _depth--;
+                HoldScratch();
                 Push(Kind.Cond);
                 return;
             }
@@ -589,6 +620,7 @@ internal sealed unsafe class FunctionCompiler
             _cB = _cImm ? default : Use(_depth - 1);
             _cA = Use(_depth - 2);
             _depth -= 2;
+            HoldScratch();
             Push(Kind.Cond);
             return;
         }
@@ -624,12 +656,8 @@ internal sealed unsafe class FunctionCompiler
         bool asFloat = family.IsFloatValue(input);
         if (e.Kind == Kind.Pending && k >= RegisterCount && _pFamily!.IsFloatValue(_pInCount) == asFloat)
         {
-            for (int j = 0; j < RegisterCount; j++)
+            if (Scratch(asFloat, exclude, forPending: true) is Location scratch)
             {
-                ref var s = ref _stack[j];
-                bool free = asFloat ? !s.Float && !s.InFloat : s.Float && (s.Kind != Kind.Reg || s.InFloat);
-                var scratch = asFloat ? Location.FloatRegister(j) : Location.Register(j);
-                if (!free || scratch == exclude) continue;
                 EmitPending(scratch);
                 e.Kind = Kind.Reg;
                 e.InFloat = asFloat;
@@ -637,6 +665,35 @@ internal sealed unsafe class FunctionCompiler
             }
         }
         return Use(k, family, input);
+    }
+
+    /// <summary>The scratch registers of the operation just built stay taken until it is emitted.</summary>
+    private void HoldScratch()
+    {
+        _scratchPending = _scratchBuilding;
+        _scratchBuilding = 0;
+    }
+
+    /// <summary>
+    /// A register below depth 3 that no entry uses (with the operand stack deeper than 3), not <paramref name="exclude"/>
+    /// nor one already holding an input of the operation being built or (unless <paramref name="forPending"/>: for the
+    /// result of the pending operation, which may share a register with its inputs) of the pending one: for a float, the
+    /// float register of an integer entry; for an integer, the integer register of a float entry whose value is in (or
+    /// goes to) its float register.
+    /// </summary>
+    private Location? Scratch(bool asFloat, Location exclude, bool forPending = false)
+    {
+        for (int j = 0; j < RegisterCount; j++)
+        {
+            ref var s = ref _stack[j];
+            bool free = asFloat ? !s.Float && !s.InFloat : s.Float && (s.Kind != Kind.Reg || s.InFloat);
+            var scratch = asFloat ? Location.FloatRegister(j) : Location.Register(j);
+            int bit = 1 << (asFloat ? 4 + j : j);
+            if (!free || scratch == exclude || ((_scratchBuilding | (forPending ? 0 : _scratchPending)) & bit) != 0) continue;
+            _scratchBuilding |= bit;
+            return scratch;
+        }
+        return null;
     }
 
     /// <summary>The opcodes whose immediate form is a shift (the hole is the count, masked); by opcode, once.</summary>
@@ -792,6 +849,23 @@ internal sealed unsafe class FunctionCompiler
             if (_stack[k].Kind == Kind.Local && _stack[k].Value == x) Materialize(k);
         ref var e = ref _stack[top];
         var dst = LocalLoc(x);
+        bool keep = false; // the entry keeps its own copy (a tee of a value written to a move register)
+        if (IsMoveOnly(dst) && e.Kind == Kind.Pending && top >= RegisterCount
+            && Scratch(_pFamily!.IsFloatValue(_pInCount), Location.Stack(0), forPending: true) is Location scratch)
+        {
+            // A deep result for a move register: through a register no entry uses rather than the entry's slot.
+            EmitPending(scratch);
+            _b.Move(scratch, dst);
+            e.Kind = Kind.Local;
+            e.Value = x;
+        }
+        else if (IsMoveOnly(dst) && e.Kind is Kind.Pending or Kind.Cond or Kind.Const or Kind.Reg)
+        {
+            // A move register is written only by a move: the value goes through the entry's own location, where a
+            // tee leaves it (reading it back from the move register would be one more move).
+            Materialize(top);
+            keep = tee;
+        }
         switch (e.Kind)
         {
             case Kind.Pending:
@@ -808,8 +882,8 @@ internal sealed unsafe class FunctionCompiler
             case Kind.Const: EmitConst(e.Value, dst); break;
             case Kind.Local: if (e.Value != x) _b.Move(LocalLoc((int)e.Value), dst); break;
         }
-        if (tee) e = new Entry { Kind = Kind.Local, Value = x, Type = e.Type };
-        else _depth--;
+        if (!tee) _depth--;
+        else if (!keep) e = new Entry { Kind = Kind.Local, Value = x, Type = e.Type };
     }
 
     /// <summary>
