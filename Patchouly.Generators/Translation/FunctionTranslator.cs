@@ -42,12 +42,15 @@ internal sealed partial class FunctionTranslator
     private int _stackArrays;
     private bool _failed;
     private bool _opaqueMemory;
+    private readonly bool _asHelper;
     private readonly List<string> _functionScope = new();
     private readonly HashSet<ITypeSymbol> _reportedTypes = new(s_symbols);
 
-    public FunctionTranslator(StencilTranslator owner, IMethodSymbol method, BaseMethodDeclarationSyntax syntax, SemanticModel model, List<DiagnosticInfo> diagnostics)
+    /// <param name="asHelper">The body is for a call from another stencil, whose locals its pointers may point into.</param>
+    public FunctionTranslator(StencilTranslator owner, IMethodSymbol method, BaseMethodDeclarationSyntax syntax, SemanticModel model, List<DiagnosticInfo> diagnostics, bool asHelper)
     {
         _owner = owner;
+        _asHelper = asHelper;
         _method = method;
         _syntax = syntax;
         _model = model;
@@ -76,7 +79,7 @@ internal sealed partial class FunctionTranslator
         _out.Append("}\n");
         // Arrays behind stackalloc live as long as the method, as in C#: they are declared at its top.
         if (_functionScope.Count > 0) _out.Insert(bodyStart, string.Concat(_functionScope.Select(d => "    " + d + "\n")));
-        return _failed ? FunctionResult.Failed : new FunctionResult(returnType, parameters, _out.ToString());
+        return _failed ? FunctionResult.Failed : new FunctionResult(returnType, parameters, _out.ToString(), _opaqueMemory);
     }
 
     // ------------------------------------------------------------------ signature
@@ -159,14 +162,14 @@ internal sealed partial class FunctionTranslator
 
     /// <summary>
     /// True when every location this method reads through a pointer is memory clang cannot see into, which nothing it
-    /// compiles along with it writes: the method is a stencil (its pointers are inputs, holes or loaded values, opaque to
+    /// compiles along with it writes: the method is a stencil translated as one, not as another stencil's helper (its pointers are inputs, holes or loaded values, opaque to
     /// clang), takes no address (no local or buffer becomes memory), allocates nothing on the stack, calls nothing
     /// (no helper, intrinsic or host function that could write memory or hand out an address) and assigns only to its
     /// locals and parameters. Such a read cannot fold into a constant, so a float or double is read as itself.
     /// </summary>
     private bool OpaqueMemoryReads(IOperation root)
     {
-        if (!_method.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == KnownNames.StencilAttribute)) return false;
+        if (_asHelper || !_method.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == KnownNames.StencilAttribute)) return false;
         if (_addressTaken.Count > 0) return false;
         foreach (var op in root.Descendants())
         {

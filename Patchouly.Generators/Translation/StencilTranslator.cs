@@ -13,8 +13,10 @@ namespace Patchouly.Generators.Translation;
 /// Translates the methods of one stencil library from C# (Roslyn's IOperation tree) to C11 (GNU dialect).
 /// </summary>
 /// <remarks>
-/// <para>Each method body (stencil or helper) is translated once and cached; its diagnostics are reported to the
-/// list of the <see cref="TranslateStencil"/> call that first needed it, so every problem is reported once.</para>
+/// <para>Each method body (stencil or helper) is translated once per role and cached; its diagnostics are reported to
+/// the list of the <see cref="TranslateStencil"/> call that first needed it, so every problem is reported once. A
+/// stencil that reads floats through its pointers as themselves (<see cref="FunctionResult.OpaqueReads"/>) is translated
+/// again when another stencil calls it: as a helper its pointers may point into its caller's locals.</para>
 /// <para>Conventions: a stencil becomes <c>static inline __attribute__((always_inline)) R cName(params)</c>; a helper
 /// (a static, non-generic library method that is not a stencil, or a stencil called from another stencil) becomes
 /// the same kind of function named <c>h_Name</c> (see <see cref="CNames"/>), declared and defined in
@@ -32,6 +34,7 @@ internal sealed class StencilTranslator
     private readonly Dictionary<IMethodSymbol, string> _helperNames = new(s_symbols);
     private readonly List<IMethodSymbol> _declarationOrder = new();
     private readonly Dictionary<IMethodSymbol, FunctionResult> _results = new(s_symbols);
+    private readonly Dictionary<IMethodSymbol, FunctionResult> _helperResults = new(s_symbols);
     private readonly List<IMethodSymbol> _inProgress = new();
     private readonly HashSet<IMethodSymbol> _usedAsHelpers = new(s_symbols);
     private readonly HashSet<string> _runtimeHelpers = new();
@@ -72,7 +75,7 @@ internal sealed class StencilTranslator
     /// </summary>
     public string? TranslateStencil(IMethodSymbol method, string cName, List<DiagnosticInfo> diagnostics)
     {
-        var result = GetFunction(method, diagnostics);
+        var result = GetFunction(method, diagnostics, asHelper: false);
         if (result.Body is null) return null;
         return result.Definition(cName);
     }
@@ -142,8 +145,8 @@ internal sealed class StencilTranslator
             }
 
             var helpers = _declarationOrder
-                .Where(m => _usedAsHelpers.Contains(m) && _results.TryGetValue(m, out var r) && r.Body is not null)
-                .Select(m => (Name: _helperNames[m], Result: _results[m]))
+                .Where(m => _usedAsHelpers.Contains(m) && _helperResults.TryGetValue(m, out var r) && r.Body is not null)
+                .Select(m => (Name: _helperNames[m], Result: _helperResults[m]))
                 .ToList();
             if (helpers.Count > 0)
             {
@@ -255,28 +258,34 @@ internal sealed class StencilTranslator
     internal string? UseHelper(IMethodSymbol method, List<DiagnosticInfo> diagnostics)
     {
         method = method.OriginalDefinition;
-        var result = GetFunction(method, diagnostics);
+        var result = GetFunction(method, diagnostics, asHelper: true);
         if (result.Body is null) return null;
         _usedAsHelpers.Add(method);
         return _helperNames[method];
     }
 
-    private FunctionResult GetFunction(IMethodSymbol method, List<DiagnosticInfo> diagnostics)
+    private FunctionResult GetFunction(IMethodSymbol method, List<DiagnosticInfo> diagnostics, bool asHelper)
     {
         method = method.OriginalDefinition;
-        if (_results.TryGetValue(method, out var cached)) return cached;
+        var cache = asHelper ? _helperResults : _results;
+        var other = asHelper ? _results : _helperResults;
+        if (cache.TryGetValue(method, out var cached)) return cached;
+        // A stencil's own translation serves as its helper when it reads no float as itself.
+        if (asHelper && _results.TryGetValue(method, out var translated) && !translated.OpaqueReads)
+            return cache[method] = translated;
         _cancellationToken.ThrowIfCancellationRequested();
         _inProgress.Add(method);
         FunctionResult result;
         try
         {
-            result = Translate(method, diagnostics);
+            // The other role's translation already reported this body's problems.
+            result = Translate(method, other.ContainsKey(method) ? new List<DiagnosticInfo>() : diagnostics, asHelper);
         }
         finally
         {
             _inProgress.RemoveAt(_inProgress.Count - 1);
         }
-        _results[method] = result;
+        cache[method] = result;
         return result;
     }
 
@@ -311,7 +320,7 @@ internal sealed class StencilTranslator
         return max;
     }
 
-    private FunctionResult Translate(IMethodSymbol method, List<DiagnosticInfo> diagnostics)
+    private FunctionResult Translate(IMethodSymbol method, List<DiagnosticInfo> diagnostics, bool asHelper)
     {
         var implementation = method.PartialImplementationPart ?? method;
         var syntax = implementation.DeclaringSyntaxReferences
@@ -327,7 +336,7 @@ internal sealed class StencilTranslator
 
         try
         {
-            var result = new FunctionTranslator(this, implementation, syntax, model, diagnostics).Translate();
+            var result = new FunctionTranslator(this, implementation, syntax, model, diagnostics, asHelper).Translate();
             if (result.Body is not null && BracketDepth(result.Body) is var depth and > MaxBracketDepth)
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NestedTooDeeply, method.Locations.FirstOrDefault(), method.Name, $"its C would nest {depth} levels of brackets"));
@@ -353,14 +362,19 @@ internal sealed class StencilTranslator
 /// <summary>A translated method: its C return type, parameter list and body (null when translation failed).</summary>
 internal sealed class FunctionResult
 {
-    public static readonly FunctionResult Failed = new("", "", null);
+    public static readonly FunctionResult Failed = new("", "", null, opaqueReads: false);
 
-    public FunctionResult(string returnType, string parameters, string? body)
+    public FunctionResult(string returnType, string parameters, string? body, bool opaqueReads)
     {
         ReturnType = returnType;
         Parameters = parameters;
         Body = body;
+        OpaqueReads = opaqueReads;
     }
+
+    /// <summary>True when the body reads floats through pointers as themselves, which is right only for a stencil's own
+    /// translation (see <c>FunctionTranslator.OpaqueMemoryReads</c>).</summary>
+    public bool OpaqueReads { get; }
 
     public string ReturnType { get; }
 

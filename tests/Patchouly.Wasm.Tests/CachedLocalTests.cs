@@ -114,9 +114,13 @@ public class CachedLocalTests
         Assert.All(validated.Bodies, b => Assert.NotNull(b.LocalWeights));
         var unvalidated = ModuleDecoder.Decode(bytes);
         Assert.All(unvalidated.Bodies, b => Assert.Null(b.LocalWeights));
-        static string Listing(WasmModule m) => string.Join('\n', Regex.Matches(
-            Assert.IsType<Patchouly.Samples.Wasm.Jit.JitCode>(new JitEngine(disassemblable: true).Instantiate(m, (_, _) => null).Code).Disassemble(),
-            @"^; \w+ \[[^\]]*\].*$", RegexOptions.Multiline).Select(x => x.Value));
+        static string Listing(WasmModule m)
+        {
+            using var store = new Store();
+            return string.Join('\n', Regex.Matches(
+                Assert.IsType<Patchouly.Samples.Wasm.Jit.JitCode>(new JitEngine(disassemblable: true).Instantiate(store, m, (_, _) => null).Code).Disassemble(),
+                @"^; \w+ \[[^\]]*\].*$", RegexOptions.Multiline).Select(x => x.Value));
+        }
         string listing = Listing(validated);
         Assert.Matches(@"-> [rf][34]\]", listing); // some local is cached
         Assert.Equal(Listing(unvalidated), listing);

@@ -40,15 +40,16 @@ public class DecoderTests
           (func (export "sel") (param i32 i32 i32) (result i32) (select (local.get 0) (local.get 1) (local.get 2))))
         """;
 
-    private static object? Env(string module, string name) =>
-        module == "env" && name == "g" ? new GlobalCell(new GlobalType(ValType.I32, false), 5) : null;
+    private static ImportResolver Env(Store store) => (module, name) =>
+        module == "env" && name == "g" ? new GlobalCell(store, new GlobalType(ValType.I32, false), 5) : null;
 
     [Fact]
     public void RichModuleRuns()
     {
         var m = ModuleDecoder.Decode(Rich);
         Validator.Validate(m);
-        var inst = WasmRuntime.RunOnLargeStack(() => new JitEngine().Instantiate(m, Env));
+        using var store = new Store();
+        var inst = WasmRuntime.RunOnLargeStack(() => new JitEngine().Instantiate(store, m, Env(store)));
         // run(4): the bytes at 16 + (i & 3) for i = 4, 3, 2, 1 are 'h' (104), 'l' (108), 'l', 'e' (101), so the
         // running sums are 104, 212, 320, 421; their sum is 1057, and inc(1057) = 1058.
         var r = WasmRuntime.RunOnLargeStack(() => inst.GetFunction("run").Invoke(4));
@@ -102,16 +103,17 @@ public class DecoderTests
         byte[] bytes = [0, 0x61, 0x73, 0x6D, 1, 0, 0, 0, 1, 4, 1, 0x60, 0, 0, 3, 2, 1, 0, 10, 8, 1, 6, 1, 0xA0, 0x9C, 0x01, 0x7F, 0x0B];
         var m = ModuleDecoder.Decode(bytes);
         Validator.Validate(m);
-        var e = Assert.Throws<WasmException>(() => new JitEngine().Instantiate(m, Env));
+        using var store = new Store();
+        var e = Assert.Throws<WasmException>(() => new JitEngine().Instantiate(store, m, Env(store)));
         Assert.Equal(WasmErrorKind.ImplementationLimit, e.Kind);
         Assert.Equal("code[0]", e.Section);
         // The interpreter has no frame limit.
-        var inst = new Patchouly.Samples.Wasm.Interp.InterpEngine().Instantiate(m, Env);
+        var inst = new Patchouly.Samples.Wasm.Interp.InterpEngine().Instantiate(store, m, Env(store));
         Assert.NotNull(inst);
         // A table of 100 million elements.
         var t = ModuleDecoder.Decode([0, 0x61, 0x73, 0x6D, 1, 0, 0, 0, 4, 7, 1, 0x70, 0, 0x80, 0xC2, 0xD7, 0x2F]);
         Validator.Validate(t);
-        Assert.Equal(WasmErrorKind.ImplementationLimit, Assert.Throws<WasmException>(() => new JitEngine().Instantiate(t, Env)).Kind);
+        Assert.Equal(WasmErrorKind.ImplementationLimit, Assert.Throws<WasmException>(() => new JitEngine().Instantiate(store, t, Env(store))).Kind);
     }
 
     /// <summary>Every truncation and thousands of byte mutations of a valid module: decoded, validated and compiled, or rejected with a <see cref="WasmException"/>.</summary>
@@ -126,7 +128,8 @@ public class DecoderTests
                 var m = ModuleDecoder.Decode(bytes);
                 Validator.Validate(m);
                 // Compile (but do not run: a mutated loop may not end).
-                try { new JitEngine().Instantiate(m, Env); }
+                using var store = new Store();
+                try { new JitEngine().Instantiate(store, m, Env(store)); }
                 catch (WasmException e) when (e.Kind is WasmErrorKind.Unlinkable or WasmErrorKind.Uninstantiable) { }
                 accepted++;
             }

@@ -21,7 +21,8 @@ public class NarrowVariantTests
     {
         var m = ModuleDecoder.Decode(wasm);
         Validator.Validate(m);
-        var instance = new JitEngine(disassemblable: true).Instantiate(m, (_, _) => null);
+        using var store = new Store();
+        var instance = new JitEngine(disassemblable: true).Instantiate(store, m, (_, _) => null);
         return Assert.IsType<Patchouly.Samples.Wasm.Jit.JitCode>(instance.Code).Disassemble();
     }
 

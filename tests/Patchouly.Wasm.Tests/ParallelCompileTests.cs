@@ -81,7 +81,7 @@ public class ParallelCompileTests
     }
 
     private static Instance Compile(WasmModule m, int threads) =>
-        Instance.Instantiate(m, (_, _) => null, instance => JitCompiler.Compile(instance, threads, disassemblable: true));
+        Instance.Instantiate(new Store(), m, (_, _) => null, instance => JitCompiler.Compile(instance, threads, disassemblable: true));
 
     [Fact]
     public void TheModuleMakesSeveralBatches()

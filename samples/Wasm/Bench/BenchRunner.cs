@@ -96,12 +96,15 @@ public static partial class BenchRunner
         int warmups = WarmUp(() => engine.Load(bytes));
         Console.WriteLine($"{warmups} warm-up loads");
         Instance? last = null;
+        Store? previous = null;
         var walls = new List<double>();
         var cpus = new List<double>();
         var threads = new List<double>();
         using var process = Process.GetCurrentProcess();
         for (int i = 0; i < n; i++)
         {
+            previous?.Dispose(); // the previous load's store (its code and memory), outside the timed region
+            previous = new Store();
             CollectGarbage();
             long allocated = GC.GetTotalAllocatedBytes(true);
             int collections = GC.CollectionCount(0);
@@ -116,7 +119,7 @@ public static partial class BenchRunner
             Validation.Validator.Validate(m);
             long t2 = Stopwatch.GetTimestamp();
             long validated = GC.GetTotalAllocatedBytes(true);
-            var instance = engine.Instantiate(m, (_, _) => null);
+            var instance = engine.Instantiate(previous, m, (_, _) => null);
             long t3 = Stopwatch.GetTimestamp();
             process.Refresh();
             double cpuMs = (process.TotalProcessorTime - cpu).TotalMilliseconds;
@@ -132,6 +135,7 @@ public static partial class BenchRunner
         if (last?.Code is Jit.JitCode code)
             Console.WriteLine(FormattableString.Invariant(
                 $"code: {code.Modules.Length} modules (batches), {code.Modules.Sum(x => (long)x.Code.Length) / 1e6:F2} MB of machine code"));
+        previous?.Dispose();
         walls.Sort();
         cpus.Sort();
         threads.Sort();

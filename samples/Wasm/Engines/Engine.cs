@@ -5,13 +5,13 @@ using Patchouly.Samples.Wasm.Validation;
 
 namespace Patchouly.Samples.Wasm.Engines;
 
-/// <summary>A module loaded by an engine, ready to call.</summary>
+/// <summary>A module loaded by an engine, ready to call; disposing it frees its instance (its store: code, memory, tables).</summary>
 public interface ILoadedModule : IDisposable
 {
     /// <summary>The type of the exported function <paramref name="export"/> (from our decoder).</summary>
     FuncType TypeOf(string export);
 
-    /// <summary>Calls <paramref name="export"/> with the arguments' bits; returns the results' bits or throws <see cref="TrapException"/>.</summary>
+    /// <summary>Calls <paramref name="export"/> with the arguments' bits; returns the results' bits or throws <see cref="TrapException"/> (<see cref="ObjectDisposedException"/> once disposed).</summary>
     long[] Invoke(string export, long[] arguments);
 
     /// <summary>Seconds spent compiling (the engine's own decode, validation and compilation).</summary>
@@ -51,8 +51,8 @@ public abstract class InstanceEngine : Engine
     /// <summary>Compiles an instance's functions (sets their entries).</summary>
     protected abstract object? Compile(Instance instance);
 
-    /// <summary>Instantiates <paramref name="module"/> (decoded and validated) with imports from <paramref name="imports"/>.</summary>
-    public Instance Instantiate(WasmModule module, ImportResolver imports) => Instance.Instantiate(module, imports, Compile);
+    /// <summary>Instantiates <paramref name="module"/> (decoded and validated) in <paramref name="store"/>, with imports (of that store) from <paramref name="imports"/>.</summary>
+    public Instance Instantiate(Store store, WasmModule module, ImportResolver imports) => Instance.Instantiate(store, module, imports, Compile);
 
     /// <inheritdoc />
     public override ILoadedModule Load(byte[] bytes)
@@ -60,16 +60,26 @@ public abstract class InstanceEngine : Engine
         long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
         var m = ModuleDecoder.Decode(bytes);
         Validator.Validate(m);
-        var inst = Instantiate(m, (_, _) => null);
-        return new Loaded(inst, System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalSeconds);
+        var store = new Store();
+        try
+        {
+            var inst = Instantiate(store, m, (_, _) => null);
+            return new Loaded(store, inst, System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalSeconds);
+        }
+        catch
+        {
+            store.Dispose();
+            throw;
+        }
     }
 
-    private sealed class Loaded(Instance instance, double seconds) : ILoadedModule
+    /// <summary>An instance that owns its store.</summary>
+    private sealed class Loaded(Store store, Instance instance, double seconds) : ILoadedModule
     {
         public double CompileSeconds => seconds;
         public FuncType TypeOf(string export) => instance.GetFunction(export).Type;
         public long[] Invoke(string export, long[] arguments) => instance.GetFunction(export).Invoke(arguments);
-        public void Dispose() { }
+        public void Dispose() => store.Dispose();
     }
 }
 

@@ -11,7 +11,7 @@ namespace Patchouly.Samples.Wasm.Interp;
 /// stack. Calls go through the callee's <see cref="FuncRef"/> like JIT code's do (so interpreted, compiled and host
 /// functions call each other); bulk and table instructions use the JIT's <see cref="BulkOperation"/>s.
 /// </summary>
-internal sealed unsafe class InterpretedFunction(Instance instance, int index) : HostOperation
+internal sealed unsafe class InterpretedFunction(Instance instance, int index) : HostOperation(instance.Store)
 {
     private readonly WasmModule _m = instance.Module;
     private readonly FunctionBody _body = instance.Module.Bodies[index - instance.Module.ImportedFunctions];

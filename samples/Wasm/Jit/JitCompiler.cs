@@ -94,12 +94,18 @@ public static unsafe class JitCompiler
     }
 }
 
-/// <summary>An instance's JIT code: one <see cref="CompiledModule"/> per batch of functions (see <see cref="JitCompiler"/>).</summary>
-public sealed class JitCode(CompiledModule[] modules)
+/// <summary>An instance's JIT code: one <see cref="CompiledModule"/> per batch of functions (see <see cref="JitCompiler"/>); its store disposes it.</summary>
+public sealed class JitCode(CompiledModule[] modules) : IDisposable
 {
     /// <summary>The modules, in function order.</summary>
     public CompiledModule[] Modules { get; } = modules;
 
     /// <summary>The disassembly of every function, in function order (only for code compiled disassemblable, see <see cref="JitCompiler.Compile(Instance, int, bool)"/>).</summary>
     public string Disassemble() => string.Concat(Array.ConvertAll(Modules, x => x.Disassemble()));
+
+    /// <summary>Unmaps every module's code.</summary>
+    public void Dispose()
+    {
+        foreach (var m in Modules) m.Dispose();
+    }
 }

@@ -34,7 +34,7 @@ public enum BulkKind
 }
 
 /// <summary>One bulk-memory or table instruction of an instance, run in C#; <see cref="A"/> and <see cref="B"/> are its immediates.</summary>
-public sealed unsafe class BulkOperation(Instance instance, BulkKind kind, uint a, uint b) : HostOperation
+public sealed unsafe class BulkOperation(Instance instance, BulkKind kind, uint a, uint b) : HostOperation(instance.Store)
 {
     /// <summary>The instruction.</summary>
     public BulkKind Kind { get; } = kind;

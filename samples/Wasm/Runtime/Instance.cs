@@ -14,7 +14,8 @@ public delegate object? InstanceCompiler(Instance instance);
 /// <summary>
 /// An instantiated module: its functions, tables, memories and globals (imports first), exports, and the state of
 /// its segments. Instantiation follows the spec: resolve imports, create the module's objects, compile, apply
-/// the active element then data segments, run the start function.
+/// the active element then data segments, run the start function. The instance lives in a <see cref="Store"/>, which
+/// owns its objects and code, and imports only objects of that store.
 /// </summary>
 public sealed unsafe class Instance
 {
@@ -23,6 +24,9 @@ public sealed unsafe class Instance
 
     /// <summary>The module.</summary>
     public WasmModule Module { get; }
+
+    /// <summary>The store that owns the instance's objects and code.</summary>
+    public Store Store { get; }
 
     /// <summary>Every function (imported first).</summary>
     public Function[] Functions { get; }
@@ -39,15 +43,16 @@ public sealed unsafe class Instance
     /// <summary>Exports by name.</summary>
     public Dictionary<string, object> Exports { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>What the compiler returned (the JIT's <see cref="CompiledModule"/>): kept alive with the instance.</summary>
+    /// <summary>What the compiler returned (the JIT's <see cref="Jit.JitCode"/>): kept alive with the instance, disposed with the store when disposable.</summary>
     public object? Code { get; private set; }
 
     /// <summary>Time spent compiling, in seconds.</summary>
     public double CompileSeconds { get; private set; }
 
-    private Instance(WasmModule m, ImportResolver imports)
+    private Instance(Store store, WasmModule m, ImportResolver imports)
     {
         Module = m;
+        Store = store;
         Functions = new Function[m.Functions.Count];
         Tables = new Table[m.Tables.Count];
         Memories = new Memory[m.Memories.Count];
@@ -58,6 +63,8 @@ public sealed unsafe class Instance
             object? v = imports(imp.Module, imp.Name);
             WasmException Unlinkable(string why) => new(WasmErrorKind.Unlinkable, "import", -1, $"{why}: {imp.Module}.{imp.Name}");
             if (v is null) throw Unlinkable("unknown import");
+            var owner = v switch { Function f => f.Store, Table t => t.Store, Memory mem => mem.Store, GlobalCell g => g.Store, _ => store };
+            store.CheckSame(owner, $"import {imp.Module}.{imp.Name}");
             switch (imp.Kind)
             {
                 case ExternKind.Func:
@@ -82,12 +89,13 @@ public sealed unsafe class Instance
                     break;
             }
         }
+        store.Add(this);
         for (int i = fi; i < Functions.Length; i++)
-            Functions[i] = new Function(m.FunctionType(i)) { Instance = this, Index = i };
-        for (int i = ti; i < Tables.Length; i++) Tables[i] = new Table(m.Tables[i]);
-        for (int i = mi; i < Memories.Length; i++) Memories[i] = new Memory(m.Memories[i]);
+            Functions[i] = new Function(store, m.FunctionType(i)) { Instance = this, Index = i };
+        for (int i = ti; i < Tables.Length; i++) Tables[i] = new Table(store, m.Tables[i]);
+        for (int i = mi; i < Memories.Length; i++) Memories[i] = new Memory(store, m.Memories[i]);
         for (int i = gi; i < Globals.Length; i++)
-            Globals[i] = new GlobalCell(m.GlobalTypes[i], Eval(m.Globals[i - gi].Init));
+            Globals[i] = new GlobalCell(store, m.GlobalTypes[i], Eval(m.Globals[i - gi].Init));
         foreach (var x in m.Exports)
         {
             Exports[x.Name] = x.Kind switch
@@ -109,15 +117,31 @@ public sealed unsafe class Instance
         _dataDropped = new bool[m.Data.Count];
     }
 
-    /// <summary>Instantiates a validated module, compiling it with <paramref name="compiler"/>.</summary>
-    public static Instance Instantiate(WasmModule module, ImportResolver imports, InstanceCompiler compiler)
+    /// <summary>
+    /// Instantiates a validated module in <paramref name="store"/>, compiling it with <paramref name="compiler"/>.
+    /// What a failed instantiation created stays in the store until it is disposed (a table it shares may refer to it).
+    /// </summary>
+    /// <exception cref="CrossStoreException">An import belongs to another store.</exception>
+    /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
+    public static Instance Instantiate(Store store, WasmModule module, ImportResolver imports, InstanceCompiler compiler)
     {
+        ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(module);
         ArgumentNullException.ThrowIfNull(imports);
         ArgumentNullException.ThrowIfNull(compiler);
-        var inst = new Instance(module, imports);
+        store.ThrowIfDisposed();
+        var inst = new Instance(store, module, imports);
         long start = System.Diagnostics.Stopwatch.GetTimestamp();
         inst.Code = compiler(inst);
+        if (inst.Code is IDisposable code)
+        {
+            try { store.AddCode(code); }
+            catch (ObjectDisposedException)
+            {
+                code.Dispose();
+                throw;
+            }
+        }
         inst.CompileSeconds = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds;
         var m = module;
         for (uint i = 0; i < m.Elements.Count; i++)

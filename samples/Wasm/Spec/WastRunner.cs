@@ -13,13 +13,15 @@ namespace Patchouly.Samples.Wasm.Spec;
 /// <summary>
 /// Runs a spec script: converts it with <c>wast2json</c>, then runs every command against an engine with the
 /// <c>spectest</c> host module. Assertions on text modules (<c>.wat</c>) are skipped; a module command that fails
-/// counts as a failure.
+/// counts as a failure. A script's instances (and its <c>spectest</c> objects) share one <see cref="Store"/>
+/// (<c>register</c> links them), disposed when the script ends.
 /// </summary>
 public sealed class WastRunner(InstanceEngine engine, TextWriter log)
 {
     private readonly Dictionary<string, Instance> _named = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Dictionary<string, object>> _registered = new(StringComparer.Ordinal);
     private Instance? _current;
+    private Store? _store;
     private string _dir = "";
     private int _passed, _failed, _skipped;
 
@@ -29,12 +31,13 @@ public sealed class WastRunner(InstanceEngine engine, TextWriter log)
         string name = Path.GetFileName(wastPath);
         string dir = Path.Combine(Path.GetTempPath(), $"patchouly-wasm-{Environment.ProcessId}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(dir);
+        using var store = _store = new Store();
         try
         {
             string json = Path.Combine(dir, Path.GetFileNameWithoutExtension(wastPath) + ".json");
             Convert(wastPath, json);
             _dir = dir;
-            _registered["spectest"] = SpecTestHost.Create();
+            _registered["spectest"] = SpecTestHost.Create(store);
             using var doc = JsonDocument.Parse(File.ReadAllBytes(json));
             foreach (var cmd in doc.RootElement.GetProperty("commands").EnumerateArray())
             {
@@ -48,6 +51,10 @@ public sealed class WastRunner(InstanceEngine engine, TextWriter log)
         }
         finally
         {
+            _named.Clear();
+            _registered.Clear();
+            _current = null;
+            _store = null;
             try { Directory.Delete(dir, true); } catch (IOException) { }
         }
     }
@@ -81,7 +88,7 @@ public sealed class WastRunner(InstanceEngine engine, TextWriter log)
         var bytes = File.ReadAllBytes(Path.Combine(_dir, file));
         var m = ModuleDecoder.Decode(bytes);
         Validator.Validate(m);
-        return engine.Instantiate(m, Resolve);
+        return engine.Instantiate(_store ?? throw new InvalidOperationException("no script is running"), m, Resolve);
     }
 
     private object? Resolve(string module, string name) =>

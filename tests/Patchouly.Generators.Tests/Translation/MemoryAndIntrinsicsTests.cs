@@ -166,6 +166,10 @@ public class MemoryAndIntrinsicsTests
                 [Stencil] public static double ReadsItsOutParameter(double* p, out double v) { v = *p; v += 1.0; return v; }
                 static double Helper(double* p) => *p;
                 [Stencil] public static double ThroughAHelper(double* p) => Helper(p);
+                [Stencil] public static double ReadFirst(double* p) => *p;
+                [Stencil] public static double CallsAStencilReadBefore(double x) { double l = x; return ReadFirst(&l); }
+                [Stencil] public static double CallsAStencilReadAfter(double x) { double l = x; return ReadLast(&l); }
+                [Stencil] public static double ReadLast(double* p) => *p;
             }
             """);
         Assert.Empty(library.Diagnostics);
@@ -179,6 +183,13 @@ public class MemoryAndIntrinsicsTests
         // A helper's pointer may come from its caller's local.
         _output.WriteLine(library.Prelude);
         Assert.Matches(@"_Helper\(double\* v_p\)\s*\{\s*return pr_f64\(__builtin_bit_cast\(uint64_t, ", library.Prelude);
+        // A stencil called by another stencil reads as itself in its own variants and as bits in the helper, whichever
+        // role was translated first.
+        foreach (var name in new[] { "ReadFirst", "ReadLast" })
+        {
+            Assert.DoesNotContain("pr_f64(", library.Functions[name]);
+            Assert.Matches(@"_" + name + @"\(double\* v_p\)\s*\{\s*return pr_f64\(__builtin_bit_cast\(uint64_t, ", library.Prelude);
+        }
         // The out parameter is a local of the variant's wrapper, which clang sees into: its read stays hidden.
         Assert.Contains("pr_f64(__builtin_bit_cast(uint64_t, (*v_v))", library.Functions["ReadsItsOutParameter"]);
     }
