@@ -49,7 +49,8 @@ public class GuardedMemoryTests(ITestOutputHelper output)
     {
         var m = ModuleDecoder.Decode(Compile());
         Validator.Validate(m);
-        var instance = new JitEngine().Instantiate(m, (_, _) => null);
+        using var store = new Store();
+        var instance = new JitEngine().Instantiate(store, m, (_, _) => null);
         for (int i = 0; i < 3; i++)
         {
             Assert.Equal(1, (int)instance.GetFunction("outer").Invoke(16)[0]);

@@ -19,6 +19,16 @@ public sealed unsafe partial class Memory : IStoreResource
     /// <summary>Bytes per page.</summary>
     public const ulong PageSize = 65536;
 
+    /// <summary>
+    /// True when memories are guarded (the JIT emits unchecked loads and stores): <see cref="GuardedRegions.IsSupported"/>
+    /// (false with <c>PATCHOULY_FAULT_HANDLER=0</c> or on osx-arm64) and not <c>WASM_BOUNDS_CHECKS=explicit</c>.
+    /// </summary>
+    public static bool UseGuardPages { get; } =
+        GuardedRegions.IsSupported && Environment.GetEnvironmentVariable("WASM_BOUNDS_CHECKS") != "explicit";
+
+    /// <summary>The reservation of a guarded memory: every i32 address + u32 offset + 8-byte access lies inside.</summary>
+    public const ulong GuardedReservation = (8UL << 30) + PageSize;
+
     private MemoryDesc* _desc;
     private readonly nuint _reserved;
 
@@ -35,17 +45,7 @@ public sealed unsafe partial class Memory : IStoreResource
     /// <summary>Whether a maximum was declared.</summary>
     public bool HasMax { get; }
 
-    /// <summary>
-    /// True when memories are guarded (the JIT emits unchecked loads and stores): <see cref="GuardedRegions.IsSupported"/>
-    /// (false with <c>PATCHOULY_FAULT_HANDLER=0</c> or on osx-arm64) and not <c>WASM_BOUNDS_CHECKS=explicit</c>.
-    /// </summary>
-    public static bool UseGuardPages { get; } =
-        GuardedRegions.IsSupported && Environment.GetEnvironmentVariable("WASM_BOUNDS_CHECKS") != "explicit";
-
-    /// <summary>The reservation of a guarded memory: every i32 address + u32 offset + 8-byte access lies inside.</summary>
-    public const ulong GuardedReservation = (8UL << 30) + PageSize;
-
-    /// <summary>Whether this memory is guarded (see <see cref="UseGuardPages"/>); its registration, else null.</summary>
+    /// <summary>Whether this memory is guarded (see <see cref="UseGuardPages"/>): its registration, else null.</summary>
     public GuardedRegion? Guard { get; }
 
     /// <summary>Current size in pages.</summary>
@@ -82,8 +82,7 @@ public sealed unsafe partial class Memory : IStoreResource
     void IStoreResource.Release()
     {
         if (_desc == null) return;
-        // The region goes first: once unmapped, the addresses may be handed to someone else.
-        Guard?.Dispose();
+        Guard?.Dispose(); // before the address range can be mapped again by anything else
         Munmap(_desc->Base, _reserved);
         LowMemory.Free(_desc);
         _desc = null;
