@@ -49,6 +49,14 @@ public class CachedLocalTests
             (i64.add (local.get $acc) (i64.add (i64.reinterpret_f64 (global.get $g)) (i64.trunc_f64_s (local.get $f))))))
         """;
 
+    /// <summary>Loads <paramref name="bytes"/> with <paramref name="engine"/>, runs its <c>run</c> export on a large stack
+    /// and frees the module again.</summary>
+    internal static long RunOnce(Engine engine, byte[] bytes, long[] args) => WasmRuntime.RunOnLargeStack(() =>
+    {
+        using var module = engine.Load(bytes);
+        return module.Invoke("run", args)[0];
+    });
+
     internal static byte[] Assemble(string wat)
     {
         string dir = Directory.CreateTempSubdirectory().FullName;
@@ -84,8 +92,8 @@ public class CachedLocalTests
     {
         byte[] bytes = Assemble(Wat);
         long[] args = [n, BitConverter.DoubleToInt64Bits(x)];
-        long jit = WasmRuntime.RunOnLargeStack(() => new JitEngine().Load(bytes).Invoke("run", args)[0]);
-        long interp = WasmRuntime.RunOnLargeStack(() => new Patchouly.Samples.Wasm.Interp.InterpEngine().Load(bytes).Invoke("run", args)[0]);
+        long jit = CachedLocalTests.RunOnce(new JitEngine(), bytes, args);
+        long interp = CachedLocalTests.RunOnce(new Patchouly.Samples.Wasm.Interp.InterpEngine(), bytes, args);
         Assert.Equal(interp, jit);
     }
 

@@ -64,8 +64,8 @@ public class DeepFloatOperandTests
     {
         byte[] bytes = CachedLocalTests.Assemble(Wat);
         long[] args = [p, BitConverter.DoubleToInt64Bits(x), n];
-        long jit = WasmRuntime.RunOnLargeStack(() => new JitEngine().Load(bytes).Invoke("run", args)[0]);
-        long interp = WasmRuntime.RunOnLargeStack(() => new Patchouly.Samples.Wasm.Interp.InterpEngine().Load(bytes).Invoke("run", args)[0]);
+        long jit = CachedLocalTests.RunOnce(new JitEngine(), bytes, args);
+        long interp = CachedLocalTests.RunOnce(new Patchouly.Samples.Wasm.Interp.InterpEngine(), bytes, args);
         Assert.Equal(interp, jit);
     }
 

@@ -47,7 +47,7 @@ public class I64BranchTests
         byte[] bytes = CachedLocalTests.Assemble(Module());
         WasmRuntime.RunOnLargeStack(() =>
         {
-            var m = new JitEngine().Load(bytes);
+            using var m = new JitEngine().Load(bytes);
             foreach (var form in new[] { "br", "if" })
             {
                 foreach (long a in Values)

@@ -58,8 +58,8 @@ public class MoveRegisterLocalTests
     {
         byte[] bytes = CachedLocalTests.Assemble(Wat);
         long[] args = [n, BitConverter.DoubleToInt64Bits(x)];
-        long jit = WasmRuntime.RunOnLargeStack(() => new JitEngine().Load(bytes).Invoke("run", args)[0]);
-        long interp = WasmRuntime.RunOnLargeStack(() => new Patchouly.Samples.Wasm.Interp.InterpEngine().Load(bytes).Invoke("run", args)[0]);
+        long jit = CachedLocalTests.RunOnce(new JitEngine(), bytes, args);
+        long interp = CachedLocalTests.RunOnce(new Patchouly.Samples.Wasm.Interp.InterpEngine(), bytes, args);
         Assert.Equal(interp, jit);
     }
 
