@@ -30,7 +30,7 @@ internal static class X64FaultHandler
     /// it runs exactly as the kernel would have run it), or, when there was none, <c>signal(SIGSEGV, SIG_DFL)</c>
     /// runs and the fault recurs under the default action.
     /// </summary>
-    public static ReadOnlySpan<byte> LinuxSignalHandler =>
+    public static readonly byte[] LinuxSignalHandler =
     [
         0x49, 0xB8, 0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11, //   0: movabsq $0x1122334455667788, %r8
         0x48, 0x8B, 0x8A, 0xA8, 0x00, 0x00, 0x00,                   //   a: movq 0xa8(%rdx), %rcx
@@ -73,22 +73,8 @@ internal static class X64FaultHandler
         // reset:
         0x31, 0xF6,                                                 //  87: xorl %esi, %esi
         0x41, 0xFF, 0x60, 0x18,                                     //  89: jmpq *0x18(%r8)
-        // find:
-        0x4D, 0x8B, 0x11,                                           //  8d: movq (%r9), %r10
-        0x49, 0x83, 0xC1, 0x08,                                     //  90: addq $0x8, %r9
-        0x4D, 0x85, 0xD2,                                           //  94: testq %r10, %r10
-        0x74, 0x1F,                                                 //  97: je 0xb8 <find+0x2b>
-        0x49, 0xFF, 0xCA,                                           //  99: decq %r10
-        0x4B, 0x8D, 0x04, 0x52,                                     //  9c: leaq (%r10,%r10,2), %rax
-        0x49, 0x3B, 0x4C, 0xC1, 0x08,                               //  a0: cmpq 0x8(%r9,%rax,8), %rcx
-        0x73, 0xED,                                                 //  a5: jae 0x94 <find+0x7>
-        0x49, 0x3B, 0x0C, 0xC1,                                     //  a7: cmpq (%r9,%rax,8), %rcx
-        0x72, 0xE7,                                                 //  ab: jb 0x94 <find+0x7>
-        0x4D, 0x8B, 0x5C, 0xC1, 0x10,                               //  ad: movq 0x10(%r9,%rax,8), %r11
-        0xB8, 0x01, 0x00, 0x00, 0x00,                               //  b2: movl $0x1, %eax
-        0xC3,                                                       //  b7: retq
-        0x31, 0xC0,                                                 //  b8: xorl %eax, %eax
-        0xC3,                                                       //  ba: retq
+        // find: 0x8d
+        .. Find,
     ];
 
     /// <summary>
@@ -97,7 +83,7 @@ internal static class X64FaultHandler
     /// 0xD8, rip at 0xF8). Returns EXCEPTION_CONTINUE_EXECUTION (-1) for a handled access violation, else
     /// EXCEPTION_CONTINUE_SEARCH (0): the next handler (.NET's) sees every other exception.
     /// </summary>
-    public static ReadOnlySpan<byte> WindowsVectoredHandler =>
+    public static readonly byte[] WindowsVectoredHandler =
     [
         0x49, 0xB8, 0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11, //   0: movabsq $0x1122334455667788, %r8
         0x48, 0x8B, 0x01,                                           //   a: movq (%rcx), %rax
@@ -144,21 +130,30 @@ internal static class X64FaultHandler
         // pass:
         0x31, 0xC0,                                                 //  95: xorl %eax, %eax
         0xC3,                                                       //  97: retq
-        // find:
-        0x4D, 0x8B, 0x11,                                           //  98: movq (%r9), %r10
-        0x49, 0x83, 0xC1, 0x08,                                     //  9b: addq $0x8, %r9
-        0x4D, 0x85, 0xD2,                                           //  9f: testq %r10, %r10
-        0x74, 0x1F,                                                 //  a2: je 0xc3 <find+0x2b>
-        0x49, 0xFF, 0xCA,                                           //  a4: decq %r10
-        0x4B, 0x8D, 0x04, 0x52,                                     //  a7: leaq (%r10,%r10,2), %rax
-        0x49, 0x3B, 0x4C, 0xC1, 0x08,                               //  ab: cmpq 0x8(%r9,%rax,8), %rcx
-        0x73, 0xED,                                                 //  b0: jae 0x9f <find+0x7>
-        0x49, 0x3B, 0x0C, 0xC1,                                     //  b2: cmpq (%r9,%rax,8), %rcx
-        0x72, 0xE7,                                                 //  b6: jb 0x9f <find+0x7>
-        0x4D, 0x8B, 0x5C, 0xC1, 0x10,                               //  b8: movq 0x10(%r9,%rax,8), %r11
-        0xB8, 0x01, 0x00, 0x00, 0x00,                               //  bd: movl $0x1, %eax
-        0xC3,                                                       //  c2: retq
-        0x31, 0xC0,                                                 //  c3: xorl %eax, %eax
-        0xC3,                                                       //  c5: retq
+        // find: 0x98
+        .. Find,
+    ];
+
+    /// <summary>
+    /// The table search both handlers end with (offsets from its start): rcx = address, r9 = table → eax = 1 and r11 =
+    /// the entry's value when the address lies in an entry, else eax = 0.
+    /// </summary>
+    private static ReadOnlySpan<byte> Find =>
+    [
+        0x4D, 0x8B, 0x11,                                           //   0: movq (%r9), %r10
+        0x49, 0x83, 0xC1, 0x08,                                     //   3: addq $0x8, %r9
+        0x4D, 0x85, 0xD2,                                           //   7: testq %r10, %r10
+        0x74, 0x1F,                                                 //   a: je 0x2b <find+0x2b>
+        0x49, 0xFF, 0xCA,                                           //   c: decq %r10
+        0x4B, 0x8D, 0x04, 0x52,                                     //   f: leaq (%r10,%r10,2), %rax
+        0x49, 0x3B, 0x4C, 0xC1, 0x08,                               //  13: cmpq 0x8(%r9,%rax,8), %rcx
+        0x73, 0xED,                                                 //  18: jae 0x7 <find+0x7>
+        0x49, 0x3B, 0x0C, 0xC1,                                     //  1a: cmpq (%r9,%rax,8), %rcx
+        0x72, 0xE7,                                                 //  1e: jb 0x7 <find+0x7>
+        0x4D, 0x8B, 0x5C, 0xC1, 0x10,                               //  20: movq 0x10(%r9,%rax,8), %r11
+        0xB8, 0x01, 0x00, 0x00, 0x00,                               //  25: movl $0x1, %eax
+        0xC3,                                                       //  2a: retq
+        0x31, 0xC0,                                                 //  2b: xorl %eax, %eax
+        0xC3,                                                       //  2d: retq
     ];
 }
