@@ -400,7 +400,7 @@ internal sealed unsafe class FunctionCompiler
         {
             if (_trapBlocks[i] is not Block tb) continue;
             _b.StartBlock(tb);
-            _b.Emit(Families.Trap, [], [], [(ulong)i, ex]);
+            _b.Emit(Families.Trap, [], [], [(ulong)i]);
         }
         if (_rethrow is Block rb)
         {
@@ -979,7 +979,7 @@ internal sealed unsafe class FunctionCompiler
         int np = callee.Type.Params.Length;
         PassArguments(_depth - np, np);
         _depth -= np;
-        _b.Emit(Families.Call, [], [], [(ulong)callee.Ref], [RethrowBlock]);
+        _b.Emit(Families.Call, [], [], [(ulong)callee.Ref, (ulong)_ex], [RethrowBlock]);
         TakeResults(callee.Type.Results);
     }
 
@@ -990,7 +990,7 @@ internal sealed unsafe class FunctionCompiler
         Location index = Use(_depth - 1);
         PassArguments(_depth - 1 - np, np);
         _depth -= np + 1;
-        _b.Emit(Families.CallIndirect, [index], [], [(ulong)_instance.Tables[table].Desc, (ulong)WasmRuntime.SignatureId(type)],
+        _b.Emit(Families.CallIndirect, [index], [], [(ulong)_instance.Tables[table].Desc, (ulong)WasmRuntime.SignatureId(type), (ulong)_ex],
             [TrapBlock(TrapKind.UndefinedElement), TrapBlock(TrapKind.UninitializedElement), TrapBlock(TrapKind.IndirectCallTypeMismatch), RethrowBlock]);
         TakeResults(type.Results);
     }
@@ -1001,7 +1001,7 @@ internal sealed unsafe class FunctionCompiler
         PassArguments(_depth - operands, operands);
         _depth -= operands;
         long id = WasmRuntime.AddOperation(new BulkOperation(_instance, kind, a, b));
-        _b.Emit(Families.HostOp, [], [], [(ulong)WasmRuntime.OperationEntry, (ulong)id], [RethrowBlock]);
+        _b.Emit(Families.HostOp, [], [], [(ulong)WasmRuntime.OperationEntry, (ulong)id, (ulong)_ex], [RethrowBlock]);
         TakeResults(results == 0 ? [] : [ValType.I32]);
     }
 

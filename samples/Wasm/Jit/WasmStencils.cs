@@ -582,37 +582,43 @@ public static unsafe partial class WasmStencils
         byte marker = 0;
         return (ulong)&marker < exchange->StackLimit ? exhausted : Target.Next;
     }
-    /// <summary>Calls a function (arguments and results in the exchange area); a non-zero code is a trap to propagate.</summary>
+    /// <summary>Calls a function (arguments and results in the exchange area); a non-zero code is a trap to propagate, recorded for <see cref="Rethrow"/>.</summary>
     [Stencil]
-    public static Target Call([Hole] FuncRef* callee, [Target(Cold = true)] Target trapped)
+    public static Target Call([Hole] FuncRef* callee, [Hole] Exchange* exchange, [Target(Cold = true)] Target trapped)
     {
         long code = ((delegate* unmanaged<long>)callee->Entry)();
-        return code != 0 ? trapped : Target.Next;
+        if (code == 0) return Target.Next;
+        exchange->TrapCode = code;
+        return trapped;
     }
     /// <summary>call_indirect: bounds, null and signature checks, then the call.</summary>
     [Stencil]
-    public static Target CallIndirect(uint index, [Hole] TableDesc* table, [Hole] long signature, [Target(Cold = true)] Target outOfBounds, [Target(Cold = true)] Target isNull, [Target(Cold = true)] Target mismatch, [Target(Cold = true)] Target trapped)
+    public static Target CallIndirect(uint index, [Hole] TableDesc* table, [Hole] long signature, [Hole] Exchange* exchange, [Target(Cold = true)] Target outOfBounds, [Target(Cold = true)] Target isNull, [Target(Cold = true)] Target mismatch, [Target(Cold = true)] Target trapped)
     {
         if (index >= table->Length) return outOfBounds;
         FuncRef* f = (FuncRef*)table->Elements[index];
         if (f == null) return isNull;
         if (f->Signature != signature) return mismatch;
         long code = ((delegate* unmanaged<long>)f->Entry)();
-        return code != 0 ? trapped : Target.Next;
+        if (code == 0) return Target.Next;
+        exchange->TrapCode = code;
+        return trapped;
     }
     /// <summary>A rare operation done in C# (memory.grow, bulk memory, tables); operands and results in the exchange area.</summary>
-    [Stencil] public static Target HostOp([Hole] delegate* unmanaged<long, long> operation, [Hole] long argument, [Target(Cold = true)] Target trapped) => operation(argument) != 0 ? trapped : Target.Next;
+    [Stencil]
+    public static Target HostOp([Hole] delegate* unmanaged<long, long> operation, [Hole] long argument, [Hole] Exchange* exchange, [Target(Cold = true)] Target trapped)
+    {
+        long code = operation(argument);
+        if (code == 0) return Target.Next;
+        exchange->TrapCode = code;
+        return trapped;
+    }
     /// <summary>The entry of an imported host function: calls the C# dispatcher.</summary>
     [Stencil(ReturnsToCaller = true)] public static long HostThunk([Hole] delegate* unmanaged<long, long> function, [Hole] long argument) => function(argument);
-    /// <summary>Leaves the function with a trap code.</summary>
-    [Stencil(ReturnsToCaller = true)]
-    public static long Trap([Hole] long code, [Hole] Exchange* exchange)
-    {
-        exchange->TrapCode = code;
-        return code;
-    }
-    /// <summary>Propagates a callee's trap. A callee that faulted on a guarded memory returned the out-of-bounds code without storing it (the code is 0 while no trap propagates).</summary>
-    [Stencil(ReturnsToCaller = true)] public static long Rethrow([Hole] Exchange* exchange) => exchange->TrapCode != 0 ? exchange->TrapCode : (long)TrapKind.MemoryOutOfBounds;
+    /// <summary>Leaves the function with a trap code (its caller records it).</summary>
+    [Stencil(ReturnsToCaller = true)] public static long Trap([Hole] long code) => code;
+    /// <summary>Propagates the trap code a call recorded (a callee that faulted on a guarded memory returned its code like any other).</summary>
+    [Stencil(ReturnsToCaller = true)] public static long Rethrow([Hole] Exchange* exchange) => exchange->TrapCode;
     /// <summary>Normal return (results already in the exchange area).</summary>
     [Stencil(ReturnsToCaller = true)] public static long Return() => 0;
 }

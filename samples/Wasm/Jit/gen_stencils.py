@@ -199,19 +199,19 @@ sec('calls, traps, returning')
 st('Target StackCheck([Hole] Exchange* exchange, [Target(Cold = true)] Target exhausted)',
    '{\n        byte marker = 0;\n        return (ulong)&marker < exchange->StackLimit ? exhausted : Target.Next;\n    }',
    'Function entry: traps when the machine stack is below the limit (call-stack exhaustion).')
-st('Target Call([Hole] FuncRef* callee, [Target(Cold = true)] Target trapped)',
-   '{\n        long code = ((delegate* unmanaged<long>)callee->Entry)();\n        return code != 0 ? trapped : Target.Next;\n    }',
-   'Calls a function (arguments and results in the exchange area); a non-zero code is a trap to propagate.')
-st('Target CallIndirect(uint index, [Hole] TableDesc* table, [Hole] long signature, [Target(Cold = true)] Target outOfBounds, [Target(Cold = true)] Target isNull, [Target(Cold = true)] Target mismatch, [Target(Cold = true)] Target trapped)',
-   '{\n        if (index >= table->Length) return outOfBounds;\n        FuncRef* f = (FuncRef*)table->Elements[index];\n        if (f == null) return isNull;\n        if (f->Signature != signature) return mismatch;\n        long code = ((delegate* unmanaged<long>)f->Entry)();\n        return code != 0 ? trapped : Target.Next;\n    }',
+st('Target Call([Hole] FuncRef* callee, [Hole] Exchange* exchange, [Target(Cold = true)] Target trapped)',
+   '{\n        long code = ((delegate* unmanaged<long>)callee->Entry)();\n        if (code == 0) return Target.Next;\n        exchange->TrapCode = code;\n        return trapped;\n    }',
+   'Calls a function (arguments and results in the exchange area); a non-zero code is a trap to propagate, recorded for <see cref="Rethrow"/>.')
+st('Target CallIndirect(uint index, [Hole] TableDesc* table, [Hole] long signature, [Hole] Exchange* exchange, [Target(Cold = true)] Target outOfBounds, [Target(Cold = true)] Target isNull, [Target(Cold = true)] Target mismatch, [Target(Cold = true)] Target trapped)',
+   '{\n        if (index >= table->Length) return outOfBounds;\n        FuncRef* f = (FuncRef*)table->Elements[index];\n        if (f == null) return isNull;\n        if (f->Signature != signature) return mismatch;\n        long code = ((delegate* unmanaged<long>)f->Entry)();\n        if (code == 0) return Target.Next;\n        exchange->TrapCode = code;\n        return trapped;\n    }',
    'call_indirect: bounds, null and signature checks, then the call.')
-st('Target HostOp([Hole] delegate* unmanaged<long, long> operation, [Hole] long argument, [Target(Cold = true)] Target trapped)',
-   'operation(argument) != 0 ? trapped : Target.Next', 'A rare operation done in C# (memory.grow, bulk memory, tables); operands and results in the exchange area.')
+st('Target HostOp([Hole] delegate* unmanaged<long, long> operation, [Hole] long argument, [Hole] Exchange* exchange, [Target(Cold = true)] Target trapped)',
+   '{\n        long code = operation(argument);\n        if (code == 0) return Target.Next;\n        exchange->TrapCode = code;\n        return trapped;\n    }', 'A rare operation done in C# (memory.grow, bulk memory, tables); operands and results in the exchange area.')
 st('long HostThunk([Hole] delegate* unmanaged<long, long> function, [Hole] long argument)', 'function(argument)',
    'The entry of an imported host function: calls the C# dispatcher.', ret=True)
-st('long Trap([Hole] long code, [Hole] Exchange* exchange)', '{\n        exchange->TrapCode = code;\n        return code;\n    }', 'Leaves the function with a trap code.', ret=True)
-st('long Rethrow([Hole] Exchange* exchange)', 'exchange->TrapCode != 0 ? exchange->TrapCode : (long)TrapKind.MemoryOutOfBounds',
-   'Propagates a callee\'s trap. A callee that faulted on a guarded memory returned the out-of-bounds code without storing it (the code is 0 while no trap propagates).', ret=True)
+st('long Trap([Hole] long code)', 'code', 'Leaves the function with a trap code (its caller records it).', ret=True)
+st('long Rethrow([Hole] Exchange* exchange)', 'exchange->TrapCode',
+   'Propagates the trap code a call recorded (a callee that faulted on a guarded memory returned its code like any other).', ret=True)
 st('long Return()', '0', 'Normal return (results already in the exchange area).', ret=True)
 w('}')
 open(__import__('os').path.join(__import__('os').path.dirname(__import__('os').path.abspath(__file__)), 'WasmStencils.cs'), 'w').write('\n'.join(out) + '\n')

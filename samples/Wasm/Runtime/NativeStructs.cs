@@ -46,7 +46,8 @@ public unsafe struct Exchange
     /// <summary>Number of value cells.</summary>
     public const int Capacity = 4096;
 
-    /// <summary>The code of the trap being propagated.</summary>
+    /// <summary>The code of the trap being propagated: recorded by the call (or host operation) that got it, read by
+    /// the caller's <c>Rethrow</c>.</summary>
     public long TrapCode;
 
     /// <summary>Calls trap with call-stack exhaustion when the machine stack pointer is below this.</summary>

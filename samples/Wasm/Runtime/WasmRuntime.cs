@@ -155,18 +155,15 @@ public static unsafe class WasmRuntime
                 results.CopyTo(new Span<long>(Exchange->Values, nr));
                 code = 0;
             }
-            if (code != 0) Exchange->TrapCode = code;
             return code;
         }
         catch (TrapException t)
         {
-            Exchange->TrapCode = (long)t.Kind;
             return (long)t.Kind;
         }
         catch (Exception e)
         {
             _pending = e;
-            Exchange->TrapCode = (long)TrapKind.HostError;
             return (long)TrapKind.HostError;
         }
     }
@@ -212,7 +209,6 @@ public static unsafe class WasmRuntime
             }
             if (code != 0)
             {
-                Exchange->TrapCode = 0; // no trap propagates any more (Rethrow reads 0 as a guarded memory's fault)
                 var inner = _pending;
                 _pending = null;
                 throw new TrapException((TrapKind)code, inner);
