@@ -20,6 +20,7 @@ public sealed class Store : IDisposable
     private readonly List<IStoreResource> _resources = [];
     private readonly List<IDisposable> _code = [];
     private readonly List<int> _operations = [];
+    private readonly HashSet<long> _funcRefs = []; // the FuncRef addresses of the store's functions
     private bool _disposed;
 
     // Calls of this store's functions running now (changed under the runtime's execution lock).
@@ -59,15 +60,20 @@ public sealed class Store : IDisposable
     internal unsafe bool OwnsFuncRef(long bits)
     {
         if (bits == 0) return true;
-        lock (_sync)
-            foreach (var r in _resources)
-                if (r is Function f && (long)f.Ref == bits) return true;
-        return false;
+        lock (_sync) return _funcRefs.Contains(bits);
     }
 
     internal void Add(Instance instance) => Add(_instances, instance);
 
-    internal void Add(IStoreResource resource) => Add(_resources, resource);
+    internal unsafe void Add(IStoreResource resource)
+    {
+        lock (_sync)
+        {
+            ThrowIfDisposed();
+            _resources.Add(resource);
+            if (resource is Function f) _funcRefs.Add((long)f.Ref);
+        }
+    }
 
     internal void AddCode(IDisposable code) => Add(_code, code);
 
@@ -94,6 +100,7 @@ public sealed class Store : IDisposable
         foreach (var r in _resources) r.Release();
         _code.Clear();
         _resources.Clear();
+        _funcRefs.Clear();
         _operations.Clear();
         _instances.Clear();
     }
