@@ -13,13 +13,14 @@ namespace Patchouly.Samples.Wasm;
 
 /// <summary>
 /// The command line: <c>run FILE.wasm --invoke EXPORT [ARGS...] [--engine jit|wasmtime|interp] [--stats]</c>,
-/// <c>spec FILE.wast...</c>, <c>bench [--quick]</c>.
+/// <c>spec FILE.wast...</c>, <c>disasm FILE.wasm</c>, <c>bench [--quick]</c>.
 /// </summary>
 public static class Program
 {
     private const string Usage =
         "usage: Wasm run FILE.wasm --invoke EXPORT [ARGS...] [--engine jit|wasmtime|interp] [--stats]\n" +
         "       Wasm spec FILE.wast... [-v] [--engine jit|interp]\n" +
+        "       Wasm disasm FILE.wasm\n" +
         "       Wasm bench [--quick]";
 
     /// <summary>Entry point.</summary>
@@ -32,6 +33,7 @@ public static class Program
             {
                 "run" => WasmRuntime.RunOnLargeStack(() => Run(args[1..])),
                 "spec" => WasmRuntime.RunOnLargeStack(() => Spec(args[1..])),
+                "disasm" when args.Length == 2 => Disasm(args[1]),
                 "bench" => Bench.BenchRunner.Run(args[1..]),
                 _ => Fail(Usage),
             };
@@ -92,6 +94,17 @@ public static class Program
         double run = Stopwatch.GetElapsedTime(t1).TotalSeconds;
         for (int i = 0; i < results.Length; i++) Console.WriteLine(FormatValue(type.Results[i], results[i]));
         if (stats) Console.Error.WriteLine($"engine {engine.Name}: compile {compile * 1000:F3} ms (load: decode, validate, compile, instantiate; compilation alone {loaded.CompileSeconds * 1000:F3} ms), run {run * 1000:F3} ms");
+        return 0;
+    }
+
+    /// <summary>Prints the JIT's code for every function of a module without imports, stencil by stencil.</summary>
+    private static int Disasm(string file)
+    {
+        var module = ModuleDecoder.Decode(File.ReadAllBytes(file));
+        Validator.Validate(module);
+        using var store = new Store();
+        var instance = new JitEngine(disassemblable: true).Instantiate(store, module, (_, _) => null);
+        Console.Write(((Jit.JitCode?)instance.Code)?.Disassemble() ?? "");
         return 0;
     }
 
