@@ -203,4 +203,41 @@ public unsafe class StoreTests
         var trap = Assert.Throws<TrapException>(() => inst.GetFunction("get").Invoke());
         Assert.IsType<CrossStoreException>(trap.InnerException);
     }
+
+    [Fact]
+    public void TableAndGlobalSettersCheckTheirArguments()
+    {
+        using var one = new Store();
+        using var two = new Store();
+        var mine = Function.FromHost(one, IntToInt, (a, r) => r[0] = a[0]);
+        var theirs = Function.FromHost(two, IntToInt, (a, r) => r[0] = a[0]);
+        var table = new Table(one, new TableType(ValType.FuncRef, new Limits(2, 4)));
+
+        table.Set(1, (ulong)mine.Ref);
+        Assert.Equal((ulong)mine.Ref, table.Get(1));
+        Assert.Equal(0UL, table.Get(0));
+        Assert.Throws<CrossStoreException>(() => table.Set(0, (ulong)theirs.Ref));
+        Assert.Throws<CrossStoreException>(() => table.Set(0, 0x1234));
+        Assert.Throws<ArgumentOutOfRangeException>(() => table.Set(2, 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => table.Get(2));
+        Assert.Throws<CrossStoreException>(() => table.Grow(1, (ulong)theirs.Ref));
+        Assert.Equal(2, table.Grow(1, (ulong)mine.Ref));
+        Assert.Equal((ulong)mine.Ref, table.Get(2));
+        Assert.Equal(0UL, table.Get(0));
+
+        var externs = new Table(one, new TableType(ValType.ExternRef, new Limits(1, 1)));
+        externs.Set(0, 0x1234);
+        Assert.Equal(0x1234UL, externs.Get(0));
+
+        var counter = new GlobalCell(one, new GlobalType(ValType.I64, true), 1);
+        counter.Value = -7;
+        Assert.Equal(-7, counter.Value);
+        var constant = new GlobalCell(one, new GlobalType(ValType.I32, false), 5);
+        Assert.Throws<InvalidOperationException>(() => constant.Value = 6);
+        Assert.Equal(5, constant.Value);
+        var reference = new GlobalCell(one, new GlobalType(ValType.FuncRef, true), 0);
+        reference.Value = (long)mine.Ref;
+        Assert.Throws<CrossStoreException>(() => reference.Value = (long)theirs.Ref);
+        Assert.Equal((long)mine.Ref, reference.Value);
+    }
 }

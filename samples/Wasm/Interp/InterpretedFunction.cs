@@ -185,7 +185,7 @@ internal sealed unsafe class InterpretedFunction(Instance instance, int index) :
                 case 0x21: locals[r.U32()] = Pop(); break;
                 case 0x22: locals[r.U32()] = stack[sp - 1]; break;
                 case 0x23: Push(instance.Globals[r.U32()].Value); break;
-                case 0x24: instance.Globals[r.U32()].Value = Pop(); break;
+                case 0x24: instance.Globals[r.U32()].SetUnchecked(Pop()); break;
                 case >= 0x28 and <= 0x35:
                 {
                     r.U32();

@@ -34,12 +34,24 @@ public sealed unsafe class GlobalCell : IStoreResource
     /// <summary>The store that owns the global.</summary>
     public Store Store { get; }
 
-    /// <summary>The value's bits (a funcref's are not checked: set only bits of this store's references).</summary>
+    /// <summary>The value's bits; setting checks what wasm's <c>global.set</c> may not do.</summary>
+    /// <exception cref="InvalidOperationException">Set on an immutable global.</exception>
+    /// <exception cref="CrossStoreException">Set to a funcref of another store (or not a function reference).</exception>
+    /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
     public long Value
     {
         get => *Cell;
-        set => *Cell = value;
+        set
+        {
+            if (!Type.Mutable) throw new InvalidOperationException("the global is immutable");
+            if (Type.Type == ValType.FuncRef && !Store.OwnsFuncRef(value))
+                throw new CrossStoreException("the value is a funcref of another store (or not a function reference)");
+            *Cell = value;
+        }
     }
+
+    /// <summary>Sets the value's bits unchecked: validated code (the interpreter's <c>global.set</c>).</summary>
+    internal void SetUnchecked(long value) => *Cell = value;
 
     void IStoreResource.Release()
     {

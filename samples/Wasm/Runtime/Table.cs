@@ -48,12 +48,46 @@ public sealed unsafe class Table : IStoreResource
         }
     }
 
-    /// <summary>Element <paramref name="i"/> (the caller checked the bounds; a funcref's bits must be of this store).</summary>
-    public ref ulong this[uint i] => ref Desc->Elements[i];
+    /// <summary>Element <paramref name="i"/>, unchecked: the runtime's own accesses (validated code checked the bounds and the store).</summary>
+    internal ref ulong this[uint i] => ref Desc->Elements[i];
+
+    /// <summary>Element <paramref name="index"/>'s bits (0 is null).</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is not below <see cref="Length"/>.</exception>
+    /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
+    public ulong Get(uint index)
+    {
+        CheckIndex(index);
+        return Desc->Elements[index];
+    }
+
+    /// <summary>Sets element <paramref name="index"/> to <paramref name="value"/>: null (0) or, in a funcref table, a function reference of this table's store.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is not below <see cref="Length"/>.</exception>
+    /// <exception cref="CrossStoreException"><paramref name="value"/> is not a function reference of this store.</exception>
+    /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
+    public void Set(uint index, ulong value)
+    {
+        CheckIndex(index);
+        CheckElement(value);
+        Desc->Elements[index] = value;
+    }
+
+    private void CheckIndex(uint index)
+    {
+        if (index >= Length) throw new ArgumentOutOfRangeException(nameof(index), index, $"the table has {Length} elements");
+    }
+
+    /// <summary>Function references must be of this store (their code is freed with it); other references are opaque host bits.</summary>
+    private void CheckElement(ulong value)
+    {
+        if (ElementType == ValType.FuncRef && !Store.OwnsFuncRef((long)value))
+            throw new CrossStoreException("the element is a funcref of another store (or not a function reference)");
+    }
 
     /// <summary>Grows by <paramref name="delta"/> elements set to <paramref name="init"/>; returns the old length or -1.</summary>
+    /// <exception cref="CrossStoreException"><paramref name="init"/> is not null or a function reference of this store.</exception>
     public int Grow(uint delta, ulong init)
     {
+        CheckElement(init);
         uint old = Length;
         ulong limit = Max ?? uint.MaxValue;
         if ((ulong)old + delta > limit || (ulong)old + delta > MaxElements) return -1;
