@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Collections.Generic;
 using Iced.Intel;
 using Patchouly.Runtime.Tables;
+using Patchouly.Runtime.Targets.X64;
 
 namespace Patchouly.Build.Tasks.Targets.LinuxX64;
 
@@ -27,14 +28,9 @@ namespace Patchouly.Build.Tasks.Targets.LinuxX64;
 /// </remarks>
 internal static class X64ExitJumps
 {
-    /// <summary>The length of a <c>jcc rel32</c> (<c>0F 8x</c>).</summary>
-    private const int JccLength = 6;
-
-    /// <summary>The length of a <c>jmp rel32</c> (<c>E9</c>).</summary>
-    private const int JumpLength = 5;
-
-    /// <summary>The rel32 field's addend of a branch whose field ends the instruction.</summary>
-    private const int BranchAddend = -4;
+    private const int JccLength = X64Branches.JccRel32Length;
+    private const int JumpLength = X64Branches.JmpRel32Length;
+    private const int BranchAddend = X64Branches.Rel32Addend;
 
     private readonly record struct Decoded(int Start, int Length, Instruction Instruction, ConstantOffsets Offsets)
     {
@@ -228,10 +224,10 @@ internal static class X64ExitJumps
                     continue;
                 case Action.Invert:
                     // Condition codes come in complementary pairs differing in bit 0 (JE/JNE, JBE/JA, …).
-                    WriteExit(code, relocations, a, i + 1, output, to, outputRelocations, 0x80 | (Condition(code, ins) ^ 1));
+                    WriteExit(code, relocations, a, i + 1, output, to, outputRelocations, X64Branches.Inverted(Condition(code, ins)));
                     continue;
                 case Action.Thread:
-                    WriteExit(code, relocations, a, a.BranchTo[i], output, to, outputRelocations, IsPlainJcc(code, ins) ? 0x80 | Condition(code, ins) : -1);
+                    WriteExit(code, relocations, a, a.BranchTo[i], output, to, outputRelocations, IsPlainJcc(code, ins) ? Condition(code, ins) : -1);
                     continue;
             }
             code.Slice(ins.Start, ins.Length).CopyTo(output.AsSpan(to));
@@ -258,20 +254,23 @@ internal static class X64ExitJumps
 
     /// <summary>
     /// Writes at <paramref name="to"/> a rel32 branch to the exit of exit jump <paramref name="exitJump"/>: a
-    /// <c>jcc</c> (<c>0F</c> <paramref name="jccOpcode"/>) or, with -1, a <c>jmp</c> (<c>E9</c>); its field is a copy
-    /// of the exit jump's, with the exit's relocation.
+    /// <c>jcc</c> on <paramref name="condition"/> or, with -1, a <c>jmp</c>; its field is a copy of the exit jump's,
+    /// with the exit's relocation.
     /// </summary>
     private static void WriteExit(ReadOnlySpan<byte> code, IReadOnlyList<Relocation> relocations, Analysis a, int exitJump, byte[] output, int to,
-        List<Relocation> outputRelocations, int jccOpcode)
+        List<Relocation> outputRelocations, int condition)
     {
-        int field = to + 1;
-        if (jccOpcode >= 0)
+        int field;
+        if (condition >= 0)
         {
-            output[to] = 0x0F;
-            output[to + 1] = (byte)jccOpcode;
-            field = to + 2;
+            X64Branches.WriteJccRel32(output.AsSpan(to), condition);
+            field = to + X64Branches.JccRel32Field;
         }
-        else output[to] = 0xE9;
+        else
+        {
+            X64Branches.WriteJmpRel32(output.AsSpan(to));
+            field = to + X64Branches.JmpRel32Field;
+        }
         var jump = a.Instructions[exitJump];
         code.Slice(jump.Start + 1, 4).CopyTo(output.AsSpan(field));
         outputRelocations.Add(relocations[a.FirstRelocation[exitJump]] with { Offset = checked((ushort)field) });
@@ -281,9 +280,9 @@ internal static class X64ExitJumps
     private static bool IsExitJump(ReadOnlySpan<byte> code, IReadOnlyList<Relocation> relocations, Analysis a, int i)
     {
         var jump = a.Instructions[i];
-        if (jump.Instruction.Code != Code.Jmp_rel32_64 || jump.Length != JumpLength || code[jump.Start] != 0xE9 || a.RelocationCount[i] != 1) return false;
+        if (jump.Instruction.Code != Code.Jmp_rel32_64 || !X64Branches.IsJmp(code, jump.Start, jump.Length) || jump.Length != JumpLength || a.RelocationCount[i] != 1) return false;
         var exit = relocations[a.FirstRelocation[i]];
-        return exit.Kind == RelocationKind.Rel32 && exit.Offset == jump.Start + 1 && exit.Addend == BranchAddend;
+        return exit.Kind == RelocationKind.Rel32 && exit.Offset == jump.Start + X64Branches.JmpRel32Field && exit.Addend == BranchAddend;
     }
 
     /// <summary>Every instruction of <paramref name="code"/>, or false when some byte sequence is not a valid instruction.</summary>
@@ -323,16 +322,13 @@ internal static class X64ExitJumps
     }
 
     /// <summary>A <c>jcc rel8</c> (<c>7x</c>) or <c>jcc rel32</c> (<c>0F 8x</c>) without prefixes.</summary>
-    private static bool IsPlainJcc(ReadOnlySpan<byte> code, Decoded ins) =>
-        (ins.Length == 2 && (code[ins.Start] & 0xF0) == 0x70)
-        || (ins.Length == JccLength && code[ins.Start] == 0x0F && (code[ins.Start + 1] & 0xF0) == 0x80);
+    private static bool IsPlainJcc(ReadOnlySpan<byte> code, Decoded ins) => X64Branches.IsJcc(code, ins.Start, ins.Length);
 
     /// <summary>A <c>jmp rel8</c> (<c>EB</c>) or <c>jmp rel32</c> (<c>E9</c>) without prefixes.</summary>
-    private static bool IsPlainJmp(ReadOnlySpan<byte> code, Decoded ins) =>
-        (ins.Length == 2 && code[ins.Start] == 0xEB) || (ins.Length == JumpLength && code[ins.Start] == 0xE9);
+    private static bool IsPlainJmp(ReadOnlySpan<byte> code, Decoded ins) => X64Branches.IsJmp(code, ins.Start, ins.Length);
 
     /// <summary>The condition code (0–15) of a plain <c>jcc</c>.</summary>
-    private static int Condition(ReadOnlySpan<byte> code, Decoded ins) => (ins.Length == 2 ? code[ins.Start] : code[ins.Start + 1]) & 0x0F;
+    private static int Condition(ReadOnlySpan<byte> code, Decoded ins) => X64Branches.Condition(code, ins.Start, ins.Length);
 
     /// <summary>Whether one of the instruction's relocations covers the bytes <paramref name="offset"/>..+<paramref name="size"/>.</summary>
     private static bool Covered(IReadOnlyList<Relocation> relocations, int first, int count, int offset, int size)

@@ -12,16 +12,16 @@ namespace Patchouly.Runtime.Targets.X64;
 internal static class X64BranchRules
 {
     /// <summary>The pair's length: <c>jcc rel32</c> (6) + <c>jmp rel32</c> (5).</summary>
-    public const int PairLength = 11;
+    public const int PairLength = X64Branches.JccRel32Length + X64Branches.JmpRel32Length;
 
     /// <summary>The length of the single conditional branch a pair becomes (<c>jcc rel32</c>).</summary>
-    public const int ConditionalLength = 6;
+    public const int ConditionalLength = X64Branches.JccRel32Length;
 
     /// <summary>Where the conditional branch's rel32 field is, from the start of the instruction.</summary>
-    public const int ConditionalField = 2;
+    public const int ConditionalField = X64Branches.JccRel32Field;
 
     /// <summary>The rel32 field's addend (the displacement counts from the end of the instruction).</summary>
-    public const int ConditionalAddend = -4;
+    public const int ConditionalAddend = X64Branches.Rel32Addend;
 
     /// <summary>
     /// Where the pair starts in <paramref name="code"/>, or -1: the code ends with <c>jcc rel32; jmp rel32</c> (the
@@ -31,7 +31,7 @@ internal static class X64BranchRules
     public static int FindPair(ReadOnlySpan<byte> code, in Relocation condition)
     {
         int start = code.Length - PairLength;
-        if (start < 0 || code[start] != 0x0F || (code[start + 1] & 0xF0) != 0x80) return -1;
+        if (!X64Branches.IsJccRel32(code, start)) return -1;
         return condition.Kind == RelocationKind.Rel32 && condition.Offset == start + ConditionalField && condition.Addend == ConditionalAddend
             ? start : -1;
     }
@@ -43,6 +43,6 @@ internal static class X64BranchRules
     /// </summary>
     public static void WriteConditional(Span<byte> pair, bool toTail)
     {
-        if (toTail) pair[1] ^= 1; // condition codes come in complementary pairs differing in bit 0 (JE/JNE, JB/JAE, …)
+        if (toTail) X64Branches.WriteJccRel32(pair, X64Branches.Inverted(X64Branches.Condition(pair, 0, X64Branches.JccRel32Length)));
     }
 }
