@@ -77,6 +77,33 @@ public class CliTests
     private static (int, string) Trim((int Code, string Out, string Err) r) => (r.Code, r.Out);
 
     [Fact]
+    public void DisasmPrintsEachFunctionsStencils()
+    {
+        // (func (export "f") (param i32) (result i32) (i32.div_s (i32.const 1) (local.get 0)))
+        byte[] div = [0, 0x61, 0x73, 0x6D, 1, 0, 0, 0, 1, 6, 1, 0x60, 1, 0x7F, 1, 0x7F, 3, 2, 1, 0, 7, 5, 1, 1, 0x66, 0, 0, 10, 9, 1, 7, 0, 0x41, 1, 0x20, 0, 0x6D, 0x0B];
+        string f = Write(div);
+        string bad = Write([0, 0x61, 0x73, 0x6D, 1, 0, 0, 0, 1, 5]);
+        try
+        {
+            var (code, output, _) = Run("disasm", f);
+            Assert.Equal(0, code);
+            Assert.StartsWith("; function f0\n", output);
+            Assert.Contains("; entry shim", output);
+            Assert.Contains("; I32DivS [", output);
+            Assert.Contains("; Return [", output);
+            (code, _, var err) = Run("disasm", bad);
+            Assert.Equal(1, code);
+            Assert.Contains("malformed module", err);
+            Assert.Equal(2, Run("disasm").Code);
+        }
+        finally
+        {
+            File.Delete(f);
+            File.Delete(bad);
+        }
+    }
+
+    [Fact]
     public void FloatsAreRoundTrippable()
     {
         Assert.Equal("0.1", Patchouly.Samples.Wasm.Program.FormatValue(Patchouly.Samples.Wasm.Decoding.ValType.F64, BitConverter.DoubleToInt64Bits(0.1)));
