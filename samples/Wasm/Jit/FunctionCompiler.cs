@@ -711,9 +711,10 @@ internal sealed unsafe class FunctionCompiler
     }
 
     /// <summary>The register that still holds local <paramref name="x"/> (see <see cref="SetAlias"/>), if this instruction
-    /// may read it in register file <paramref name="asFloat"/>: nothing has written that register since, which holds
-    /// when its depth's entry is this very local (a lazy <c>local.get</c>), or is no input of this instruction and is
-    /// lazy or in the other register file.</summary>
+    /// may read it in register file <paramref name="asFloat"/> and nothing writes it before the operation reading it is
+    /// emitted: its depth's entry is this very local (a lazy <c>local.get</c>, which would write the same value), or an
+    /// entry of the other register file's type, lazy or in its own file (materializing it writes its own file), deeper
+    /// than the three top entries (this instruction pops at most two, the one taking its pending result one more).</summary>
     private Location? Alias(long x, bool asFloat)
     {
         if (!_aliasUsable || x != _aliasLocal || _aliasLoc.IsFloatRegister != asFloat) return null;
@@ -721,7 +722,7 @@ internal sealed unsafe class FunctionCompiler
         if (j >= _depth) return null;
         ref var s = ref _stack[j];
         bool intact = (s.Kind == Kind.Local && s.Value == x)
-            || (j < _depth - 2 && (s.Kind is Kind.Local or Kind.Const || (s.Kind == Kind.Reg && s.InFloat != asFloat)));
+            || (j < _depth - 3 && IsFloat(s.Type) != asFloat && (s.Kind is Kind.Local or Kind.Const || (s.Kind == Kind.Reg && s.InFloat != asFloat)));
         return intact ? _aliasLoc : null;
     }
 
@@ -737,7 +738,8 @@ internal sealed unsafe class FunctionCompiler
         for (int j = 0, n = Math.Min(_depth, RegisterCount); j < n; j++)
         {
             ref var s = ref _stack[j];
-            if (s.Kind == Kind.Reg && s.CopyOf == x + 1 && s.InFloat == asFloat) return Loc(j, asFloat);
+            // (In its type's own file: materializing it never leaves that register to a scratch use.)
+            if (s.Kind == Kind.Reg && s.CopyOf == x + 1 && s.InFloat == asFloat && IsFloat(s.Type) == asFloat) return Loc(j, asFloat);
         }
         return null;
     }
