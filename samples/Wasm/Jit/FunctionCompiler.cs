@@ -43,6 +43,7 @@ internal sealed unsafe class FunctionCompiler
         public ValType Type; // an f32/f64 is canonically in float register k (k < 3)
         public readonly bool Float => Type is ValType.F32 or ValType.F64;
         public bool InFloat; // a Reg entry (k < 3) is now in float register k
+        public int CopyOf; // a Reg entry below depth 3 that holds the current value of local CopyOf - 1 (see CopyOfLocal); 0: none
     }
 
     private sealed class Frame
@@ -89,6 +90,12 @@ internal sealed unsafe class FunctionCompiler
     // Scratch): of the operation this instruction builds, and of the pending operation or comparison until it is emitted.
     private int _scratchBuilding, _scratchPending;
 
+    // A local in a move register just written through a register below depth 3 (local.set/tee; see Alias): the local,
+    // that register, and whether the current instruction may read it there instead of moving the local out again.
+    private int _aliasLocal = -1;
+    private Location _aliasLoc;
+    private bool _aliasUsable;
+
     // The pending operation (only ever the top entry).
     private StencilFamily? _pFamily;
     private readonly Location[] _pIn = new Location[3];
@@ -132,6 +139,7 @@ internal sealed unsafe class FunctionCompiler
         _rethrow = null;
         _trampolines.Clear();
         _pFamily = null;
+        _aliasLocal = -1;
     }
 
     /// <summary>A control frame (from the pool of ended ones).</summary>
@@ -307,8 +315,11 @@ internal sealed unsafe class FunctionCompiler
         {
             var home = LocalLoc((int)e.Value);
             if (home.IsStack || (home.IsFloatRegister == asFloat && !IsMoveOnly(home))) return home;
-            // A local in a move register, or cached in the other register file (a reinterpretation): deep in the
-            // operand stack, copied to a register no entry uses (the entry stays a local); else this entry takes its own copy.
+            // A local in a move register, or cached in the other register file (a reinterpretation): still in the
+            // register it was just written through (Alias); deep in the operand stack, copied to a register no entry
+            // uses (the entry stays a local); else this entry takes its own copy.
+            if (Alias(e.Value, asFloat) is Location alias) return alias;
+            if (CopyOfLocal(e.Value, asFloat) is Location copy) return copy;
             if (k >= RegisterCount && Scratch(asFloat, Location.Stack(0)) is Location scratch)
             {
                 _b.Move(home, scratch);
@@ -317,6 +328,7 @@ internal sealed unsafe class FunctionCompiler
             _b.Move(home, Loc(k, asFloat));
             e.Kind = Kind.Reg;
             e.InFloat = asFloat;
+            e.CopyOf = k < RegisterCount ? (int)e.Value + 1 : 0;
             return Loc(k, asFloat);
         }
         if (e.Kind != Kind.Reg) Materialize(k);
@@ -418,6 +430,7 @@ internal sealed unsafe class FunctionCompiler
             byte op = r.Byte();
             if (skipDepth > 0)
             {
+                _aliasLocal = -1;
                 switch (op)
                 {
                     case 0x02 or 0x03 or 0x04:
@@ -438,6 +451,8 @@ internal sealed unsafe class FunctionCompiler
                 }
             }
             _scratchBuilding = 0;
+            AliasStep(op);
+            if (op is (>= 0x02 and <= 0x05) or 0x0B) ForgetCopies(); // a label may be reached with other values of the locals
             // Loads, stores, float arithmetic and comparisons take a pending top themselves (UseTop).
             if (_depth > 0 && _stack[_depth - 1].Kind is Kind.Pending or Kind.Cond
                 && op is not (0x21 or 0x22 or 0x0D or 0x04 or 0x1A or (>= 0x28 and <= 0x3E) or (>= 0x5B and <= 0x66) or (>= 0x8B and <= 0xA6)))
@@ -593,6 +608,7 @@ internal sealed unsafe class FunctionCompiler
             // i32.wrap_i64 and the reinterpretations: the bits are already right (an entry in a register stays in its
             // register file until something reads it as the other class).
             _stack[_depth - 1].Type = type;
+            _stack[_depth - 1].CopyOf = 0;
             return;
         }
         if (family.Inputs == 1)
@@ -665,6 +681,72 @@ internal sealed unsafe class FunctionCompiler
             }
         }
         return Use(k, family, input);
+    }
+
+    /// <summary>Records that move-register local <paramref name="x"/> was just written through register <paramref name="at"/>
+    /// (below depth 3), so <c>local.tee x; f64.load</c> or <c>local.set x; local.get x; f64.mul</c> read it there.</summary>
+    private void SetAlias(int x, Location at)
+    {
+        _aliasLocal = x;
+        _aliasLoc = at;
+        _aliasUsable = false;
+    }
+
+    /// <summary>
+    /// At the start of instruction <paramref name="op"/>: the alias survives instructions that only push lazily
+    /// (<c>local.get</c>, constants) and is readable by the next load, store or numeric instruction, whose inputs are
+    /// the top two entries at most; its register is then held like a scratch register. Anything else ends it.
+    /// </summary>
+    private void AliasStep(byte op)
+    {
+        if (_aliasUsable) _aliasLocal = -1; // the previous instruction had its chance
+        _aliasUsable = false;
+        if (_aliasLocal < 0 || op is 0x20 or (>= 0x41 and <= 0x44)) return;
+        if (op is (>= 0x28 and <= 0x3E) or (>= 0x45 and <= 0xC4))
+        {
+            _aliasUsable = true;
+            _scratchBuilding |= 1 << (_aliasLoc.IsFloatRegister ? 4 + _aliasLoc.Index : _aliasLoc.Index);
+        }
+        else _aliasLocal = -1;
+    }
+
+    /// <summary>The register that still holds local <paramref name="x"/> (see <see cref="SetAlias"/>), if this instruction
+    /// may read it in register file <paramref name="asFloat"/> and nothing writes it before the operation reading it is
+    /// emitted: its depth's entry is this very local (a lazy <c>local.get</c>, which would write the same value), or an
+    /// entry of the other register file's type, lazy or in its own file (materializing it writes its own file), deeper
+    /// than the three top entries (this instruction pops at most two, the one taking its pending result one more).</summary>
+    private Location? Alias(long x, bool asFloat)
+    {
+        if (!_aliasUsable || x != _aliasLocal || _aliasLoc.IsFloatRegister != asFloat) return null;
+        int j = _aliasLoc.Index;
+        if (j >= _depth) return null;
+        ref var s = ref _stack[j];
+        bool intact = (s.Kind == Kind.Local && s.Value == x)
+            || (j < _depth - 3 && IsFloat(s.Type) != asFloat && (s.Kind is Kind.Local or Kind.Const || (s.Kind == Kind.Reg && s.InFloat != asFloat)));
+        return intact ? _aliasLoc : null;
+    }
+
+    /// <summary>
+    /// A register below depth 3 that holds local <paramref name="x"/> (a move-register local, or one cached in the other
+    /// register file) in file <paramref name="asFloat"/>: a Reg entry made from a read of it or left by a
+    /// <c>local.tee</c> of it, so <c>local.get x; local.get x</c> is one move and a tee's value is read again in place.
+    /// Such a register is written only when its entry is popped (by the instruction that reads it) or when <c>x</c> is
+    /// set (which forgets the copy); labels forget every copy.
+    /// </summary>
+    private Location? CopyOfLocal(long x, bool asFloat)
+    {
+        for (int j = 0, n = Math.Min(_depth, RegisterCount); j < n; j++)
+        {
+            ref var s = ref _stack[j];
+            // (In its type's own file: materializing it never leaves that register to a scratch use.)
+            if (s.Kind == Kind.Reg && s.CopyOf == x + 1 && s.InFloat == asFloat && IsFloat(s.Type) == asFloat) return Loc(j, asFloat);
+        }
+        return null;
+    }
+
+    private void ForgetCopies()
+    {
+        for (int k = 0, n = Math.Min(_depth, RegisterCount); k < n; k++) _stack[k].CopyOf = 0;
     }
 
     /// <summary>The scratch registers of the operation just built stay taken until it is emitted.</summary>
@@ -846,7 +928,10 @@ internal sealed unsafe class FunctionCompiler
     {
         int top = _depth - 1;
         for (int k = 0; k < top; k++)
+        {
             if (_stack[k].Kind == Kind.Local && _stack[k].Value == x) Materialize(k);
+            if (_stack[k].CopyOf == x + 1) _stack[k].CopyOf = 0;
+        }
         ref var e = ref _stack[top];
         var dst = LocalLoc(x);
         bool keep = false; // the entry keeps its own copy (a tee of a value written to a move register)
@@ -858,6 +943,7 @@ internal sealed unsafe class FunctionCompiler
             _b.Move(scratch, dst);
             e.Kind = Kind.Local;
             e.Value = x;
+            SetAlias(x, scratch);
         }
         else if (IsMoveOnly(dst) && e.Kind is Kind.Pending or Kind.Cond or Kind.Const or Kind.Reg)
         {
@@ -865,6 +951,8 @@ internal sealed unsafe class FunctionCompiler
             // tee leaves it (reading it back from the move register would be one more move).
             Materialize(top);
             keep = tee;
+            if (!tee && top < RegisterCount) SetAlias(x, Loc(top));
+            if (tee && top < RegisterCount) e.CopyOf = x + 1;
         }
         switch (e.Kind)
         {
