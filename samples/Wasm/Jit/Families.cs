@@ -42,7 +42,7 @@ internal static class Families
     public static readonly StencilFamily[] TruncSat = new StencilFamily[8];
 
     public static readonly StencilFamily Const = F("Const"), ConstF = F("ConstF"), SetF32 = F("SetF32"), SetF64 = F("SetF64"), Get = F("Get"), Set = F("Set"), SetConst = F("SetConst"),
-        Select = F("Select"), RefIsNull = F("RefIsNull"), BrIfNez = F("BrIfNez"), BrIfEqz = F("BrIfEqz"),
+        Select = F("Select"), SelectI64 = F("SelectI64"), SelectAndImm = F("SelectAndImm"), RefIsNull = F("RefIsNull"), BrIfNez = F("BrIfNez"), BrIfEqz = F("BrIfEqz"),
         MemorySize = F("MemorySize"), StackCheck = F("StackCheck"), Call = F("Call"), CallIndirect = F("CallIndirect"),
         HostOp = F("HostOp"), Trap = F("Trap"), Rethrow = F("Rethrow"), Return = F("Return"), BrIfEqImm = F("BrIfI32EqImm");
 

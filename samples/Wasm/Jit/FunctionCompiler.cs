@@ -98,10 +98,11 @@ internal sealed unsafe class FunctionCompiler
     private readonly Block[] _pTargets = new Block[2];
     private int _pTargetCount;
 
-    // The pending comparison (Kind.Cond): an i32 or i64 comparison (or eqz) opcode and its operands.
+    // The pending comparison (Kind.Cond): an i32 or i64 comparison (or eqz) opcode and its operands; or, for a
+    // select, i32.and/i64.and with a constant (the condition is `_cA & _cK`, its eqz when _cNegate).
     private byte _cOp;
     private Location _cA, _cB;
-    private bool _cImm;
+    private bool _cImm, _cNegate;
     private long _cK;
 
     /// <summary>A compiler for function <paramref name="index"/> of <paramref name="instance"/>.</summary>
@@ -232,7 +233,13 @@ internal sealed unsafe class FunctionCompiler
     private void EmitCond(Location dst)
     {
         _scratchPending = 0;
-        if (_cImm && Families.WithImm[_cOp] is StencilFamily imm) _b.Emit(imm, [_cA], [dst], [(ulong)(uint)(int)_cK]);
+        if (IsAndTest)
+        {
+            // Only a select consumes it (see Numeric); made concrete all the same when something else does.
+            _b.Emit(Families.WithImm[_cOp]!, [_cA], [dst], [_cOp == 0x71 ? (ulong)(uint)_cK : (ulong)_cK]);
+            if (_cNegate) _b.Emit(Families.Numeric[_cOp == 0x71 ? 0x45 : 0x50]!, [dst], [dst]);
+        }
+        else if (_cImm && Families.WithImm[_cOp] is StencilFamily imm) _b.Emit(imm, [_cA], [dst], [(ulong)(uint)(int)_cK]);
         else if (_cImm)
         {
             // An i64 comparison with a constant (only its branch has an immediate form): the constant goes to the
@@ -440,7 +447,7 @@ internal sealed unsafe class FunctionCompiler
             _scratchBuilding = 0;
             // Loads, stores, float arithmetic and comparisons take a pending top themselves (UseTop).
             if (_depth > 0 && _stack[_depth - 1].Kind is Kind.Pending or Kind.Cond
-                && op is not (0x21 or 0x22 or 0x0D or 0x04 or 0x1A or (>= 0x28 and <= 0x3E) or (>= 0x5B and <= 0x66) or (>= 0x8B and <= 0xA6)))
+                && op is not (0x21 or 0x22 or 0x0D or 0x04 or 0x1A or 0x1B or 0x1C or (>= 0x28 and <= 0x3E) or (>= 0x5B and <= 0x66) or (>= 0x8B and <= 0xA6)))
                 Flush();
             switch (op)
             {
@@ -597,8 +604,8 @@ internal sealed unsafe class FunctionCompiler
         }
         if (family.Inputs == 1)
         {
-            // An eqz feeding a branch: fused.
-            if (op is 0x45 or 0x50 && NextIsBranch())
+            // An eqz feeding a branch or a select: fused.
+            if (op is 0x45 or 0x50 && (NextIsBranch() || NextIsSelect()))
             {
                 _cOp = op;
                 _cA = Use(_depth - 1);
@@ -612,6 +619,20 @@ internal sealed unsafe class FunctionCompiler
             return;
         }
         ref var b = ref _stack[_depth - 1];
+        if (op is 0x71 or 0x83 && b.Kind == Kind.Const && (NextIsSelect() || _r.Position < _r.End && _r.Bytes[_r.Position] == (op == 0x71 ? 0x45 : 0x50) && NextIsSelect(1)))
+        {
+            // `select` on `x & k` or on its eqz: one test-and-select stencil (the mask zero-extended for an i32).
+            _cOp = op;
+            _cImm = true;
+            _cK = op == 0x71 ? (uint)b.Value : b.Value;
+            _cNegate = !NextIsSelect();
+            if (_cNegate) _r.Position++; // the eqz, folded in
+            _cA = Use(_depth - 2);
+            _depth -= 2;
+            HoldScratch();
+            Push(Kind.Cond);
+            return;
+        }
         if (op is (>= 0x46 and <= 0x4F) or (>= 0x51 and <= 0x5A) && NextIsBranch())
         {
             _cOp = op;
@@ -701,12 +722,18 @@ internal sealed unsafe class FunctionCompiler
 
     private bool NextIsBranch() => _r.Position < _r.End && _r.Bytes[_r.Position] is 0x0D or 0x04;
 
+    /// <summary>True when the instruction <paramref name="ahead"/> bytes on is a select (0x1B or 0x1C).</summary>
+    private bool NextIsSelect(int ahead = 0) => _r.Position + ahead < _r.End && _r.Bytes[_r.Position + ahead] is 0x1B or 0x1C;
+
+    /// <summary>The pending condition is an and with a constant (see <see cref="_cNegate"/>).</summary>
+    private bool IsAndTest => _cOp is 0x71 or 0x83;
+
     /// <summary>Pops a condition and branches to <paramref name="target"/> when it is true (or false when <paramref name="negate"/>),
     /// after materializing the <paramref name="materializeTop"/> entries below the condition.</summary>
     private void BranchIf(bool negate, Block target, int materializeTop)
     {
         ref var c = ref _stack[_depth - 1];
-        if (c.Kind == Kind.Cond)
+        if (c.Kind == Kind.Cond && !IsAndTest)
         {
             _depth--;
             MaterializeTop(materializeTop);
@@ -950,6 +977,20 @@ internal sealed unsafe class FunctionCompiler
 
     private void Select()
     {
+        if (_stack[_depth - 1].Kind == Kind.Cond && (IsAndTest || _cOp is 0x45 or 0x50))
+        {
+            // A fused select: on `eqz c`, a select on c with the values swapped (64-bit for an i64 c); on `x & k`, a
+            // test and a cmov (swapped for its eqz).
+            _depth--;
+            var vt = _stack[_depth - 2].Type;
+            Location vb = Use(_depth - 1), va = Use(_depth - 2);
+            _scratchBuilding |= _scratchPending; // the condition's inputs stay taken until the select is emitted
+            bool swap = !IsAndTest || _cNegate;
+            Location t = swap ? vb : va, f = swap ? va : vb;
+            if (IsAndTest) Produce(2, Families.SelectAndImm, [t, f, _cA], [(ulong)_cK], type: vt);
+            else Produce(2, _cOp == 0x50 ? Families.SelectI64 : Families.Select, [t, f, _cA], type: vt);
+            return;
+        }
         var type = _stack[_depth - 3].Type;
         Location c = Use(_depth - 1), b = Use(_depth - 2), a = Use(_depth - 3);
         Produce(3, Families.Select, [a, b, c], type: type);

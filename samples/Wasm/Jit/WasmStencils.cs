@@ -65,6 +65,10 @@ public static unsafe partial class WasmStencils
     /// <summary>Writes an f64 (from a float location) to a cell.</summary>
     [Stencil] public static void SetF64(double value, [Hole] long* cell) => *cell = BitConverter.DoubleToInt64Bits(value);
     [Stencil] public static long Select(long a, long b, int c) => c != 0 ? a : b;
+    /// <summary>select on a 64-bit condition (an i64.eqz's operand, swapped).</summary>
+    [Stencil] public static long SelectI64(long a, long b, long c) => c != 0 ? a : b;
+    /// <summary>select on <c>x &amp; k</c> (or, swapped, on its eqz).</summary>
+    [Stencil] public static long SelectAndImm(long a, long b, long x, [Hole] long k) => (x & k) != 0 ? a : b;
     [Stencil] public static int RefIsNull(long r) => r == 0 ? 1 : 0;
 
     // ---- i32 arithmetic ----

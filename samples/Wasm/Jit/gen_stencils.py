@@ -67,6 +67,11 @@ st('void SetConst([Hole] long value, [Hole] long* cell)', '*cell = value', 'Writ
 st('void SetF32(float value, [Hole] long* cell)', '*cell = BitConverter.SingleToUInt32Bits(value)', 'Writes an f32 (from a float location) to a cell as its zero-extended bits.')
 st('void SetF64(double value, [Hole] long* cell)', '*cell = BitConverter.DoubleToInt64Bits(value)', 'Writes an f64 (from a float location) to a cell.')
 st('long Select(long a, long b, int c)', 'c != 0 ? a : b')
+# Fused selects (FunctionCompiler.Select): `select` on `i64.eqz c` is SelectI64 with the operands swapped (on
+# `i32.eqz c`, Select swapped); on `x & k` (or its eqz) one `test` and a `cmov`, where the and, the eqz and the select
+# were three stencils.
+st('long SelectI64(long a, long b, long c)', 'c != 0 ? a : b', 'select on a 64-bit condition (an i64.eqz\'s operand, swapped).')
+st('long SelectAndImm(long a, long b, long x, [Hole] long k)', '(x & k) != 0 ? a : b', 'select on <c>x &amp; k</c> (or, swapped, on its eqz).')
 st('int RefIsNull(long r)', 'r == 0 ? 1 : 0')
 
 for T, t, u, m in ints:
