@@ -619,15 +619,17 @@ internal sealed unsafe class FunctionCompiler
             return;
         }
         ref var b = ref _stack[_depth - 1];
-        if (op is 0x71 or 0x83 && b.Kind == Kind.Const && (NextIsSelect() || _r.Position < _r.End && _r.Bytes[_r.Position] == (op == 0x71 ? 0x45 : 0x50) && NextIsSelect(1)))
+        if (op is 0x71 or 0x83 && (b.Kind == Kind.Const || _stack[_depth - 2].Kind == Kind.Const)
+            && (NextIsSelect() || _r.Position < _r.End && _r.Bytes[_r.Position] == (op == 0x71 ? 0x45 : 0x50) && NextIsSelect(1)))
         {
-            // `select` on `x & k` or on its eqz: one test-and-select stencil (the mask zero-extended for an i32).
+            // `select` on `x & k` (or `k & x`) or on its eqz: one test-and-select stencil (an i32's mask zero-extended).
+            int kAt = b.Kind == Kind.Const ? _depth - 1 : _depth - 2;
             _cOp = op;
             _cImm = true;
-            _cK = op == 0x71 ? (uint)b.Value : b.Value;
+            _cK = op == 0x71 ? (uint)_stack[kAt].Value : _stack[kAt].Value;
             _cNegate = !NextIsSelect();
             if (_cNegate) _r.Position++; // the eqz, folded in
-            _cA = Use(_depth - 2);
+            _cA = Use(kAt == _depth - 1 ? _depth - 2 : _depth - 1);
             _depth -= 2;
             HoldScratch();
             Push(Kind.Cond);
