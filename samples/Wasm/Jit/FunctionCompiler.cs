@@ -724,6 +724,8 @@ internal sealed unsafe class FunctionCompiler
 
     private bool NextIsBranch() => _r.Position < _r.End && _r.Bytes[_r.Position] is 0x0D or 0x04;
 
+    private bool NextIsLocalWriteOrDrop() => _r.Position < _r.End && _r.Bytes[_r.Position] is 0x21 or 0x22 or 0x1A;
+
     /// <summary>True when the instruction <paramref name="ahead"/> bytes on is a select (0x1B or 0x1C).</summary>
     private bool NextIsSelect(int ahead = 0) => _r.Position + ahead < _r.End && _r.Bytes[_r.Position + ahead] is 0x1B or 0x1C;
 
@@ -894,6 +896,14 @@ internal sealed unsafe class FunctionCompiler
             // tee leaves it (reading it back from the move register would be one more move).
             Materialize(top);
             keep = tee;
+        }
+        else if (tee && dst.IsStack && e.Kind is Kind.Const) keep = true; // the constant stays foldable
+        else if (tee && dst.IsStack && top < RegisterCount && e.Kind is Kind.Pending or Kind.Cond && !NextIsLocalWriteOrDrop())
+        {
+            // A tee to a slot whose value is read next: computed in the entry's register and stored from there, so
+            // its reader does not load it back from the slot (a store-to-load forwarding delay).
+            Flush();
+            keep = true;
         }
         switch (e.Kind)
         {
