@@ -85,6 +85,12 @@ internal static class Families
         {
             Numeric[0x5B + i] = F("F32" + FCmp[i]);
             Numeric[0x61 + i] = F("F64" + FCmp[i]);
+            if (i < 2) continue; // eq/ne: no compare-and-branch (see gen_stencils.py)
+            BranchIf[0x5B + i] = F("BrIfF32" + FCmp[i]);
+            BranchIf[0x61 + i] = F("BrIfF64" + FCmp[i]);
+            // The negation of an ordered comparison is true on a NaN: a stencil of its own.
+            BranchIfNot[0x5B + i] = F("BrIfNotF32" + FCmp[i]);
+            BranchIfNot[0x61 + i] = F("BrIfNotF64" + FCmp[i]);
         }
         string[] iun = ["Clz", "Ctz", "Popcnt"];
         for (int i = 0; i < 3; i++)

@@ -98,8 +98,8 @@ internal sealed unsafe class FunctionCompiler
     private readonly Block[] _pTargets = new Block[2];
     private int _pTargetCount;
 
-    // The pending comparison (Kind.Cond): an i32 or i64 comparison (or eqz) opcode and its operands; or, for a
-    // select, i32.and/i64.and with a constant (the condition is `_cA & _cK`, its eqz when _cNegate).
+    // The pending comparison (Kind.Cond): an i32, i64, f32 or f64 comparison (or eqz) opcode and its operands; or,
+    // for a select, i32.and/i64.and with a constant (the condition is `_cA & _cK`); negated when an eqz was folded in.
     private byte _cOp;
     private Location _cA, _cB;
     private bool _cImm, _cNegate;
@@ -237,7 +237,6 @@ internal sealed unsafe class FunctionCompiler
         {
             // Only a select consumes it (see Numeric); made concrete all the same when something else does.
             _b.Emit(Families.WithImm[_cOp]!, [_cA], [dst], [_cOp == 0x71 ? (ulong)(uint)_cK : (ulong)_cK]);
-            if (_cNegate) _b.Emit(Families.Numeric[_cOp == 0x71 ? 0x45 : 0x50]!, [dst], [dst]);
         }
         else if (_cImm && Families.WithImm[_cOp] is StencilFamily imm) _b.Emit(imm, [_cA], [dst], [(ulong)(uint)(int)_cK]);
         else if (_cImm)
@@ -250,6 +249,7 @@ internal sealed unsafe class FunctionCompiler
         }
         else if (_cOp is 0x45 or 0x50) _b.Emit(Families.Numeric[_cOp]!, [_cA], [dst]);
         else _b.Emit(Families.Numeric[_cOp]!, [_cA, _cB], [dst]);
+        if (_cNegate) _b.Emit(Families.Numeric[_cOp == 0x83 ? 0x50 : 0x45]!, [dst], [dst]);
     }
 
     /// <summary>Writes entry <paramref name="k"/>'s value to <paramref name="dst"/> (the entry is unchanged unless pending).</summary>
@@ -608,6 +608,7 @@ internal sealed unsafe class FunctionCompiler
             if (op is 0x45 or 0x50 && (NextIsBranch() || NextIsSelect()))
             {
                 _cOp = op;
+                _cNegate = false;
                 _cA = Use(_depth - 1);
                 _cImm = false;
                 _depth--;
@@ -635,9 +636,22 @@ internal sealed unsafe class FunctionCompiler
             Push(Kind.Cond);
             return;
         }
-        if (op is (>= 0x46 and <= 0x4F) or (>= 0x51 and <= 0x5A) && NextIsBranch())
+        if (op is (>= 0x46 and <= 0x4F) or (>= 0x51 and <= 0x5A) or (>= 0x5D and <= 0x60) or (>= 0x63 and <= 0x66) && (NextIsBranch() || NextIsEqzBranch()))
         {
+            // A comparison feeding a branch (or `i32.eqz; br_if`/`if`, the branch negated): one compare-and-branch.
+            _cNegate = !NextIsBranch();
+            if (_cNegate) _r.Position++;
             _cOp = op;
+            if (op >= 0x5B)
+            {
+                _cImm = false;
+                _cA = Use(_depth - 2, family, 0);
+                _cB = UseTop(family, 1, _cA);
+                _depth -= 2;
+                HoldScratch();
+                Push(Kind.Cond);
+                return;
+            }
             _cImm = b.Kind == Kind.Const;
             _cK = b.Value;
             _cB = _cImm ? default : Use(_depth - 1);
@@ -724,6 +738,9 @@ internal sealed unsafe class FunctionCompiler
 
     private bool NextIsBranch() => _r.Position < _r.End && _r.Bytes[_r.Position] is 0x0D or 0x04;
 
+    /// <summary>True before <c>i32.eqz; br_if</c> or <c>i32.eqz; if</c>.</summary>
+    private bool NextIsEqzBranch() => _r.Position + 1 < _r.End && _r.Bytes[_r.Position] == 0x45 && _r.Bytes[_r.Position + 1] is 0x0D or 0x04;
+
     private bool NextIsLocalWriteOrDrop() => _r.Position < _r.End && _r.Bytes[_r.Position] is 0x21 or 0x22 or 0x1A;
 
     /// <summary>True when the instruction <paramref name="ahead"/> bytes on is a select (0x1B or 0x1C).</summary>
@@ -739,6 +756,7 @@ internal sealed unsafe class FunctionCompiler
         ref var c = ref _stack[_depth - 1];
         if (c.Kind == Kind.Cond && !IsAndTest)
         {
+            negate ^= _cNegate;
             _depth--;
             MaterializeTop(materializeTop);
             if (_cOp is 0x45 or 0x50)

@@ -133,8 +133,13 @@ for T, t, bt, ubt, M, helpers in [('F32','float','int','uint','MathF',('MinF','M
     st(f'{ubt} {T}Copysign({ubt} a, {ubt} b)', f'(a & ~{sign}) | (b & {sign})')
     st(f'{ubt} {T}Abs({ubt} a)', f'a & ~{sign}')
     st(f'{ubt} {T}Neg({ubt} a)', f'a ^ {sign}')
-    for n, e in [('Eq','a == b'),('Ne','a != b'),('Lt','a < b'),('Gt','a > b'),('Le','a <= b'),('Ge','a >= b')]:
+    fcmps = [('Eq','a == b'),('Ne','a != b'),('Lt','a < b'),('Gt','a > b'),('Le','a <= b'),('Ge','a >= b')]
+    for n, e in fcmps:
         st(f'int {T}{n}({t} a, {t} b)', f'{e} ? 1 : 0')
+    # Compare-and-branch for the ordered comparisons, and their negations (true on a NaN, so not another comparison).
+    # Not Eq/Ne: clang branches on two flags there, with a short jump to the trailing jump, which the toolkit drops.
+    for n, e in fcmps[2:]: st(f'Target BrIf{T}{n}({t} a, {t} b, Target taken)', f'{e} ? taken : Target.Next')
+    for n, e in fcmps[2:]: st(f'Target BrIfNot{T}{n}({t} a, {t} b, Target taken)', f'!({e}) ? taken : Target.Next')
     for n, f in [('Ceil','Ceiling'),('Floor','Floor'),('Trunc','Truncate'),('Nearest','Round')]:
         st(f'{t} {T}{n}({t} a)', f'{t}.IsNaN(a) ? a + a : {M}.{f}(a)')
     st(f'{t} {T}Sqrt({t} a)', f'{M}.Sqrt(a)')
