@@ -38,6 +38,9 @@ internal static class Families
     /// <summary>The trap kinds of an opcode's targets, in order.</summary>
     public static readonly TrapKind[]?[] Traps = new TrapKind[]?[256];
 
+    /// <summary>i32.mul / i64.mul by a constant 3, 5 or 9 (one lea), by the constant; null elsewhere.</summary>
+    public static readonly StencilFamily?[] I32MulBy = new StencilFamily?[10], I64MulBy = new StencilFamily?[10];
+
     /// <summary>The saturating truncations (0xFC 0..7).</summary>
     public static readonly StencilFamily[] TruncSat = new StencilFamily[8];
 
@@ -59,6 +62,11 @@ internal static class Families
 
     static Families()
     {
+        foreach (int k in (System.ReadOnlySpan<int>)[3, 5, 9])
+        {
+            I32MulBy[k] = F("I32Mul" + k);
+            I64MulBy[k] = F("I64Mul" + k);
+        }
         Numeric[0x45] = F("I32Eqz");
         Numeric[0x50] = F("I64Eqz");
         for (int i = 0; i < 10; i++)

@@ -665,6 +665,11 @@ internal sealed unsafe class FunctionCompiler
         if (b.Kind == Kind.Const && imm is not null)
         {
             long k = b.Value;
+            if (op is 0x6C or 0x7E && k is 3 or 5 or 9)
+            {
+                Produce(2, (op == 0x6C ? Families.I32MulBy : Families.I64MulBy)[k]!, [Use(_depth - 2)]);
+                return;
+            }
             bool is64 = op >= 0x7C;
             if (op is 0x6B or 0x7D) k = -k; // sub: add the negation
             ulong hole = ShiftImm[op]

@@ -144,6 +144,9 @@ public static unsafe partial class WasmStencils
     [Stencil] public static uint I32ShlImm(int a, [Hole] int k) => (uint)(a << k);
     [Stencil] public static uint I32ShrSImm(int a, [Hole] int k) => (uint)(a >> k);
     [Stencil] public static uint I32ShrUImm(int a, [Hole] int k) => (uint)((int)((uint)a >> k));
+    [Stencil] public static uint I32Mul3(int a) => (uint)(a * 3);
+    [Stencil] public static uint I32Mul5(int a) => (uint)(a * 5);
+    [Stencil] public static uint I32Mul9(int a) => (uint)(a * 9);
     [Stencil] public static int I32EqImm(int a, [Hole] int b) => a == b ? 1 : 0;
     [Stencil] public static int I32NeImm(int a, [Hole] int b) => a != b ? 1 : 0;
     [Stencil] public static int I32LtSImm(int a, [Hole] int b) => a < b ? 1 : 0;
@@ -254,6 +257,9 @@ public static unsafe partial class WasmStencils
     [Stencil] public static long I64ShlImm(long a, [Hole] int k) => a << k;
     [Stencil] public static long I64ShrSImm(long a, [Hole] int k) => a >> k;
     [Stencil] public static long I64ShrUImm(long a, [Hole] int k) => (long)((ulong)a >> k);
+    [Stencil] public static long I64Mul3(long a) => a * 3;
+    [Stencil] public static long I64Mul5(long a) => a * 5;
+    [Stencil] public static long I64Mul9(long a) => a * 9;
 
     // ---- i64 branches ----
 
