@@ -121,6 +121,38 @@ public class SelectFusionTests
     }
 
     [Fact]
+    public void A_deep_condition_in_a_move_register_local_survives_float_values_moved_to_integer_registers()
+    {
+        // $c4 lives in a move register (the fifth used integer local), so at depth 3 it is read through a free integer
+        // register: that of the f64 values at depths 1 and 2, which the select then moves to integer registers.
+        const string wat = """
+            (module
+              (func (export "run") (param $a f64) (param $b f64) (param $c0 i32) (param $c1 i32) (param $c2 i32) (param $c3 i32) (param $c4 i32) (result i32 f64)
+                (drop (i32.add (local.get $c2) (local.get $c3)))
+                (i32.add (local.get $c0) (local.get $c1))
+                (local.get $a) (local.get $b)
+                (select (i32.eqz (local.get $c4))))
+              (func (export "and") (param $a f64) (param $b f64) (param $c0 i32) (param $c1 i32) (param $c2 i32) (param $c3 i32) (param $c4 i32) (result i32 f64)
+                (drop (i32.add (local.get $c2) (local.get $c3)))
+                (i32.add (local.get $c0) (local.get $c1))
+                (local.get $a) (local.get $b)
+                (select (i32.and (local.get $c4) (i32.const 1)))))
+            """;
+        byte[] bytes = CachedLocalTests.Assemble(wat);
+        long a = BitConverter.DoubleToInt64Bits(1.5), b = BitConverter.DoubleToInt64Bits(-2.5);
+        WasmRuntime.RunOnLargeStack(() =>
+        {
+            using var jit = new JitEngine().Load(bytes);
+            foreach (long c in (long[])[0, 1, 2, 3])
+            {
+                Assert.Equal([5, c == 0 ? a : b], jit.Invoke("run", [a, b, 2, 3, 0, 0, c]));
+                Assert.Equal([5, (c & 1) != 0 ? a : b], jit.Invoke("and", [a, b, 2, 3, 0, 0, c]));
+            }
+            return 0;
+        });
+    }
+
+    [Fact]
     public void Interpreter_selects_match_the_wasm_semantics()
     {
         // The reference itself, on a few cases computed here.

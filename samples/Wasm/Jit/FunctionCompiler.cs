@@ -1012,14 +1012,15 @@ internal sealed unsafe class FunctionCompiler
 
     private void Select()
     {
-        if (_stack[_depth - 1].Kind == Kind.Cond && (IsAndTest || _cOp is 0x45 or 0x50))
+        // Not when the condition's operand is in a scratch register (a deep move-register local): reading the values
+        // as integers may move a float value into that very register.
+        if (_stack[_depth - 1].Kind == Kind.Cond && (IsAndTest || _cOp is 0x45 or 0x50) && _scratchPending == 0)
         {
             // A fused select: on `eqz c`, a select on c with the values swapped (64-bit for an i64 c); on `x & k`, a
             // test and a cmov (swapped for its eqz).
             _depth--;
             var vt = _stack[_depth - 2].Type;
             Location vb = Use(_depth - 1), va = Use(_depth - 2);
-            _scratchBuilding |= _scratchPending; // the condition's inputs stay taken until the select is emitted
             bool swap = !IsAndTest || _cNegate;
             Location t = swap ? vb : va, f = swap ? va : vb;
             if (IsAndTest) Produce(2, Families.SelectAndImm, [t, f, _cA], [(ulong)_cK], type: vt);
