@@ -38,11 +38,14 @@ internal static class Families
     /// <summary>The trap kinds of an opcode's targets, in order.</summary>
     public static readonly TrapKind[]?[] Traps = new TrapKind[]?[256];
 
+    /// <summary>i32.mul / i64.mul by a constant 3, 5 or 9 (one lea), by the constant; null elsewhere.</summary>
+    public static readonly StencilFamily?[] I32MulBy = new StencilFamily?[10], I64MulBy = new StencilFamily?[10];
+
     /// <summary>The saturating truncations (0xFC 0..7).</summary>
     public static readonly StencilFamily[] TruncSat = new StencilFamily[8];
 
     public static readonly StencilFamily Const = F("Const"), ConstF = F("ConstF"), SetF32 = F("SetF32"), SetF64 = F("SetF64"), Get = F("Get"), Set = F("Set"), SetConst = F("SetConst"),
-        Select = F("Select"), RefIsNull = F("RefIsNull"), BrIfNez = F("BrIfNez"), BrIfEqz = F("BrIfEqz"),
+        Select = F("Select"), SelectI64 = F("SelectI64"), SelectAndImm = F("SelectAndImm"), RefIsNull = F("RefIsNull"), BrIfNez = F("BrIfNez"), BrIfEqz = F("BrIfEqz"),
         MemorySize = F("MemorySize"), StackCheck = F("StackCheck"), Call = F("Call"), CallIndirect = F("CallIndirect"),
         HostOp = F("HostOp"), Trap = F("Trap"), Rethrow = F("Rethrow"), Return = F("Return"), BrIfEqImm = F("BrIfI32EqImm");
 
@@ -59,6 +62,11 @@ internal static class Families
 
     static Families()
     {
+        foreach (int k in (System.ReadOnlySpan<int>)[3, 5, 9])
+        {
+            I32MulBy[k] = F("I32Mul" + k);
+            I64MulBy[k] = F("I64Mul" + k);
+        }
         Numeric[0x45] = F("I32Eqz");
         Numeric[0x50] = F("I64Eqz");
         for (int i = 0; i < 10; i++)
@@ -85,6 +93,12 @@ internal static class Families
         {
             Numeric[0x5B + i] = F("F32" + FCmp[i]);
             Numeric[0x61 + i] = F("F64" + FCmp[i]);
+            if (i < 2) continue; // eq/ne: no compare-and-branch (see gen_stencils.py)
+            BranchIf[0x5B + i] = F("BrIfF32" + FCmp[i]);
+            BranchIf[0x61 + i] = F("BrIfF64" + FCmp[i]);
+            // The negation of an ordered comparison is true on a NaN: a stencil of its own.
+            BranchIfNot[0x5B + i] = F("BrIfNotF32" + FCmp[i]);
+            BranchIfNot[0x61 + i] = F("BrIfNotF64" + FCmp[i]);
         }
         string[] iun = ["Clz", "Ctz", "Popcnt"];
         for (int i = 0; i < 3; i++)

@@ -105,10 +105,11 @@ internal sealed unsafe class FunctionCompiler
     private readonly Block[] _pTargets = new Block[2];
     private int _pTargetCount;
 
-    // The pending comparison (Kind.Cond): an i32 or i64 comparison (or eqz) opcode and its operands.
+    // The pending comparison (Kind.Cond): an i32, i64, f32 or f64 comparison (or eqz) opcode and its operands; or,
+    // for a select, i32.and/i64.and with a constant (the condition is `_cA & _cK`); negated when an eqz was folded in.
     private byte _cOp;
     private Location _cA, _cB;
-    private bool _cImm;
+    private bool _cImm, _cNegate;
     private long _cK;
 
     /// <summary>A compiler for function <paramref name="index"/> of <paramref name="instance"/>.</summary>
@@ -240,7 +241,12 @@ internal sealed unsafe class FunctionCompiler
     private void EmitCond(Location dst)
     {
         _scratchPending = 0;
-        if (_cImm && Families.WithImm[_cOp] is StencilFamily imm) _b.Emit(imm, [_cA], [dst], [(ulong)(uint)(int)_cK]);
+        if (IsAndTest)
+        {
+            // Only a select consumes it (see Numeric); made concrete all the same when something else does.
+            _b.Emit(Families.WithImm[_cOp]!, [_cA], [dst], [_cOp == 0x71 ? (ulong)(uint)_cK : (ulong)_cK]);
+        }
+        else if (_cImm && Families.WithImm[_cOp] is StencilFamily imm) _b.Emit(imm, [_cA], [dst], [(ulong)(uint)(int)_cK]);
         else if (_cImm)
         {
             // An i64 comparison with a constant (only its branch has an immediate form): the constant goes to the
@@ -251,6 +257,7 @@ internal sealed unsafe class FunctionCompiler
         }
         else if (_cOp is 0x45 or 0x50) _b.Emit(Families.Numeric[_cOp]!, [_cA], [dst]);
         else _b.Emit(Families.Numeric[_cOp]!, [_cA, _cB], [dst]);
+        if (_cNegate) _b.Emit(Families.Numeric[_cOp == 0x83 ? 0x50 : 0x45]!, [dst], [dst]);
     }
 
     /// <summary>Writes entry <paramref name="k"/>'s value to <paramref name="dst"/> (the entry is unchanged unless pending).</summary>
@@ -455,7 +462,7 @@ internal sealed unsafe class FunctionCompiler
             if (op is (>= 0x02 and <= 0x05) or 0x0B) ForgetCopies(); // a label may be reached with other values of the locals
             // Loads, stores, float arithmetic and comparisons take a pending top themselves (UseTop).
             if (_depth > 0 && _stack[_depth - 1].Kind is Kind.Pending or Kind.Cond
-                && op is not (0x21 or 0x22 or 0x0D or 0x04 or 0x1A or (>= 0x28 and <= 0x3E) or (>= 0x5B and <= 0x66) or (>= 0x8B and <= 0xA6)))
+                && op is not (0x21 or 0x22 or 0x0D or 0x04 or 0x1A or 0x1B or 0x1C or (>= 0x28 and <= 0x3E) or (>= 0x5B and <= 0x66) or (>= 0x8B and <= 0xA6)))
                 Flush();
             switch (op)
             {
@@ -613,10 +620,11 @@ internal sealed unsafe class FunctionCompiler
         }
         if (family.Inputs == 1)
         {
-            // An eqz feeding a branch: fused.
-            if (op is 0x45 or 0x50 && NextIsBranch())
+            // An eqz feeding a branch or a select: fused.
+            if (op is 0x45 or 0x50 && (NextIsBranch() || NextIsSelect()))
             {
                 _cOp = op;
+                _cNegate = false;
                 _cA = Use(_depth - 1);
                 _cImm = false;
                 _depth--;
@@ -628,9 +636,38 @@ internal sealed unsafe class FunctionCompiler
             return;
         }
         ref var b = ref _stack[_depth - 1];
-        if (op is (>= 0x46 and <= 0x4F) or (>= 0x51 and <= 0x5A) && NextIsBranch())
+        if (op is 0x71 or 0x83 && (b.Kind == Kind.Const || _stack[_depth - 2].Kind == Kind.Const)
+            && (NextIsSelect() || _r.Position < _r.End && _r.Bytes[_r.Position] == (op == 0x71 ? 0x45 : 0x50) && NextIsSelect(1)))
         {
+            // `select` on `x & k` (or `k & x`) or on its eqz: one test-and-select stencil (an i32's mask zero-extended).
+            int kAt = b.Kind == Kind.Const ? _depth - 1 : _depth - 2;
             _cOp = op;
+            _cImm = true;
+            _cK = op == 0x71 ? (uint)_stack[kAt].Value : _stack[kAt].Value;
+            _cNegate = !NextIsSelect();
+            if (_cNegate) _r.Position++; // the eqz, folded in
+            _cA = Use(kAt == _depth - 1 ? _depth - 2 : _depth - 1);
+            _depth -= 2;
+            HoldScratch();
+            Push(Kind.Cond);
+            return;
+        }
+        if (op is (>= 0x46 and <= 0x4F) or (>= 0x51 and <= 0x5A) or (>= 0x5D and <= 0x60) or (>= 0x63 and <= 0x66) && (NextIsBranch() || NextIsEqzBranch()))
+        {
+            // A comparison feeding a branch (or `i32.eqz; br_if`/`if`, the branch negated): one compare-and-branch.
+            _cNegate = !NextIsBranch();
+            if (_cNegate) _r.Position++;
+            _cOp = op;
+            if (op >= 0x5B)
+            {
+                _cImm = false;
+                _cA = Use(_depth - 2, family, 0);
+                _cB = UseTop(family, 1, _cA);
+                _depth -= 2;
+                HoldScratch();
+                Push(Kind.Cond);
+                return;
+            }
             _cImm = b.Kind == Kind.Const;
             _cK = b.Value;
             _cB = _cImm ? default : Use(_depth - 1);
@@ -644,6 +681,11 @@ internal sealed unsafe class FunctionCompiler
         if (b.Kind == Kind.Const && imm is not null)
         {
             long k = b.Value;
+            if (op is 0x6C or 0x7E && k is 3 or 5 or 9)
+            {
+                Produce(2, (op == 0x6C ? Families.I32MulBy : Families.I64MulBy)[k]!, [Use(_depth - 2)]);
+                return;
+            }
             bool is64 = op >= 0x7C;
             if (op is 0x6B or 0x7D) k = -k; // sub: add the negation
             ulong hole = ShiftImm[op]
@@ -783,13 +825,25 @@ internal sealed unsafe class FunctionCompiler
 
     private bool NextIsBranch() => _r.Position < _r.End && _r.Bytes[_r.Position] is 0x0D or 0x04;
 
+    /// <summary>True before <c>i32.eqz; br_if</c> or <c>i32.eqz; if</c>.</summary>
+    private bool NextIsEqzBranch() => _r.Position + 1 < _r.End && _r.Bytes[_r.Position] == 0x45 && _r.Bytes[_r.Position + 1] is 0x0D or 0x04;
+
+    private bool NextIsLocalWriteOrDrop() => _r.Position < _r.End && _r.Bytes[_r.Position] is 0x21 or 0x22 or 0x1A;
+
+    /// <summary>True when the instruction <paramref name="ahead"/> bytes on is a select (0x1B or 0x1C).</summary>
+    private bool NextIsSelect(int ahead = 0) => _r.Position + ahead < _r.End && _r.Bytes[_r.Position + ahead] is 0x1B or 0x1C;
+
+    /// <summary>The pending condition is an and with a constant (see <see cref="_cNegate"/>).</summary>
+    private bool IsAndTest => _cOp is 0x71 or 0x83;
+
     /// <summary>Pops a condition and branches to <paramref name="target"/> when it is true (or false when <paramref name="negate"/>),
     /// after materializing the <paramref name="materializeTop"/> entries below the condition.</summary>
     private void BranchIf(bool negate, Block target, int materializeTop)
     {
         ref var c = ref _stack[_depth - 1];
-        if (c.Kind == Kind.Cond)
+        if (c.Kind == Kind.Cond && !IsAndTest)
         {
+            negate ^= _cNegate;
             _depth--;
             MaterializeTop(materializeTop);
             if (_cOp is 0x45 or 0x50)
@@ -954,6 +1008,14 @@ internal sealed unsafe class FunctionCompiler
             if (!tee && top < RegisterCount) SetAlias(x, Loc(top));
             if (tee && top < RegisterCount) e.CopyOf = x + 1;
         }
+        else if (tee && dst.IsStack && e.Kind is Kind.Const) keep = true; // the constant stays foldable
+        else if (tee && dst.IsStack && top < RegisterCount && e.Kind is Kind.Pending or Kind.Cond && !NextIsLocalWriteOrDrop())
+        {
+            // A tee to a slot whose value is read next: computed in the entry's register and stored from there, so
+            // its reader does not load it back from the slot (a store-to-load forwarding delay).
+            Flush();
+            keep = true;
+        }
         switch (e.Kind)
         {
             case Kind.Pending:
@@ -1038,6 +1100,21 @@ internal sealed unsafe class FunctionCompiler
 
     private void Select()
     {
+        // Not when the condition's operand is in a scratch register (a deep move-register local): reading the values
+        // as integers may move a float value into that very register.
+        if (_stack[_depth - 1].Kind == Kind.Cond && (IsAndTest || _cOp is 0x45 or 0x50) && _scratchPending == 0)
+        {
+            // A fused select: on `eqz c`, a select on c with the values swapped (64-bit for an i64 c); on `x & k`, a
+            // test and a cmov (swapped for its eqz).
+            _depth--;
+            var vt = _stack[_depth - 2].Type;
+            Location vb = Use(_depth - 1), va = Use(_depth - 2);
+            bool swap = !IsAndTest || _cNegate;
+            Location t = swap ? vb : va, f = swap ? va : vb;
+            if (IsAndTest) Produce(2, Families.SelectAndImm, [t, f, _cA], [(ulong)_cK], type: vt);
+            else Produce(2, _cOp == 0x50 ? Families.SelectI64 : Families.Select, [t, f, _cA], type: vt);
+            return;
+        }
         var type = _stack[_depth - 3].Type;
         Location c = Use(_depth - 1), b = Use(_depth - 2), a = Use(_depth - 3);
         Produce(3, Families.Select, [a, b, c], type: type);

@@ -65,6 +65,10 @@ public static unsafe partial class WasmStencils
     /// <summary>Writes an f64 (from a float location) to a cell.</summary>
     [Stencil] public static void SetF64(double value, [Hole] long* cell) => *cell = BitConverter.DoubleToInt64Bits(value);
     [Stencil] public static long Select(long a, long b, int c) => c != 0 ? a : b;
+    /// <summary>select on a 64-bit condition (an i64.eqz's operand, swapped).</summary>
+    [Stencil] public static long SelectI64(long a, long b, long c) => c != 0 ? a : b;
+    /// <summary>select on <c>x &amp; k</c> (or, swapped, on its eqz).</summary>
+    [Stencil] public static long SelectAndImm(long a, long b, long x, [Hole] long k) => (x & k) != 0 ? a : b;
     [Stencil] public static int RefIsNull(long r) => r == 0 ? 1 : 0;
 
     // ---- i32 arithmetic ----
@@ -140,6 +144,9 @@ public static unsafe partial class WasmStencils
     [Stencil] public static uint I32ShlImm(int a, [Hole] int k) => (uint)(a << k);
     [Stencil] public static uint I32ShrSImm(int a, [Hole] int k) => (uint)(a >> k);
     [Stencil] public static uint I32ShrUImm(int a, [Hole] int k) => (uint)((int)((uint)a >> k));
+    [Stencil] public static uint I32Mul3(int a) => (uint)(a * 3);
+    [Stencil] public static uint I32Mul5(int a) => (uint)(a * 5);
+    [Stencil] public static uint I32Mul9(int a) => (uint)(a * 9);
     [Stencil] public static int I32EqImm(int a, [Hole] int b) => a == b ? 1 : 0;
     [Stencil] public static int I32NeImm(int a, [Hole] int b) => a != b ? 1 : 0;
     [Stencil] public static int I32LtSImm(int a, [Hole] int b) => a < b ? 1 : 0;
@@ -250,6 +257,9 @@ public static unsafe partial class WasmStencils
     [Stencil] public static long I64ShlImm(long a, [Hole] int k) => a << k;
     [Stencil] public static long I64ShrSImm(long a, [Hole] int k) => a >> k;
     [Stencil] public static long I64ShrUImm(long a, [Hole] int k) => (long)((ulong)a >> k);
+    [Stencil] public static long I64Mul3(long a) => a * 3;
+    [Stencil] public static long I64Mul5(long a) => a * 5;
+    [Stencil] public static long I64Mul9(long a) => a * 9;
 
     // ---- i64 branches ----
 
@@ -293,6 +303,14 @@ public static unsafe partial class WasmStencils
     [Stencil] public static int F32Gt(float a, float b) => a > b ? 1 : 0;
     [Stencil] public static int F32Le(float a, float b) => a <= b ? 1 : 0;
     [Stencil] public static int F32Ge(float a, float b) => a >= b ? 1 : 0;
+    [Stencil] public static Target BrIfF32Lt(float a, float b, Target taken) => a < b ? taken : Target.Next;
+    [Stencil] public static Target BrIfF32Gt(float a, float b, Target taken) => a > b ? taken : Target.Next;
+    [Stencil] public static Target BrIfF32Le(float a, float b, Target taken) => a <= b ? taken : Target.Next;
+    [Stencil] public static Target BrIfF32Ge(float a, float b, Target taken) => a >= b ? taken : Target.Next;
+    [Stencil] public static Target BrIfNotF32Lt(float a, float b, Target taken) => !(a < b) ? taken : Target.Next;
+    [Stencil] public static Target BrIfNotF32Gt(float a, float b, Target taken) => !(a > b) ? taken : Target.Next;
+    [Stencil] public static Target BrIfNotF32Le(float a, float b, Target taken) => !(a <= b) ? taken : Target.Next;
+    [Stencil] public static Target BrIfNotF32Ge(float a, float b, Target taken) => !(a >= b) ? taken : Target.Next;
     [Stencil] public static float F32Ceil(float a) => float.IsNaN(a) ? a + a : MathF.Ceiling(a);
     [Stencil] public static float F32Floor(float a) => float.IsNaN(a) ? a + a : MathF.Floor(a);
     [Stencil] public static float F32Trunc(float a) => float.IsNaN(a) ? a + a : MathF.Truncate(a);
@@ -335,6 +353,14 @@ public static unsafe partial class WasmStencils
     [Stencil] public static int F64Gt(double a, double b) => a > b ? 1 : 0;
     [Stencil] public static int F64Le(double a, double b) => a <= b ? 1 : 0;
     [Stencil] public static int F64Ge(double a, double b) => a >= b ? 1 : 0;
+    [Stencil] public static Target BrIfF64Lt(double a, double b, Target taken) => a < b ? taken : Target.Next;
+    [Stencil] public static Target BrIfF64Gt(double a, double b, Target taken) => a > b ? taken : Target.Next;
+    [Stencil] public static Target BrIfF64Le(double a, double b, Target taken) => a <= b ? taken : Target.Next;
+    [Stencil] public static Target BrIfF64Ge(double a, double b, Target taken) => a >= b ? taken : Target.Next;
+    [Stencil] public static Target BrIfNotF64Lt(double a, double b, Target taken) => !(a < b) ? taken : Target.Next;
+    [Stencil] public static Target BrIfNotF64Gt(double a, double b, Target taken) => !(a > b) ? taken : Target.Next;
+    [Stencil] public static Target BrIfNotF64Le(double a, double b, Target taken) => !(a <= b) ? taken : Target.Next;
+    [Stencil] public static Target BrIfNotF64Ge(double a, double b, Target taken) => !(a >= b) ? taken : Target.Next;
     [Stencil] public static double F64Ceil(double a) => double.IsNaN(a) ? a + a : Math.Ceiling(a);
     [Stencil] public static double F64Floor(double a) => double.IsNaN(a) ? a + a : Math.Floor(a);
     [Stencil] public static double F64Trunc(double a) => double.IsNaN(a) ? a + a : Math.Truncate(a);

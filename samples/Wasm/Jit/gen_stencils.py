@@ -67,6 +67,11 @@ st('void SetConst([Hole] long value, [Hole] long* cell)', '*cell = value', 'Writ
 st('void SetF32(float value, [Hole] long* cell)', '*cell = BitConverter.SingleToUInt32Bits(value)', 'Writes an f32 (from a float location) to a cell as its zero-extended bits.')
 st('void SetF64(double value, [Hole] long* cell)', '*cell = BitConverter.DoubleToInt64Bits(value)', 'Writes an f64 (from a float location) to a cell.')
 st('long Select(long a, long b, int c)', 'c != 0 ? a : b')
+# Fused selects (FunctionCompiler.Select): `select` on `i64.eqz c` is SelectI64 with the operands swapped (on
+# `i32.eqz c`, Select swapped); on `x & k` (or its eqz) one `test` and a `cmov`, where the and, the eqz and the select
+# were three stencils.
+st('long SelectI64(long a, long b, long c)', 'c != 0 ? a : b', 'select on a 64-bit condition (an i64.eqz\'s operand, swapped).')
+st('long SelectAndImm(long a, long b, long x, [Hole] long k)', '(x & k) != 0 ? a : b', 'select on <c>x &amp; k</c> (or, swapped, on its eqz).')
 st('int RefIsNull(long r)', 'r == 0 ? 1 : 0')
 
 for T, t, u, m in ints:
@@ -106,6 +111,8 @@ for T, t, u, m in ints:
     for n, e in imms:
         kt = 'int' if n.startswith('Sh') else t
         st(f'{rt} {T}{n}Imm({t} a, [Hole] {kt} k)', f'{cast}({e})' if cast else e)
+    # Multiplications by 3, 5 and 9 are one lea (1 cycle; a hole multiplier is a mov and an imul, 3 cycles).
+    for m in (3, 5, 9): st(f'{rt} {T}Mul{m}({t} a)', f'{cast}(a * {m})' if cast else f'a * {m}')
     if T == 'I32':
         for n, e in cmps: st(f'int {T}{n}Imm(int a, [Hole] int b)', f'{e} ? 1 : 0')
         sec('branches')
@@ -128,8 +135,13 @@ for T, t, bt, ubt, M, helpers in [('F32','float','int','uint','MathF',('MinF','M
     st(f'{ubt} {T}Copysign({ubt} a, {ubt} b)', f'(a & ~{sign}) | (b & {sign})')
     st(f'{ubt} {T}Abs({ubt} a)', f'a & ~{sign}')
     st(f'{ubt} {T}Neg({ubt} a)', f'a ^ {sign}')
-    for n, e in [('Eq','a == b'),('Ne','a != b'),('Lt','a < b'),('Gt','a > b'),('Le','a <= b'),('Ge','a >= b')]:
+    fcmps = [('Eq','a == b'),('Ne','a != b'),('Lt','a < b'),('Gt','a > b'),('Le','a <= b'),('Ge','a >= b')]
+    for n, e in fcmps:
         st(f'int {T}{n}({t} a, {t} b)', f'{e} ? 1 : 0')
+    # Compare-and-branch for the ordered comparisons, and their negations (true on a NaN, so not another comparison).
+    # Not Eq/Ne: clang branches on two flags there, with a short jump to the trailing jump, which the toolkit drops.
+    for n, e in fcmps[2:]: st(f'Target BrIf{T}{n}({t} a, {t} b, Target taken)', f'{e} ? taken : Target.Next')
+    for n, e in fcmps[2:]: st(f'Target BrIfNot{T}{n}({t} a, {t} b, Target taken)', f'!({e}) ? taken : Target.Next')
     for n, f in [('Ceil','Ceiling'),('Floor','Floor'),('Trunc','Truncate'),('Nearest','Round')]:
         st(f'{t} {T}{n}({t} a)', f'{t}.IsNaN(a) ? a + a : {M}.{f}(a)')
     st(f'{t} {T}Sqrt({t} a)', f'{M}.Sqrt(a)')
