@@ -117,9 +117,21 @@ internal sealed partial class FunctionTranslator
         // A constant and a hole are clang's to combine (2 * k is an lea, or part of an address it computes).
         if (binary.LeftOperand.ConstantValue.HasValue || binary.RightOperand.ConstantValue.HasValue) return null;
         int right = HoleIndex(binary.RightOperand), left = HoleIndex(binary.LeftOperand);
-        if (right >= 0 && left < 0) return Dispatch(op, width.Value, right, l, plain);
-        if (left >= 0 && right < 0 && HoleOperations.HoleMayBeLeft(op)) return Dispatch(HoleOperations.Mirrored(op), width.Value, left, r, plain);
+        if (right >= 0 && left < 0) return Named(op, right, holeIsRight: true);
+        if (left >= 0 && right < 0 && HoleOperations.HoleMayBeLeft(op)) return Named(HoleOperations.Mirrored(op), left, holeIsRight: false);
         return null;
+
+        string? Named(HoleOperation named, int hole, bool holeIsRight)
+        {
+            string operand = holeIsRight ? l : r;
+            if (!HoleOperations.Uses(operand)) return Dispatch(named, width.Value, hole, operand, plain);
+            // The operand is itself a hole operation, whose text would appear twice (as the operand and in the plain
+            // C), doubling with every level: it is evaluated once, into a temporary.
+            string t = Temp();
+            string? plainOfT = holeIsRight ? BinaryText(kind, lt, rt, binary.Type!, t, r, binary.RightOperand) : BinaryText(kind, lt, rt, binary.Type!, l, t, binary.RightOperand);
+            string? named2 = plainOfT is null ? null : Dispatch(named, width.Value, hole, t, plainOfT);
+            return named2 is null ? null : "({ " + CTypes.Map(holeIsRight ? lt : rt) + " " + t + " = " + operand + "; " + named2 + "; })";
+        }
     }
 
     private static string? Dispatch(HoleOperation op, int bits, int hole, string operand, string plain)

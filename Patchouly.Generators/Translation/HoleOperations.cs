@@ -43,6 +43,12 @@ internal static class HoleOperations
     /// for the copy the narrow variants call, to <c>(c)</c> for the wide variants' copy.</summary>
     public const string Dispatch = "PATCHOULY_IMM";
 
+    /// <summary>The library prelude's default: a hole operation is its plain C (what a helper, a wide variant or a
+    /// translation compiled on its own sees; the C writer redefines it around each narrow body).</summary>
+    public const string PlainDispatch =
+        "/* An operation on a hole is its plain C, except in a narrow variant's body (the C writer redefines " + Dispatch + " there). */\n" +
+        "#ifndef " + Dispatch + "\n#define " + Dispatch + "(op, h, a, c) (c)\n#endif\n";
+
     /// <summary>Every operation, in declaration order.</summary>
     public static readonly IReadOnlyList<HoleOperation> All =
         System.Enum.GetValues(typeof(HoleOperation)).Cast<HoleOperation>().ToArray();

@@ -95,6 +95,7 @@ internal sealed class StencilTranslator
             // C# never fuses a multiplication and an addition into one FMA; clang may (-ffp-contract=on is its default).
             sb.Append("#pragma STDC FP_CONTRACT OFF\n");
             sb.Append(CRuntime.FloatConstants);
+            sb.Append(HoleOperations.PlainDispatch);
 
             if (_usedStructs.Count > 0)
             {

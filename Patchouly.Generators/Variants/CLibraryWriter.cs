@@ -159,15 +159,15 @@ internal static class CLibraryWriter
     {
         string prefix = family.CName, dispatch = HoleOperations.Dispatch;
         sb.AppendLine($"/* The narrow variants' body: an operation on a hole may encode the hole as an immediate ({dispatch}_*, see the prelude). */");
+        sb.AppendLine($"#undef {dispatch}");
         sb.AppendLine($"#define {dispatch}(op, h, a, c) {dispatch}_##op({prefix}__##h, a, c)");
         sb.AppendLine($"#define {prefix} {VariantNames.NarrowBody(prefix)}");
         sb.AppendLine(family.CFunction);
         sb.AppendLine($"#undef {prefix}");
         sb.AppendLine($"#undef {dispatch}");
-        if (!family.HasWide) return;
+        // Back to the library prelude's plain C, for the wide variants' body and everything after it.
         sb.AppendLine($"#define {dispatch}(op, h, a, c) (c)");
-        sb.AppendLine(family.CFunction);
-        sb.AppendLine($"#undef {dispatch}");
+        if (family.HasWide) sb.AppendLine(family.CFunction);
     }
 
     private static void WriteVariant(StringBuilder sb, FamilyModel family, VariantSpec spec, string symbol, int registers, string body)

@@ -38,24 +38,28 @@ internal static class X64HoleOperations
         foreach (int bits in HoleOperations.Widths)
         {
             if (bits == 64 && !wideOperations) continue;
-            string word = bits == 32 ? "uint32_t" : "uint64_t", suffix = bits == 32 ? "l" : "q";
             foreach (var op in HoleOperations.All)
             {
                 if (HoleOperations.IsShift(op) && !shifts) continue;
                 if (op == HoleOperation.Add && bits == 64) continue;
-                sb.Append("#define ").Append(HoleOperations.Macro(op, bits)).Append("(sym, a, c) ").Append(Body(op, word, suffix)).Append('\n');
+                sb.Append("#define ").Append(HoleOperations.Macro(op, bits)).Append("(sym, a, c) ").Append(Body(op, bits)).Append('\n');
             }
         }
         return sb.ToString();
     }
 
-    private static string Body(HoleOperation op, string word, string suffix)
+    private static string Body(HoleOperation op, int bits)
     {
+        string word = bits == 32 ? "uint32_t" : "uint64_t", suffix = bits == 32 ? "l" : "q";
         if (HoleOperations.IsComparison(op))
             return $"({{ _Bool patchouly_f; __asm__(\"cmp{suffix} $\" #sym \", %1\" : \"=@cc{s_conditions[op]}\"(patchouly_f) : \"r\"(({word})(a))); patchouly_f; }})";
-        if (op == HoleOperation.Mul)
-            return $"({{ {word} patchouly_r; __asm__(\"imul{suffix} $\" #sym \", %1, %0\" : \"=r\"(patchouly_r) : \"r\"(({word})(a)) : \"cc\"); (__typeof__(c))patchouly_r; }})";
-        return $"({{ {word} patchouly_r = ({word})(a); __asm__(\"{s_mnemonics[op]}{suffix} $\" #sym \", %0\" : \"+r\"(patchouly_r) : : \"cc\"); (__typeof__(c))patchouly_r; }})";
+        // A 32-bit operation's result is a 64-bit register whose upper half the instruction zeroed: said to clang, so
+        // that it does not zero-extend the result again.
+        string result = bits == 32 ? "__builtin_assume(patchouly_r <= 0xFFFFFFFFu); " : "";
+        string instruction = op == HoleOperation.Mul
+            ? $"\"imul{suffix} $\" #sym \", %{(bits == 32 ? "k" : "q")}1, %{(bits == 32 ? "k" : "q")}0\" : \"=r\"(patchouly_r) : \"r\"(({word})(a))"
+            : $"\"{s_mnemonics[op]}{suffix} $\" #sym \", %{(bits == 32 ? "k" : "q")}0\" : \"=r\"(patchouly_r) : \"0\"(({word})(a))";
+        return $"({{ uint64_t patchouly_r; __asm__({instruction} : \"cc\"); {result}(__typeof__(c))patchouly_r; }})";
     }
 
     private static readonly Dictionary<HoleOperation, string> s_mnemonics = new()
