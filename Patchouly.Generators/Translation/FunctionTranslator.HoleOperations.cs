@@ -11,10 +11,11 @@ namespace Patchouly.Generators.Translation;
 /// </summary>
 /// <remarks>
 /// Recognised: <c>+ - * &amp; | ^</c> and the six relations on two operands of the same 32- or 64-bit integer type (not
-/// an enum, not a pointer), the hole being either operand (but the right one of <c>-</c>); <c>&lt;&lt; &gt;&gt;
-/// &gt;&gt;&gt;</c> of a 32- or 64-bit integer by an <c>int</c> hole. The hole operand must be the parameter itself, or
-/// it converted to the other integer type of its width (<c>(uint)k</c>): its bits are then exactly the operand's. And the stencil must never write the parameter or take
-/// its address; the other operand must not be a constant. Only a stencil's own translation names holes: as another stencil's helper, its parameters are values.
+/// an enum, not a pointer), the hole being either operand (but not the left one of <c>-</c>), the other operand not a
+/// constant; <c>&lt;&lt; &gt;&gt; &gt;&gt;&gt;</c> of a 32- or 64-bit integer by an <c>int</c> hole. The hole operand
+/// must be the parameter itself, or it converted to the other integer type of its width (<c>(uint)k</c>): its bits are
+/// then exactly the operand's. The stencil must never write the parameter or take its address. Only a stencil's own
+/// translation names holes: as another stencil's helper, its parameters are values.
 /// </remarks>
 internal sealed partial class FunctionTranslator
 {

@@ -49,11 +49,11 @@ public class HoleOperationPipelineTests
             get
             {
                 var decoder = Decoder.Create(64, new ByteArrayCodeReader(Code));
-                uint field = Hole.Offset;
+                uint at = Hole.Offset;
                 while (decoder.IP < (ulong)Code.Length)
                 {
                     var i = decoder.Decode();
-                    if (field >= i.IP && field < i.NextIP) return i;
+                    if (at >= i.IP && at < i.NextIP) return i;
                 }
                 throw new Xunit.Sdk.XunitException("no instruction holds the hole's field");
             }
