@@ -40,6 +40,12 @@ public static partial class HoleOperationStencils
     [Stencil] public static Target BranchLtI32(int a, [Hole] int k, Target taken) => a < k ? taken : Target.Next;
     [Stencil] public static Target BranchGtUI32(int a, [Hole] int k, Target taken) => (uint)a > (uint)k ? taken : Target.Next;
 
+    // 32-bit operations on the low half of a 64-bit input (the register's upper half is not zero), with a uint result
+    // (which must come out zero-extended): also for a shift whose count masks to 0.
+    [Stencil] public static uint ShlTruncatedU32(long a, [Hole] int k) => (uint)a << k;
+    [Stencil] public static uint AddTruncatedU32(long a, [Hole] uint k) => (uint)a + k;
+    [Stencil] public static uint MulTruncatedU32(long a, [Hole] uint k) => (uint)a * k;
+
     // 64-bit operands.
     [Stencil] public static long AddI64(long a, [Hole] long k) => a + k;
     [Stencil] public static long SubI64(long a, [Hole] long k) => a - k;
