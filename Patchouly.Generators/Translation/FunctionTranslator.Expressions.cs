@@ -310,7 +310,7 @@ internal sealed partial class FunctionTranslator
         {
             string? r = BinaryText(kind, lt, rt, type, t[0], t[1], binary.RightOperand);
             unsupported = r is null ? "x" : null;
-            return r ?? "";
+            return r is null ? "" : HoleOperationText(kind, binary, t[0], t[1], r) ?? r;
         });
         if (unsupported is not null)
             return Fail(DiagnosticDescriptors.UnsupportedConstruct, binary.Syntax.GetLocation(),

@@ -134,6 +134,7 @@ internal sealed partial class FunctionTranslator
     {
         foreach (var op in root.Descendants())
         {
+            NoteParameterWrite(op);
             switch (op)
             {
                 case IAddressOfOperation a:

@@ -95,6 +95,7 @@ internal sealed class StencilTranslator
             // C# never fuses a multiplication and an addition into one FMA; clang may (-ffp-contract=on is its default).
             sb.Append("#pragma STDC FP_CONTRACT OFF\n");
             sb.Append(CRuntime.FloatConstants);
+            sb.Append(HoleOperations.PlainDispatch);
 
             if (_usedStructs.Count > 0)
             {
@@ -271,7 +272,8 @@ internal sealed class StencilTranslator
         var other = asHelper ? _results : _helperResults;
         if (cache.TryGetValue(method, out var cached)) return cached;
         // A stencil's own translation serves as its helper when it reads no float as itself.
-        if (asHelper && _results.TryGetValue(method, out var translated) && !translated.OpaqueReads)
+        // (Not when it names its holes' operations: a helper's parameters are values, not holes.)
+        if (asHelper && _results.TryGetValue(method, out var translated) && !translated.OpaqueReads && !HoleOperations.Uses(translated.Body))
             return cache[method] = translated;
         _cancellationToken.ThrowIfCancellationRequested();
         _inProgress.Add(method);

@@ -3,6 +3,7 @@ using System.Linq;
 using System.Text;
 using Patchouly.Generators.Model;
 using Patchouly.Generators.Format;
+using Patchouly.Generators.Translation;
 
 namespace Patchouly.Generators.Variants;
 
@@ -71,6 +72,7 @@ internal static class CLibraryWriter
         sb.AppendLine("/* A wide function-pointer hole is laundered so clang loads it into a register instead of a direct call. */");
         sb.AppendLine("#define PATCHOULY_WIDE_FN(type, sym) ({ uintptr_t patchouly_v = PATCHOULY_WIDE_BITS(sym); __asm__(\"\" : \"+r\"(patchouly_v)); (type)patchouly_v; })");
         sb.AppendLine("#define PATCHOULY_SLOT(sym) (*(uint64_t *)((char *)fp + PATCHOULY_NARROW_BITS(sym)))");
+        sb.Append(HoleOperations.FallbackDefinitions());
         sb.AppendLine($"#define PATCHOULY_REGS {Regs(registers, library.AllFloatRegisters)}");
         sb.AppendLine($"#define PATCHOULY_ARGS {Args(registers, library.AllFloatRegisters)}");
         if (library.FloatRegisters > 0)
@@ -115,7 +117,9 @@ internal static class CLibraryWriter
             sb.AppendLine($"extern PATCHOULY_PN void {target}(uint64_t *fp, PATCHOULY_REGS);");
             patchSymbols[target] = new(PatchKind.Target, t, false);
         }
-        if (family.CFunction.Length > 0) sb.AppendLine(family.CFunction);
+        bool holeOperations = HoleOperations.Uses(family.CFunction);
+        if (holeOperations) WriteBodies(sb, family);
+        else if (family.CFunction.Length > 0) sb.AppendLine(family.CFunction);
 
         int count = 0;
         if (family.Kind == StencilFamilyKind.Entry)
@@ -127,7 +131,7 @@ internal static class CLibraryWriter
         foreach (var spec in VariantEnumerator.Enumerate(family, registers, floatRegisters))
         {
             string symbol = VariantNames.Variant(prefix, spec, registers);
-            WriteVariant(sb, family, spec, symbol, registers);
+            WriteVariant(sb, family, spec, symbol, registers, holeOperations && !spec.Wide ? VariantNames.NarrowBody(prefix) : prefix);
             variants.Add(new VariantSymbol(symbol, family.Index, spec.Index, spec.Wide));
             count++;
         }
@@ -146,7 +150,27 @@ internal static class CLibraryWriter
         sb.AppendLine("}");
     }
 
-    private static void WriteVariant(StringBuilder sb, FamilyModel family, VariantSpec spec, string symbol, int registers)
+    /// <summary>
+    /// A body with hole operations, twice: the narrow variants' copy (<see cref="VariantNames.NarrowBody"/>), in which each
+    /// operation is the target's macro given the hole's narrow symbol, and the wide variants' copy, in which it is the
+    /// plain C (a wide hole's value need not fit any instruction's immediate).
+    /// </summary>
+    private static void WriteBodies(StringBuilder sb, FamilyModel family)
+    {
+        string prefix = family.CName, dispatch = HoleOperations.Dispatch;
+        sb.AppendLine($"/* The narrow variants' body: an operation on a hole may encode the hole as an immediate ({dispatch}_*, see the prelude). */");
+        sb.AppendLine($"#undef {dispatch}");
+        sb.AppendLine($"#define {dispatch}(op, h, a, c) {dispatch}_##op({prefix}__##h, a, c)");
+        sb.AppendLine($"#define {prefix} {VariantNames.NarrowBody(prefix)}");
+        sb.AppendLine(family.CFunction);
+        sb.AppendLine($"#undef {prefix}");
+        sb.AppendLine($"#undef {dispatch}");
+        // Back to the library prelude's plain C, for the wide variants' body and everything after it.
+        sb.AppendLine($"#define {dispatch}(op, h, a, c) (c)");
+        if (family.HasWide) sb.AppendLine(family.CFunction);
+    }
+
+    private static void WriteVariant(StringBuilder sb, FamilyModel family, VariantSpec spec, string symbol, int registers, string body)
     {
         bool isReturn = family.Kind == StencilFamilyKind.Return;
         sb.AppendLine($"PATCHOULY_PN {(isReturn ? "uint64_t" : "void")} {symbol}(uint64_t *fp, PATCHOULY_REGS) {{");
@@ -250,7 +274,7 @@ internal static class CLibraryWriter
                     break;
             }
         }
-        string call = $"{family.CName}({string.Join(", ", args)})";
+        string call = $"{body}({string.Join(", ", args)})";
 
         if (isReturn)
         {

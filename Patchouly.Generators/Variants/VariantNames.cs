@@ -42,7 +42,13 @@ internal static class VariantNames
         return sb.ToString();
     }
 
+    /// <summary>A hole's symbol, e.g. <c>f7_AddConst__h0</c> (narrow) or <c>f7_AddConst__h0_w</c> (wide). A translated
+    /// body names hole N as the token <c>hN</c> in its hole operations, which the C writer pastes after <c>prefix__</c>.</summary>
     public static string Hole(string familyPrefix, int hole, bool wide) => $"{familyPrefix}__h{hole}{(wide ? "_w" : "")}";
+
+    /// <summary>The name of the copy of a family's body that its narrow variants call when the body has hole
+    /// operations (see <see cref="Translation.HoleOperations"/>), e.g. <c>f7_AddConst__imm</c>.</summary>
+    public static string NarrowBody(string familyPrefix) => familyPrefix + "__imm";
 
     public static string Target(string familyPrefix, int target) => $"{familyPrefix}__t{target}";
 

@@ -29,7 +29,8 @@ public sealed class LinuxX64Target : BuildTarget
     /// small code model gives 32-bit immediates) and in an <c>.ldata.*</c> section for wide ones (<c>movabs</c>). A
     /// narrow data-pointer hole is written in assembly, <c>movl $sym, %r32</c> (R_X86_64_32, zero-extended: values below
     /// 2^32): clang would address the memory of a small-model symbol RIP-relatively (<c>[rip + sym + 8]</c>), which no
-    /// hole value far from the code fits.
+    /// hole value far from the code fits. Operations on a narrow hole are instructions with the hole as their immediate
+    /// (<see cref="X64HoleOperations"/>: ELF has the sign-extended imm32 and the imm8 fields).
     /// </summary>
     public override string CPrelude { get; } = string.Join("\n",
         "/* x86-64: narrow holes are small-model data (imm32/disp32), wide holes large-model data (movabs imm64). */",
@@ -38,7 +39,7 @@ public sealed class LinuxX64Target : BuildTarget
         "#define PATCHOULY_NARROW_BITS(sym) ((uintptr_t)(sym))",
         "#define PATCHOULY_WIDE_BITS(sym) ((uintptr_t)(sym))",
         "#define PATCHOULY_NARROW_POINTER_BITS(sym) ({ uintptr_t patchouly_p; __asm__(\"movl $\" #sym \", %k0\" : \"=r\"(patchouly_p)); patchouly_p; })",
-        "");
+        X64HoleOperations.Prelude(wideOperations: true, shifts: true));
 
     /// <inheritdoc />
     public override ObjectFormat ObjectFormat => ObjectFormat.Elf;

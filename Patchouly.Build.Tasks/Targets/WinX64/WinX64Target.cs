@@ -36,7 +36,9 @@ public sealed class WinX64Target : BuildTarget
     /// zero-extended: values below 2^32) for narrow variants and <c>movabsq $sym, %0</c> (ADDR64) for wide ones. The
     /// symbols are plain undefined externals (weak ones would make clang add <c>.refptr</c> stubs). <c>__builtin_alloca</c>
     /// (the entry's spill frame) touches the frame's pages nearest first before it allocates, as <c>__chkstk</c>
-    /// would: Windows commits a thread's stack through one guard page at a time.
+    /// would: Windows commits a thread's stack through one guard page at a time. Operations on a narrow hole are
+    /// instructions with the hole as their immediate (<see cref="X64HoleOperations"/>) for 32-bit operands only: COFF
+    /// has neither a sign-extended 32-bit nor an 8-bit relocation.
     /// </summary>
     public override string CPrelude { get; } = string.Join("\n",
         "/* x86-64 Windows: holes are immediates written in assembly, movl (ADDR32) for narrow variants and movabsq (ADDR64) for wide ones. */",
@@ -50,7 +52,7 @@ public sealed class WinX64Target : BuildTarget
         "  for (uintptr_t patchouly_at = 4096; patchouly_at < patchouly_size + 4096; patchouly_at += 4096) \\",
         "    __asm__ volatile(\"orb $0, (%%rsp,%0)\" : : \"r\"(-patchouly_at) : \"memory\"); \\",
         "  __builtin_alloca(patchouly_size); })",
-        "");
+        X64HoleOperations.Prelude(wideOperations: false, shifts: false));
 
     /// <inheritdoc />
     public override ObjectFormat ObjectFormat => ObjectFormat.Coff;
