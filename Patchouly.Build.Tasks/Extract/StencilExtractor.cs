@@ -95,7 +95,10 @@ internal static class StencilExtractor
 
         var flags = VariantFlags.None;
         if (relocations.Count > 0 && target.EndsWithTailJump(code, relocations[relocations.Count - 1]))
+        {
             flags |= VariantFlags.EndsWithJump;
+            if (target.TailIsBranchTarget(code, relocations)) flags |= VariantFlags.TailIsBranchTarget;
+        }
         return new ExtractedVariant(variant.Family, variant.Variant, variant.Symbol, code, relocations, flags);
     }
 

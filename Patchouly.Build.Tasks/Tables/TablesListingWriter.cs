@@ -39,7 +39,7 @@ internal static class TablesListingWriter
             var first = users[0];
             var family = library.Families[first.Family];
             var holeNames = family.Holes.Select(h => h.Name).ToList();
-            w.AppendLine($"{string.Join(", ", users.Take(4).Select(u => u.Symbol))}{(users.Count > 4 ? $" and {users.Count - 4} more" : "")}: {bytes.Length} bytes at 0x{offset:x}{(first.Flags.HasFlag(VariantFlags.EndsWithJump) ? ", trailing jump droppable" : "")}");
+            w.AppendLine($"{string.Join(", ", users.Take(4).Select(u => u.Symbol))}{(users.Count > 4 ? $" and {users.Count - 4} more" : "")}: {bytes.Length} bytes at 0x{offset:x}{(first.Flags.HasFlag(VariantFlags.EndsWithJump) ? ", trailing jump droppable" : "")}{(first.Flags.HasFlag(VariantFlags.TailIsBranchTarget) ? " (a branch inside goes to it: never merged with the branch before it)" : "")}");
             foreach (var line in target.Disassemble(bytes, first.Relocations, holeNames))
                 w.AppendLine("    " + line);
             for (int i = 0; i < bytes.Length; i += 16)

@@ -100,6 +100,10 @@ public abstract class BuildTarget
     /// (the variant's last relocation), which the runtime drops when its destination is the code placed next.</summary>
     public abstract bool EndsWithTailJump(ReadOnlySpan<byte> code, Relocation last);
 
+    /// <summary>True when a branch inside <paramref name="code"/> (one the assembler resolved: its field carries none of
+    /// <paramref name="relocations"/>) goes to the trailing jump that <see cref="EndsWithTailJump"/> found.</summary>
+    public abstract bool TailIsBranchTarget(ReadOnlySpan<byte> code, IReadOnlyList<Relocation> relocations);
+
     /// <summary>A listing of one variant's code, an instruction a line, with the relocation each carries.</summary>
     public abstract IEnumerable<string> Disassemble(byte[] code, IReadOnlyList<Relocation> relocations, IReadOnlyList<string>? holeNames);
 

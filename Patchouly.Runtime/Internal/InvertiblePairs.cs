@@ -20,6 +20,7 @@ internal static class InvertiblePairs
         {
             ref readonly var v = ref plan.Variant(vi);
             if (!v.IsReady || (v.Flags & PlanFlags.HasTail) == 0 || v.StepCount == 0) continue;
+            if ((variants[vi].Flags & VariantFlags.TailIsBranchTarget) != 0) continue;
             var relocations = library.RelocationsOf(variants[vi]);
             if (relocations.Length < 2) continue;
             // The pair's branch is the last step before the tail's (the steps follow the relocations in order).

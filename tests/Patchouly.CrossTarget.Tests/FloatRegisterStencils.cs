@@ -60,6 +60,11 @@ public static unsafe partial class FloatRegisterStencils
         return Target.Next;
     }
 
+    // clang lays out a branch on float (in)equality as `ucomisd; jne L; jnp next; L: jmp taken` (x86-64): a branch inside
+    // the stencil goes to its trailing jump, so the pair before that jump must not be turned into one branch.
+    [Stencil] public static Target JumpIfNotEqualDouble(double a, double b, Target notEqual) => a != b ? notEqual : Target.Next;
+    [Stencil] public static Target JumpIfEqualFloat(float a, float b, Target equal) => a == b ? equal : Target.Next;
+
     [Stencil]
     public static Target DivideOrJump(double a, double b, Target byZero, out double quotient)
     {

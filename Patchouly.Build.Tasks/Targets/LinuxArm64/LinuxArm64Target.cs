@@ -74,6 +74,9 @@ public sealed class LinuxArm64Target : BuildTarget
     public override bool EndsWithTailJump(ReadOnlySpan<byte> code, Relocation last) => Arm64Stencils.EndsWithTailJump(code, last);
 
     /// <inheritdoc />
+    public override bool TailIsBranchTarget(ReadOnlySpan<byte> code, IReadOnlyList<Relocation> relocations) => Arm64Stencils.TailIsBranchTarget(code, relocations);
+
+    /// <inheritdoc />
     public override IEnumerable<string> Disassemble(byte[] code, IReadOnlyList<Relocation> relocations, IReadOnlyList<string>? holeNames) =>
         Arm64Listing.Lines(code, relocations, holeNames);
 }

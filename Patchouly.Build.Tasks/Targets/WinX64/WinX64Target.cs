@@ -108,6 +108,9 @@ public sealed class WinX64Target : BuildTarget
     public override bool EndsWithTailJump(ReadOnlySpan<byte> code, Relocation last) => X64Stencils.EndsWithTailJump(code, last);
 
     /// <inheritdoc />
+    public override bool TailIsBranchTarget(ReadOnlySpan<byte> code, IReadOnlyList<Relocation> relocations) => X64Stencils.TailIsBranchTarget(code, relocations);
+
+    /// <inheritdoc />
     public override IEnumerable<string> Disassemble(byte[] code, IReadOnlyList<Relocation> relocations, IReadOnlyList<string>? holeNames) =>
         X64Disassembler.Lines(code, relocations, holeNames);
 }

@@ -9,6 +9,10 @@ public enum VariantFlags : byte
     /// <summary>The variant's last instruction is a 5-byte <c>jmp rel32</c> whose relocation is the variant's last
     /// relocation; the runtime drops it when the jump goes to the code placed right after.</summary>
     EndsWithJump = 1,
+    /// <summary>A branch inside the variant goes to its trailing jump (clang's float equality: <c>jne L; jnp next; L: jmp
+    /// taken</c>). The jump is still dropped when it goes to the code placed next (the branch then reaches that code),
+    /// but the conditional branch before it must not be merged with it into one branch (branch inversion).</summary>
+    TailIsBranchTarget = 2,
 }
 
 /// <summary>
