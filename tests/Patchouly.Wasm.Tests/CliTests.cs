@@ -49,13 +49,17 @@ public class CliTests
         }
     }
 
+    /// <summary>(func (export "f") (param i32) (result i32) (i32.div_s (i32.const 1) (local.get 0)))</summary>
+    private static readonly byte[] Divide = [0, 0x61, 0x73, 0x6D, 1, 0, 0, 0, 1, 6, 1, 0x60, 1, 0x7F, 1, 0x7F, 3, 2, 1, 0, 7, 5, 1, 1, 0x66, 0, 0, 10, 9, 1, 7, 0, 0x41, 1, 0x20, 0, 0x6D, 0x0B];
+
+    /// <summary>A module cut off inside its type section.</summary>
+    private static readonly byte[] Truncated = [0, 0x61, 0x73, 0x6D, 1, 0, 0, 0, 1, 5];
+
     [Fact]
     public void TrapsAndBadModulesAreErrors()
     {
-        // (func (export "f") (param i32) (result i32) (i32.div_s (i32.const 1) (local.get 0)))
-        byte[] div = [0, 0x61, 0x73, 0x6D, 1, 0, 0, 0, 1, 6, 1, 0x60, 1, 0x7F, 1, 0x7F, 3, 2, 1, 0, 7, 5, 1, 1, 0x66, 0, 0, 10, 9, 1, 7, 0, 0x41, 1, 0x20, 0, 0x6D, 0x0B];
-        string f = Write(div);
-        string bad = Write([0, 0x61, 0x73, 0x6D, 1, 0, 0, 0, 1, 5]);
+        string f = Write(Divide);
+        string bad = Write(Truncated);
         try
         {
             Assert.Equal((0, "-1\n"), Trim(Run("run", f, "--invoke", "f", "-1")));
@@ -79,10 +83,8 @@ public class CliTests
     [Fact]
     public void DisasmPrintsEachFunctionsStencils()
     {
-        // (func (export "f") (param i32) (result i32) (i32.div_s (i32.const 1) (local.get 0)))
-        byte[] div = [0, 0x61, 0x73, 0x6D, 1, 0, 0, 0, 1, 6, 1, 0x60, 1, 0x7F, 1, 0x7F, 3, 2, 1, 0, 7, 5, 1, 1, 0x66, 0, 0, 10, 9, 1, 7, 0, 0x41, 1, 0x20, 0, 0x6D, 0x0B];
-        string f = Write(div);
-        string bad = Write([0, 0x61, 0x73, 0x6D, 1, 0, 0, 0, 1, 5]);
+        string f = Write(Divide);
+        string bad = Write(Truncated);
         try
         {
             var (code, output, _) = Run("disasm", f);
