@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using Patchouly.Runtime.Tables;
+using Patchouly.Runtime.Targets.X64;
 
 namespace Patchouly.Build.Tasks.Targets.LinuxX64;
 
@@ -20,28 +21,9 @@ internal static class X64Stencils
         last.Kind == RelocationKind.Rel32 && last.Patch is PatchKind.Next or PatchKind.Target && last.Addend == -4
         && last.Offset == code.Length - 4 && code.Length >= 5 && code[code.Length - 5] == 0xE9;
 
-    /// <summary>Whether a branch without a relocation (a <c>jmp</c>/<c>jcc</c> the assembler resolved) goes to the trailing 5-byte jump.</summary>
-    public static bool TailIsBranchTarget(ReadOnlySpan<byte> code, IReadOnlyList<Relocation> relocations)
-    {
-        int tail = code.Length - 5;
-        var bytes = code.ToArray();
-        var decoder = Iced.Intel.Decoder.Create(64, new Iced.Intel.ByteArrayCodeReader(bytes), 0, Iced.Intel.DecoderOptions.None);
-        while (decoder.IP < (ulong)bytes.Length)
-        {
-            int start = (int)decoder.IP;
-            decoder.Decode(out var instruction);
-            // Undecodable bytes: assume the worst (the flag only keeps the runtime from merging the last two branches).
-            if (instruction.IsInvalid) return true;
-            if (instruction.Op0Kind is not Iced.Intel.OpKind.NearBranch64 || HasRelocation(relocations, start, start + instruction.Length)) continue;
-            if (instruction.NearBranch64 == (ulong)tail) return true;
-        }
-        return false;
-    }
-
-    private static bool HasRelocation(IReadOnlyList<Relocation> relocations, int start, int end)
-    {
-        foreach (var r in relocations)
-            if (r.Offset >= start && r.Offset < end) return true;
-        return false;
-    }
+    /// <summary>Whether a branch without a relocation (a <c>jmp</c>/<c>jcc</c> the assembler resolved) goes to the
+    /// trailing 5-byte jump; true when the code is not fully understood (the flag only keeps the runtime from merging
+    /// the last two branches).</summary>
+    public static bool TailIsBranchTarget(ReadOnlySpan<byte> code, IReadOnlyList<Relocation> relocations) =>
+        X64CodeAnalysis.IsBranchTarget(code, relocations, code.Length - X64Branches.JmpRel32Length);
 }
