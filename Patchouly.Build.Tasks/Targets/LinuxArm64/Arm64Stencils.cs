@@ -1,7 +1,8 @@
 using System;
-using System.Buffers.Binary;
 using System.Collections.Generic;
+using System.Linq;
 using Patchouly.Runtime.Tables;
+using Patchouly.Runtime.Targets.Arm64;
 
 namespace Patchouly.Build.Tasks.Targets.LinuxArm64;
 
@@ -20,29 +21,22 @@ internal static class Arm64Stencils
     public static bool EndsWithTailJump(ReadOnlySpan<byte> code, Relocation last) =>
         last.Kind == RelocationKind.Arm64Branch26 && last.Patch is PatchKind.Next or PatchKind.Target && last.Addend == 0
         && last.Offset == code.Length - 4 && code.Length >= 4
-        && (BinaryPrimitives.ReadUInt32LittleEndian(code.Slice(code.Length - 4)) & 0xFC000000u) == 0x14000000u;
+        && Arm64Code.IsB(Arm64Code.WordAt(code, code.Length - 4));
 
-    /// <summary>Whether a branch without a relocation (<c>b</c>, <c>b.cond</c>, <c>cbz</c>/<c>cbnz</c>, <c>tbz</c>/<c>tbnz</c> the assembler resolved) goes to the trailing <c>b</c>.</summary>
+    /// <summary>Whether a branch without a relocation (<c>b</c>, <c>b.cond</c>, <c>cbz</c>/<c>cbnz</c>, <c>tbz</c>/<c>tbnz</c> the
+    /// assembler resolved) goes to the trailing <c>b</c>, other than the conditional branch of an invertible pair
+    /// (<c>b.cond +8; b A; b B</c>), whose branch to the tail the runtime's inversion rewrites with it.</summary>
     public static bool TailIsBranchTarget(ReadOnlySpan<byte> code, IReadOnlyList<Relocation> relocations)
     {
         int tail = code.Length - 4;
+        bool pair = tail >= 8 && Arm64Code.IsB(Arm64Code.WordAt(code, tail - 4)) && relocations.Any(r => r.Offset == tail - 4);
         for (int at = 0; at + 4 <= code.Length; at += 4)
         {
-            bool relocated = false;
-            foreach (var r in relocations)
-                if (r.Offset == at) relocated = true;
-            if (relocated) continue;
-            uint w = BinaryPrimitives.ReadUInt32LittleEndian(code.Slice(at));
-            long delta;
-            if ((w & 0x7C000000u) == 0x14000000u) delta = SignExtend(w & 0x03FFFFFFu, 26);              // b, bl
-            else if ((w & 0xFF000010u) == 0x54000000u) delta = SignExtend((w >> 5) & 0x7FFFFu, 19);      // b.cond
-            else if ((w & 0x7E000000u) == 0x34000000u) delta = SignExtend((w >> 5) & 0x7FFFFu, 19);      // cbz, cbnz
-            else if ((w & 0x7E000000u) == 0x36000000u) delta = SignExtend((w >> 5) & 0x3FFFu, 14);       // tbz, tbnz
-            else continue;
-            if (at + delta * 4 == tail) return true;
+            if (pair && at == tail - 8) continue; // the pair's own conditional branch
+            if (Arm64Code.TryBranchDistance(Arm64Code.WordAt(code, at), out long distance) && at + distance == tail
+                && !relocations.Any(r => r.Offset == at))
+                return true;
         }
         return false;
     }
-
-    private static long SignExtend(uint value, int bits) => (long)((ulong)value << (64 - bits)) >> (64 - bits);
 }

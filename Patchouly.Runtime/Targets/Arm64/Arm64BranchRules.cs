@@ -31,7 +31,7 @@ internal static class Arm64BranchRules
         int start = code.Length - PairLength;
         if (start < 0 || start % 4 != 0) return -1;
         uint conditional = Arm64Code.WordAt(code, start);
-        if (!IsInvertible(conditional) || Displacement(conditional) != 8) return -1;
+        if (!IsInvertible(conditional) || !Arm64Code.TryBranchDistance(conditional, out long distance) || distance != 8) return -1;
         return middle.Kind == RelocationKind.Arm64Branch26 && middle.Offset == start + MiddleJump
             && Arm64Code.IsB(Arm64Code.WordAt(code, start + MiddleJump)) ? start : -1;
     }
@@ -43,7 +43,7 @@ internal static class Arm64BranchRules
     public static bool Reaches(ReadOnlySpan<byte> pair, long delta)
     {
         uint word = Arm64Code.WordAt(pair, 0);
-        long limit = IsTestBit(word) ? 1L << 15 : 1L << 20;
+        long limit = Arm64Code.IsTestBitBranch(word) ? 1L << 15 : 1L << 20;
         return delta % 4 == 0 && delta >= -limit && delta < limit;
     }
 
@@ -56,7 +56,7 @@ internal static class Arm64BranchRules
     {
         uint word = Arm64Code.WordAt(pair, 0);
         if (!toTail) word = Invert(word);
-        int bits = IsTestBit(word) ? 14 : 19;
+        int bits = Arm64Code.IsTestBitBranch(word) ? 14 : 19;
         uint mask = ((1u << bits) - 1) << 5;
         word = (word & ~mask) | ((uint)(delta >> 2) << 5 & mask);
         BinaryPrimitives.WriteUInt32LittleEndian(pair, word);
@@ -68,23 +68,13 @@ internal static class Arm64BranchRules
     /// </summary>
     public static long MiddleDestination(ReadOnlySpan<byte> pair)
     {
-        uint b = Arm64Code.WordAt(pair, MiddleJump);
-        long imm26 = ((long)(b & 0x03FFFFFF) << 38) >> 38;
-        return MiddleJump + imm26 * 4;
+        return MiddleJump + Arm64Fields.BranchDistance(Arm64Code.WordAt(pair, MiddleJump));
     }
 
     /// <summary><c>b.cond</c> (conditions other than al/nv), <c>cbz</c>/<c>cbnz</c>, <c>tbz</c>/<c>tbnz</c>.</summary>
     private static bool IsInvertible(uint word) =>
-        ((word & 0xFF000010) == 0x54000000 && (word & 0xE) != 0xE) || IsCompareBranch(word) || IsTestBit(word);
-
-    private static bool IsCompareBranch(uint word) => (word & 0x7E000000) == 0x34000000;
-
-    private static bool IsTestBit(uint word) => (word & 0x7E000000) == 0x36000000;
+        (Arm64Code.IsConditionalBranch(word) && (word & 0xE) != 0xE) || Arm64Code.IsCompareBranch(word) || Arm64Code.IsTestBitBranch(word);
 
     /// <summary>The inverse branch: b.cond flips the condition's low bit (EQ/NE, HS/LO, …); cbz/cbnz and tbz/tbnz bit 24.</summary>
-    private static uint Invert(uint word) => (word & 0xFF000010) == 0x54000000 ? word ^ 1 : word ^ (1u << 24);
-
-    private static long Displacement(uint word) => IsTestBit(word)
-        ? ((long)((word >> 5) & 0x3FFF) << 50 >> 50) * 4
-        : ((long)((word >> 5) & 0x7FFFF) << 45 >> 45) * 4;
+    private static uint Invert(uint word) => Arm64Code.IsConditionalBranch(word) ? word ^ 1 : word ^ (1u << 24);
 }

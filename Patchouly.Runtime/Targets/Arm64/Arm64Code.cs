@@ -38,6 +38,30 @@ internal static class Arm64Code
     /// <summary>True when <paramref name="word"/> is a <c>bl</c>.</summary>
     public static bool IsBl(uint word) => (word & BranchOpcodeMask) == Bl;
 
+    /// <summary>True when <paramref name="word"/> is a <c>b.cond</c> (imm19 at bits 5–23).</summary>
+    public static bool IsConditionalBranch(uint word) => (word & 0xFF000010) == 0x54000000;
+
+    /// <summary>True when <paramref name="word"/> is a <c>cbz</c>/<c>cbnz</c> (imm19 at bits 5–23).</summary>
+    public static bool IsCompareBranch(uint word) => (word & 0x7E000000) == 0x34000000;
+
+    /// <summary>True when <paramref name="word"/> is a <c>tbz</c>/<c>tbnz</c> (imm14 at bits 5–18).</summary>
+    public static bool IsTestBitBranch(uint word) => (word & 0x7E000000) == 0x36000000;
+
+    /// <summary>The byte distance a pc-relative branch (<c>b</c>, <c>bl</c>, <c>b.cond</c>, <c>cbz</c>/<c>cbnz</c>,
+    /// <c>tbz</c>/<c>tbnz</c>) goes by, or false for any other word.</summary>
+    public static bool TryBranchDistance(uint word, out long distance)
+    {
+        if (IsB(word) || IsBl(word)) distance = Arm64Fields.BranchDistance(word);
+        else if (IsTestBitBranch(word)) distance = ((long)((word >> 5) & 0x3FFF) << 50 >> 50) * 4;
+        else if (IsConditionalBranch(word) || IsCompareBranch(word)) distance = ((long)((word >> 5) & 0x7FFFF) << 45 >> 45) * 4;
+        else
+        {
+            distance = 0;
+            return false;
+        }
+        return true;
+    }
+
     /// <summary>The word at <paramref name="offset"/> of <paramref name="code"/>.</summary>
     public static uint WordAt(ReadOnlySpan<byte> code, int offset) => BinaryPrimitives.ReadUInt32LittleEndian(code.Slice(offset, 4));
 

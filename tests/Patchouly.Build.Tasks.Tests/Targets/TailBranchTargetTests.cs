@@ -58,8 +58,11 @@ public sealed class TailBranchTargetTests
         const uint Fcmp = 0x1E612000, B = 0x14000000, Nop = 0xD503201F;
         var tail = Next(12, RelocationKind.Arm64Branch26, 0);
         var target = Target(8, RelocationKind.Arm64Branch26, 0);
-        // b.ne +8 (from 4 to 12, the tail); b taken; b next
-        Assert.True(Arm64Stencils.TailIsBranchTarget(Words(Fcmp, 0x54000041, B, B), [target, tail]));
+        // b.ne +8 (from 4 to 12, the tail); b taken; b next: an invertible pair, whose own branch to the tail the runtime
+        // rewrites with it (it does not count)
+        Assert.False(Arm64Stencils.TailIsBranchTarget(Words(Fcmp, 0x54000041, B, B), [target, tail]));
+        // b.ne +12 (from 0 to 12, the tail) over the pair's place: counts
+        Assert.True(Arm64Stencils.TailIsBranchTarget(Words(0x54000061, Nop, B, B), [target, tail]));
         // b.ne +4: to the b taken, not the tail
         Assert.False(Arm64Stencils.TailIsBranchTarget(Words(Fcmp, 0x54000021, B, B), [target, tail]));
         // cbz x0, +8; tbnz w0, #3, +4; b +4 (unrelocated) to the tail
