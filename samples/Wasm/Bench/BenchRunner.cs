@@ -43,6 +43,7 @@ public static partial class BenchRunner
         public Dictionary<string, double> CompileMs = new();
         public Dictionary<string, double> RunMs = new();
         public Dictionary<string, string> Result = new();
+        public string TieredEnd = "?"; // the tier V8 tiered's code of `run` ended in
     }
 
     private static readonly string[] Engines = ["jit", "liftoff", "turbofan", "wasmtime", "native", Tiered];
@@ -61,9 +62,6 @@ public static partial class BenchRunner
         ("turbofan", "--no-liftoff --no-wasm-lazy-compilation", "turbofan"),
         (Tiered, "--liftoff --no-wasm-tier-up --no-wasm-lazy-compilation", null),
     ];
-
-    /// <summary>The tier the tiered configuration's code ended in, per program (for the report).</summary>
-    private static readonly Dictionary<string, string> s_tieredEnd = [];
 
     /// <summary>Runs the benchmarks (<c>--quick</c>: smaller inputs, one run each).</summary>
     public static int Run(string[] args)
@@ -262,7 +260,7 @@ public static partial class BenchRunner
             {
                 row.RunMs[engineName] = doc.RootElement.GetProperty("run_ms").GetDouble();
                 row.Result[engineName] = doc.RootElement.GetProperty("result").GetString()!;
-                if (tier is null) s_tieredEnd[name] = doc.RootElement.GetProperty("tier_after").GetString()!;
+                if (tier is null) row.TieredEnd = doc.RootElement.GetProperty("tier_after").GetString()!;
             }
         }
         if (native is not null && runs > 0)
@@ -322,7 +320,7 @@ public static partial class BenchRunner
         {
             bool agree = r.Result.Values.Distinct().Count() == 1;
             sb.AppendLine($"| {r.Name} | {F(r.RunMs["jit"])} | {F(r.RunMs["liftoff"])} | {F(r.RunMs["turbofan"])} | {F(r.RunMs["wasmtime"])} | {F(r.RunMs["native"])} | " +
-                $"{F(r.RunMs[Tiered])} ({s_tieredEnd.GetValueOrDefault(r.Name, "?")}) | " +
+                $"{F(r.RunMs[Tiered])} ({r.TieredEnd}) | " +
                 $"{r.RunMs["jit"] / r.RunMs["liftoff"]:F2} | {r.RunMs["jit"] / r.RunMs["wasmtime"]:F2} | {r.RunMs["jit"] / r.RunMs[Tiered]:F2} | {(agree ? r.Result["jit"] : "DISAGREE: " + string.Join(", ", r.Result.Select(kv => $"{kv.Key}={kv.Value}")))} |");
         }
         double gLift = Geo(rows.Select(r => r.RunMs["jit"] / r.RunMs["liftoff"]));
